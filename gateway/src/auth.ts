@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { createLocalJWKSet, createRemoteJWKSet, importSPKI, jwtVerify, type JWTVerifyGetKey, type CryptoKey } from 'jose';
+import { PUBLIC_CALLER, ROLES, type Caller, type Role } from '@treaty/service-kit';
+
+/** Only asymmetric algorithms with fixed curves: no `none`, no HMAC, so no RS/HS confusion. */
+export const ALLOWED_ALGORITHMS = ['EdDSA', 'ES256'];
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+export class AuthenticationError extends Error {}
+
+export interface TokenVerifier {
+  /** The caller for an Authorization header value: PUBLIC when absent; throws AuthenticationError when bad. */
+  authenticate(authorization: string | undefined, purpose?: string): Promise<Caller>;
+}
+
+export interface TokenVerifierOptions {
+  jwksFile?: string;
+  jwksUrl?: string;
+  publicKey?: string;
+  issuer: string;
+  audience: string;
+}
+
+async function keySource(opts: TokenVerifierOptions): Promise<JWTVerifyGetKey | CryptoKey> {
+  if (opts.jwksFile) return createLocalJWKSet(JSON.parse(await readFile(opts.jwksFile, 'utf8')));
+  if (opts.jwksUrl) return createRemoteJWKSet(new URL(opts.jwksUrl));
+  if (opts.publicKey) {
+    // The PEM does not say which algorithm it is for; an Ed25519 key imports as EdDSA, a P-256 key as ES256.
+    return importSPKI(opts.publicKey, 'EdDSA').catch(() => importSPKI(opts.publicKey!, 'ES256'));
+  }
+  throw new Error('No token verification key configured');
+}
+
+export async function createTokenVerifier(opts: TokenVerifierOptions): Promise<TokenVerifier> {
+  const key = await keySource(opts);
+  return {
+    async authenticate(authorization, purpose) {
+      if (authorization === undefined || authorization.trim() === '') return PUBLIC_CALLER;
+      const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());
+      if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>" with a signed JWT.');
+      let payload: Record<string, unknown>;
+      try {
+        const verified = await jwtVerify(match[1]!, key as JWTVerifyGetKey, {
+          algorithms: ALLOWED_ALGORITHMS,
+          issuer: opts.issuer,
+          audience: opts.audience,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          requiredClaims: ['exp'],
+        });
+        payload = verified.payload;
+      } catch (e) {
+        throw new AuthenticationError(describeJoseError(e as Error & { code?: string }));
+      }
+      return callerFromClaims(payload, purpose);
+    },
+  };
+}
+
+/** Explains why a token was refused without echoing any part of it. */
+function describeJoseError(e: Error & { code?: string; claim?: string }): string {
+  switch (e.code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'The token has expired; request a new one.';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `The token's "${e.claim}" claim is not accepted here (check its issuer, audience and validity period).`;
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return `The token's signing algorithm is not accepted; use one of ${ALLOWED_ALGORITHMS.join(', ')}.`;
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'The token was not signed by a key this gateway trusts.';
+    default:
+      return 'The token is malformed or could not be verified.';
+  }
+}
+
+function callerFromClaims(claims: Record<string, unknown>, purpose?: string): Caller {
+  const roles = claims.roles;
+  if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => (ROLES as readonly string[]).includes(r as string))) {
+    throw new AuthenticationError(`The token must carry "roles": a non-empty list of ${ROLES.join(', ')}.`);
+  }
+  const agency = claims.agency;
+  if (typeof agency !== 'string' || agency.trim() === '') throw new AuthenticationError('The token must carry "agency": the name of your agency.');
+  const partyId = typeof claims.party_id === 'string' ? claims.party_id : null;
+  if ((roles as Role[]).includes('PARTY') && !partyId) throw new AuthenticationError('A token with the PARTY role must carry "party_id": the id of the party it acts for.');
+  return {
+    subject: typeof claims.sub === 'string' ? claims.sub : null,
+    agency: agency.slice(0, 200),
+    roles: [...new Set(roles as Role[])],
+    partyId,
+    guarantorId: typeof claims.guarantor_id === 'string' ? claims.guarantor_id : null,
+    via: null,
+    purpose: purpose ? purpose.slice(0, 200) : null,
+  };
+}

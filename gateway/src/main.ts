@@ -1,0 +1,31 @@
+import { createLogger, importPrivateKey } from '@treaty/service-kit';
+import { loadGatewayConfig } from './config.js';
+import { createTokenVerifier } from './auth.js';
+import { buildGateway, readSupergraph, serveGateway } from './server.js';
+
+process.env.APOLLO_TELEMETRY_DISABLED = '1';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig(process.env);
+  const logger = createLogger('gateway', config.logLevel);
+  const verifier = await createTokenVerifier(config.jwt);
+  const signer = { issuer: 'gateway', key: await importPrivateKey(config.privateKey) };
+  const built = buildGateway({ supergraphSdl: await readSupergraph(), subgraphUrls: config.subgraphUrls, signer, verifier, logger });
+  const running = await serveGateway(built, { port: config.port, host: config.host, verifier, logger });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info('shutting down', { signal });
+    setTimeout(() => process.exit(1), 10_000).unref();
+    running.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  logger.info('ready', { url: running.url });
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

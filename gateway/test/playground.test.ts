@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportSPKI, generateKeyPair } from 'jose';
+import { generateInternalKeyPair, importPrivateKey, silentLogger } from '@treaty/service-kit';
+import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '../src/index.js';
+
+let gateway: RunningGateway;
+let base: string;
+
+beforeAll(async () => {
+  const issuer = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const verifier = await createTokenVerifier({ publicKey: await exportSPKI(issuer.publicKey), issuer: 'i', audience: 'a' });
+  const internal = await generateInternalKeyPair();
+  // Subgraph URLs point nowhere: serving the playground must not need any subgraph.
+  const built = buildGateway({
+    supergraphSdl: await readSupergraph(),
+    subgraphUrls: { milestones: 'http://127.0.0.1:9/graphql' },
+    signer: { issuer: 'gateway', key: await importPrivateKey(internal.privateKey) },
+    verifier,
+    logger: silentLogger,
+  });
+  gateway = await serveGateway(built, { port: 0, verifier, logger: silentLogger });
+  base = `http://127.0.0.1:${gateway.port}`;
+});
+afterAll(() => gateway?.close());
+
+describe('playground', () => {
+  it('opens in a browser at /graphql, locked to this origin by its Content-Security-Policy', async () => {
+    const res = await fetch(`${base}/graphql`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<div id="graphiql">');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(html).not.toMatch(/src="https?:/);
+    expect(html).not.toMatch(/href="https?:/);
+  });
+
+  it('serves every script and stylesheet the page loads from installed packages', async () => {
+    const html = await (await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } })).text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/playground\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(5);
+    for (const asset of assets) {
+      const res = await fetch(`${base}${asset}`);
+      expect(res.status, asset).toBe(200);
+      expect((await res.arrayBuffer()).byteLength, asset).toBeGreaterThan(100);
+    }
+  });
+
+  it('keeps Apollo telemetry off', () => {
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('1');
+  });
+});

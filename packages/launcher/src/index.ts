@@ -1,0 +1,4 @@
+export * from "./keys.js";
+export * from "./client.js";
+export * from "./demo.js";
+export * from "./paths.js";

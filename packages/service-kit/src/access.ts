@@ -1,0 +1,107 @@
+import { defaultFieldResolver, type GraphQLFieldResolver } from 'graphql';
+import { describeCaller, hasRole, isAuthenticated, type Caller, type Role } from './caller.js';
+import { ForbiddenError } from './errors.js';
+import type { BaseContext } from './context.js';
+
+/**
+ * A rule says who may read a field or call a mutation. `describe` completes the sentence
+ * "<field> needs ..." so a refusal tells the caller exactly which role to ask for.
+ */
+export interface Rule {
+  describe: string;
+  allows(caller: Caller, parent: unknown, args: Record<string, unknown>): boolean;
+}
+
+export const anyone: Rule = { describe: 'nothing', allows: () => true };
+
+export const authenticated: Rule = {
+  describe: 'a token from a partner agency (any role)',
+  allows: (caller) => isAuthenticated(caller),
+};
+
+export function role(...roles: Role[]): Rule {
+  const names = roles.length === 1 ? `the ${roles[0]} role` : `one of the roles ${roles.join(', ')}`;
+  return { describe: names, allows: (caller) => hasRole(caller, ...roles) };
+}
+
+/** Allowed when any of the rules allows. */
+export function either(...rules: Rule[]): Rule {
+  return {
+    describe: rules.map((r) => r.describe).join(', or '),
+    allows: (caller, parent, args) => rules.some((r) => r.allows(caller, parent, args)),
+  };
+}
+
+/** A PARTY caller acting for the party that `partyOf` names (from the parent object or the arguments). */
+export function ownParty(partyOf: (parent: unknown, args: Record<string, unknown>) => string | null | undefined): Rule {
+  return {
+    describe: 'the PARTY role for the party concerned',
+    allows: (caller, parent, args) => hasRole(caller, 'PARTY') && caller.partyId !== null && caller.partyId === partyOf(parent, args),
+  };
+}
+
+/** Marks a field as personal data: every permitted read is written to the service's access log. */
+export interface PersonalField {
+  /** The record type written to the log, e.g. "Detainee". */
+  recordType: string;
+  /** The record's id, taken from the parent object. */
+  recordId: (parent: unknown) => string;
+}
+
+export interface FieldAccess {
+  rule: Rule;
+  personal?: PersonalField;
+}
+
+/** Keys are "Type.field", including "Type.__resolveReference" and "Mutation.name". */
+export type AccessRules = Record<string, Rule | FieldAccess>;
+
+function asFieldAccess(r: Rule | FieldAccess): FieldAccess {
+  return 'rule' in r ? r : { rule: r };
+}
+
+export function refusal(coordinate: string, rule: Rule, caller: Caller): ForbiddenError {
+  return new ForbiddenError(
+    `${coordinate} needs ${rule.describe}; this request comes from ${describeCaller(caller)}. ` +
+      'Ask your agency administrator for a token that carries it.',
+    { coordinate, needs: rule.describe },
+  );
+}
+
+type ResolverMap = Record<string, Record<string, unknown>>;
+
+/**
+ * Wraps resolvers so that every rule is enforced wherever the field is reached: a root query, a nested
+ * selection, or an `_entities` call (through `__resolveReference`). Fields with no rule stay public;
+ * every mutation must have a rule, so a new mutation cannot ship unguarded.
+ */
+export function applyAccess<R extends ResolverMap>(resolvers: R, rules: AccessRules, mutationNames: string[]): R {
+  const missing = mutationNames.filter((m) => !(`Mutation.${m}` in rules));
+  if (missing.length > 0) {
+    throw new Error(`Access rules are missing for mutations: ${missing.join(', ')}. Add a rule for each in the service's access rules.`);
+  }
+  const out: ResolverMap = {};
+  for (const [typeName, fields] of Object.entries(resolvers)) out[typeName] = { ...fields };
+  for (const [coordinate, raw] of Object.entries(rules)) {
+    const [typeName, fieldName] = coordinate.split('.') as [string, string];
+    const { rule, personal } = asFieldAccess(raw);
+    const type = (out[typeName] ??= {});
+    if (fieldName === '__resolveReference') {
+      const inner = type.__resolveReference as ((ref: unknown, ctx: BaseContext, info: unknown) => unknown) | undefined;
+      if (!inner) throw new Error(`${coordinate} has a rule but no resolver`);
+      type.__resolveReference = (ref: unknown, ctx: BaseContext, info: unknown) => {
+        if (!rule.allows(ctx.caller, ref, {})) throw refusal(coordinate, rule, ctx.caller);
+        return inner(ref, ctx, info);
+      };
+      continue;
+    }
+    const inner = (type[fieldName] as GraphQLFieldResolver<unknown, BaseContext> | undefined) ?? defaultFieldResolver;
+    const resolve = typeof inner === 'function' ? inner : (inner as { resolve: GraphQLFieldResolver<unknown, BaseContext> }).resolve;
+    type[fieldName] = (parent: unknown, args: Record<string, unknown>, ctx: BaseContext, info: Parameters<GraphQLFieldResolver<unknown, BaseContext>>[3]) => {
+      if (!rule.allows(ctx.caller, parent, args)) throw refusal(coordinate, rule, ctx.caller);
+      if (personal) ctx.personalReads.record(personal.recordType, personal.recordId(parent), fieldName);
+      return resolve(parent, args, ctx, info);
+    };
+  }
+  return out as R;
+}

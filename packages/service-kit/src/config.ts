@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** Raised when the environment does not describe a runnable service; lists every problem at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a port number, e.g. 4001' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(fallback);
+
+function isJsonObject(s: string): boolean {
+  try {
+    const v = JSON.parse(s);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:pass@localhost:5432/milestones');
+
+/** Settings every subgraph process reads. The service name prefixes its own variables. */
+export function subgraphConfigSchema(service: string, defaultPort: number) {
+  const upper = service.toUpperCase();
+  return z
+    .object({
+      [`${upper}_PORT`]: port(defaultPort).optional(),
+      PORT: port(defaultPort),
+      HOST: z.string().min(1).default('127.0.0.1'),
+      [`${upper}_DATABASE_URL`]: postgresUrl.optional(),
+      DATABASE_URL: postgresUrl.optional(),
+      TREATY_TRUSTED_KEYS: z
+        .string({ message: 'is required: a JSON object from issuer ("gateway", service names) to its Ed25519 public key (PEM); npm start provides it' })
+        .refine(isJsonObject, 'must be a JSON object like {"gateway":"-----BEGIN PUBLIC KEY-----..."}'),
+      TREATY_INTERNAL_PRIVATE_KEY: z
+        .string()
+        .includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM private key (npm start provides one)' })
+        .optional(),
+      LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    })
+    .transform((env) => ({
+      service,
+      port: (env[`${upper}_PORT`] as number | undefined) ?? (env.PORT as number),
+      host: env.HOST as string,
+      databaseUrl: (env[`${upper}_DATABASE_URL`] as string | undefined) ?? (env.DATABASE_URL as string | undefined),
+      trustedKeys: env.TREATY_TRUSTED_KEYS as string,
+      privateKey: env.TREATY_INTERNAL_PRIVATE_KEY as string | undefined,
+      logLevel: env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error',
+    }))
+    .refine((c) => c.databaseUrl !== undefined, {
+      message: `${upper}_DATABASE_URL or DATABASE_URL is required (npm start provides one from the embedded PostgreSQL)`,
+      path: ['DATABASE_URL'],
+    });
+}
+
+export type SubgraphConfig = {
+  service: string;
+  port: number;
+  host: string;
+  databaseUrl: string;
+  trustedKeys: string;
+  privateKey: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+};
+
+/**
+ * Parses `env` with `schema` and returns the typed result, or throws one ConfigError that names every
+ * bad variable. Pure: it never reads process.env itself, so only index.ts touches the environment.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+  // Empty strings mean "unset" (a common shell mistake: FOO= npm start).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+export function loadSubgraphConfig(service: string, defaultPort: number, env: Record<string, string | undefined>): SubgraphConfig {
+  return loadConfig(subgraphConfigSchema(service, defaultPort), env) as SubgraphConfig;
+}

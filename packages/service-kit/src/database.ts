@@ -1,0 +1,94 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DataSource, type Logger, type MixedList, type EntitySchema, type MigrationInterface } from 'typeorm';
+
+/**
+ * Counts the SQL statements issued inside one unit of work (an HTTP request, or a block in a test).
+ * TypeORM reports every statement to its logger, and AsyncLocalStorage follows the request through
+ * resolvers and DataLoader batches, so the count belongs to the request that caused it.
+ */
+export class StatementCounter {
+  private readonly storage = new AsyncLocalStorage<{ count: number; statements: string[] | null }>();
+
+  record(sql: string): void {
+    const store = this.storage.getStore();
+    if (!store) return;
+    store.count += 1;
+    store.statements?.push(sql);
+  }
+
+  /** Runs `fn` and returns its result with the number of statements it issued. */
+  async measure<T>(fn: () => Promise<T>, keepStatements = false): Promise<{ result: T; count: number; statements: string[] }> {
+    const store = { count: 0, statements: keepStatements ? ([] as string[]) : null };
+    const result = await this.storage.run(store, fn);
+    return { result, count: store.count, statements: store.statements ?? [] };
+  }
+
+  run<T>(fn: () => T): T {
+    return this.storage.run({ count: 0, statements: null }, fn);
+  }
+
+  current(): number {
+    return this.storage.getStore()?.count ?? 0;
+  }
+}
+
+export const statements = new StatementCounter();
+
+/** A TypeORM logger that counts statements and reports only errors (never parameters: they may hold personal data). */
+class CountingLogger implements Logger {
+  logQuery(query: string): void {
+    statements.record(query);
+  }
+  logQueryError(error: string | Error, query: string): void {
+    const message = error instanceof Error ? error.message : error;
+    // Statement text only; parameters are withheld because they can carry names or medical notes.
+    console.error(JSON.stringify({ level: 'error', msg: 'sql failed', error: message, sql: query.slice(0, 500) }));
+  }
+  logQuerySlow(time: number, query: string): void {
+    console.warn(JSON.stringify({ level: 'warn', msg: 'slow sql', ms: time, sql: query.slice(0, 500) }));
+  }
+  logSchemaBuild(): void {}
+  logMigration(message: string): void {
+    if (process.env.LOG_LEVEL === 'debug') console.log(message);
+  }
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') console.warn(String(message));
+  }
+}
+
+export interface DatabaseOptions {
+  url: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  /** Name shown in PostgreSQL's pg_stat_activity, so an operator can tell the services apart. */
+  applicationName: string;
+  poolSize?: number;
+}
+
+/** One PostgreSQL data source per service. Schema changes only ever come from reviewed migrations. */
+export function createDataSource(options: DatabaseOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities: options.entities,
+    migrations: options.migrations as MixedList<Function | string>,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    logger: new CountingLogger(),
+    maxQueryExecutionTime: 1000,
+    applicationName: options.applicationName,
+    extra: { max: options.poolSize ?? 10 },
+  });
+}
+
+/** Connects and applies pending migrations; returns the names of the ones applied. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  if (!dataSource.isInitialized) await dataSource.initialize();
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}
+
+export type MigrationClass = new () => MigrationInterface;

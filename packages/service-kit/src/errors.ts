@@ -1,0 +1,107 @@
+import { GraphQLError } from 'graphql';
+
+/** Every code a client may see in `extensions.code` (DESIGN §5). */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  SEQUENCING_VIOLATION: 'SEQUENCING_VIOLATION',
+  LIST_ENTRY_CONTESTED: 'LIST_ENTRY_CONTESTED',
+  RATIO_VIOLATION: 'RATIO_VIOLATION',
+  PROOF_OF_LIFE_STALE: 'PROOF_OF_LIFE_STALE',
+  ALREADY_RELEASED: 'ALREADY_RELEASED',
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  CARGO_NOT_PERMITTED: 'CARGO_NOT_PERMITTED',
+  MILESTONE_NOT_CERTIFIED: 'MILESTONE_NOT_CERTIFIED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/**
+ * An error meant for the caller: a stable code and a message that says what was wrong and how to put
+ * it right. Anything that is not a DomainError (or a GraphQL validation error) is masked.
+ */
+export class DomainError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message, { extensions: { code, ...(details ? { details } : {}) } });
+    this.name = 'DomainError';
+  }
+  get code(): ErrorCode {
+    return this.extensions.code as ErrorCode;
+  }
+}
+
+/** One or more problems with the input; each problem names the field (`path`) it concerns. */
+export class BadUserInputError extends DomainError {
+  constructor(readonly problems: { path: string; message: string }[]) {
+    super(
+      ErrorCode.BAD_USER_INPUT,
+      problems.length === 1
+        ? `${problems[0]!.path}: ${problems[0]!.message}`
+        : `The input has ${problems.length} problems: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      { problems },
+    );
+  }
+  static one(path: string, message: string): BadUserInputError {
+    return new BadUserInputError([{ path, message }]);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(kind: string, id: string, hint?: string) {
+    super(
+      ErrorCode.NOT_FOUND,
+      `No ${kind} has id "${id}". ${hint ?? `Check the id; list the ${kind}s you can see with a query first.`}`,
+      { kind, id },
+    );
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(ErrorCode.FORBIDDEN, message, details);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+/** Collects problems during validation so all of them are reported at once, before any write. */
+export class Problems {
+  private readonly list: { path: string; message: string }[] = [];
+  add(path: string, message: string): this {
+    this.list.push({ path, message });
+    return this;
+  }
+  check(ok: boolean, path: string, message: string): this {
+    if (!ok) this.add(path, message);
+    return this;
+  }
+  get any(): boolean {
+    return this.list.length > 0;
+  }
+  /** Throws BAD_USER_INPUT listing every problem, if there are any. */
+  throwIfAny(): void {
+    if (this.any) throw new BadUserInputError([...this.list]);
+  }
+}
+
+/** True when `e` is PostgreSQL's unique_violation, optionally on one named constraint. */
+export function isUniqueViolation(e: unknown, constraint?: string): boolean {
+  const err = e as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = err?.code ?? err?.driverError?.code;
+  const name = err?.constraint ?? err?.driverError?.constraint;
+  return code === '23505' && (constraint === undefined || name === constraint);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else cannot name a record, and must not reach SQL as a malformed uuid. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

@@ -1,0 +1,67 @@
+import type { ApolloServer } from '@apollo/server';
+import type { DataSource, EntitySchema, MixedList } from 'typeorm';
+import type { Caller } from './caller.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { loadSubgraphConfig } from './config.js';
+import type { BaseContext } from './context.js';
+import { createDataSource, migrate } from './database.js';
+import { importPrivateKey, importTrustedKeys, type InternalSigner, type InternalVerifier } from './internal-auth.js';
+import { createLogger, type Logger } from './log.js';
+import { onShutdown, serveSubgraph, type RunningSubgraph } from './subgraph.js';
+
+/** What a service needs from outside to build its server. */
+export interface ServiceDeps {
+  db: DataSource;
+  clock: Clock;
+  logger: Logger;
+  /** Signs calls this service makes to a sibling on a caller's behalf. */
+  signer?: InternalSigner;
+  /** Where sibling services listen, by name. */
+  peers?: Record<string, string>;
+}
+
+export interface BuiltService<C extends BaseContext> {
+  server: ApolloServer<C>;
+  context(caller: Caller, requestId?: string): C;
+}
+
+/** Every service exports one of these from its server.ts; launcher, tests and index.ts all use it. */
+export interface ServiceModule<C extends BaseContext = any> {
+  name: string;
+  defaultPort: number;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  build(deps: ServiceDeps): Promise<BuiltService<C>>;
+}
+
+/** Builds and serves a service on an already migrated database (tests and in-process federations). */
+export async function startService<C extends BaseContext>(
+  module: ServiceModule<C>,
+  opts: { db: DataSource; clock?: Clock; verifier: InternalVerifier; port?: number; logger?: Logger; signer?: InternalSigner; peers?: Record<string, string> },
+): Promise<RunningSubgraph> {
+  const logger = opts.logger ?? createLogger(module.name);
+  const built = await module.build({ db: opts.db, clock: opts.clock ?? systemClock, logger, signer: opts.signer, peers: opts.peers });
+  return serveSubgraph({ name: module.name, server: built.server, db: opts.db, verifier: opts.verifier, context: built.context, port: opts.port ?? 0, logger });
+}
+
+/** The body of every service's index.ts: read config, migrate, listen, stop cleanly on a signal. */
+export async function runService<C extends BaseContext>(module: ServiceModule<C>, env: Record<string, string | undefined>): Promise<void> {
+  const config = loadSubgraphConfig(module.name, module.defaultPort, env);
+  const logger = createLogger(module.name, config.logLevel);
+  const db = createDataSource({ url: config.databaseUrl, entities: module.entities, migrations: module.migrations, applicationName: module.name });
+  const applied = await migrate(db);
+  if (applied.length) logger.info('migrations applied', { migrations: applied });
+  const trusted = await importTrustedKeys(config.trustedKeys);
+  const signer = config.privateKey ? { issuer: module.name, key: await importPrivateKey(config.privateKey) } : undefined;
+  const peers = Object.fromEntries(
+    Object.entries(env)
+      .filter(([k, v]) => k.endsWith('_URL') && k.startsWith('TREATY_PEER_') && v)
+      .map(([k, v]) => [k.slice('TREATY_PEER_'.length, -'_URL'.length).toLowerCase(), v as string]),
+  );
+  const running = await startService(module, { db, verifier: { audience: module.name, trusted }, port: config.port, logger, signer, peers });
+  onShutdown(() => running.close(), logger);
+  logger.info('ready', { url: running.url });
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadSubgraphConfig } from '../src/config.js';
+
+const keys = JSON.stringify({ gateway: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----' });
+
+describe('loadSubgraphConfig', () => {
+  it('reads the service port, falling back to the default, and the database URL', () => {
+    const c = loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys });
+    expect(c).toMatchObject({ port: 4001, host: '127.0.0.1', databaseUrl: 'postgres://u@h/db' });
+    expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys, MILESTONES_PORT: '5001' }).port).toBe(5001);
+    expect(loadSubgraphConfig('milestones', 4001, { MILESTONES_DATABASE_URL: 'postgres://u@h/m', DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys }).databaseUrl).toBe('postgres://u@h/m');
+  });
+
+  it('reports every bad variable at once', () => {
+    try {
+      loadSubgraphConfig('milestones', 4001, { PORT: 'eighty', DATABASE_URL: 'mysql://x', TREATY_TRUSTED_KEYS: 'not json' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const problems = (e as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/PORT/);
+      expect(problems).toMatch(/DATABASE_URL: must be a PostgreSQL URL/);
+      expect(problems).toMatch(/TREATY_TRUSTED_KEYS/);
+    }
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(() => loadSubgraphConfig('milestones', 4001, { DATABASE_URL: '', TREATY_TRUSTED_KEYS: keys })).toThrow(/DATABASE_URL is required/);
+  });
+});

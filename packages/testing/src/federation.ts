@@ -1,0 +1,112 @@
+import { SignJWT, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
+import {
+  FixedClock,
+  SUBGRAPHS,
+  generateInternalKeyPair,
+  importPrivateKey,
+  importPublicKey,
+  silentLogger,
+  startService,
+  type Clock,
+  type Role,
+  type ServiceModule,
+} from '@treaty/service-kit';
+import { buildGateway, createTokenVerifier, readSupergraph, serveGateway } from '@treaty/gateway';
+import { createTestDatabase, type TestDatabase } from './index.js';
+import type { GraphQLResult } from './graphql.js';
+
+export const TEST_ISSUER = 'treaty-test-issuer';
+export const TEST_AUDIENCE = 'treaty-gateway';
+
+export interface TokenClaims {
+  agency?: string;
+  roles: Role[];
+  partyId?: string;
+  guarantorId?: string;
+  subject?: string;
+}
+
+/**
+ * The whole federation in one process, over real HTTP: every subgraph on its own port with its own
+ * fresh database, the gateway in front with the checked-in supergraph, and one fixed clock for all.
+ */
+export async function startFederation(services: ServiceModule[], opts: { now?: string | Date } = {}) {
+  const missing = SUBGRAPHS.filter((s) => !services.some((m) => m.name === s.name));
+  if (missing.length) throw new Error(`startFederation needs every subgraph of the supergraph; missing ${missing.map((m) => m.name).join(', ')}`);
+  const clock = new FixedClock(opts.now ?? '2026-03-01T00:00:00Z');
+  const pairs = Object.fromEntries(await Promise.all(['gateway', ...services.map((s) => s.name)].map(async (n) => [n, await generateInternalKeyPair()] as const)));
+  const trusted = new Map<string, CryptoKey>(await Promise.all(Object.entries(pairs).map(async ([n, p]) => [n, await importPublicKey(p.publicKey)] as const)));
+  const databases: Record<string, TestDatabase> = {};
+  await Promise.all(services.map(async (s) => (databases[s.name] = await createTestDatabase(s.name, s))));
+  const peers: Record<string, string> = {};
+  const running = await Promise.all(
+    services.map(async (s) => {
+      const r = await startService(s, {
+        db: databases[s.name]!.db,
+        clock,
+        verifier: { audience: s.name, trusted },
+        port: 0,
+        logger: silentLogger,
+        signer: { issuer: s.name, key: await importPrivateKey(pairs[s.name]!.privateKey) },
+        peers,
+      });
+      peers[s.name] = r.url;
+      return r;
+    }),
+  );
+
+  const issuer = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const verifier = await createTokenVerifier({ publicKey: await exportSPKI(issuer.publicKey), issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+  const built = buildGateway({
+    supergraphSdl: await readSupergraph(),
+    subgraphUrls: { ...peers },
+    signer: { issuer: 'gateway', key: await importPrivateKey(pairs.gateway!.privateKey) },
+    verifier,
+    logger: silentLogger,
+  });
+  const gateway = await serveGateway(built, { port: 0, verifier, logger: silentLogger });
+  const url = `http://127.0.0.1:${gateway.port}/graphql`;
+
+  /** A token as a partner agency's identity provider would sign it. */
+  const token = (claims: TokenClaims, ttl = '1h') =>
+    new SignJWT({
+      agency: claims.agency ?? `Test ${claims.roles.join('+')} Agency`,
+      roles: claims.roles,
+      ...(claims.partyId ? { party_id: claims.partyId } : {}),
+      ...(claims.guarantorId ? { guarantor_id: claims.guarantorId } : {}),
+    })
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setIssuer(TEST_ISSUER)
+      .setAudience(TEST_AUDIENCE)
+      .setSubject(claims.subject ?? 'tester')
+      .setIssuedAt()
+      .setExpirationTime(ttl)
+      .sign(issuer.privateKey);
+
+  /** POSTs an operation to the gateway; `auth` is a token, a ready header value, or nothing (PUBLIC). */
+  const request = async <T = any>(query: string, variables: Record<string, unknown> = {}, auth?: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth.startsWith('Bearer ') || auth.includes(' ') ? auth : `Bearer ${auth}` } : {}), ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, body: (await res.json()) as GraphQLResult<T> };
+  };
+
+  return {
+    url,
+    clock: clock as FixedClock & Clock,
+    subgraphUrls: peers,
+    databases,
+    issuerKey: issuer.privateKey,
+    token,
+    request,
+    async stop() {
+      await gateway.close();
+      await Promise.all(running.map((r) => r.close()));
+      await Promise.all(Object.values(databases).map((d) => d.drop()));
+    },
+  };
+}
+
+export type Federation = Awaited<ReturnType<typeof startFederation>>;

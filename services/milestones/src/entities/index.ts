@@ -1,0 +1,17 @@
+import { Agreement } from './agreement.entity.js';
+import { AgreementParty } from './agreement-party.entity.js';
+import { Benchmark } from './benchmark.entity.js';
+import { Certification } from './certification.entity.js';
+import { Milestone } from './milestone.entity.js';
+import { Party } from './party.entity.js';
+import { Phase } from './phase.entity.js';
+import { Waiver } from './waiver.entity.js';
+
+export { Agreement, AgreementParty, Benchmark, Certification, Milestone, Party, Phase, Waiver };
+export * from './benchmark.entity.js';
+export * from './certification.entity.js';
+export * from './party.entity.js';
+export * from './phase.entity.js';
+
+/** Listed explicitly (never globbed) so the data source works the same from src and dist. */
+export const entities = [Agreement, Party, AgreementParty, Phase, Milestone, Benchmark, Certification, Waiver];

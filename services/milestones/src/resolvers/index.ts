@@ -1,0 +1,9 @@
+import { Agreement } from './agreement.js';
+import { Certification } from './certification.js';
+import { Milestone } from './milestone.js';
+import { Mutation } from './mutation.js';
+import { Party } from './party.js';
+import { Phase } from './phase.js';
+import { Query } from './query.js';
+
+export const resolvers = { Query, Mutation, Agreement, Party, Phase, Milestone, Certification };

@@ -1,0 +1,14 @@
+import { isUuid } from '@treaty/service-kit';
+import { Agreement } from '../entities/index.js';
+import type { Context } from '../context.js';
+
+export const Query = {
+  async agreements(_: unknown, __: unknown, ctx: Context) {
+    const rows = await ctx.db.getRepository(Agreement).find({ order: { entryIntoForceAt: 'DESC', title: 'ASC' } });
+    for (const a of rows) ctx.loaders.agreement.prime(a.id, a);
+    return rows;
+  },
+  agreement(_: unknown, { id }: { id: string }, ctx: Context) {
+    return isUuid(id) ? ctx.loaders.agreement.load(id) : null;
+  },
+};

@@ -1,0 +1,25 @@
+import { buildSubgraphServer, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { rules } from './access.js';
+import { createContext, type Context } from './context.js';
+import { entities } from './entities/index.js';
+import { migrations } from './migrations/index.js';
+import { resolvers } from './resolvers/index.js';
+
+export { entities, migrations, rules, createContext };
+export type { Context };
+export * as domain from './domain/status.js';
+
+/** The milestones subgraph: agreements, their clock, milestones and verification. Builds; never listens. */
+export const milestones: ServiceModule<Context> = {
+  name: 'milestones',
+  defaultPort: 4001,
+  entities,
+  migrations,
+  async build({ db, clock, logger }) {
+    const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
+    const server = buildSubgraphServer<Context>({ name: 'milestones', typeDefs, resolvers, rules, logger });
+    return { server, context: (caller, requestId) => createContext(db, clock, caller, requestId) };
+  },
+};
+
+export default milestones;

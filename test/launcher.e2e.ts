@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@treaty/local-postgres';
+
+const CLI = fileURLToPath(new URL('../packages/launcher/dist/cli.js', import.meta.url));
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+/** Starts `npm start`'s launcher on free ports in a fresh data directory and waits for its banner. */
+async function launch(dataDir: string, ports: Record<string, number>) {
+  const child = spawn(process.execPath, [CLI], {
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      TREATY_DATA_DIR: dataDir,
+      GATEWAY_PORT: String(ports.gateway),
+      MILESTONES_PORT: String(ports.milestones),
+      TREATY_PG_PORT: String(ports.pg),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const deadline = Date.now() + 90_000;
+  while (!output.includes('Press Ctrl-C to stop') && Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, exited, output: () => output };
+}
+
+describe('npm start (the launcher)', () => {
+  it('brings up the federation with the demo, answers the first query, and stops cleanly on Ctrl-C', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'treaty-launch-'));
+    dirs.push(dataDir);
+    const ports = { gateway: await freePort(), milestones: await freePort(), pg: await freePort() };
+    const started = Date.now();
+    const run = await launch(dataDir, ports);
+    expect(run.output(), run.output()).toContain('Press Ctrl-C to stop');
+    const res = await fetch(`http://127.0.0.1:${ports.gateway}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ agreements { title currentDay milestones { title dueDay status } } }' }),
+    });
+    const body = (await res.json()) as any;
+    console.log(`[launcher] first answer ${Date.now() - started} ms after start`);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.agreements[0].title).toBe('Veltria Ceasefire and Phased Exchange Framework');
+    expect(body.data.agreements[0].currentDay).toBe(24);
+    expect(body.data.agreements[0].milestones.map((m: any) => m.dueDay)).toEqual(expect.arrayContaining([30, 60]));
+
+    const page = await fetch(`http://127.0.0.1:${ports.gateway}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await page.text()).toContain('graphiql');
+
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain('stopped.');
+
+    // Data persists: a second start finds the agreement and does not load the demo twice.
+    const again = await launch(dataDir, ports);
+    expect(again.output()).toContain('demo not loaded');
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('says which port is taken and exits non-zero', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'treaty-launch-'));
+    dirs.push(dataDir);
+    const { createServer } = await import('node:net');
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const taken = (blocker.address() as { port: number }).port;
+    const run = await launch(dataDir, { gateway: taken, milestones: await freePort(), pg: await freePort() });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain(`Port ${taken}, needed by the gateway, is already in use`);
+    blocker.close();
+  });
+});
