@@ -1,4 +1,4 @@
-import { DAY_MS } from '@treaty/service-kit';
+import { DAY_MS, type Role } from '@treaty/service-kit';
 import { gql } from './client.js';
 
 /**
@@ -9,6 +9,20 @@ import { gql } from './client.js';
 export interface DemoTokens {
   mediator: string;
   monitor: string;
+}
+
+/**
+ * What a subgraph's demo step receives: the milestones demo's ids, the calendar, and a way to call the
+ * gateway as any partner agency. Each subgraph's demo lives in demo-<name>.ts and uses only this.
+ */
+export interface DemoContext extends DemoResult {
+  /** A client for the gateway acting as the given agency and roles; throws on any GraphQL error. */
+  as(claims: { agency: string; roles: Role[]; partyId?: string; guarantorId?: string }): <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+  day0: Date;
+  /** The ISO instant `hour` hours into day `day` of the agreement. */
+  at(day: number, hour?: number): string;
+  now: Date;
+  progress(msg: string): void;
 }
 
 export interface DemoResult {

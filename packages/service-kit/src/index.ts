@@ -13,3 +13,4 @@ export * from './log.js';
 export * from './scalars.js';
 export * from './subgraph.js';
 export * from './service.js';
+export * from './peer.js';

@@ -1,7 +1,10 @@
 import { SignJWT, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import {
   FixedClock,
+  INTERNAL_TOKEN_HEADER,
   SUBGRAPHS,
+  signInternal,
+  type Caller,
   generateInternalKeyPair,
   importPrivateKey,
   importPublicKey,
@@ -27,12 +30,11 @@ export interface TokenClaims {
 }
 
 /**
- * The whole federation in one process, over real HTTP: every subgraph on its own port with its own
- * fresh database, the gateway in front with the checked-in supergraph, and one fixed clock for all.
+ * Some subgraphs on real HTTP, each on a free port with a fresh migrated database, wired to each other
+ * as peers and sharing one fixed clock. `call` sends an operation to one of them exactly as the gateway
+ * would (signed for that subgraph and body), for `_entities` and cross-service tests without a gateway.
  */
-export async function startFederation(services: ServiceModule[], opts: { now?: string | Date } = {}) {
-  const missing = SUBGRAPHS.filter((s) => !services.some((m) => m.name === s.name));
-  if (missing.length) throw new Error(`startFederation needs every subgraph of the supergraph; missing ${missing.map((m) => m.name).join(', ')}`);
+export async function startSubgraphs(services: ServiceModule[], opts: { now?: string | Date } = {}) {
   const clock = new FixedClock(opts.now ?? '2026-03-01T00:00:00Z');
   const pairs = Object.fromEntries(await Promise.all(['gateway', ...services.map((s) => s.name)].map(async (n) => [n, await generateInternalKeyPair()] as const)));
   const trusted = new Map<string, CryptoKey>(await Promise.all(Object.entries(pairs).map(async ([n, p]) => [n, await importPublicKey(p.publicKey)] as const)));
@@ -54,13 +56,49 @@ export async function startFederation(services: ServiceModule[], opts: { now?: s
       return r;
     }),
   );
+  const gatewayKey = await importPrivateKey(pairs.gateway!.privateKey);
 
+  /** Sends an operation to one subgraph with a gateway credential for `caller`. */
+  const call = async <T = any>(service: string, caller: Caller, query: string, variables: Record<string, unknown> = {}) => {
+    const body = JSON.stringify({ query, variables });
+    const res = await fetch(peers[service]!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternal({ issuer: 'gateway', key: gatewayKey }, service, caller, body) },
+      body,
+    });
+    return { status: res.status, body: (await res.json()) as GraphQLResult<T> };
+  };
+
+  return {
+    clock: clock as FixedClock & Clock,
+    urls: peers,
+    databases,
+    gatewayKey,
+    call,
+    async stop() {
+      await Promise.all(running.map((r) => r.close()));
+      await Promise.all(Object.values(databases).map((d) => d.drop()));
+    },
+  };
+}
+
+export type Subgraphs = Awaited<ReturnType<typeof startSubgraphs>>;
+
+/**
+ * The whole federation in one process, over real HTTP: every subgraph on its own port with its own
+ * fresh database, the gateway in front with the checked-in supergraph, and one fixed clock for all.
+ */
+export async function startFederation(services: ServiceModule[], opts: { now?: string | Date } = {}) {
+  const missing = SUBGRAPHS.filter((s) => !services.some((m) => m.name === s.name));
+  if (missing.length) throw new Error(`startFederation needs every subgraph of the supergraph; missing ${missing.map((m) => m.name).join(', ')}`);
+  const subgraphs = await startSubgraphs(services, opts);
+  const { clock, databases, urls: peers } = subgraphs;
   const issuer = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const verifier = await createTokenVerifier({ publicKey: await exportSPKI(issuer.publicKey), issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
   const built = buildGateway({
     supergraphSdl: await readSupergraph(),
     subgraphUrls: { ...peers },
-    signer: { issuer: 'gateway', key: await importPrivateKey(pairs.gateway!.privateKey) },
+    signer: { issuer: 'gateway', key: subgraphs.gatewayKey },
     verifier,
     logger: silentLogger,
   });
@@ -97,14 +135,14 @@ export async function startFederation(services: ServiceModule[], opts: { now?: s
     url,
     clock: clock as FixedClock & Clock,
     subgraphUrls: peers,
+    call: subgraphs.call,
     databases,
     issuerKey: issuer.privateKey,
     token,
     request,
     async stop() {
       await gateway.close();
-      await Promise.all(running.map((r) => r.close()));
-      await Promise.all(Object.values(databases).map((d) => d.drop()));
+      await subgraphs.stop();
     },
   };
 }

@@ -111,10 +111,17 @@ describe('createAgreement', () => {
 });
 
 describe('addMilestone', () => {
-  it('adds a milestone with benchmarks and a derived deadline', async () => {
+  it('adds a milestone with benchmarks and a derived deadline and window', async () => {
+    h.clock.set('2026-03-20T00:00:00Z');
     const a = await createAgreement();
     const m = await addMilestone(a, { benchmarks: [{ metric: 'TRUCKS_DELIVERED', comparator: 'AT_LEAST', threshold: 600 }] });
     expect(m.dueAt).toBe('2026-04-01T00:00:00.000Z');
+    const read = await h.run(anonymous, `{ agreement(id: "${a.id}") { permittedCargo milestones { windowStartsAt } } }`);
+    expect(read.data!.agreement.milestones[0].windowStartsAt).toBe(DAY0);
+    expect(read.data!.agreement.permittedCargo).toEqual(['HUMANITARIAN_AID', 'MEDICAL_EVACUATION']);
+    h.clock.set('2026-04-20T00:00:00Z');
+    const later = await h.run(anonymous, `{ agreement(id: "${a.id}") { permittedCargo } }`);
+    expect(later.data!.agreement.permittedCargo).toContain('COMMERCIAL');
     expect(m.phase.ordinal).toBe(1);
     expect(m.benchmarks).toEqual([{ metric: 'TRUCKS_DELIVERED', comparator: 'AT_LEAST', threshold: 600 }]);
   });

@@ -18,6 +18,11 @@ export const Agreement = {
     const phases = await ctx.loaders.phasesOfAgreement.load(a.id);
     return phases.find((p) => today >= p.startDay && today <= p.endDay) ?? null;
   },
+  async permittedCargo(a: AgreementRow, _: unknown, ctx: Context) {
+    const today = dayNumber(a.entryIntoForceAt, ctx.clock.now());
+    const phases = await ctx.loaders.phasesOfAgreement.load(a.id);
+    return phases.find((p) => today >= p.startDay && today <= p.endDay)?.permittedCargo ?? [];
+  },
   phases(a: AgreementRow, _: unknown, ctx: Context) {
     return ctx.loaders.phasesOfAgreement.load(a.id);
   },

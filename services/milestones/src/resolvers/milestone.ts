@@ -1,6 +1,6 @@
 import { isUuid } from '@treaty/service-kit';
 import type { Milestone as MilestoneRow } from '../entities/index.js';
-import { endOfDay } from '../domain/calendar.js';
+import { endOfDay, startOfDay } from '../domain/calendar.js';
 import { milestoneStatus } from '../domain/status.js';
 import type { Context } from '../context.js';
 
@@ -36,6 +36,10 @@ export const Milestone = {
   async dueAt(m: MilestoneRow, _: unknown, ctx: Context) {
     const agreement = await ctx.loaders.agreement.load(m.agreementId);
     return endOfDay(agreement!.entryIntoForceAt, m.dueDay);
+  },
+  async windowStartsAt(m: MilestoneRow, _: unknown, ctx: Context) {
+    const [agreement, phase] = await Promise.all([ctx.loaders.agreement.load(m.agreementId), ctx.loaders.phase.load(m.phaseId)]);
+    return startOfDay(agreement!.entryIntoForceAt, phase!.startDay);
   },
   benchmarks(m: MilestoneRow, _: unknown, ctx: Context) {
     return ctx.loaders.benchmarksOfMilestone.load(m.id);
