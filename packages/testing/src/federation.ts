@@ -136,6 +136,7 @@ export async function startFederation(services: ServiceModule[], opts: { now?: s
     clock: clock as FixedClock & Clock,
     subgraphUrls: peers,
     call: subgraphs.call,
+    gatewayKey: subgraphs.gatewayKey,
     databases,
     issuerKey: issuer.privateKey,
     token,

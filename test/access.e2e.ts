@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFederation, type Federation } from '@treaty/testing';
+import { INTERNAL_TOKEN_HEADER, ROLES, SUBGRAPHS, signInternal, type Role } from '@treaty/service-kit';
+import { ALL_SERVICES } from './services.js';
+
+/**
+ * Role by operation, through the real gateway over HTTP: every operation is tried by every role and by
+ * an anonymous caller; each allowed one succeeds and each refused one is FORBIDDEN, names the role it
+ * needs, and writes nothing.
+ */
+let f: Federation;
+let agreementId: string;
+let partyIds: string[];
+const tokens: Partial<Record<Role | 'PUBLIC', string | undefined>> = {};
+
+beforeAll(async () => {
+  f = await startFederation(ALL_SERVICES, { now: '2026-03-20T12:00:00Z' });
+  tokens.PUBLIC = undefined;
+  for (const role of ROLES) tokens[role] = await f.token({ roles: [role], agency: `${role} agency`, partyId: role === 'PARTY' ? '00000000-0000-4000-8000-000000000001' : undefined });
+  const created = await f.request(
+    `mutation ($input: CreateAgreementInput!) { createAgreement(input: $input) { id parties { id } } }`,
+    { input: agreementInput('Matrix base') },
+    tokens.MEDIATOR,
+  );
+  agreementId = created.body.data.createAgreement.id;
+  partyIds = created.body.data.createAgreement.parties.map((p: any) => p.id);
+});
+afterAll(() => f?.stop());
+
+let n = 0;
+function agreementInput(title: string) {
+  n += 1;
+  return {
+    title,
+    entryIntoForceAt: '2026-03-01T00:00:00Z',
+    parties: [
+      { name: `Matrix Party A${n}`, kind: 'GOVERNMENT' },
+      { name: `Matrix Party B${n}`, kind: 'NON_STATE_ARMED_GROUP' },
+    ],
+    phases: [{ ordinal: 1, name: 'Phase 1', startDay: 0, endDay: 41, permittedCargo: ['HUMANITARIAN_AID'] }],
+  };
+}
+
+async function newMilestone(): Promise<string> {
+  const r = await f.request(
+    `mutation ($input: AddMilestoneInput!) { addMilestone(input: $input) { id } }`,
+    { input: { agreementId, phaseOrdinal: 1, title: `Milestone ${++n}`, obligatedPartyId: partyIds[0], dueDay: 30 } },
+    tokens.MEDIATOR,
+  );
+  return r.body.data.addMilestone.id;
+}
+
+const rowCount = async () =>
+  (await f.databases.milestones!.db.query(
+    `SELECT ((SELECT count(*) FROM agreement) + (SELECT count(*) FROM milestone) + (SELECT count(*) FROM certification) + (SELECT count(*) FROM waiver))::int AS n`,
+  ))[0].n;
+
+interface Operation {
+  name: string;
+  allowed: (Role | 'PUBLIC')[];
+  run: (token: string | undefined) => Promise<{ status: number; body: any }>;
+}
+
+const operations: Operation[] = [
+  {
+    name: 'createAgreement',
+    allowed: ['MEDIATOR'],
+    run: (t) => f.request(`mutation ($input: CreateAgreementInput!) { createAgreement(input: $input) { id } }`, { input: agreementInput('Matrix try') }, t),
+  },
+  {
+    name: 'addMilestone',
+    allowed: ['MEDIATOR'],
+    run: (t) =>
+      f.request(`mutation ($input: AddMilestoneInput!) { addMilestone(input: $input) { id } }`, { input: { agreementId, phaseOrdinal: 1, title: 'Try', obligatedPartyId: partyIds[0], dueDay: 30 } }, t),
+  },
+  {
+    name: 'certifyMilestone',
+    allowed: ['MONITOR'],
+    run: async (t) => f.request(`mutation ($input: CertifyMilestoneInput!) { certifyMilestone(input: $input) { id } }`, { input: { milestoneId: await newMilestone(), evidence: [{ reference: 'JMC-1' }] } }, t),
+  },
+  {
+    name: 'waiveMilestone',
+    allowed: ['MEDIATOR'],
+    run: async (t) => f.request(`mutation ($input: WaiveMilestoneInput!) { waiveMilestone(input: $input) { id } }`, { input: { milestoneId: await newMilestone(), reason: 'Superseded' } }, t),
+  },
+  {
+    name: 'read agreements and milestone status',
+    allowed: ['PUBLIC', ...ROLES],
+    run: (t) => f.request(`{ agreements { title currentDay milestones { title dueDay status } } }`, {}, t),
+  },
+  {
+    name: 'read certification evidence',
+    allowed: [...ROLES],
+    run: (t) => f.request(`{ agreements { milestones { certifications { evidence { reference } } } } }`, {}, t),
+  },
+];
+
+describe('role × operation through the gateway', () => {
+  for (const op of operations) {
+    for (const who of ['PUBLIC', ...ROLES] as const) {
+      const allowed = op.allowed.includes(who);
+      it(`${op.name} is ${allowed ? 'allowed' : 'refused'} for ${who}`, async () => {
+        const before = await rowCount();
+        const r = await op.run(tokens[who]);
+        expect(r.status).toBe(200);
+        if (allowed) {
+          expect(r.body.errors).toBeUndefined();
+        } else {
+          expect(r.body.errors?.map((e: any) => e.extensions.code)).toContain('FORBIDDEN');
+          expect(r.body.errors[0].message).toMatch(/needs/);
+          // Refused mutations write nothing (milestones created as fixtures are counted before).
+          if (op.name !== 'certifyMilestone' && op.name !== 'waiveMilestone') expect(await rowCount()).toBe(before);
+          else expect(await rowCount()).toBe(before + 1);
+        }
+      });
+    }
+  }
+});
+
+describe('subgraphs answer only the gateway', () => {
+  for (const s of SUBGRAPHS) {
+    for (const [label, query, variables] of [
+      ['_service { sdl }', '{ _service { sdl } }', {}],
+      ['_entities', 'query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }', { r: [{ __typename: 'Milestone', id: '00000000-0000-4000-8000-000000000000' }] }],
+      ['a root query', '{ __typename }', {}],
+    ] as const) {
+      it(`${s.name} refuses a direct ${label} with 401`, async () => {
+        const res = await fetch(f.subgraphUrls[s.name]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+        expect(res.status).toBe(401);
+        const body = (await res.json()) as any;
+        expect(body.data).toBeUndefined();
+        expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      });
+    }
+    it(`${s.name} refuses a valid gateway credential replayed with another body`, async () => {
+      const caller = { subject: null, agency: 'x', roles: ['MEDIATOR' as const], partyId: null, guarantorId: null, via: null, purpose: null };
+      const signedBody = JSON.stringify({ query: '{ __typename }', variables: {} });
+      const token = await signInternal({ issuer: 'gateway', key: f.gatewayKey }, s.name, caller, signedBody);
+      const send = (body: string) =>
+        fetch(f.subgraphUrls[s.name]!, { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token }, body });
+      expect((await send(signedBody)).status).toBe(200);
+      expect((await send(JSON.stringify({ query: '{ _service { sdl } }', variables: {} }))).status).toBe(401);
+    });
+  }
+});
