@@ -1,0 +1,63 @@
+import { authenticated, either, hasRole, ownParty, role, type AccessRules, type Caller, type FieldAccess } from '@treaty/service-kit';
+import type { Detainee, ManifestEntry } from './entities/index.js';
+
+/** Personal data: readable by the intermediary and the mediator only, and every read is logged. */
+const personal = (recordType: string, recordId: (parent: unknown) => string): FieldAccess => ({
+  rule: role('INTERMEDIARY', 'MEDIATOR'),
+  personal: { recordType, recordId },
+});
+const detaineeField = personal('Detainee', (d) => (d as Detainee).id);
+
+type Input = { input: Record<string, unknown> };
+const inputField = (name: string) => (_: unknown, args: Record<string, unknown>) => (args as Input).input?.[name] as string | undefined;
+
+/**
+ * Who may do what in this service. Counts (per party, per milestone) and wave summaries are public;
+ * detainee records, lists and manifests need a partner agency's token, and a PARTY caller sees only its
+ * own party's detainees (see `visibleTo`); names, dates of birth and medical notes are personal data.
+ */
+export const rules: AccessRules = {
+  'Mutation.registerDetainee': either(role('MEDIATOR', 'INTERMEDIARY'), ownParty(inputField('holdingPartyId')), ownParty(inputField('affiliatedPartyId'))),
+  'Mutation.submitDetaineeList': either(role('MEDIATOR'), ownParty(inputField('submittingPartyId'))),
+  // The resolver also checks that the PARTY is the other side of the entry (it needs the entry to know).
+  'Mutation.contestListEntry': role('PARTY'),
+  'Mutation.resolveListEntry': role('MEDIATOR'),
+  'Mutation.setListDeadlines': role('MEDIATOR'),
+  'Mutation.planExchangeWave': role('MEDIATOR'),
+  'Mutation.recordSequencingException': role('MEDIATOR'),
+  'Mutation.addToManifest': role('MEDIATOR'),
+  'Mutation.removeFromManifest': role('MEDIATOR'),
+  'Mutation.sealManifest': role('MEDIATOR'),
+  'Mutation.recordProofOfLife': role('INTERMEDIARY'),
+  'Mutation.confirmHandover': role('INTERMEDIARY'),
+
+  'Query.detainee': authenticated,
+  'Query.detainees': authenticated,
+  'Query.detaineeLists': authenticated,
+  'Query.personalDataAccessLog': role('MEDIATOR'),
+  'Detainee.__resolveReference': authenticated,
+  'Detainee.name': detaineeField,
+  'Detainee.dateOfBirth': detaineeField,
+  'Detainee.medicalNotes': detaineeField,
+  'Handover.medicalNotes': personal('Handover', (e) => (e as ManifestEntry).id),
+  'Agreement.detaineeLists': authenticated,
+  'Agreement.listSchedule': authenticated,
+  'ExchangeWave.manifest': authenticated,
+  'ExchangeWave.sequencingException': authenticated,
+};
+
+/**
+ * The party whose detainees a caller is limited to, or null when the caller sees every detainee. A
+ * caller whose only role is PARTY sees the detainees its party holds or to which they belong; any other
+ * role of a partner agency sees all of them.
+ */
+export function partyScope(caller: Caller): { partyId: string | null } | null {
+  if (!hasRole(caller, 'PARTY')) return null;
+  if (hasRole(caller, 'MEDIATOR', 'INTERMEDIARY', 'MONITOR', 'GUARANTOR', 'AGENCY')) return null;
+  return { partyId: caller.partyId };
+}
+
+export function visibleTo(caller: Caller, d: Pick<Detainee, 'holdingPartyId' | 'affiliatedPartyId'>): boolean {
+  const scope = partyScope(caller);
+  return scope === null || (scope.partyId !== null && (d.holdingPartyId === scope.partyId || d.affiliatedPartyId === scope.partyId));
+}

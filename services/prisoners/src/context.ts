@@ -1,0 +1,174 @@
+import { In, type DataSource } from 'typeorm';
+import {
+  baseContext,
+  callPeer,
+  manyByKey,
+  oneByKey,
+  valueByKey,
+  type BaseContext,
+  type Caller,
+  type Clock,
+  type ServiceDeps,
+} from '@treaty/service-kit';
+import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, type DetaineeCategory } from './entities/index.js';
+import { PRIORITY_CATEGORIES } from './domain/priority.js';
+
+export interface WaveCounts {
+  entries: number;
+  decided: number;
+  released: number;
+  declined: number;
+}
+
+export interface MilestoneReleases {
+  released: number;
+  priority: number;
+}
+
+export type CategoryCounts = Map<DetaineeCategory, { held: number; released: number }>;
+
+/** Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch. */
+export function createLoaders(db: DataSource) {
+  const ids = (keys: readonly string[]) => In([...keys]);
+  return {
+    detainee: oneByKey((keys: readonly string[]) => db.getRepository(Detainee).findBy({ id: ids(keys) }), (d) => d.id),
+    list: oneByKey((keys: readonly string[]) => db.getRepository(DetaineeList).findBy({ id: ids(keys) }), (l) => l.id),
+    wave: oneByKey((keys: readonly string[]) => db.getRepository(ExchangeWave).findBy({ id: ids(keys) }), (w) => w.id),
+    deadlinesOfAgreement: oneByKey((keys: readonly string[]) => db.getRepository(ListDeadline).findBy({ agreementId: ids(keys) }), (d) => d.agreementId),
+    listsOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(DetaineeList).find({ where: { agreementId: ids(keys) }, order: { submittedAt: 'ASC', id: 'ASC' } }),
+      (l) => l.agreementId,
+    ),
+    entriesOfList: manyByKey(
+      (keys: readonly string[]) => db.getRepository(ListEntry).find({ where: { listId: ids(keys) }, order: { position: 'ASC' } }),
+      (e) => e.listId,
+    ),
+    /** Every entry that was ever contested under an agreement, for the settlement step. */
+    contestedEntriesOfAgreement: manyByKey(
+      (keys: readonly string[]) =>
+        db
+          .getRepository(ListEntry)
+          .createQueryBuilder('e')
+          .innerJoinAndSelect('e.list', 'l')
+          .where('l.agreement_id IN (:...keys)', { keys: [...keys] })
+          .andWhere('e.contest_reason IS NOT NULL')
+          .getMany(),
+      (e) => e.list.agreementId,
+    ),
+    /** The entry of a detainee that is not REMOVED (at most one, by a unique index). */
+    liveEntryOfDetainee: oneByKey(
+      (keys: readonly string[]) =>
+        db
+          .getRepository(ListEntry)
+          .createQueryBuilder('e')
+          .where('e.detainee_id IN (:...keys)', { keys: [...keys] })
+          .andWhere(`e.resolution IS DISTINCT FROM 'REMOVED'`)
+          .getMany(),
+      (e) => e.detaineeId,
+    ),
+    proofsOfLife: manyByKey(
+      (keys: readonly string[]) => db.getRepository(ProofOfLife).find({ where: { detaineeId: ids(keys) }, order: { observedAt: 'DESC', recordedAt: 'DESC' } }),
+      (p) => p.detaineeId,
+    ),
+    manifestEntriesOfDetainee: manyByKey(
+      (keys: readonly string[]) =>
+        db
+          .getRepository(ManifestEntry)
+          .createQueryBuilder('me')
+          .innerJoin('me.wave', 'w')
+          .where('me.detainee_id IN (:...keys)', { keys: [...keys] })
+          .orderBy('w.sequence', 'ASC')
+          .getMany(),
+      (me) => me.detaineeId,
+    ),
+    releaseOfDetainee: oneByKey(
+      (keys: readonly string[]) => db.getRepository(ManifestEntry).findBy({ detaineeId: ids(keys), outcome: 'CONSENTS' }),
+      (me) => me.detaineeId,
+    ),
+    wavesOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(ExchangeWave).find({ where: { agreementId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (w) => w.agreementId,
+    ),
+    wavesOfMilestone: manyByKey(
+      (keys: readonly string[]) => db.getRepository(ExchangeWave).find({ where: { milestoneId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (w) => w.milestoneId,
+    ),
+    ratioTermsOfWave: manyByKey((keys: readonly string[]) => db.getRepository(RatioTerm).findBy({ waveId: ids(keys) }), (t) => t.waveId),
+    manifestOfWave: manyByKey(
+      (keys: readonly string[]) => db.getRepository(ManifestEntry).find({ where: { waveId: ids(keys) }, order: { addedAt: 'ASC', id: 'ASC' } }),
+      (me) => me.waveId,
+    ),
+    /** The holder and category of every detainee on each wave's manifest, for the ratio. */
+    manifestDetaineesOfWave: manyByKey(
+      async (keys: readonly string[]) =>
+        (await db.query(
+          `SELECT me.wave_id AS "waveId", d.holding_party_id AS "holdingPartyId", d.category
+             FROM manifest_entry me JOIN detainee d ON d.id = me.detainee_id
+            WHERE me.wave_id = ANY($1::uuid[])`,
+          [[...keys]],
+        )) as { waveId: string; holdingPartyId: string; category: DetaineeCategory }[],
+      (r) => r.waveId,
+    ),
+    waveCounts: valueByKey<string, WaveCounts>(async (keys) => {
+      const rows: { wave_id: string; entries: number; decided: number; released: number; declined: number }[] = await db.query(
+        `SELECT wave_id, count(*)::int AS entries, count(outcome)::int AS decided,
+                count(*) FILTER (WHERE outcome = 'CONSENTS')::int AS released,
+                count(*) FILTER (WHERE outcome = 'REFUSES')::int AS declined
+           FROM manifest_entry WHERE wave_id = ANY($1::uuid[]) GROUP BY wave_id`,
+        [[...keys]],
+      );
+      return new Map(rows.map((r) => [r.wave_id, { entries: r.entries, decided: r.decided, released: r.released, declined: r.declined }]));
+    }, { entries: 0, decided: 0, released: 0, declined: 0 }),
+    releasesOfMilestone: valueByKey<string, MilestoneReleases>(async (keys) => {
+      const rows: { milestone_id: string; released: number; priority: number }[] = await db.query(
+        `SELECT w.milestone_id, count(*)::int AS released,
+                count(*) FILTER (WHERE d.category = ANY($2::text[]))::int AS priority
+           FROM manifest_entry me
+           JOIN exchange_wave w ON w.id = me.wave_id
+           JOIN detainee d ON d.id = me.detainee_id
+          WHERE w.milestone_id = ANY($1::uuid[]) AND me.outcome = 'CONSENTS'
+          GROUP BY w.milestone_id`,
+        [[...keys], [...PRIORITY_CATEGORIES]],
+      );
+      return new Map(rows.map((r) => [r.milestone_id, { released: r.released, priority: r.priority }]));
+    }, { released: 0, priority: 0 }),
+    countsOfParty: valueByKey<string, CategoryCounts>(async (keys) => {
+      // Held: not released, and not struck off every list (an entry removed as not held, deceased...).
+      const rows: { party: string; category: DetaineeCategory; held: number; released: number }[] = await db.query(
+        `SELECT d.holding_party_id AS party, d.category,
+                count(*) FILTER (WHERE r.id IS NULL AND (live.id IS NOT NULL OR NOT EXISTS (
+                  SELECT 1 FROM detainee_list_entry x WHERE x.detainee_id = d.id)))::int AS held,
+                count(r.id)::int AS released
+           FROM detainee d
+           LEFT JOIN manifest_entry r ON r.detainee_id = d.id AND r.outcome = 'CONSENTS'
+           LEFT JOIN detainee_list_entry live ON live.detainee_id = d.id AND live.resolution IS DISTINCT FROM 'REMOVED'
+          WHERE d.holding_party_id = ANY($1::uuid[])
+          GROUP BY d.holding_party_id, d.category`,
+        [[...keys]],
+      );
+      const out = new Map<string, CategoryCounts>();
+      for (const r of rows) {
+        const m = out.get(r.party) ?? new Map();
+        m.set(r.category, { held: r.held, released: r.released });
+        out.set(r.party, m);
+      }
+      return out;
+    }, new Map()),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+export interface Context extends BaseContext {
+  loaders: Loaders;
+  /** Runs a query against the milestones service on the caller's behalf (authenticated, signed). */
+  milestones<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+export function createContext(db: DataSource, clock: Clock, caller: Caller, requestId?: string, deps: Pick<ServiceDeps, 'signer' | 'peers'> = {}): Context {
+  return {
+    ...baseContext(db, clock, caller, requestId),
+    loaders: createLoaders(db),
+    milestones: (query, variables) => callPeer(deps, 'milestones', caller, query, variables),
+  };
+}

@@ -1,0 +1,48 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** In priority order: a wave may not carry a later category while an earlier one waits (see domain/priority.ts). */
+export const DETAINEE_CATEGORIES = ['CHILD', 'WOMAN', 'MEDICAL', 'ELDERLY', 'OTHER'] as const;
+export type DetaineeCategory = (typeof DETAINEE_CATEGORIES)[number];
+
+/**
+ * A person held by one party who belongs to another. Name, date of birth and medical notes are personal
+ * data: only the roles in access.ts read them, and every read is logged. Release is never stored here:
+ * it follows from a confirmed handover on a manifest entry.
+ */
+@Entity({ name: 'detainee' })
+@Index('detainee_agreement_holder_idx', ['agreementId', 'holdingPartyId', 'category'])
+@Index('detainee_holding_party_idx', ['holdingPartyId', 'category'])
+@Index('detainee_affiliated_party_idx', ['affiliatedPartyId'])
+export class Detainee {
+  @PrimaryColumn({ type: 'uuid', name: 'id' })
+  id: string;
+
+  /** The agreement (owned by the milestones service) under which the detainee is to be exchanged. */
+  @Column({ type: 'uuid', name: 'agreement_id' })
+  agreementId: string;
+
+  @Column({ type: 'text', name: 'name' })
+  name: string;
+
+  /** A calendar date, YYYY-MM-DD. */
+  @Column({ type: 'date', name: 'date_of_birth' })
+  dateOfBirth: string;
+
+  @Column({ type: 'uuid', name: 'holding_party_id' })
+  holdingPartyId: string;
+
+  @Column({ type: 'uuid', name: 'affiliated_party_id' })
+  affiliatedPartyId: string;
+
+  @Column({ type: 'text', name: 'category' })
+  category: DetaineeCategory;
+
+  @Column({ type: 'text', name: 'medical_notes', nullable: true })
+  medicalNotes: string | null;
+
+  @Column({ type: 'timestamptz', name: 'registered_at' })
+  registeredAt: Date;
+
+  @Column({ type: 'text', name: 'registered_by' })
+  registeredBy: string;
+}

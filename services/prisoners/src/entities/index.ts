@@ -1,0 +1,18 @@
+import { PersonalDataAccess } from '@treaty/service-kit';
+import { Detainee } from './detainee.entity.js';
+import { DetaineeList } from './detainee-list.entity.js';
+import { ExchangeWave } from './exchange-wave.entity.js';
+import { ListDeadline } from './list-deadline.entity.js';
+import { ListEntry } from './list-entry.entity.js';
+import { ManifestEntry } from './manifest-entry.entity.js';
+import { ProofOfLife } from './proof-of-life.entity.js';
+import { RatioTerm } from './ratio-term.entity.js';
+
+export { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, PersonalDataAccess, ProofOfLife, RatioTerm };
+export * from './detainee.entity.js';
+export * from './list-entry.entity.js';
+export * from './manifest-entry.entity.js';
+export * from './proof-of-life.entity.js';
+
+/** Listed explicitly (never globbed) so the data source works the same from src and dist. */
+export const entities = [Detainee, ProofOfLife, ListDeadline, DetaineeList, ListEntry, ExchangeWave, RatioTerm, ManifestEntry, PersonalDataAccess];

@@ -1,0 +1,25 @@
+import { buildSubgraphServer, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { rules } from './access.js';
+import { createContext, type Context } from './context.js';
+import { entities } from './entities/index.js';
+import { migrations } from './migrations/index.js';
+import { resolvers } from './resolvers/index.js';
+
+export { entities, migrations, rules, createContext };
+export type { Context };
+export * as domain from './domain/waves.js';
+
+/** The prisoners subgraph: detainees, contested lists, sequenced exchange waves, verified handovers. Builds; never listens. */
+export const prisoners: ServiceModule<Context> = {
+  name: 'prisoners',
+  defaultPort: 4002,
+  entities,
+  migrations,
+  async build({ db, clock, logger, signer, peers }) {
+    const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
+    const server = buildSubgraphServer<Context>({ name: 'prisoners', typeDefs, resolvers, rules, logger });
+    return { server, context: (caller, requestId) => createContext(db, clock, caller, requestId, { signer, peers }) };
+  },
+};
+
+export default prisoners;
