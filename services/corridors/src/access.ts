@@ -1,0 +1,26 @@
+import { authenticated, role, type AccessRules } from '@treaty/service-kit';
+
+/**
+ * Who may do what in this service. Corridors, their status and every metric are public. Convoys,
+ * incident reports and closure notes are for partner agencies (any role).
+ *
+ * Some rules depend on the record, so the mutation enforces them after loading it, with the same
+ * FORBIDDEN refusal: advanceConvoy takes clearance decisions from MEDIATOR or MONITOR and movement steps
+ * only from the AGENCY running the convoy; requestConvoy on behalf of another agency needs MEDIATOR;
+ * recordConvoyPositions keeps only points of the caller's own agency's convoys.
+ */
+export const rules: AccessRules = {
+  'Mutation.createCorridor': role('MEDIATOR'),
+  'Mutation.recordCorridorClosure': role('MEDIATOR', 'MONITOR'),
+  'Mutation.requestConvoy': role('AGENCY', 'MEDIATOR'),
+  'Mutation.advanceConvoy': role('MEDIATOR', 'MONITOR', 'AGENCY'),
+  'Mutation.recordInspection': role('MONITOR'),
+  'Mutation.recordConvoyPositions': role('AGENCY'),
+  'Mutation.reportIncident': authenticated,
+  'Mutation.verifyIncident': role('MONITOR'),
+  'Query.convoy': authenticated,
+  'Query.incident': authenticated,
+  'Corridor.convoys': authenticated,
+  'Agreement.incidents': authenticated,
+  'CorridorClosure.note': authenticated,
+};

@@ -1,0 +1,318 @@
+import { In, type DataSource } from 'typeorm';
+import { baseContext, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type Clock, type ServiceDeps } from '@treaty/service-kit';
+import {
+  Convoy,
+  ConvoyCargoLine,
+  ConvoyEvent,
+  ConvoyPosition,
+  Corridor,
+  CorridorClosure,
+  Incident,
+  IncidentVerification,
+  Inspection,
+  RejectedItem,
+  type InspectionResult,
+} from './entities/index.js';
+import { parseWindowKey, tonnes } from './domain/metrics.js';
+import { milestonesClient, type MilestonesClient } from './peers.js';
+
+export interface DeliveryTotals {
+  convoys: number;
+  trucks: number;
+  tonnes: number;
+}
+
+export interface DeliveryDayRow extends DeliveryTotals {
+  date: string;
+}
+
+export interface InspectionStats {
+  inspections: number;
+  passed: number;
+  partial: number;
+  rejected: number;
+  rejectionRate: number | null;
+  averageDwellMinutes: number | null;
+  longestDwellMinutes: number | null;
+}
+
+export interface Telemetry {
+  /** [from, to] device times of each silence longer than the corridor's threshold, oldest first. */
+  gaps: [Date, Date][];
+  lastPositionAt: Date | null;
+}
+
+/** Metrics are scoped to an agreement (through its corridors) or to one corridor. */
+export type Scope = 'agreement' | 'corridor';
+
+const SCOPE_JOIN: Record<Scope, string> = {
+  agreement: 'JOIN corridor c ON c.agreement_id = k.scope_id JOIN convoy cv ON cv.corridor_id = c.id',
+  corridor: 'JOIN convoy cv ON cv.corridor_id = k.scope_id',
+};
+
+/**
+ * Keys of windowed metrics (scope id, from, until, filter) become parallel arrays; `unnest … WITH
+ * ORDINALITY` turns them into a key table, so a whole batch of keys, windows included, is one statement.
+ */
+function keyTable(keys: readonly string[]) {
+  const parsed = keys.map(parseWindowKey);
+  return {
+    params: [parsed.map((k) => k.id), parsed.map((k) => k.from), parsed.map((k) => k.until), parsed.map((k) => k.extra)],
+    sql: `unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[]) WITH ORDINALITY AS k(scope_id, from_at, until_at, extra, idx)`,
+  };
+}
+
+function byIndex<V>(keys: readonly string[], rows: { idx: string | number }[], value: (row: any) => V): Map<string, V> {
+  const out = new Map<string, V>();
+  for (const row of rows) out.set(keys[Number(row.idx) - 1]!, value(row));
+  return out;
+}
+
+/** `v` is the incident's latest verification step: an incident's state is that of its latest step. */
+const LATEST_STEP = 'NOT EXISTS (SELECT 1 FROM incident_verification later WHERE later.incident_id = v.incident_id AND later.sequence > v.sequence)';
+
+const NO_DELIVERIES: DeliveryTotals = { convoys: 0, trucks: 0, tonnes: 0 };
+const NO_INSPECTIONS: InspectionStats = { inspections: 0, passed: 0, partial: 0, rejected: 0, rejectionRate: null, averageDwellMinutes: null, longestDwellMinutes: null };
+
+/** Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch. */
+export function createLoaders(db: DataSource) {
+  const ids = (keys: readonly string[]) => In([...keys]);
+
+  const deliveries = (scope: Scope) =>
+    valueByKey<string, DeliveryTotals>(async (keys) => {
+      const t = keyTable(keys);
+      const rows = await db.query(
+        `SELECT k.idx, count(*)::int AS convoys, coalesce(sum(n.trucks), 0)::int AS trucks, coalesce(sum(n.tonnes), 0)::text AS tonnes
+         FROM ${t.sql} ${SCOPE_JOIN[scope]}
+         JOIN convoy_event e ON e.convoy_id = cv.id AND e.to_status = 'DELIVERED' AND e.at >= k.from_at AND e.at < k.until_at
+         JOIN convoy_net_cargo n ON n.convoy_id = cv.id
+         GROUP BY k.idx`,
+        t.params,
+      );
+      return byIndex(keys, rows, (r) => ({ convoys: r.convoys, trucks: r.trucks, tonnes: tonnes(r.tonnes) }));
+    }, NO_DELIVERIES);
+
+  const deliveriesByDay = (scope: Scope) =>
+    valueByKey<string, DeliveryDayRow[]>(async (keys) => {
+      const t = keyTable(keys);
+      const rows: { idx: string; date: string; convoys: number; trucks: number; tonnes: string }[] = await db.query(
+        `SELECT k.idx, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date,
+                count(*)::int AS convoys, coalesce(sum(n.trucks), 0)::int AS trucks, coalesce(sum(n.tonnes), 0)::text AS tonnes
+         FROM ${t.sql} ${SCOPE_JOIN[scope]}
+         JOIN convoy_event e ON e.convoy_id = cv.id AND e.to_status = 'DELIVERED' AND e.at >= k.from_at AND e.at < k.until_at
+         JOIN convoy_net_cargo n ON n.convoy_id = cv.id
+         GROUP BY k.idx, 2
+         ORDER BY k.idx, 2`,
+        t.params,
+      );
+      const out = new Map<string, DeliveryDayRow[]>();
+      for (const r of rows) {
+        const key = keys[Number(r.idx) - 1]!;
+        const list = out.get(key) ?? [];
+        list.push({ date: r.date, convoys: r.convoys, trucks: r.trucks, tonnes: tonnes(r.tonnes) });
+        out.set(key, list);
+      }
+      return out;
+    }, []);
+
+  const inspectionStats = (scope: Scope) =>
+    valueByKey<string, InspectionStats>(async (keys) => {
+      const t = keyTable(keys);
+      const rows = await db.query(
+        `SELECT k.idx, count(*)::int AS inspections,
+                count(*) FILTER (WHERE i.result = 'PASSED')::int AS passed,
+                count(*) FILTER (WHERE i.result = 'PARTIAL')::int AS partial,
+                count(*) FILTER (WHERE i.result = 'REJECTED')::int AS rejected,
+                avg(extract(epoch FROM i.ended_at - i.started_at) / 60)::float8 AS average,
+                max(extract(epoch FROM i.ended_at - i.started_at) / 60)::float8 AS longest
+         FROM ${t.sql} ${SCOPE_JOIN[scope]}
+         JOIN inspection i ON i.convoy_id = cv.id AND i.started_at >= k.from_at AND i.started_at < k.until_at
+         GROUP BY k.idx`,
+        t.params,
+      );
+      return byIndex(keys, rows, (r) => ({
+        inspections: r.inspections,
+        passed: r.passed,
+        partial: r.partial,
+        rejected: r.rejected,
+        rejectionRate: r.inspections ? Math.round(((r.partial + r.rejected) / r.inspections) * 10_000) / 10_000 : null,
+        averageDwellMinutes: r.average === null ? null : Math.round(r.average * 100) / 100,
+        longestDwellMinutes: r.longest === null ? null : Math.round(r.longest * 100) / 100,
+      }));
+    }, NO_INSPECTIONS);
+
+  /**
+   * VERIFIED incidents that occurred in a window, by agreement or by the party they are attributed to;
+   * `extra` is a severity, or empty for all. An incident counts when its latest step is VERIFIED.
+   */
+  const verifiedViolations = (by: 'agreement' | 'party') =>
+    valueByKey<string, number>(async (keys) => {
+      const t = keyTable(keys);
+      const scope = by === 'agreement' ? 'i.agreement_id = k.scope_id' : 'v.attributed_party_id = k.scope_id';
+      const rows = await db.query(
+        `SELECT k.idx, count(*)::int AS n
+         FROM ${t.sql}
+         JOIN incident_verification v ON v.state = 'VERIFIED' AND (k.extra = '' OR v.severity = k.extra)
+         JOIN incident i ON i.id = v.incident_id AND i.occurred_at >= k.from_at AND i.occurred_at < k.until_at
+         WHERE ${scope} AND ${LATEST_STEP}
+         GROUP BY k.idx`,
+        t.params,
+      );
+      return byIndex(keys, rows, (r) => r.n as number);
+    }, 0);
+
+  return {
+    corridor: oneByKey((keys: readonly string[]) => db.getRepository(Corridor).findBy({ id: ids(keys) }), (c) => c.id),
+    corridorsOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Corridor).find({ where: { agreementId: ids(keys) }, order: { name: 'ASC' } }),
+      (c) => c.agreementId,
+    ),
+    closuresOfCorridor: manyByKey(
+      (keys: readonly string[]) => db.getRepository(CorridorClosure).find({ where: { corridorId: ids(keys) }, order: { startsAt: 'DESC' } }),
+      (c) => c.corridorId,
+    ),
+    convoy: oneByKey((keys: readonly string[]) => db.getRepository(Convoy).findBy({ id: ids(keys) }), (c) => c.id),
+    convoysOfCorridor: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Convoy).find({ where: { corridorId: ids(keys) }, order: { requestedAt: 'DESC', id: 'ASC' } }),
+      (c) => c.corridorId,
+    ),
+    cargoOfConvoy: manyByKey(
+      (keys: readonly string[]) => db.getRepository(ConvoyCargoLine).find({ where: { convoyId: ids(keys) }, order: { position: 'ASC' } }),
+      (l) => l.convoyId,
+    ),
+    eventsOfConvoy: manyByKey(
+      (keys: readonly string[]) => db.getRepository(ConvoyEvent).find({ where: { convoyId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (e) => e.convoyId,
+    ),
+    inspectionsOfConvoy: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Inspection).find({ where: { convoyId: ids(keys) }, order: { startedAt: 'ASC' } }),
+      (i) => i.convoyId,
+    ),
+    rejectedItemsOfInspection: manyByKey(
+      (keys: readonly string[]) => db.getRepository(RejectedItem).find({ where: { inspectionId: ids(keys) }, order: { position: 'ASC' } }),
+      (r) => r.inspectionId,
+    ),
+    /** Gaps longer than each convoy's corridor threshold, and its last position: one window-function statement. */
+    telemetry: valueByKey<string, Telemetry>(
+      async (keys) => {
+        const rows: { convoy_id: string; prev_time: Date | null; device_time: Date; is_last: boolean; is_gap: boolean }[] = await db.query(
+          `SELECT s.convoy_id, s.prev_time, s.device_time, s.is_last,
+                  coalesce(s.device_time - s.prev_time > make_interval(mins => c.telemetry_gap_minutes), false) AS is_gap
+           FROM (
+             SELECT p.convoy_id, p.device_time,
+                    lag(p.device_time) OVER w AS prev_time,
+                    lead(p.device_time) OVER w IS NULL AS is_last
+             FROM convoy_position p
+             WHERE p.convoy_id = ANY($1::uuid[])
+             WINDOW w AS (PARTITION BY p.convoy_id ORDER BY p.device_time, p.device_id, p.sequence)
+           ) s
+           JOIN convoy cv ON cv.id = s.convoy_id
+           JOIN corridor c ON c.id = cv.corridor_id
+           WHERE s.is_last OR s.device_time - s.prev_time > make_interval(mins => c.telemetry_gap_minutes)
+           ORDER BY s.convoy_id, s.device_time`,
+          [[...keys]],
+        );
+        const out = new Map<string, Telemetry>();
+        for (const r of rows) {
+          const t = out.get(r.convoy_id) ?? { gaps: [], lastPositionAt: null };
+          if (r.is_gap && r.prev_time) t.gaps.push([r.prev_time, r.device_time]);
+          if (r.is_last) t.lastPositionAt = r.device_time;
+          out.set(r.convoy_id, t);
+        }
+        return out;
+      },
+      { gaps: [], lastPositionAt: null },
+    ),
+    /** The latest `limit` positions of each convoy, one statement per batch and limit. */
+    latestPositions: memo((limit: number) =>
+      manyByKey(
+        async (keys: readonly string[]) => {
+          const rows: Record<string, any>[] = await db.query(
+            `SELECT device_id, sequence, convoy_id, device_time, received_at, latitude, longitude
+             FROM (
+               SELECT p.*, row_number() OVER (PARTITION BY p.convoy_id ORDER BY p.device_time DESC, p.device_id, p.sequence DESC) AS rn
+               FROM convoy_position p WHERE p.convoy_id = ANY($1::uuid[])
+             ) s
+             WHERE s.rn <= $2
+             ORDER BY s.convoy_id, s.rn`,
+            [[...keys], limit],
+          );
+          return rows.map(
+            (r): ConvoyPosition =>
+              Object.assign(new ConvoyPosition(), {
+                deviceId: r.device_id,
+                sequence: r.sequence,
+                convoyId: r.convoy_id,
+                deviceTime: r.device_time,
+                receivedAt: r.received_at,
+                latitude: r.latitude,
+                longitude: r.longitude,
+              }),
+          );
+        },
+        (p) => p.convoyId,
+      ),
+    ),
+    /** The result of each convoy's latest inspection (null when it has none). */
+    latestInspectionResult: valueByKey<string, InspectionResult | null>(async (keys) => {
+      const rows: { convoy_id: string; result: InspectionResult }[] = await db.query(
+        `SELECT DISTINCT ON (convoy_id) convoy_id, result FROM inspection WHERE convoy_id = ANY($1::uuid[]) ORDER BY convoy_id, started_at DESC, ended_at DESC`,
+        [[...keys]],
+      );
+      return new Map(rows.map((r) => [r.convoy_id, r.result]));
+    }, null),
+    incident: oneByKey((keys: readonly string[]) => db.getRepository(Incident).findBy({ id: ids(keys) }), (i) => i.id),
+    incidentsOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Incident).find({ where: { agreementId: ids(keys) }, order: { occurredAt: 'DESC', id: 'ASC' } }),
+      (i) => i.agreementId,
+    ),
+    verificationsOfIncident: manyByKey(
+      (keys: readonly string[]) => db.getRepository(IncidentVerification).find({ where: { incidentId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (v) => v.incidentId,
+    ),
+    /** When each VERIFIED MATERIAL violation of each agreement occurred, oldest first. */
+    materialViolationTimes: manyByKey(
+      async (keys: readonly string[]) => {
+        const rows: { agreement_id: string; occurred_at: Date }[] = await db.query(
+          `SELECT i.agreement_id, i.occurred_at
+           FROM incident i
+           JOIN incident_verification v ON v.incident_id = i.id AND v.state = 'VERIFIED' AND v.severity = 'MATERIAL'
+           WHERE i.agreement_id = ANY($1::uuid[]) AND ${LATEST_STEP}
+           ORDER BY i.agreement_id, i.occurred_at, i.id`,
+          [[...keys]],
+        );
+        return rows.map((r) => ({ agreementId: r.agreement_id, occurredAt: r.occurred_at }));
+      },
+      (r) => r.agreementId,
+    ),
+    deliveries: { agreement: deliveries('agreement'), corridor: deliveries('corridor') },
+    deliveriesByDay: { agreement: deliveriesByDay('agreement'), corridor: deliveriesByDay('corridor') },
+    inspectionStats: { agreement: inspectionStats('agreement'), corridor: inspectionStats('corridor') },
+    verifiedViolations: { agreement: verifiedViolations('agreement'), party: verifiedViolations('party') },
+  };
+}
+
+/** One instance per argument, made on first use (a loader per `last:` value, for example). */
+function memo<A, R>(make: (arg: A) => R): (arg: A) => R {
+  const made = new Map<A, R>();
+  return (arg) => {
+    let r = made.get(arg);
+    if (r === undefined) {
+      r = make(arg);
+      made.set(arg, r);
+    }
+    return r;
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+export interface Context extends BaseContext {
+  loaders: Loaders;
+  /** The milestones service, called on this request's caller's behalf. */
+  milestones: MilestonesClient;
+}
+
+export function createContext(db: DataSource, clock: Clock, caller: Caller, deps: Pick<ServiceDeps, 'signer' | 'peers'>, requestId?: string): Context {
+  return { ...baseContext(db, clock, caller, requestId), loaders: createLoaders(db), milestones: milestonesClient(deps, caller) };
+}

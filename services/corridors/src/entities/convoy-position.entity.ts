@@ -1,0 +1,35 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+import { Convoy } from './convoy.entity.js';
+
+/**
+ * A position report from a tracking device, append-only. The primary key (device, sequence) makes a
+ * resent report a no-op (INSERT … ON CONFLICT DO NOTHING). Device time and receipt time are kept apart.
+ */
+@Entity({ name: 'convoy_position' })
+@Index('convoy_position_convoy_time_idx', ['convoyId', 'deviceTime'])
+export class ConvoyPosition {
+  @PrimaryColumn({ type: 'text', name: 'device_id' })
+  deviceId: string;
+
+  @PrimaryColumn({ type: 'integer', name: 'sequence' })
+  sequence: number;
+
+  @Column({ type: 'uuid', name: 'convoy_id' })
+  convoyId: string;
+
+  @ManyToOne(() => Convoy, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'convoy_id' })
+  convoy: Relation<Convoy>;
+
+  @Column({ type: 'timestamptz', name: 'device_time' })
+  deviceTime: Date;
+
+  @Column({ type: 'timestamptz', name: 'received_at' })
+  receivedAt: Date;
+
+  @Column({ type: 'double precision', name: 'latitude' })
+  latitude: number;
+
+  @Column({ type: 'double precision', name: 'longitude' })
+  longitude: number;
+}

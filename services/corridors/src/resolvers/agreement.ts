@@ -1,0 +1,61 @@
+import { isUuid } from '@treaty/service-kit';
+import { CARGO_CLASSES, type CargoClass } from '../entities/index.js';
+import { currentVerificationState } from '../domain/verification.js';
+import { quietHours } from '../domain/metrics.js';
+import type { Context } from '../context.js';
+import { required, requiredDate } from './helpers/requires.js';
+import { deliveries, deliveriesByDay, inspectionStats, verifiedViolations } from './helpers/metrics.js';
+
+/** An agreement as this service sees it: its key, plus what the gateway supplies for `@requires`. */
+export interface AgreementRef {
+  id: string;
+  permittedCargo?: CargoClass[];
+  entryIntoForceAt?: string;
+}
+
+export const Agreement = {
+  __resolveReference(ref: AgreementRef) {
+    return isUuid(ref.id) ? ref : null;
+  },
+  corridors(a: AgreementRef, _: unknown, ctx: Context) {
+    return ctx.loaders.corridorsOfAgreement.load(a.id);
+  },
+  async corridorCargo(a: AgreementRef, _: unknown, ctx: Context) {
+    const permitted = required(a.permittedCargo, 'Agreement.permittedCargo');
+    const corridors = await ctx.loaders.corridorsOfAgreement.load(a.id);
+    return corridors.map((corridor) => ({
+      corridor,
+      permittedCargo: CARGO_CLASSES.filter((c) => permitted.includes(c) && corridor.handles.includes(c)),
+    }));
+  },
+  deliveries(a: AgreementRef, args: { from?: Date; until?: Date }, ctx: Context) {
+    return deliveries('agreement', a.id, args, ctx);
+  },
+  deliveriesByDay(a: AgreementRef, args: { from: Date; until: Date }, ctx: Context) {
+    return deliveriesByDay('agreement', a.id, args, ctx);
+  },
+  inspectionStats(a: AgreementRef, args: { from?: Date; until?: Date }, ctx: Context) {
+    return inspectionStats('agreement', a.id, args, ctx);
+  },
+  verifiedViolations(a: AgreementRef, args: { since?: Date; until?: Date; severity?: string }, ctx: Context) {
+    return verifiedViolations('agreement', a.id, args, ctx);
+  },
+  async verifiedMaterialViolationTimes(a: AgreementRef, _: unknown, ctx: Context) {
+    return (await ctx.loaders.materialViolationTimes.load(a.id)).map((v) => v.occurredAt);
+  },
+  async quietHours(a: AgreementRef, _: unknown, ctx: Context) {
+    const entryIntoForceAt = requiredDate(a.entryIntoForceAt, 'Agreement.entryIntoForceAt');
+    const times = await ctx.loaders.materialViolationTimes.load(a.id);
+    return quietHours(entryIntoForceAt, times[times.length - 1]?.occurredAt ?? null, ctx.clock.now());
+  },
+  async incidents(a: AgreementRef, { state }: { state?: string | null }, ctx: Context) {
+    const incidents = await ctx.loaders.incidentsOfAgreement.load(a.id);
+    if (!state) return incidents;
+    const steps = await ctx.loaders.verificationsOfIncident.loadMany(incidents.map((i) => i.id));
+    return incidents.filter((_, k) => {
+      const s = steps[k];
+      if (s instanceof Error) throw s;
+      return currentVerificationState(s!) === state;
+    });
+  },
+};

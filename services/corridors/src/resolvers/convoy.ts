@@ -1,0 +1,57 @@
+import { BadUserInputError } from '@treaty/service-kit';
+import type { Convoy as ConvoyRow } from '../entities/index.js';
+import { allowedNext, currentStatus } from '../domain/convoy-status.js';
+import { gap, ongoingGap } from '../domain/telemetry.js';
+import type { Context } from '../context.js';
+
+const MAX_POSITIONS = 1000;
+
+export const Convoy = {
+  corridor(c: ConvoyRow, _: unknown, ctx: Context) {
+    return ctx.loaders.corridor.load(c.corridorId);
+  },
+  cargo(c: ConvoyRow, _: unknown, ctx: Context) {
+    return ctx.loaders.cargoOfConvoy.load(c.id);
+  },
+  async totalTrucks(c: ConvoyRow, _: unknown, ctx: Context) {
+    return (await ctx.loaders.cargoOfConvoy.load(c.id)).reduce((sum, l) => sum + l.trucks, 0);
+  },
+  async totalTonnes(c: ConvoyRow, _: unknown, ctx: Context) {
+    const kg = (await ctx.loaders.cargoOfConvoy.load(c.id)).reduce((sum, l) => sum + Math.round(l.tonnes * 1000), 0);
+    return kg / 1000;
+  },
+  async status(c: ConvoyRow, _: unknown, ctx: Context) {
+    return currentStatus(await ctx.loaders.eventsOfConvoy.load(c.id));
+  },
+  async allowedNextStatuses(c: ConvoyRow, _: unknown, ctx: Context) {
+    const [events, latest] = await Promise.all([ctx.loaders.eventsOfConvoy.load(c.id), ctx.loaders.latestInspectionResult.load(c.id)]);
+    return allowedNext(currentStatus(events), latest);
+  },
+  events(c: ConvoyRow, _: unknown, ctx: Context) {
+    return ctx.loaders.eventsOfConvoy.load(c.id);
+  },
+  inspections(c: ConvoyRow, _: unknown, ctx: Context) {
+    return ctx.loaders.inspectionsOfConvoy.load(c.id);
+  },
+  positions(c: ConvoyRow, { last }: { last?: number | null }, ctx: Context) {
+    const limit = last ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_POSITIONS) throw BadUserInputError.one('last', `last is ${limit}; ask for 1 to ${MAX_POSITIONS} positions.`);
+    return ctx.loaders.latestPositions(limit).load(c.id);
+  },
+  async telemetryGaps(c: ConvoyRow, _: unknown, ctx: Context) {
+    const [telemetry, events, corridor] = await Promise.all([
+      ctx.loaders.telemetry.load(c.id),
+      ctx.loaders.eventsOfConvoy.load(c.id),
+      ctx.loaders.corridor.load(c.corridorId),
+    ]);
+    const gaps = telemetry.gaps.map(([from, to]) => gap(from, to));
+    const ongoing = ongoingGap({
+      status: currentStatus(events),
+      lastPositionAt: telemetry.lastPositionAt,
+      movingSince: events.find((e) => e.toStatus === 'AT_CROSSING')?.at ?? null,
+      now: ctx.clock.now(),
+      thresholdMinutes: corridor!.telemetryGapMinutes,
+    });
+    return ongoing ? [...gaps, ongoing] : gaps;
+  },
+};

@@ -1,0 +1,28 @@
+import { buildSubgraphServer, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { rules } from './access.js';
+import { createContext, type Context } from './context.js';
+import { entities } from './entities/index.js';
+import { migrations } from './migrations/index.js';
+import { resolvers } from './resolvers/index.js';
+
+export { entities, migrations, rules, createContext };
+export type { Context };
+export * as domain from './domain/convoy-status.js';
+
+/**
+ * The corridors subgraph: crossings, convoys, inspections, position logs and incidents. Builds; never
+ * listens. It calls the milestones service (deps.peers.milestones) to confirm what an agreement permits.
+ */
+export const corridors: ServiceModule<Context> = {
+  name: 'corridors',
+  defaultPort: 4003,
+  entities,
+  migrations,
+  async build({ db, clock, logger, signer, peers }) {
+    const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
+    const server = buildSubgraphServer<Context>({ name: 'corridors', typeDefs, resolvers, rules, logger });
+    return { server, context: (caller, requestId) => createContext(db, clock, caller, { signer, peers }, requestId) };
+  },
+};
+
+export default corridors;

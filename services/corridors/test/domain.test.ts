@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { Problems } from '@treaty/service-kit';
+import { CONVOY_STATUSES } from '../src/entities/index.js';
+import { CONVOY_TRANSITIONS, allowedNext, isAllowed, stepKind } from '../src/domain/convoy-status.js';
+import { VERIFICATION_TRANSITIONS, currentVerificationState } from '../src/domain/verification.js';
+import { dayStatus } from '../src/domain/corridor-status.js';
+import { daysBetween, isoDate } from '../src/domain/calendar.js';
+import { classifyPoints } from '../src/domain/positions.js';
+import { quietHours, parseWindowKey, windowKey } from '../src/domain/metrics.js';
+import { ongoingGap } from '../src/domain/telemetry.js';
+import { checkCargoLines, checkVerification } from '../src/domain/rules.js';
+
+const d = (iso: string) => new Date(iso);
+
+describe('convoy status machine', () => {
+  it('is exactly the agreed table', () => {
+    expect(CONVOY_TRANSITIONS).toEqual({
+      REQUESTED: ['CLEARED', 'DENIED'],
+      CLEARED: ['AT_CROSSING'],
+      DENIED: [],
+      AT_CROSSING: ['INSPECTED'],
+      INSPECTED: ['IN_TRANSIT', 'RETURNED'],
+      IN_TRANSIT: ['DELIVERED', 'INTERCEPTED', 'RETURNED'],
+      DELIVERED: [],
+      INTERCEPTED: [],
+      RETURNED: [],
+    });
+    const pairs = CONVOY_STATUSES.flatMap((from) => CONVOY_STATUSES.filter((to) => isAllowed(from, to, null)).map((to) => `${from}>${to}`));
+    expect(pairs).toHaveLength(9);
+    expect(CONVOY_STATUSES.some((s) => isAllowed(s, 'REQUESTED', null))).toBe(false);
+  });
+
+  it('allows only RETURNED after a REJECTED inspection', () => {
+    expect(allowedNext('INSPECTED', 'REJECTED')).toEqual(['RETURNED']);
+    expect(allowedNext('INSPECTED', 'PARTIAL')).toEqual(['IN_TRANSIT', 'RETURNED']);
+  });
+
+  it('names who takes each step', () => {
+    expect(['CLEARED', 'DENIED'].map((s) => stepKind(s as never))).toEqual(['CLEARANCE', 'CLEARANCE']);
+    expect(stepKind('INSPECTED')).toBe('INSPECTION');
+    expect(['AT_CROSSING', 'IN_TRANSIT', 'DELIVERED', 'INTERCEPTED', 'RETURNED'].every((s) => stepKind(s as never) === 'MOVEMENT')).toBe(true);
+  });
+});
+
+describe('incident verification machine', () => {
+  it('goes REPORTED → UNDER_REVIEW → one final finding', () => {
+    expect(VERIFICATION_TRANSITIONS.REPORTED).toEqual(['UNDER_REVIEW']);
+    expect(VERIFICATION_TRANSITIONS.UNDER_REVIEW).toEqual(['VERIFIED', 'FALSE', 'INCONCLUSIVE']);
+    expect([VERIFICATION_TRANSITIONS.VERIFIED, VERIFICATION_TRANSITIONS.FALSE, VERIFICATION_TRANSITIONS.INCONCLUSIVE]).toEqual([[], [], []]);
+    expect(currentVerificationState([])).toBe('REPORTED');
+    expect(currentVerificationState([{ state: 'UNDER_REVIEW' }, { state: 'FALSE' }])).toBe('FALSE');
+  });
+
+  it('keeps attribution, severity and confidence to the findings they belong to', () => {
+    const problems = (draft: Parameters<typeof checkVerification>[1]) => {
+      const p = new Problems();
+      checkVerification(p, draft);
+      try {
+        p.throwIfAny();
+        return [];
+      } catch (e) {
+        return (e as { problems: { path: string }[] }).problems.map((x) => x.path);
+      }
+    };
+    expect(problems({ state: 'VERIFIED', confidence: 'HIGH', findings: 'seen', attributedPartyId: 'p', severity: 'MINOR' })).toEqual([]);
+    expect(problems({ state: 'INCONCLUSIVE', confidence: 'LOW', findings: 'unclear', attributedPartyId: 'p' })).toEqual(['input.attributedPartyId']);
+    expect(problems({ state: 'UNDER_REVIEW', confidence: 'LOW', severity: 'MATERIAL' })).toEqual(['input.confidence', 'input.severity']);
+    expect(problems({ state: 'FALSE' })).toEqual(['input.confidence', 'input.findings']);
+  });
+});
+
+describe('corridor status per day', () => {
+  const day = d('2026-03-10T00:00:00Z');
+  const closure = (from: string, to: string) => ({ startsAt: d(from), endsAt: d(to) });
+  it('is OPEN without closures touching the day', () => {
+    expect(dayStatus([closure('2026-03-09T00:00:00Z', '2026-03-10T00:00:00Z')], day)).toBe('OPEN');
+  });
+  it('is CLOSED when closures together cover the whole day, RESTRICTED when one leaves a hole', () => {
+    expect(dayStatus([closure('2026-03-10T12:00:00Z', '2026-03-11T00:00:00Z'), closure('2026-03-09T20:00:00Z', '2026-03-10T12:00:00Z')], day)).toBe('CLOSED');
+    expect(dayStatus([closure('2026-03-10T12:00:01Z', '2026-03-11T00:00:00Z'), closure('2026-03-09T20:00:00Z', '2026-03-10T12:00:00Z')], day)).toBe('RESTRICTED');
+    expect(dayStatus([closure('2026-03-10T23:00:00Z', '2026-03-12T00:00:00Z')], d('2026-03-10T05:00:00Z'))).toBe('RESTRICTED');
+  });
+  it('lists UTC days inclusively', () => {
+    expect(daysBetween(d('2026-03-10T23:00:00Z'), d('2026-03-12T00:00:00Z')).map(isoDate)).toEqual(['2026-03-10', '2026-03-11', '2026-03-12']);
+  });
+});
+
+describe('position batches', () => {
+  const now = d('2026-03-20T10:00:00Z');
+  const convoy = '11111111-1111-4111-8111-111111111111';
+  const point = (over: Record<string, unknown> = {}) => ({ convoyId: convoy, deviceId: 'T1', sequence: 1, deviceTime: d('2026-03-20T09:00:00Z'), latitude: 10, longitude: 10, ...over });
+  const owners = new Map([[convoy, 'Agency A']]);
+  it('accepts device times up to 5 minutes ahead of the clock, and not beyond', () => {
+    const r = classifyPoints([point({ deviceTime: d('2026-03-20T10:05:00Z') }), point({ deviceTime: d('2026-03-20T10:05:00.001Z') })], owners, 'Agency A', now);
+    expect(r.valid).toEqual([0]);
+    expect(r.rejected[0]!.reasons).toEqual(['DEVICE_TIME_IN_FUTURE']);
+  });
+  it('accepts the edges of the map and refuses beyond them', () => {
+    const r = classifyPoints([point({ latitude: -90, longitude: 180 }), point({ latitude: 90.0001 }), point({ longitude: -180.0001 })], owners, 'Agency A', now);
+    expect(r.valid).toEqual([0]);
+    expect(r.rejected.map((x) => x.index)).toEqual([1, 2]);
+  });
+  it('refuses points of other agencies’ convoys and of callers without an agency', () => {
+    expect(classifyPoints([point()], owners, 'Agency B', now).rejected[0]!.reasons).toEqual(['NOT_YOUR_CONVOY']);
+    expect(classifyPoints([point()], owners, null, now).rejected[0]!.reasons).toEqual(['NOT_YOUR_CONVOY']);
+    expect(classifyPoints([point({ convoyId: convoy.toUpperCase() })], owners, 'Agency A', now).valid).toEqual([0]);
+  });
+});
+
+describe('metrics', () => {
+  const eif = d('2026-03-01T00:00:00Z');
+  it('counts quiet hours from the later of entry into force and the last violation', () => {
+    expect(quietHours(eif, null, d('2026-03-04T00:00:00Z'))).toBe(72);
+    expect(quietHours(eif, d('2026-02-20T00:00:00Z'), d('2026-03-02T00:00:00Z'))).toBe(24);
+    expect(quietHours(eif, d('2026-03-03T12:00:00Z'), d('2026-03-04T00:00:00Z'))).toBe(12);
+    expect(quietHours(eif, null, d('2026-02-28T00:00:00Z'))).toBe(0);
+  });
+  it('encodes windows as loader keys with open bounds as infinity', () => {
+    expect(parseWindowKey(windowKey('id', { from: null, until: eif }, 'MATERIAL'))).toEqual({ id: 'id', from: '-infinity', until: eif.toISOString(), extra: 'MATERIAL' });
+  });
+  it('flags an ongoing silence only while moving and beyond the threshold', () => {
+    const base = { lastPositionAt: d('2026-03-20T09:00:00Z'), movingSince: d('2026-03-20T07:00:00Z'), now: d('2026-03-20T09:30:00Z'), thresholdMinutes: 30 };
+    expect(ongoingGap({ ...base, status: 'IN_TRANSIT' })).toBeNull();
+    expect(ongoingGap({ ...base, status: 'IN_TRANSIT', now: d('2026-03-20T09:30:01Z') })).toMatchObject({ minutes: 30.02, ongoing: true });
+    expect(ongoingGap({ ...base, status: 'DELIVERED', now: d('2026-03-20T12:00:00Z') })).toBeNull();
+    expect(ongoingGap({ ...base, status: 'CLEARED', now: d('2026-03-20T12:00:00Z') })).toBeNull();
+  });
+});
+
+describe('cargo lines', () => {
+  it('allows 0 tonnes (people), up to 40 t a truck, to the kilogram', () => {
+    const p = new Problems();
+    checkCargoLines(p, [
+      { cargoClass: 'MEDICAL_EVACUATION', tonnes: 0, trucks: 3 },
+      { cargoClass: 'HUMANITARIAN_AID', tonnes: 80, trucks: 2 },
+      { cargoClass: 'FUEL', tonnes: 12.345, trucks: 1 },
+    ]);
+    expect(p.any).toBe(false);
+    checkCargoLines(p, [{ cargoClass: 'FUEL', tonnes: 80.001, trucks: 2 }]);
+    expect(p.any).toBe(true);
+  });
+});
