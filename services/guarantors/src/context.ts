@@ -1,0 +1,183 @@
+import DataLoader from 'dataloader';
+import { In, type DataSource } from 'typeorm';
+import { baseContext, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type Clock } from '@treaty/service-kit';
+import type { TotalsRow } from './domain/commitment.js';
+import { coverage, type FundingLine, type HoldingTranche } from './domain/funding.js';
+import { Commitment, EscrowAccount, Guarantor, LedgerJournal, PenaltySchedule, Tranche, TrancheApproval, type LedgerAccountKind } from './entities/index.js';
+import { fetchMilestones, type MilestoneFacts, type PeerDeps } from './peers.js';
+
+export interface AgreementTotalsRow extends TotalsRow {
+  agreementId: string;
+}
+
+export interface LedgerSum {
+  kind: LedgerAccountKind;
+  guarantorId: string | null;
+  minor: bigint;
+}
+
+/**
+ * Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch.
+ * Keys that are not UUIDs never reach SQL.
+ */
+export function createLoaders(db: DataSource, peer: PeerDeps, caller: Caller) {
+  const ids = (keys: readonly string[]) => In(keys.filter(isUuid));
+  const uuids = (keys: readonly string[]) => keys.filter(isUuid);
+  return {
+    guarantor: oneByKey((keys: readonly string[]) => db.getRepository(Guarantor).findBy({ id: ids(keys) }), (g) => g.id),
+    commitmentsOfGuarantor: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Commitment).find({ where: { guarantorId: ids(keys) }, order: { pledgedAt: 'DESC', id: 'ASC' } }),
+      (c) => c.guarantorId,
+    ),
+    commitmentsOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Commitment).find({ where: { agreementId: ids(keys) }, order: { pledgedAt: 'DESC', id: 'ASC' } }),
+      (c) => c.agreementId,
+    ),
+    /** Funding pledges summed per guarantor, agreement, currency and the facts that decide their status. */
+    commitmentTotalsOfGuarantor: valueByKey(async (keys: readonly string[]) => {
+      const rows: { key: string; agreement_id: string; currency: string; committed: boolean; paid: boolean; minor: string }[] = await db.query(
+        `SELECT guarantor_id AS key, agreement_id, currency, committed_at IS NOT NULL AS committed, paid_at IS NOT NULL AS paid, sum(amount_minor)::text AS minor
+           FROM commitment WHERE kind = 'FUNDING_PLEDGE' AND guarantor_id = ANY($1::uuid[])
+          GROUP BY guarantor_id, agreement_id, currency, committed_at IS NOT NULL, paid_at IS NOT NULL`,
+        [uuids(keys)],
+      );
+      return group(rows, (r) => r.key, (r): AgreementTotalsRow => ({ agreementId: r.agreement_id, currency: r.currency, committed: r.committed, paid: r.paid, minor: BigInt(r.minor) }));
+    }, [] as AgreementTotalsRow[]),
+    commitmentTotalsOfAgreement: valueByKey(async (keys: readonly string[]) => {
+      const rows: { key: string; currency: string; committed: boolean; paid: boolean; minor: string }[] = await db.query(
+        `SELECT agreement_id AS key, currency, committed_at IS NOT NULL AS committed, paid_at IS NOT NULL AS paid, sum(amount_minor)::text AS minor
+           FROM commitment WHERE kind = 'FUNDING_PLEDGE' AND agreement_id = ANY($1::uuid[])
+          GROUP BY agreement_id, currency, committed_at IS NOT NULL, paid_at IS NOT NULL`,
+        [uuids(keys)],
+      );
+      return group(rows, (r) => r.key, (r): TotalsRow => ({ currency: r.currency, committed: r.committed, paid: r.paid, minor: BigInt(r.minor) }));
+    }, [] as TotalsRow[]),
+    escrowAccount: oneByKey((keys: readonly string[]) => db.getRepository(EscrowAccount).findBy({ id: ids(keys) }), (a) => a.id),
+    escrowAccountsOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(EscrowAccount).find({ where: { agreementId: ids(keys) }, order: { openedAt: 'ASC', id: 'ASC' } }),
+      (a) => a.agreementId,
+    ),
+    /** Every ledger account's balance (sum of entries) in each escrow account, in one GROUP BY. */
+    ledgerSumsOfEscrowAccount: valueByKey(async (keys: readonly string[]) => {
+      const rows: { key: string; kind: LedgerAccountKind; guarantor_id: string | null; minor: string }[] = await db.query(
+        `SELECT a.escrow_account_id AS key, a.kind, a.guarantor_id, coalesce(sum(e.amount_minor), 0)::text AS minor
+           FROM ledger_account a LEFT JOIN ledger_entry e ON e.account_id = a.id
+          WHERE a.escrow_account_id = ANY($1::uuid[])
+          GROUP BY a.escrow_account_id, a.kind, a.guarantor_id
+          ORDER BY a.guarantor_id`,
+        [uuids(keys)],
+      );
+      return group(rows, (r) => r.key, (r): LedgerSum => ({ kind: r.kind, guarantorId: r.guarantor_id, minor: BigInt(r.minor) }));
+    }, [] as LedgerSum[]),
+    movementsOfEscrowAccount: manyByKey(
+      (keys: readonly string[]) => db.getRepository(LedgerJournal).find({ where: { escrowAccountId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (j) => j.escrowAccountId,
+    ),
+    tranche: oneByKey((keys: readonly string[]) => db.getRepository(Tranche).findBy({ id: ids(keys) }), (t) => t.id),
+    tranchesOfMilestone: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Tranche).find({ where: { milestoneId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (t) => t.milestoneId,
+    ),
+    tranchesOfGuarantor: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Tranche).find({ where: { guarantorId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (t) => t.guarantorId,
+    ),
+    tranchesOfEscrowAccount: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Tranche).find({ where: { escrowAccountId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (t) => t.escrowAccountId,
+    ),
+    /** A tranche's RELEASE and FORFEIT journals: the stored facts its status and amounts follow from. */
+    settlementsOfTranche: manyByKey(
+      (keys: readonly string[]) => db.getRepository(LedgerJournal).find({ where: { trancheId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (j) => j.trancheId!,
+    ),
+    approvalOfTranche: oneByKey((keys: readonly string[]) => db.getRepository(TrancheApproval).findBy({ trancheId: ids(keys) }), (a) => a.trancheId),
+    penaltySchedule: oneByKey((keys: readonly string[]) => db.getRepository(PenaltySchedule).findBy({ agreementId: ids(keys) }), (s) => s.agreementId),
+    /**
+     * What each milestone's tranches owe and what escrow covers, per currency, in one statement: the
+     * tranches of every holding (guarantor and escrow account) the milestones' tranches draw on, with
+     * their release and penalty amounts and the holding's balance. Coverage is then allotted in order.
+     */
+    fundingOfMilestone: valueByKey(async (keys: readonly string[]) => {
+      const rows: {
+        id: string; milestone_id: string; escrow_account_id: string; guarantor_id: string; currency: string;
+        amount: string; forfeited: string; released: string | null; balance: string;
+      }[] = await db.query(
+        `WITH holdings AS (
+           SELECT DISTINCT escrow_account_id, guarantor_id FROM tranche WHERE milestone_id = ANY($1::uuid[])
+         ), balances AS (
+           SELECT a.escrow_account_id, a.guarantor_id, sum(e.amount_minor) AS balance
+             FROM ledger_account a
+             JOIN holdings h ON h.escrow_account_id = a.escrow_account_id AND h.guarantor_id = a.guarantor_id
+             JOIN ledger_entry e ON e.account_id = a.id
+            WHERE a.kind = 'ESCROW'
+            GROUP BY a.escrow_account_id, a.guarantor_id
+         )
+         SELECT t.id, t.milestone_id, t.escrow_account_id, t.guarantor_id, t.currency, t.amount_minor::text AS amount,
+                coalesce(f.amount_minor, 0)::text AS forfeited, r.amount_minor::text AS released, coalesce(b.balance, 0)::text AS balance
+           FROM tranche t
+           JOIN holdings h ON h.escrow_account_id = t.escrow_account_id AND h.guarantor_id = t.guarantor_id
+           LEFT JOIN ledger_journal r ON r.tranche_id = t.id AND r.kind = 'RELEASE'
+           LEFT JOIN ledger_journal f ON f.tranche_id = t.id AND f.kind = 'FORFEIT'
+           LEFT JOIN balances b ON b.escrow_account_id = t.escrow_account_id AND b.guarantor_id = t.guarantor_id
+          ORDER BY t.escrow_account_id, t.guarantor_id, t.sequence`,
+        [uuids(keys)],
+      );
+      const holdings = new Map<string, { balance: bigint; tranches: HoldingTranche[] }>();
+      for (const r of rows) {
+        const key = `${r.escrow_account_id}|${r.guarantor_id}`;
+        const h = holdings.get(key) ?? { balance: BigInt(r.balance), tranches: [] };
+        const released = r.released !== null;
+        h.tranches.push({
+          id: r.id,
+          milestoneId: r.milestone_id,
+          currency: r.currency,
+          dueMinor: released ? BigInt(r.released!) : BigInt(r.amount) - BigInt(r.forfeited),
+          released,
+        });
+        holdings.set(key, h);
+      }
+      const wanted = new Set(keys);
+      const lines = new Map<string, FundingLine[]>();
+      for (const h of holdings.values()) {
+        const funded = coverage(h.balance, h.tranches);
+        for (const t of h.tranches) {
+          if (!wanted.has(t.milestoneId)) continue;
+          const list = lines.get(t.milestoneId) ?? [];
+          list.push({ currency: t.currency, dueMinor: t.dueMinor, fundedMinor: funded.get(t.id) ?? 0n });
+          lines.set(t.milestoneId, list);
+        }
+      }
+      return lines;
+    }, [] as FundingLine[]),
+    /** Milestone status and agreement, confirmed with the milestones service: one call per batch. */
+    milestone: new DataLoader<string, MilestoneFacts | null>(async (keys) => {
+      const valid = uuids(keys);
+      const found = await fetchMilestones(peer, caller, valid);
+      const byId = new Map(found.filter((f): f is MilestoneFacts => f !== null).map((f) => [f.id, f]));
+      return keys.map((k) => byId.get(k) ?? null);
+    }),
+  };
+}
+
+function group<R, K, V>(rows: R[], keyOf: (r: R) => K, valueOf: (r: R) => V): Map<K, V[]> {
+  const out = new Map<K, V[]>();
+  for (const r of rows) {
+    const list = out.get(keyOf(r));
+    if (list) list.push(valueOf(r));
+    else out.set(keyOf(r), [valueOf(r)]);
+  }
+  return out;
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+export interface Context extends BaseContext {
+  loaders: Loaders;
+  /** How to reach the milestones service for confirmations. */
+  peer: PeerDeps;
+}
+
+export function createContext(db: DataSource, clock: Clock, caller: Caller, peer: PeerDeps, requestId?: string): Context {
+  return { ...baseContext(db, clock, caller, requestId), loaders: createLoaders(db, peer, caller), peer };
+}

@@ -1,0 +1,60 @@
+/**
+ * A tranche's status is never stored. It follows from the facts this service records (a release journal,
+ * a penalty journal) and from the milestone's status, which the milestones service owns and the
+ * gateway passes in (`@requires`) or this service confirms over an authenticated call.
+ */
+
+export const MILESTONE_STATUSES = ['PENDING', 'DUE', 'MET', 'MET_LATE', 'MISSED', 'WAIVED'] as const;
+export type MilestoneStatus = (typeof MILESTONE_STATUSES)[number];
+export type TrancheStatus = 'HELD' | 'RELEASABLE' | 'RELEASED' | 'FORFEITED' | 'WITHHELD';
+
+export function isMilestoneStatus(v: unknown): v is MilestoneStatus {
+  return typeof v === 'string' && (MILESTONE_STATUSES as readonly string[]).includes(v);
+}
+
+/** Certified: the only statuses that let a tranche be released. */
+export function isCertified(s: MilestoneStatus): boolean {
+  return s === 'MET' || s === 'MET_LATE';
+}
+
+export interface TrancheFacts {
+  /** A release journal exists for the tranche. */
+  released: boolean;
+  /** The tranche's amount less any share forfeited under the penalty schedule, in minor units. */
+  remainingMinor: bigint;
+  milestoneStatus: MilestoneStatus;
+  /** A snap-back triggered before the milestone's deadline is in force (the milestones service says so). */
+  underSnapBack: boolean;
+}
+
+/**
+ * RELEASED once paid out; FORFEITED when the whole amount went back under the penalty schedule; WITHHELD
+ * while a snap-back triggered before the milestone's deadline is in force; FORFEITED when the milestone
+ * is MISSED; RELEASABLE when the milestone is certified MET or MET_LATE (including after a
+ * partial penalty, for what remains); HELD otherwise (PENDING, DUE, and WAIVED, which neither releases
+ * nor forfeits).
+ */
+export function trancheStatus(f: TrancheFacts): TrancheStatus {
+  if (f.released) return 'RELEASED';
+  if (f.remainingMinor <= 0n) return 'FORFEITED';
+  if (f.underSnapBack) return 'WITHHELD';
+  if (isCertified(f.milestoneStatus)) return 'RELEASABLE';
+  if (f.milestoneStatus === 'MISSED') return 'FORFEITED';
+  return 'HELD';
+}
+
+/** Whether a tranche's status can be told without the milestone's status (so no call to milestones is needed). */
+export function settledStatus(f: Omit<TrancheFacts, 'milestoneStatus' | 'underSnapBack'>): TrancheStatus | null {
+  if (f.released) return 'RELEASED';
+  if (f.remainingMinor <= 0n) return 'FORFEITED';
+  return null;
+}
+
+/**
+ * The share of a tranche forfeited under a penalty of `basisPoints` (1/100 of a percent), rounded down to
+ * a whole minor unit: the fraction of a cent stays with the tranche, never with the penalty.
+ */
+export function forfeitedShare(amountMinor: bigint, basisPoints: number): bigint {
+  if (!Number.isInteger(basisPoints) || basisPoints < 0 || basisPoints > 10_000) throw new Error(`basis points out of range: ${basisPoints}`);
+  return (amountMinor * BigInt(basisPoints)) / 10_000n;
+}

@@ -1,0 +1,12 @@
+import { Agreement } from './agreement.js';
+import { Commitment } from './commitment.js';
+import { EscrowAccount, EscrowHolding } from './escrow-account.js';
+import { EscrowMovement } from './escrow-movement.js';
+import { Guarantor } from './guarantor.js';
+import { Milestone } from './milestone.js';
+import { Mutation } from './mutation.js';
+import { PenaltySchedule } from './penalty-schedule.js';
+import { Query } from './query.js';
+import { Tranche } from './tranche.js';
+
+export const resolvers = { Query, Mutation, Guarantor, Commitment, EscrowAccount, EscrowHolding, EscrowMovement, Tranche, PenaltySchedule, Agreement, Milestone };

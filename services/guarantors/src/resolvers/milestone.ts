@@ -1,0 +1,33 @@
+import { isUuid } from '@treaty/service-kit';
+import { fundedRatio } from '../domain/funding.js';
+import { isMilestoneStatus, type MilestoneStatus } from '../domain/tranche.js';
+import type { Context } from '../context.js';
+import { withStatus } from './shared.js';
+
+/**
+ * The milestones service owns milestones; this service adds their tranches and how well escrow funds
+ * them. The gateway passes the milestone's `status` and `underSnapBack` in the representation (`@requires`); they are handed
+ * down to the tranches so that their status needs no further call.
+ */
+export interface MilestoneRef {
+  id: string;
+  status?: MilestoneStatus;
+  underSnapBack?: boolean;
+}
+
+export const Milestone = {
+  __resolveReference(reference: { id: string; status?: unknown; underSnapBack?: unknown }): MilestoneRef | null {
+    if (!isUuid(reference.id)) return null;
+    return {
+      id: reference.id,
+      status: isMilestoneStatus(reference.status) ? reference.status : undefined,
+      underSnapBack: typeof reference.underSnapBack === 'boolean' ? reference.underSnapBack : undefined,
+    };
+  },
+  async tranches(m: MilestoneRef, _: unknown, ctx: Context) {
+    return withStatus(await ctx.loaders.tranchesOfMilestone.load(m.id), m.status, m.underSnapBack);
+  },
+  async escrowFundedRatio(m: MilestoneRef, _: unknown, ctx: Context) {
+    return fundedRatio(await ctx.loaders.fundingOfMilestone.load(m.id));
+  },
+};

@@ -1,0 +1,29 @@
+import { buildSubgraphServer, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { rules } from './access.js';
+import { createContext, type Context } from './context.js';
+import { entities } from './entities/index.js';
+import { migrations } from './migrations/index.js';
+import { resolvers } from './resolvers/index.js';
+
+export { entities, migrations, rules, createContext };
+export type { Context };
+
+/**
+ * The guarantors subgraph: guarantors, commitments, the escrow ledger, tranches and penalties. Builds;
+ * never listens. Confirms milestone and agreement facts with the milestones service (`deps.peers`).
+ */
+export const guarantors: ServiceModule<Context> = {
+  name: 'guarantors',
+  defaultPort: 4004,
+  entities,
+  migrations,
+  async build({ db, clock, logger, signer, peers }) {
+    const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
+    const server = buildSubgraphServer<Context>({ name: 'guarantors', typeDefs, resolvers, rules, logger });
+    // `peers` is kept by reference: a launcher may fill in sibling addresses after building.
+    const peer = { signer, peers };
+    return { server, context: (caller, requestId) => createContext(db, clock, caller, peer, requestId) };
+  },
+};
+
+export default guarantors;

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { Problems } from '@treaty/service-kit';
+import { commitmentStatus, totalsByCurrency, transitionProblem } from '../src/domain/commitment.js';
+import { coverage, fundedRatio } from '../src/domain/funding.js';
+import { unbalancedReason } from '../src/domain/ledger.js';
+import { formatMinor, parseAmount } from '../src/domain/money.js';
+import { forfeitedShare, trancheStatus } from '../src/domain/tranche.js';
+
+function parse(amount: string, currency: string) {
+  const p = new Problems();
+  const minor = parseAmount(p, 'input.amount', amount, currency);
+  let message: string | null = null;
+  try {
+    p.throwIfAny();
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  return { minor, message };
+}
+
+describe('money', () => {
+  it('converts decimal strings to minor units exactly, by the currency exponent', () => {
+    expect(parse('1250000.00', 'USD').minor).toBe(125_000_000n);
+    expect(parse('1250000', 'USD').minor).toBe(125_000_000n);
+    expect(parse('0.1', 'EUR').minor).toBe(10n);
+    expect(parse('1500000', 'JPY').minor).toBe(1_500_000n);
+    expect(parse('12.345', 'KWD').minor).toBe(12_345n);
+    expect(parse('0012.5', 'USD').minor).toBe(1_250n);
+    // Beyond what a double holds exactly: string arithmetic keeps every digit.
+    expect(parse('92233720368547758.07', 'USD').minor).toBe(9_223_372_036_854_775_807n);
+  });
+
+  it('refuses more decimals than the currency has, naming the currency', () => {
+    expect(parse('1.005', 'USD')).toEqual({ minor: null, message: expect.stringMatching(/3 decimals but USD allows 2/) });
+    expect(parse('1500.5', 'JPY')).toEqual({ minor: null, message: expect.stringMatching(/JPY has no minor unit/) });
+    expect(parse('1.2345', 'KWD').message).toMatch(/KWD allows 3/);
+    expect(parse('1.000', 'USD').message).toMatch(/3 decimals/);
+  });
+
+  it('refuses negative, zero, malformed and oversized amounts', () => {
+    expect(parse('-5.00', 'USD').message).toMatch(/negative/);
+    expect(parse('0.00', 'USD').message).toMatch(/zero/);
+    expect(parse('0', 'JPY').message).toMatch(/zero/);
+    for (const bad of ['1,000.00', '1e6', '', ' ', '.5', '5.', '+5', 'NaN', '0x10', '１２']) expect(parse(bad, 'USD').message).toMatch(/not a decimal amount/);
+    expect(parse('92233720368547758.08', 'USD').message).toMatch(/larger than the ledger can hold/);
+    expect(parse('99999999999999999999999', 'JPY').message).toMatch(/larger than the ledger can hold/);
+  });
+
+  it('formats minor units with exactly the currency decimals', () => {
+    expect(formatMinor(125_000_000n, 'USD')).toBe('1250000.00');
+    expect(formatMinor(5n, 'USD')).toBe('0.05');
+    expect(formatMinor(0n, 'EUR')).toBe('0.00');
+    expect(formatMinor(1_500_000n, 'JPY')).toBe('1500000');
+    expect(formatMinor(12_345n, 'KWD')).toBe('12.345');
+    expect(formatMinor(-7n, 'KWD')).toBe('-0.007');
+    expect(formatMinor(9_223_372_036_854_775_807n, 'USD')).toBe('92233720368547758.07');
+  });
+});
+
+describe('commitments', () => {
+  const at = new Date('2026-03-02T00:00:00Z');
+  it('derive their status from the recorded moves', () => {
+    expect(commitmentStatus({ committedAt: null, paidAt: null })).toBe('PLEDGED');
+    expect(commitmentStatus({ committedAt: at, paidAt: null })).toBe('COMMITTED');
+    expect(commitmentStatus({ committedAt: at, paidAt: at })).toBe('PAID');
+  });
+
+  it('move one step forward only; assurances are never paid', () => {
+    expect(transitionProblem('FUNDING_PLEDGE', 'PLEDGED', 'COMMITTED')).toBeNull();
+    expect(transitionProblem('FUNDING_PLEDGE', 'COMMITTED', 'PAID')).toBeNull();
+    expect(transitionProblem('SECURITY_ASSURANCE', 'PLEDGED', 'COMMITTED')).toBeNull();
+    expect(transitionProblem('FUNDING_PLEDGE', 'PLEDGED', 'PAID')).toMatch(/must be COMMITTED before/);
+    expect(transitionProblem('FUNDING_PLEDGE', 'PAID', 'COMMITTED')).toMatch(/cannot move from PAID to COMMITTED/);
+    expect(transitionProblem('FUNDING_PLEDGE', 'COMMITTED', 'PLEDGED')).toMatch(/cannot move back/);
+    expect(transitionProblem('FUNDING_PLEDGE', 'COMMITTED', 'COMMITTED')).toMatch(/already COMMITTED/);
+    expect(transitionProblem('SECURITY_ASSURANCE', 'COMMITTED', 'PAID')).toMatch(/never paid/);
+  });
+
+  it('total per currency with each pledge in exactly one bucket', () => {
+    expect(
+      totalsByCurrency([
+        { currency: 'USD', committed: false, paid: false, minor: 100n },
+        { currency: 'USD', committed: true, paid: false, minor: 20n },
+        { currency: 'USD', committed: true, paid: true, minor: 3n },
+        { currency: 'EUR', committed: false, paid: false, minor: 7n },
+      ]),
+    ).toEqual([
+      { currency: 'EUR', pledged: 7n, committed: 0n, paid: 0n },
+      { currency: 'USD', pledged: 100n, committed: 20n, paid: 3n },
+    ]);
+  });
+});
+
+describe('tranche status', () => {
+  const open = { released: false, remainingMinor: 100n, underSnapBack: false };
+  it('follows the milestone while nothing is settled', () => {
+    expect(trancheStatus({ ...open, milestoneStatus: 'PENDING' })).toBe('HELD');
+    expect(trancheStatus({ ...open, milestoneStatus: 'DUE' })).toBe('HELD');
+    expect(trancheStatus({ ...open, milestoneStatus: 'WAIVED' })).toBe('HELD');
+    expect(trancheStatus({ ...open, milestoneStatus: 'MET' })).toBe('RELEASABLE');
+    expect(trancheStatus({ ...open, milestoneStatus: 'MET_LATE' })).toBe('RELEASABLE');
+    expect(trancheStatus({ ...open, milestoneStatus: 'MISSED' })).toBe('FORFEITED');
+  });
+  it('is WITHHELD while a snap-back covers the milestone, even when certified, but never un-releases', () => {
+    expect(trancheStatus({ ...open, milestoneStatus: 'MET', underSnapBack: true })).toBe('WITHHELD');
+    expect(trancheStatus({ ...open, milestoneStatus: 'PENDING', underSnapBack: true })).toBe('WITHHELD');
+    expect(trancheStatus({ released: true, remainingMinor: 100n, milestoneStatus: 'MET', underSnapBack: true })).toBe('RELEASED');
+  });
+  it('is RELEASED once released, and FORFEITED when nothing remains, whatever the milestone says', () => {
+    expect(trancheStatus({ released: true, remainingMinor: 100n, milestoneStatus: 'MISSED', underSnapBack: false })).toBe('RELEASED');
+    expect(trancheStatus({ released: false, remainingMinor: 0n, milestoneStatus: 'MET_LATE', underSnapBack: false })).toBe('FORFEITED');
+  });
+  it('forfeits a share rounded down to a whole minor unit', () => {
+    expect(forfeitedShare(50_000_001n, 2_500)).toBe(12_500_000n);
+    expect(forfeitedShare(3n, 3_333)).toBe(0n);
+    expect(forfeitedShare(100n, 10_000)).toBe(100n);
+    expect(forfeitedShare(100n, 0)).toBe(0n);
+    expect(() => forfeitedShare(100n, 10_001)).toThrow();
+  });
+});
+
+describe('funding', () => {
+  const t = (id: string, due: bigint, released = false, milestoneId = 'm') => ({ id, milestoneId, currency: 'USD', dueMinor: due, released });
+  it('covers open tranches in creation order and counts released ones as funded', () => {
+    const funded = coverage(150n, [t('a', 100n), t('r', 500n, true), t('b', 100n), t('c', 100n)]);
+    expect([...funded.entries()]).toEqual([['a', 100n], ['r', 500n], ['b', 50n], ['c', 0n]]);
+    expect([...coverage(-5n, [t('a', 10n)]).values()]).toEqual([0n]);
+  });
+  it('is funded over owed per currency, the lowest across currencies, 0 when nothing is owed', () => {
+    expect(fundedRatio([])).toBe(0);
+    expect(fundedRatio([{ currency: 'USD', dueMinor: 0n, fundedMinor: 0n }])).toBe(0);
+    expect(fundedRatio([{ currency: 'USD', dueMinor: 100n, fundedMinor: 100n }])).toBe(1);
+    expect(fundedRatio([{ currency: 'USD', dueMinor: 300n, fundedMinor: 100n }, { currency: 'USD', dueMinor: 100n, fundedMinor: 100n }])).toBe(0.5);
+    expect(fundedRatio([{ currency: 'USD', dueMinor: 100n, fundedMinor: 100n }, { currency: 'EUR', dueMinor: 400n, fundedMinor: 100n }])).toBe(0.25);
+    // Never rounds up to 1 while a minor unit is missing.
+    expect(fundedRatio([{ currency: 'USD', dueMinor: 9_000_000_000_000n, fundedMinor: 8_999_999_999_999n }])).toBeLessThan(1);
+  });
+});
+
+describe('ledger journals', () => {
+  it('balance when two or more non-zero entries sum to zero and move the journal amount', () => {
+    expect(unbalancedReason(5n, [{ accountId: 'a', amountMinor: -5n }, { accountId: 'b', amountMinor: 5n }])).toBeNull();
+    expect(unbalancedReason(5n, [{ accountId: 'a', amountMinor: -5n }, { accountId: 'b', amountMinor: 4n }])).toMatch(/sum to -1/);
+    expect(unbalancedReason(5n, [{ accountId: 'a', amountMinor: 5n }])).toMatch(/at least two/);
+    expect(unbalancedReason(5n, [{ accountId: 'a', amountMinor: -6n }, { accountId: 'b', amountMinor: 6n }])).toMatch(/move 6/);
+    expect(unbalancedReason(0n, [])).toMatch(/positive amount/);
+    expect(unbalancedReason(5n, [{ accountId: 'a', amountMinor: 0n }, { accountId: 'b', amountMinor: -5n }, { accountId: 'c', amountMinor: 5n }])).toMatch(/cannot be zero/);
+  });
+});
