@@ -1,20 +1,31 @@
-/* global React, ReactDOM, GraphiQL, TREATY_EXAMPLES */
-// Starts GraphiQL against this gateway. Set an Authorization header in the Headers tab to act with a
-// role (npm run token prints one); without it you are an anonymous PUBLIC caller.
+/* global React, ReactDOM, GraphiQL */
+// Starts GraphiQL against this gateway, with one tab per example operation (gateway/operations).
+// Operations that take an agreement id get the first agreement's id as their variables.
+// Set an Authorization header in the Headers tab to act with a role (npm run token prints one);
+// without it you are an anonymous PUBLIC caller.
 (function () {
-  var fetcher = GraphiQL.createFetcher({ url: window.location.origin + '/graphql' });
+  var url = window.location.origin + '/graphql';
+  var fetcher = GraphiQL.createFetcher({ url: url });
   var examples = window.TREATY_EXAMPLES || [];
-  var first = examples[0];
-  var root = ReactDOM.createRoot(document.getElementById('graphiql'));
-  root.render(
-    React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      defaultEditorToolsVisibility: true,
-      shouldPersistHeaders: true,
-      defaultQuery: first ? first.query : '{ agreements { title currentDay milestones { title dueDay status } } }',
-      defaultTabs: examples.map(function (e) {
-        return { query: e.query, variables: e.variables || undefined, headers: e.headers || undefined };
+
+  function render(agreementId) {
+    var tabs = examples.map(function (e) {
+      var needsId = /\$id\s*:/.test(e.query);
+      return { query: e.query, variables: needsId ? JSON.stringify({ id: agreementId || '<an agreement id>' }, null, 2) : undefined };
+    });
+    ReactDOM.createRoot(document.getElementById('graphiql')).render(
+      React.createElement(GraphiQL, {
+        fetcher: fetcher,
+        defaultEditorToolsVisibility: true,
+        shouldPersistHeaders: true,
+        defaultQuery: tabs.length ? tabs[0].query : '{ agreements { title } }',
+        defaultTabs: tabs,
       }),
-    }),
-  );
+    );
+  }
+
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ agreements { id } }' }) })
+    .then(function (r) { return r.json(); })
+    .then(function (r) { render(r.data && r.data.agreements[0] ? r.data.agreements[0].id : null); })
+    .catch(function () { render(null); });
 })();

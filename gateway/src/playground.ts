@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -14,7 +14,6 @@ const ASSETS: Record<string, { file: () => string; type: string }> = {
   'graphiql.js': { file: () => path.join(path.dirname(require.resolve('graphiql/package.json')), 'graphiql.min.js'), type: 'text/javascript' },
   'graphiql.css': { file: () => path.join(path.dirname(require.resolve('graphiql/package.json')), 'graphiql.min.css'), type: 'text/css' },
   'start.js': { file: () => new URL('../playground/start.js', import.meta.url).pathname, type: 'text/javascript' },
-  'examples.js': { file: () => new URL('../playground/examples.js', import.meta.url).pathname, type: 'text/javascript' },
 };
 
 export const PLAYGROUND_CSP =
@@ -22,7 +21,25 @@ export const PLAYGROUND_CSP =
 
 const cache = new Map<string, Buffer>();
 
+/** The example operations shipped for partner agencies, one .graphql file each, in a fixed order. */
+export const OPERATIONS_DIR = new URL('../operations/', import.meta.url);
+const ORDER = ['agreements', 'compliance', 'party-scorecard'];
+
+export async function exampleOperations(): Promise<{ name: string; query: string }[]> {
+  const files = (await readdir(OPERATIONS_DIR)).filter((f) => f.endsWith('.graphql'));
+  const rank = (f: string) => {
+    const i = ORDER.indexOf(f.replace(/\.graphql$/, ''));
+    return i === -1 ? ORDER.length : i;
+  };
+  files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return Promise.all(files.map(async (f) => ({ name: f.replace(/\.graphql$/, ''), query: await readFile(new URL(f, OPERATIONS_DIR), 'utf8') })));
+}
+
 export async function playgroundAsset(name: string): Promise<{ body: Buffer; type: string } | null> {
+  if (name === 'examples.js') {
+    const body = Buffer.from(`window.TREATY_EXAMPLES = ${JSON.stringify(await exampleOperations())};\n`);
+    return { body, type: 'text/javascript' };
+  }
   const asset = ASSETS[name];
   if (!asset) return null;
   let body = cache.get(name);

@@ -55,6 +55,8 @@ export interface GatewayOptions {
   signer: InternalSigner;
   verifier: TokenVerifier;
   logger?: Logger;
+  /** Called with each query plan the gateway makes (tests inspect fan-out with it). */
+  onQueryPlan?: (plan: unknown) => void;
 }
 
 export interface BuiltGateway {
@@ -75,6 +77,7 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
       return new SignedDataSource(name, target, opts.signer);
     },
     logger: { debug: () => {}, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
+    ...(opts.onQueryPlan ? { experimental_didResolveQueryPlan: ({ queryPlan }: { queryPlan: unknown }) => opts.onQueryPlan!(queryPlan) } : {}),
   });
   const server = new ApolloServer<GatewayContext>({
     gateway,

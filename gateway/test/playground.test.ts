@@ -51,3 +51,25 @@ describe('playground', () => {
     expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('1');
   });
 });
+
+describe('example operations for partner agencies', () => {
+  it('every shipped operation is valid against the composed supergraph', async () => {
+    // Validate with the same (CommonJS) graphql instance @apollo/gateway built the schema with.
+    const { createRequire } = await import('node:module');
+    const { parse, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+    const { ApolloGateway } = await import('@apollo/gateway');
+    const { exampleOperations } = await import('../src/playground.js');
+    const loaded = new ApolloGateway({ supergraphSdl: await readSupergraph() });
+    const { schema } = await loaded.load();
+    await loaded.stop();
+    const operations = await exampleOperations();
+    expect(operations.map((o) => o.name)).toEqual(expect.arrayContaining(['agreements', 'compliance', 'party-scorecard']));
+    for (const op of operations) expect(validate(schema, parse(op.query)).map((e) => `${op.name}: ${e.message}`)).toEqual([]);
+  });
+
+  it('are served to the playground as its tabs', async () => {
+    const js = await (await fetch(`${base}/playground/examples.js`)).text();
+    expect(js).toContain('window.TREATY_EXAMPLES');
+    expect(js).toContain('query Compliance($id: ID!)');
+  });
+});

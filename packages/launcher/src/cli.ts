@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { GATEWAY_DEFAULT_PORT, SUBGRAPHS } from '@treaty/service-kit';
 import { databaseUrl, dropDatabase, ensureDatabase, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from '@treaty/local-postgres';
 import { gql } from './client.js';
-import { loadDemo } from './demo.js';
+import { loadAllDemos } from './demo-all.js';
 import { DEV_AUDIENCE, DEV_ISSUER, ensureKeys, mintDevToken, trustedKeysJson } from './keys.js';
 import { REPO_ROOT, dataDir } from './paths.js';
 import { stopProcess, supervise, waitHealthy, type Supervised } from './processes.js';
@@ -141,8 +141,7 @@ async function main(): Promise<void> {
       const { agreements } = await gql(`http://127.0.0.1:${gatewayPort}/graphql`, '{ agreements { id } }', {}, mediator);
       if (agreements.length === 0) {
         say('loading the demo scenario…');
-        const monitor = await mintDevToken(keys, { agency: 'Joint Monitoring Cell', roles: ['MONITOR'], subject: 'demo-loader' });
-        await loadDemo(`http://127.0.0.1:${gatewayPort}/graphql`, { mediator, monitor }, (m) => say(`  demo: ${m}`));
+        await loadAllDemos(`http://127.0.0.1:${gatewayPort}/graphql`, (claims) => mintDevToken(keys, claims), (m) => say(`  demo ${m}`));
         say(`demo scenario loaded (${elapsed()})`);
       } else {
         say(`databases already hold ${agreements.length} agreement(s); demo not loaded (use --reset to start over)`);

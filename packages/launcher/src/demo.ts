@@ -17,8 +17,7 @@ export interface DemoTokens {
  */
 export interface DemoContext extends DemoResult {
   /** A client for the gateway acting as the given agency and roles; throws on any GraphQL error. */
-  as(claims: { agency: string; roles: Role[]; partyId?: string; guarantorId?: string }): <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>;
-  day0: Date;
+  as(claims: { agency: string; roles: Role[]; partyId?: string; guarantorId?: string; subject?: string }): <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>;
   /** The ISO instant `hour` hours into day `day` of the agreement. */
   at(day: number, hour?: number): string;
   now: Date;
@@ -26,6 +25,7 @@ export interface DemoContext extends DemoResult {
 }
 
 export interface DemoResult {
+  day0: Date;
   agreementId: string;
   partyIds: { government: string; movement: string };
   milestoneIds: Record<string, string>;
@@ -123,5 +123,5 @@ export async function loadDemo(url: string, tokens: DemoTokens, progress: (msg: 
     { input: { milestoneId: milestones.lists, metAt: at(6), evidence: [{ reference: 'Intermediary receipt of lists, ref. VEL-LIST-001', description: 'Both lists received complete' }] } },
     tokens.monitor,
   );
-  return { agreementId: agreement.id, partyIds: { government, movement }, milestoneIds: milestones };
+  return { agreementId: agreement.id, partyIds: { government, movement }, milestoneIds: milestones, day0 };
 }

@@ -36,7 +36,10 @@ export const statements = new StatementCounter();
 
 /** A TypeORM logger that counts statements and reports only errors (never parameters: they may hold personal data). */
 class CountingLogger implements Logger {
+  /** Every statement this data source has issued since it was created. */
+  total = 0;
   logQuery(query: string): void {
+    this.total += 1;
     statements.record(query);
   }
   logQueryError(error: string | Error, query: string): void {
@@ -82,6 +85,13 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     applicationName: options.applicationName,
     extra: { max: options.poolSize ?? 10 },
   });
+}
+
+/** How many SQL statements `dataSource` has issued in all; the difference across a request is its cost. */
+export function statementsIssued(dataSource: DataSource): number {
+  const logger = dataSource.logger as unknown;
+  if (!(logger instanceof CountingLogger)) throw new Error('statementsIssued needs a data source made by createDataSource');
+  return logger.total;
 }
 
 /** Connects and applies pending migrations; returns the names of the ones applied. */

@@ -7,6 +7,9 @@ export interface SubgraphInfo {
 
 export const SUBGRAPHS: readonly SubgraphInfo[] = [
   { name: 'milestones', defaultPort: 4001, packageName: '@treaty/milestones' },
+  { name: 'prisoners', defaultPort: 4002, packageName: '@treaty/prisoners' },
+  { name: 'corridors', defaultPort: 4003, packageName: '@treaty/corridors' },
+  { name: 'guarantors', defaultPort: 4004, packageName: '@treaty/guarantors' },
 ];
 
 export const GATEWAY_DEFAULT_PORT = 4000;

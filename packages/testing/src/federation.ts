@@ -88,7 +88,7 @@ export type Subgraphs = Awaited<ReturnType<typeof startSubgraphs>>;
  * The whole federation in one process, over real HTTP: every subgraph on its own port with its own
  * fresh database, the gateway in front with the checked-in supergraph, and one fixed clock for all.
  */
-export async function startFederation(services: ServiceModule[], opts: { now?: string | Date } = {}) {
+export async function startFederation(services: ServiceModule[], opts: { now?: string | Date; onQueryPlan?: (plan: unknown) => void } = {}) {
   const missing = SUBGRAPHS.filter((s) => !services.some((m) => m.name === s.name));
   if (missing.length) throw new Error(`startFederation needs every subgraph of the supergraph; missing ${missing.map((m) => m.name).join(', ')}`);
   const subgraphs = await startSubgraphs(services, opts);
@@ -101,6 +101,7 @@ export async function startFederation(services: ServiceModule[], opts: { now?: s
     signer: { issuer: 'gateway', key: subgraphs.gatewayKey },
     verifier,
     logger: silentLogger,
+    onQueryPlan: opts.onQueryPlan,
   });
   const gateway = await serveGateway(built, { port: 0, verifier, logger: silentLogger });
   const url = `http://127.0.0.1:${gateway.port}/graphql`;

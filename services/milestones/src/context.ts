@@ -1,9 +1,12 @@
 import { In, type DataSource } from 'typeorm';
-import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type Clock } from '@treaty/service-kit';
-import { Agreement, AgreementParty, Benchmark, Certification, Milestone, Party, Phase, Waiver } from './entities/index.js';
+import DataLoader from 'dataloader';
+import { baseContext, callPeer, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type ServiceDeps } from '@treaty/service-kit';
+import { Agreement, AgreementParty, Benchmark, Certification, Dispute, DisputeRuling, DisputeTier, Milestone, Party, Phase, SnapBackClause, SnapBackLift, Waiver } from './entities/index.js';
 
 /** Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch. */
-export function createLoaders(db: DataSource) {
+export type PeerDeps = Pick<ServiceDeps, 'signer' | 'peers'>;
+
+export function createLoaders(db: DataSource, caller: Caller, peers: PeerDeps) {
   const ids = (keys: readonly string[]) => In([...keys]);
   return {
     agreement: oneByKey((keys: readonly string[]) => db.getRepository(Agreement).findBy({ id: ids(keys) }), (a) => a.id),
@@ -41,6 +44,48 @@ export function createLoaders(db: DataSource) {
       (c) => c.milestoneId,
     ),
     waiversOfMilestone: manyByKey((keys: readonly string[]) => db.getRepository(Waiver).findBy({ milestoneId: ids(keys) }), (w) => w.milestoneId),
+    disputeTiersOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(DisputeTier).find({ where: { agreementId: ids(keys) }, order: { ordinal: 'ASC' } }),
+      (t) => t.agreementId,
+    ),
+    dispute: oneByKey((keys: readonly string[]) => db.getRepository(Dispute).findBy({ id: ids(keys) }), (d) => d.id),
+    disputesOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Dispute).find({ where: { agreementId: ids(keys) }, order: { filedAt: 'DESC' } }),
+      (d) => d.agreementId,
+    ),
+    disputesOfMilestone: manyByKey(
+      (keys: readonly string[]) => db.getRepository(Dispute).find({ where: { milestoneId: ids(keys) }, order: { filedAt: 'DESC' } }),
+      (d) => d.milestoneId!,
+    ),
+    rulingOfDispute: oneByKey((keys: readonly string[]) => db.getRepository(DisputeRuling).findBy({ disputeId: ids(keys) }), (r) => r.disputeId),
+    rulingsOfAgreement: manyByKey(
+      async (keys: readonly string[]) =>
+        db.getRepository(DisputeRuling).createQueryBuilder('r').innerJoinAndSelect('r.dispute', 'd').where('d.agreement_id IN (:...keys)', { keys }).getMany(),
+      (r) => r.dispute.agreementId,
+    ),
+    clausesOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(SnapBackClause).find({ where: { agreementId: ids(keys) }, order: { createdAt: 'ASC' } }),
+      (c) => c.agreementId,
+    ),
+    liftsOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(SnapBackLift).find({ where: { agreementId: ids(keys) }, order: { liftedAt: 'ASC' } }),
+      (l) => l.agreementId,
+    ),
+    /**
+     * When each verified material violation occurred, from the corridors service, which owns incidents.
+     * Through the gateway these arrive with the representation (@requires) and are primed here; only
+     * other paths (a sibling's confirmation call, a root query) ask corridors, in one call per batch.
+     */
+    violationTimes: new DataLoader<string, Date[]>(async (keys) => {
+      const data = await callPeer<{ _entities: ({ id: string; verifiedMaterialViolationTimes: string[] } | null)[] }>(
+        peers,
+        'corridors',
+        caller,
+        'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { id verifiedMaterialViolationTimes } } }',
+        { r: keys.map((id) => ({ __typename: 'Agreement', id })) },
+      );
+      return keys.map((_, i) => (data._entities[i]?.verifiedMaterialViolationTimes ?? []).map((t) => new Date(t)));
+    }),
   };
 }
 
@@ -48,8 +93,11 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 export interface Context extends BaseContext {
   loaders: Loaders;
+  peers: PeerDeps;
+  /** Snap-back state per agreement, computed once per request (many fields depend on it). */
+  snapBack: Map<string, Promise<import('./domain/snapback.js').SnapBackState & { liftedAt: Date | null; liftReason: string | null }>>;
 }
 
-export function createContext(db: DataSource, clock: Clock, caller: Caller, requestId?: string): Context {
-  return { ...baseContext(db, clock, caller, requestId), loaders: createLoaders(db) };
+export function createContext(db: DataSource, clock: Clock, caller: Caller, requestId?: string, peers: PeerDeps = {}): Context {
+  return { ...baseContext(db, clock, caller, requestId), loaders: createLoaders(db, caller, peers), peers, snapBack: new Map() };
 }

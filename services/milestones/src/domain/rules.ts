@@ -121,3 +121,21 @@ export function checkEvidence(p: Problems, evidence: EvidenceDraft[]): void {
     if (e.sha256 && !SHA256.test(e.sha256)) p.add(`input.evidence[${i}].sha256`, 'sha256 must be 64 hexadecimal characters (the SHA-256 of the evidence file).');
   });
 }
+
+export interface TierDraft {
+  ordinal: number;
+  name: string;
+  hours: number;
+  rulingRole: string;
+}
+
+/** A dispute ladder: tiers numbered 1..n, each with a name, 1 to 720 hours and a ruling role. */
+export function checkTiers(p: Problems, tiers: TierDraft[]): void {
+  if (tiers.length === 0) p.add('input.disputeTiers', 'Give at least one tier, or omit disputeTiers for the default ladder.');
+  const ordinals = tiers.map((t) => t.ordinal).sort((a, b) => a - b);
+  if (ordinals.some((o, i) => o !== i + 1)) p.add('input.disputeTiers', `Tier ordinals must run 1, 2, … ${tiers.length}; got ${tiers.map((t) => t.ordinal).join(', ')}.`);
+  tiers.forEach((t, i) => {
+    checkText(p, `input.disputeTiers[${i}].name`, t.name, 'Name');
+    if (!Number.isInteger(t.hours) || t.hours < 1 || t.hours > 720) p.add(`input.disputeTiers[${i}].hours`, `hours is ${t.hours}; give a whole number from 1 to 720 (e.g. 48).`);
+  });
+}

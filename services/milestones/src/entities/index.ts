@@ -6,12 +6,16 @@ import { Milestone } from './milestone.entity.js';
 import { Party } from './party.entity.js';
 import { Phase } from './phase.entity.js';
 import { Waiver } from './waiver.entity.js';
+import { Dispute, DisputeRuling, DisputeTier } from './dispute.entity.js';
+import { SnapBackClause, SnapBackLift } from './snap-back.entity.js';
 
-export { Agreement, AgreementParty, Benchmark, Certification, Milestone, Party, Phase, Waiver };
+export { Agreement, AgreementParty, Benchmark, Certification, Milestone, Party, Phase, Waiver, Dispute, DisputeRuling, DisputeTier, SnapBackClause, SnapBackLift };
+export * from './dispute.entity.js';
+export * from './snap-back.entity.js';
 export * from './benchmark.entity.js';
 export * from './certification.entity.js';
 export * from './party.entity.js';
 export * from './phase.entity.js';
 
 /** Listed explicitly (never globbed) so the data source works the same from src and dist. */
-export const entities = [Agreement, Party, AgreementParty, Phase, Milestone, Benchmark, Certification, Waiver];
+export const entities = [Agreement, Party, AgreementParty, Phase, Milestone, Benchmark, Certification, Waiver, DisputeTier, Dispute, DisputeRuling, SnapBackClause, SnapBackLift];

@@ -1,11 +1,16 @@
 import { isUuid } from '@treaty/service-kit';
 import type { Agreement as AgreementRow } from '../entities/index.js';
 import { dayNumber } from '../domain/calendar.js';
+import { score, tally } from '../domain/compliance.js';
 import type { Context } from '../context.js';
+import { statusOf } from './milestone.js';
+import { primeViolationTimes, snapBackOf } from './snap-back.js';
 
 export const Agreement = {
-  __resolveReference(ref: { id: string }, ctx: Context) {
-    return isUuid(ref.id) ? ctx.loaders.agreement.load(ref.id) : null;
+  async __resolveReference(ref: { id: string }, ctx: Context) {
+    const row = isUuid(ref.id) ? await ctx.loaders.agreement.load(ref.id) : null;
+    // Keep the fields the gateway sent for @requires alongside the stored ones.
+    return row ? { ...row, ...ref } : null;
   },
   async parties(a: AgreementRow, _: unknown, ctx: Context) {
     return (await ctx.loaders.partiesOfAgreement.load(a.id)).map((ap) => ap.party);
@@ -18,15 +23,40 @@ export const Agreement = {
     const phases = await ctx.loaders.phasesOfAgreement.load(a.id);
     return phases.find((p) => today >= p.startDay && today <= p.endDay) ?? null;
   },
+  /** The current phase's cargo; while snap-back is in force, Phase 1's. */
   async permittedCargo(a: AgreementRow, _: unknown, ctx: Context) {
     const today = dayNumber(a.entryIntoForceAt, ctx.clock.now());
     const phases = await ctx.loaders.phasesOfAgreement.load(a.id);
-    return phases.find((p) => today >= p.startDay && today <= p.endDay)?.permittedCargo ?? [];
+    const current = phases.find((p) => today >= p.startDay && today <= p.endDay);
+    if (!current) return [];
+    if ((await snapBackOf(a, ctx)).active) return phases.find((p) => p.ordinal === 1)?.permittedCargo ?? [];
+    return current.permittedCargo;
   },
   phases(a: AgreementRow, _: unknown, ctx: Context) {
     return ctx.loaders.phasesOfAgreement.load(a.id);
   },
   milestones(a: AgreementRow, _: unknown, ctx: Context) {
     return ctx.loaders.milestonesOfAgreement.load(a.id);
+  },
+  disputeTiers(a: AgreementRow, _: unknown, ctx: Context) {
+    return ctx.loaders.disputeTiersOfAgreement.load(a.id);
+  },
+  disputes(a: AgreementRow, _: unknown, ctx: Context) {
+    return ctx.loaders.disputesOfAgreement.load(a.id);
+  },
+  snapBackClauses(a: AgreementRow, _: unknown, ctx: Context) {
+    return ctx.loaders.clausesOfAgreement.load(a.id);
+  },
+  snapBack(a: AgreementRow, _: unknown, ctx: Context) {
+    primeViolationTimes(a, ctx);
+    return snapBackOf(a, ctx);
+  },
+  async scorecard(a: AgreementRow, _: unknown, ctx: Context) {
+    const [parties, milestones] = await Promise.all([ctx.loaders.partiesOfAgreement.load(a.id), ctx.loaders.milestonesOfAgreement.load(a.id)]);
+    const statuses = await Promise.all(milestones.map((m) => statusOf(m, ctx)));
+    return parties.map(({ party }) => {
+      const t = tally(statuses.filter((_, i) => milestones[i]!.obligatedPartyId === party.id));
+      return { party, ...t, score: score(t) };
+    });
   },
 };

@@ -1,9 +1,10 @@
 import { Agreement } from './agreement.js';
 import { Certification } from './certification.js';
+import { Dispute, SnapBackClause } from './dispute.js';
 import { Milestone } from './milestone.js';
 import { Mutation } from './mutation.js';
 import { Party } from './party.js';
 import { Phase } from './phase.js';
 import { Query } from './query.js';
 
-export const resolvers = { Query, Mutation, Agreement, Party, Phase, Milestone, Certification };
+export const resolvers = { Query, Mutation, Agreement, Party, Phase, Milestone, Certification, Dispute, SnapBackClause };

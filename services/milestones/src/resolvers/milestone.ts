@@ -2,6 +2,8 @@ import { isUuid } from '@treaty/service-kit';
 import type { Milestone as MilestoneRow } from '../entities/index.js';
 import { endOfDay, startOfDay } from '../domain/calendar.js';
 import { milestoneStatus } from '../domain/status.js';
+import { evaluateBenchmark, verdict, type Metric } from '../domain/compliance.js';
+import { snapBackOf } from './snap-back.js';
 import type { Context } from '../context.js';
 
 /** The status of one milestone from its batched facts; shared by every field that needs it. */
@@ -21,8 +23,10 @@ export async function statusOf(m: MilestoneRow, ctx: Context) {
 }
 
 export const Milestone = {
-  __resolveReference(ref: { id: string }, ctx: Context) {
-    return isUuid(ref.id) ? ctx.loaders.milestone.load(ref.id) : null;
+  async __resolveReference(ref: { id: string }, ctx: Context) {
+    const row = isUuid(ref.id) ? await ctx.loaders.milestone.load(ref.id) : null;
+    // Keep the measured fields the gateway sent for @requires alongside the stored ones.
+    return row ? { ...row, ...ref } : null;
   },
   agreement(m: MilestoneRow, _: unknown, ctx: Context) {
     return ctx.loaders.agreement.load(m.agreementId);
@@ -53,4 +57,45 @@ export const Milestone = {
   status(m: MilestoneRow, _: unknown, ctx: Context) {
     return statusOf(m, ctx);
   },
+  async underSnapBack(m: MilestoneRow, _: unknown, ctx: Context) {
+    const agreement = (await ctx.loaders.agreement.load(m.agreementId))!;
+    const snap = await snapBackOf(agreement, ctx);
+    return snap.active && snap.triggeredAt!.getTime() < endOfDay(agreement.entryIntoForceAt, m.dueDay).getTime();
+  },
+  disputes(m: MilestoneRow, _: unknown, ctx: Context) {
+    return ctx.loaders.disputesOfMilestone.load(m.id);
+  },
+  async compliance(m: MilestoneRow & Measured, _: unknown, ctx: Context) {
+    const [status, benchmarks, agreement, phase] = await Promise.all([
+      statusOf(m, ctx),
+      ctx.loaders.benchmarksOfMilestone.load(m.id),
+      ctx.loaders.agreement.load(m.agreementId),
+      ctx.loaders.phase.load(m.phaseId),
+    ]);
+    const measured: Record<Metric, number | undefined> = {
+      DETAINEES_RELEASED: m.detaineesReleased,
+      PRIORITY_DETAINEES_RELEASED: m.priorityDetaineesReleased,
+      TRUCKS_DELIVERED: m.trucksDelivered,
+      ESCROW_FUNDED_RATIO: m.escrowFundedRatio,
+      QUIET_HOURS: m.agreement?.quietHours,
+    };
+    const results = benchmarks.map((b) => {
+      const value = measured[b.metric];
+      // Only the gateway can supply the measured facts (@requires); a direct read has none.
+      if (typeof value !== 'number') throw new Error(`compliance needs ${b.metric} from another service; query it through the gateway`);
+      return { ...evaluateBenchmark(b, value), description: b.description };
+    });
+    const windowStart = startOfDay(agreement!.entryIntoForceAt, phase!.startDay);
+    const dueAt = endOfDay(agreement!.entryIntoForceAt, m.dueDay);
+    return { verdict: verdict(status, results, windowStart, dueAt, ctx.clock.now()), benchmarks: results };
+  },
 };
+
+/** The facts other services contribute to a milestone, present when the gateway resolves compliance. */
+export interface Measured {
+  detaineesReleased?: number;
+  priorityDetaineesReleased?: number;
+  trucksDelivered?: number;
+  escrowFundedRatio?: number;
+  agreement?: { quietHours?: number };
+}

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
-import { BadUserInputError, NotFoundError, Problems, isUniqueViolation, isUuid, type Caller } from '@treaty/service-kit';
+import { BadUserInputError, ForbiddenError, NotFoundError, Problems, hasRole, isUniqueViolation, isUuid, type Caller } from '@treaty/service-kit';
 import {
   Agreement,
   AgreementParty,
   Benchmark,
   Certification,
+  Dispute,
+  DisputeRuling,
+  DisputeTier,
   Milestone,
+  SnapBackClause,
+  SnapBackLift,
   Party,
   Phase,
   Waiver,
@@ -14,8 +19,13 @@ import {
   type CargoClass,
   type Comparator,
   type PartyKind,
+  type RulingOutcome,
+  type RulingRole,
+  type SnapBackTriggerKind,
 } from '../entities/index.js';
-import { checkBenchmarks, checkEvidence, checkPartyDrafts, checkPhases, checkText, type BenchmarkDraft, type EvidenceDraft, type PartyDraft, type PhaseDraft } from '../domain/rules.js';
+import { DEFAULT_TIERS, disputeStage } from '../domain/disputes.js';
+import { snapBackOf } from './snap-back.js';
+import { checkBenchmarks, checkEvidence, checkPartyDrafts, checkPhases, checkText, checkTiers, type BenchmarkDraft, type EvidenceDraft, type PartyDraft, type PhaseDraft, type TierDraft } from '../domain/rules.js';
 import type { Context } from '../context.js';
 
 export interface CreateAgreementInput {
@@ -25,6 +35,42 @@ export interface CreateAgreementInput {
   phases: PhaseDraft[];
   mediator?: string | null;
   proofOfLifeMaxAgeDays?: number | null;
+  disputeTiers?: TierDraft[] | null;
+}
+
+export interface FileDisputeInput {
+  agreementId: string;
+  milestoneId?: string | null;
+  incidentId?: string | null;
+  allegation: string;
+  accusedPartyId?: string | null;
+  lodgedAt?: Date | null;
+}
+
+export interface RuleOnDisputeInput {
+  disputeId: string;
+  outcome: RulingOutcome;
+  reasoning: string;
+}
+
+export interface AddSnapBackClauseInput {
+  agreementId: string;
+  trigger: SnapBackTriggerKind;
+  milestoneId?: string | null;
+  threshold?: number | null;
+  windowHours?: number | null;
+  reverts: string;
+}
+
+export interface LiftSnapBackInput {
+  agreementId: string;
+  reason: string;
+}
+
+async function findAgreement(m: EntityManager, id: string): Promise<Agreement> {
+  const agreement = isUuid(id) ? await m.findOneBy(Agreement, { id }) : null;
+  if (!agreement) throw new NotFoundError('agreement', id, 'List agreements with { agreements { id title } }.');
+  return agreement;
 }
 
 export interface AddMilestoneInput {
@@ -91,6 +137,8 @@ export const Mutation = {
     checkPhases(p, input.phases);
     const polDays = input.proofOfLifeMaxAgeDays ?? 14;
     p.check(Number.isInteger(polDays) && polDays >= 1 && polDays <= 90, 'input.proofOfLifeMaxAgeDays', `proofOfLifeMaxAgeDays is ${polDays}; give a whole number of days from 1 to 90 (14 is usual).`);
+    const tiers = input.disputeTiers ?? DEFAULT_TIERS;
+    checkTiers(p, tiers);
     p.throwIfAny();
 
     return ctx.db.transaction(async (m) => {
@@ -132,6 +180,10 @@ export const Mutation = {
           endDay: ph.endDay,
           permittedCargo: ph.permittedCargo as CargoClass[],
         })),
+      );
+      await m.insert(
+        DisputeTier,
+        tiers.map((t) => ({ agreementId: agreement.id, ordinal: t.ordinal, name: t.name.trim(), hours: t.hours, rulingRole: t.rulingRole as RulingRole })),
       );
       return m.findOneByOrFail(Agreement, { id: agreement.id });
     });
@@ -248,5 +300,140 @@ export const Mutation = {
       if (isUniqueViolation(e)) throw BadUserInputError.one('input.milestoneId', 'This milestone was waived by another request a moment ago; reload it to see the waiver.');
       throw e;
     }
+  },
+
+  async fileDispute(_: unknown, { input }: { input: FileDisputeInput }, ctx: Context) {
+    const p = new Problems();
+    checkText(p, 'input.allegation', input.allegation, 'Allegation', 5000);
+    if (Boolean(input.milestoneId) === Boolean(input.incidentId)) p.add('input', 'Give exactly one of milestoneId (a milestone disputed) and incidentId (an incident disputed).');
+    if (input.incidentId && !isUuid(input.incidentId)) p.add('input.incidentId', `"${input.incidentId}" is not an incident id; incident ids are UUIDs from the corridors service.`);
+    p.throwIfAny();
+    return ctx.db.transaction(async (m) => {
+      const agreement = await findAgreement(m, input.agreementId);
+      const parties = (await m.findBy(AgreementParty, { agreementId: agreement.id })).map((ap) => ap.partyId);
+      if (hasRole(ctx.caller, 'PARTY') && !hasRole(ctx.caller, 'MEDIATOR', 'MONITOR') && !parties.includes(ctx.caller.partyId ?? '')) {
+        throw new ForbiddenError(`Only a party to "${agreement.title}" may file a dispute under it; your token acts for party ${ctx.caller.partyId}.`);
+      }
+      if (input.milestoneId) {
+        const milestone = isUuid(input.milestoneId) ? await m.findOneBy(Milestone, { id: input.milestoneId }) : null;
+        if (!milestone) throw new NotFoundError('milestone', input.milestoneId);
+        if (milestone.agreementId !== agreement.id) p.add('input.milestoneId', `Milestone "${milestone.title}" belongs to another agreement.`);
+      }
+      if (input.accusedPartyId && !parties.includes(input.accusedPartyId)) p.add('input.accusedPartyId', `The accused party must be a party to "${agreement.title}".`);
+      const now = ctx.clock.now();
+      const lodgedAt = input.lodgedAt ?? now;
+      if (lodgedAt.getTime() > now.getTime()) p.add('input.lodgedAt', `lodgedAt ${lodgedAt.toISOString()} is in the future; give when the complaint was received (now is ${now.toISOString()}).`);
+      else if (now.getTime() - lodgedAt.getTime() > 7 * 24 * 3_600_000) p.add('input.lodgedAt', 'lodgedAt is more than 7 days ago; a complaint must be entered within a week of being lodged.');
+      if (lodgedAt.getTime() < agreement.entryIntoForceAt.getTime()) p.add('input.lodgedAt', `lodgedAt is before the agreement entered into force (${agreement.entryIntoForceAt.toISOString()}).`);
+      p.throwIfAny();
+      const dispute = m.create(Dispute, {
+        id: randomUUID(),
+        agreementId: agreement.id,
+        milestoneId: input.milestoneId ?? null,
+        incidentId: input.incidentId ?? null,
+        allegation: input.allegation.trim(),
+        accusedPartyId: input.accusedPartyId ?? null,
+        filedBy: actor(ctx.caller),
+        filedBySubject: ctx.caller.subject,
+        filedAt: lodgedAt,
+        recordedAt: now,
+      });
+      await m.insert(Dispute, dispute);
+      return dispute;
+    });
+  },
+
+  async ruleOnDispute(_: unknown, { input }: { input: RuleOnDisputeInput }, ctx: Context) {
+    const p = new Problems();
+    checkText(p, 'input.reasoning', input.reasoning, 'Reasoning', 10000);
+    p.throwIfAny();
+    try {
+      return await ctx.db.transaction(async (m) => {
+        const dispute = isUuid(input.disputeId)
+          ? await m.getRepository(Dispute).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: input.disputeId }).getOne()
+          : null;
+        if (!dispute) throw new NotFoundError('dispute', input.disputeId);
+        const ruling = await m.findOneBy(DisputeRuling, { disputeId: dispute.id });
+        if (ruling) throw BadUserInputError.one('input.disputeId', `This dispute was already ruled on (${ruling.outcome}) by ${ruling.ruledBy} at ${ruling.ruledAt.toISOString()}; a dispute has one ruling.`);
+        const tiers = await m.find(DisputeTier, { where: { agreementId: dispute.agreementId }, order: { ordinal: 'ASC' } });
+        const now = ctx.clock.now();
+        const stage = disputeStage(dispute.filedAt, tiers, null, now);
+        if (stage.kind === 'EXHAUSTED') {
+          throw BadUserInputError.one('input.disputeId', `Every tier's clock ran out (the last at ${stage.since.toISOString()}); the dispute can no longer be ruled on under the agreement's ladder.`);
+        }
+        if (stage.kind === 'OPEN' && !hasRole(ctx.caller, stage.tier.rulingRole)) {
+          throw new ForbiddenError(
+            `The dispute is before tier ${stage.tier.ordinal} (${stage.tier.name}) until ${stage.deadline.toISOString()}; only the ${stage.tier.rulingRole} role rules there.`,
+            { needs: stage.tier.rulingRole },
+          );
+        }
+        await m.insert(DisputeRuling, {
+          disputeId: dispute.id,
+          outcome: input.outcome,
+          reasoning: input.reasoning.trim(),
+          tierOrdinal: stage.kind === 'OPEN' ? stage.tier.ordinal : 0,
+          ruledBy: actor(ctx.caller),
+          ruledAt: now,
+        });
+        return dispute;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw BadUserInputError.one('input.disputeId', 'This dispute was ruled on by another request a moment ago; reload it to see the ruling.');
+      throw e;
+    }
+  },
+
+  async addSnapBackClause(_: unknown, { input }: { input: AddSnapBackClauseInput }, ctx: Context) {
+    const p = new Problems();
+    checkText(p, 'input.reverts', input.reverts, 'Reverts', 5000);
+    if (input.trigger === 'VIOLATIONS_THRESHOLD') {
+      if (!Number.isInteger(input.threshold) || input.threshold! < 1) p.add('input.threshold', 'A violations clause needs threshold: a whole number of violations, 1 or more.');
+      if (!Number.isInteger(input.windowHours) || input.windowHours! < 1 || input.windowHours! > 8760) p.add('input.windowHours', 'A violations clause needs windowHours from 1 to 8760 (e.g. 72).');
+    } else if (input.threshold != null || input.windowHours != null) {
+      p.add('input', `threshold and windowHours apply only to VIOLATIONS_THRESHOLD clauses; remove them for ${input.trigger}.`);
+    }
+    if (input.milestoneId && input.trigger !== 'MILESTONE_MISSED') p.add('input.milestoneId', 'milestoneId applies only to MILESTONE_MISSED clauses.');
+    p.throwIfAny();
+    return ctx.db.transaction(async (m) => {
+      const agreement = await findAgreement(m, input.agreementId);
+      if (input.milestoneId) {
+        const milestone = isUuid(input.milestoneId) ? await m.findOneBy(Milestone, { id: input.milestoneId }) : null;
+        if (!milestone) throw new NotFoundError('milestone', input.milestoneId);
+        if (milestone.agreementId !== agreement.id) throw BadUserInputError.one('input.milestoneId', `Milestone "${milestone.title}" belongs to another agreement.`);
+      }
+      const clause = m.create(SnapBackClause, {
+        id: randomUUID(),
+        agreementId: agreement.id,
+        trigger: input.trigger,
+        milestoneId: input.milestoneId ?? null,
+        threshold: input.threshold ?? null,
+        windowHours: input.windowHours ?? null,
+        reverts: input.reverts.trim(),
+        createdAt: ctx.clock.now(),
+      });
+      await m.insert(SnapBackClause, clause);
+      return clause;
+    });
+  },
+
+  async liftSnapBack(_: unknown, { input }: { input: LiftSnapBackInput }, ctx: Context) {
+    const p = new Problems();
+    checkText(p, 'input.reason', input.reason, 'Reason', 5000);
+    p.throwIfAny();
+    const agreement = await findAgreement(ctx.db.manager, input.agreementId);
+    const state = await snapBackOf(agreement, ctx);
+    if (!state.active) throw BadUserInputError.one('input.agreementId', `No snap-back is in force under "${agreement.title}"; there is nothing to lift.`);
+    await ctx.db.transaction(async (m) => {
+      // Serialise lifts of one agreement so two mediators cannot lift the same trigger twice.
+      await m.getRepository(Agreement).createQueryBuilder('a').setLock('pessimistic_write').where('a.id = :id', { id: agreement.id }).getOne();
+      const last = await m.findOne(SnapBackLift, { where: { agreementId: agreement.id }, order: { liftedAt: 'DESC' } });
+      if (last && state.triggeredAt && last.liftedAt.getTime() >= state.triggeredAt.getTime()) {
+        throw BadUserInputError.one('input.agreementId', `Snap-back was already lifted at ${last.liftedAt.toISOString()} by ${last.liftedBy}.`);
+      }
+      await m.insert(SnapBackLift, { id: randomUUID(), agreementId: agreement.id, reason: input.reason.trim(), liftedBy: actor(ctx.caller), liftedAt: ctx.clock.now() });
+    });
+    ctx.snapBack.delete(agreement.id);
+    ctx.loaders.liftsOfAgreement.clear(agreement.id);
+    return agreement;
   },
 };

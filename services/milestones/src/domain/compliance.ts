@@ -1,0 +1,82 @@
+import type { MilestoneStatus } from './status.js';
+
+export type Metric = 'DETAINEES_RELEASED' | 'PRIORITY_DETAINEES_RELEASED' | 'TRUCKS_DELIVERED' | 'ESCROW_FUNDED_RATIO' | 'QUIET_HOURS';
+export type Verdict = 'MET' | 'ON_TRACK' | 'AT_RISK' | 'BREACHED';
+
+/** Which service owns each measured value. */
+export const METRIC_SOURCE: Record<Metric, string> = {
+  DETAINEES_RELEASED: 'prisoners',
+  PRIORITY_DETAINEES_RELEASED: 'prisoners',
+  TRUCKS_DELIVERED: 'corridors',
+  ESCROW_FUNDED_RATIO: 'guarantors',
+  QUIET_HOURS: 'corridors',
+};
+
+/** A benchmark is at risk when it is unmet with this share of its window or less remaining. */
+export const AT_RISK_REMAINING_SHARE = 0.25;
+
+export interface BenchmarkInputs {
+  metric: Metric;
+  comparator: 'AT_LEAST' | 'AT_MOST';
+  threshold: number;
+}
+
+export interface BenchmarkResult extends BenchmarkInputs {
+  measured: number;
+  satisfied: boolean;
+  source: string;
+}
+
+export function evaluateBenchmark(b: BenchmarkInputs, measured: number): BenchmarkResult {
+  const satisfied = b.comparator === 'AT_LEAST' ? measured >= b.threshold : measured <= b.threshold;
+  return { ...b, measured, satisfied, source: METRIC_SOURCE[b.metric] };
+}
+
+/**
+ * The verdict on a milestone:
+ * - MET: certified (MET or MET_LATE) or waived; nothing more is owed.
+ * - BREACHED: its deadline passed without certification (MISSED).
+ * - AT_RISK: not yet due, at least one benchmark unmet, and at most a quarter of the milestone's
+ *   window (from `windowStartsAt` to `dueAt`) remains — or it is due today with a benchmark unmet.
+ * - ON_TRACK: otherwise (every benchmark satisfied, or enough of the window left).
+ */
+export function verdict(status: MilestoneStatus, results: BenchmarkResult[], windowStart: Date, dueAt: Date, now: Date): Verdict {
+  if (status === 'MET' || status === 'MET_LATE' || status === 'WAIVED') return 'MET';
+  if (status === 'MISSED') return 'BREACHED';
+  const unmet = results.some((r) => !r.satisfied);
+  if (!unmet) return 'ON_TRACK';
+  if (status === 'DUE') return 'AT_RISK';
+  const span = dueAt.getTime() - windowStart.getTime();
+  const remaining = dueAt.getTime() - now.getTime();
+  return span <= 0 || remaining / span <= AT_RISK_REMAINING_SHARE ? 'AT_RISK' : 'ON_TRACK';
+}
+
+export interface PartyTally {
+  met: number;
+  metLate: number;
+  missed: number;
+  pending: number;
+  waived: number;
+}
+
+/**
+ * Implementation score, after the Peace Accords Matrix idea of scoring what has fallen due: on-time
+ * milestones count 1, late ones 0.5, missed 0, over every milestone whose outcome is known (met, met
+ * late or missed). Null while nothing has fallen due. Waived and pending milestones do not count.
+ */
+export function score(t: PartyTally): number | null {
+  const decided = t.met + t.metLate + t.missed;
+  return decided === 0 ? null : Math.round(((t.met + 0.5 * t.metLate) / decided) * 1000) / 1000;
+}
+
+export function tally(statuses: MilestoneStatus[]): PartyTally {
+  const t: PartyTally = { met: 0, metLate: 0, missed: 0, pending: 0, waived: 0 };
+  for (const s of statuses) {
+    if (s === 'MET') t.met++;
+    else if (s === 'MET_LATE') t.metLate++;
+    else if (s === 'MISSED') t.missed++;
+    else if (s === 'WAIVED') t.waived++;
+    else t.pending++;
+  }
+  return t;
+}
