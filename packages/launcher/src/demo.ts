@@ -97,7 +97,7 @@ export async function loadDemo(url: string, tokens: DemoTokens, progress: (msg: 
     obligatedPartyId: movement,
     dueDay: 30,
     benchmarks: [
-      { metric: 'TRUCKS_DELIVERED', comparator: 'AT_LEAST', threshold: 40, description: 'Trucks delivered through the window' },
+      { metric: 'TRUCKS_DELIVERED', comparator: 'AT_LEAST', threshold: 120, description: 'At least 120 trucks delivered through the window' },
       { metric: 'QUIET_HOURS', comparator: 'AT_LEAST', threshold: 72, description: '72 hours without a verified material violation' },
     ],
   });
