@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { INTERNAL_TOKEN_HEADER, PUBLIC_CALLER, signInternal, createLogger, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
+import { INTERNAL_TOKEN_HEADER, PUBLIC_CALLER, listen, readBody, sendGraphQLError, signInternal, writeGraphQLResponse, createLogger, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
 import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { PLAYGROUND_CSP, playgroundAsset, playgroundHtml } from './playground.js';
 
@@ -88,29 +87,9 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
   return { server, gateway };
 }
 
-function readBody(req: IncomingMessage, limit = 5 * 1024 * 1024): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff', ...extra });
   res.end(body);
-}
-
-function graphqlError(res: ServerResponse, status: number, code: string, message: string): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
 export interface RunningGateway {
@@ -151,18 +130,18 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
     } catch (e) {
       if (e instanceof AuthenticationError) {
         logger.warn('token refused', { requestId, reason: e.message });
-        return graphqlError(res, 401, 'UNAUTHENTICATED', `${e.message} Without an Authorization header you are an anonymous PUBLIC caller.`);
+        return sendGraphQLError(res, 401, 'UNAUTHENTICATED', `${e.message} Without an Authorization header you are an anonymous PUBLIC caller.`);
       }
       throw e;
     }
 
     let body: unknown = undefined;
     if (req.method === 'POST') {
-      const text = await readBody(req);
+      const text = await readBody(req, 5 * 1024 * 1024);
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {
-        return graphqlError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.');
+        return sendGraphQLError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.');
       }
     }
     const headers = new HeaderMap();
@@ -171,32 +150,15 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       context: async () => ({ caller, requestId }),
     });
-    const out: Record<string, string> = { 'x-request-id': requestId };
-    for (const [k, v] of result.headers) out[k] = v;
-    res.writeHead(result.status ?? 200, out);
-    if (result.body.kind === 'complete') res.end(result.body.string);
-    else {
-      for await (const chunk of result.body.asyncIterator) res.write(chunk);
-      res.end();
-    }
+    await writeGraphQLResponse(res, result, { 'x-request-id': requestId });
   };
 
-  const http = createServer((req, res) => {
-    handle(req, res).catch((e: Error) => {
-      logger.error('request failed', { error: e.message });
-      if (!res.headersSent) graphqlError(res, 500, 'INTERNAL_SERVER_ERROR', 'The gateway failed to handle the request. Retry; if it persists, check the gateway log.');
-      else res.end();
-    });
+  const { http, port, close } = await listen(handle, {
+    port: opts.port,
+    host: opts.host,
+    logger,
+    failureMessage: 'The gateway failed to handle the request. Retry; if it persists, check the gateway log.',
   });
-  http.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port, opts.host ?? '127.0.0.1', () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (http.address() as AddressInfo).port;
   let closing: Promise<void> | null = null;
   return {
     url: `http://localhost:${port}/graphql`,
@@ -204,7 +166,7 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
     http,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((r) => http.close(() => r()));
+        await close();
         await built.server.stop();
       })();
       return closing;

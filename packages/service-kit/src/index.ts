@@ -14,3 +14,4 @@ export * from './scalars.js';
 export * from './subgraph.js';
 export * from './service.js';
 export * from './peer.js';
+export * from './http.js';

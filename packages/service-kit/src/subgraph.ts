@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -15,6 +14,7 @@ import { INTERNAL_TOKEN_HEADER, InternalAuthError, verifyInternal, type Internal
 import { statements } from './database.js';
 import { DateTimeScalar } from './scalars.js';
 import { createLogger, type Logger } from './log.js';
+import { listen, readBody, sendJson, writeGraphQLResponse } from './http.js';
 
 /** Codes graphql-js and Apollo Server attach to malformed requests; safe to show. */
 const REQUEST_ERROR_CODES = new Set([
@@ -112,32 +112,6 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
   });
 }
 
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 export interface ServeOptions<C extends BaseContext> {
   name: string;
   server: ApolloServer<C>;
@@ -205,34 +179,15 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
         context: async () => opts.context(caller, requestId),
       }),
     );
-    const outHeaders: Record<string, string> = {};
-    for (const [k, v] of result.headers) outHeaders[k] = v;
-    res.writeHead(result.status ?? 200, outHeaders);
-    if (result.body.kind === 'complete') {
-      res.end(result.body.string);
-    } else {
-      for await (const chunk of result.body.asyncIterator) res.write(chunk);
-      res.end();
-    }
+    await writeGraphQLResponse(res, result);
   };
 
-  const http = createServer((req, res) => {
-    handle(req, res).catch((e: Error) => {
-      logger.error('request failed', { error: e.message });
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.end();
-    });
+  const { http, port, close } = await listen(handle, {
+    port: opts.port,
+    host: opts.host,
+    logger,
+    failureMessage: `The ${opts.name} subgraph failed to handle the request; nothing was changed by the failing step.`,
   });
-  http.keepAliveTimeout = 5_000;
-
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port, opts.host ?? '127.0.0.1', () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (http.address() as AddressInfo).port;
   let closing: Promise<void> | null = null;
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}/graphql`,
@@ -240,7 +195,7 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
     http,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => http.close(() => resolve()));
+        await close();
         await opts.server.stop();
         if (opts.db.isInitialized) await opts.db.destroy();
       })();

@@ -1,0 +1,85 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HTTPGraphQLResponse } from '@apollo/server';
+import type { Logger } from './log.js';
+
+/** The plain-HTTP pieces the subgraphs and the gateway share. */
+
+export function readBody(req: IncomingMessage, limitBytes = 10 * 1024 * 1024): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** A GraphQL-shaped error response, for refusals made before any operation runs. */
+export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+/** Writes Apollo Server's response (complete or streamed) to a Node response. */
+export async function writeGraphQLResponse(res: ServerResponse, result: HTTPGraphQLResponse, extraHeaders: Record<string, string> = {}): Promise<void> {
+  const headers: Record<string, string> = { ...extraHeaders };
+  for (const [k, v] of result.headers) headers[k] = v;
+  res.writeHead(result.status ?? 200, headers);
+  if (result.body.kind === 'complete') {
+    res.end(result.body.string);
+    return;
+  }
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+export interface Listening {
+  http: Server;
+  port: number;
+  /** Stops accepting connections and resolves once in-flight requests have finished. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens with `handle`; a handler that throws gets a 500 in GraphQL form and a log line (never the
+ * request's content). Port 0 picks a free port.
+ */
+export async function listen(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  opts: { port: number; host?: string; logger: Logger; failureMessage: string },
+): Promise<Listening> {
+  const http = createServer((req, res) => {
+    handle(req, res).catch((e: Error) => {
+      opts.logger.error('request failed', { error: e.message });
+      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', opts.failureMessage);
+      else res.end();
+    });
+  });
+  http.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, opts.host ?? '127.0.0.1', () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    http,
+    port: (http.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
+  };
+}
