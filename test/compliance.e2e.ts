@@ -192,3 +192,26 @@ describe('a dispute escalates when its clock runs out', () => {
     expect(after.body.data.agreement.disputes.find((d: any) => d.id === filed.body.data.fileDispute.id)).toMatchObject({ status: 'EXHAUSTED', currentTier: null });
   });
 });
+
+describe('disputes about incidents', () => {
+  let f: Federation;
+  let demo: DemoResult;
+  beforeAll(async () => ({ f, demo } = await federationWithDemo()));
+  afterAll(() => f?.stop());
+
+  it('are filed only against an incident the corridors service knows, under the same agreement', async () => {
+    const monitor = await f.token({ roles: ['MONITOR'], agency: 'Joint Monitoring Cell' });
+    const incidents = await f.request(`query ($id: ID!) { agreement(id: $id) { incidents(state: VERIFIED) { id } } }`, { id: demo.agreementId }, monitor);
+    const incidentId = incidents.body.data.agreement.incidents[0].id;
+    const file = (id: string) =>
+      f.request(`mutation ($input: FileDisputeInput!) { fileDispute(input: $input) { id incidentId status } }`, { input: { agreementId: demo.agreementId, incidentId: id, allegation: 'Attribution contested by the accused party' } }, monitor);
+    const ok = await file(incidentId);
+    expect(ok.body.errors).toBeUndefined();
+    expect(ok.body.data.fileDispute).toMatchObject({ incidentId, status: 'OPEN' });
+    const count = async () => (await f.databases.milestones!.db.query('SELECT count(*)::int AS n FROM dispute'))[0].n;
+    const before = await count();
+    const unknown = await file('00000000-0000-4000-8000-0000000000aa');
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(await count()).toBe(before);
+  });
+});

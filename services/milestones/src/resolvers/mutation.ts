@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
-import { BadUserInputError, ForbiddenError, NotFoundError, Problems, hasRole, isUniqueViolation, isUuid, type Caller } from '@treaty/service-kit';
+import { BadUserInputError, ForbiddenError, NotFoundError, Problems, callPeer, hasRole, isUniqueViolation, isUuid, type Caller } from '@treaty/service-kit';
 import {
   Agreement,
   AgreementParty,
@@ -320,6 +320,18 @@ export const Mutation = {
         if (milestone.agreementId !== agreement.id) p.add('input.milestoneId', `Milestone "${milestone.title}" belongs to another agreement.`);
       }
       if (input.accusedPartyId && !parties.includes(input.accusedPartyId)) p.add('input.accusedPartyId', `The accused party must be a party to "${agreement.title}".`);
+      if (input.incidentId) {
+        // Incidents belong to the corridors service: confirm the report exists and concerns this agreement.
+        const { incident } = await callPeer<{ incident: { id: string; agreement: { id: string } } | null }>(
+          ctx.peers,
+          'corridors',
+          ctx.caller,
+          'query ($id: ID!) { incident(id: $id) { id agreement { id } } }',
+          { id: input.incidentId },
+        );
+        if (!incident) throw new NotFoundError('incident', input.incidentId, 'Incidents are reported to the corridors service; list them with { agreement(id: "…") { incidents { id } } }.');
+        if (incident.agreement.id !== agreement.id) p.add('input.incidentId', `Incident ${input.incidentId} concerns another agreement.`);
+      }
       const now = ctx.clock.now();
       const lodgedAt = input.lodgedAt ?? now;
       if (lodgedAt.getTime() > now.getTime()) p.add('input.lodgedAt', `lodgedAt ${lodgedAt.toISOString()} is in the future; give when the complaint was received (now is ${now.toISOString()}).`);
