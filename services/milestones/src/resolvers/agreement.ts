@@ -7,8 +7,13 @@ import { statusOf } from './milestone.js';
 import { primeViolationTimes, snapBackOf } from './snap-back.js';
 
 export const Agreement = {
-  async __resolveReference(ref: { id: string }, ctx: Context) {
-    const row = isUuid(ref.id) ? await ctx.loaders.agreement.load(ref.id) : null;
+  async __resolveReference(ref: { id: string; verifiedMaterialViolationTimes?: string[] }, ctx: Context) {
+    if (!isUuid(ref.id)) return null;
+    // Prime before anything awaits: resolvers of other entities in the same _entities call (a
+    // milestone's underSnapBack) may compute snap-back, and must use the times the gateway sent
+    // rather than ask corridors again.
+    primeViolationTimes(ref, ctx);
+    const row = await ctx.loaders.agreement.load(ref.id);
     // Keep the fields the gateway sent for @requires alongside the stored ones.
     return row ? { ...row, ...ref } : null;
   },
@@ -48,7 +53,6 @@ export const Agreement = {
     return ctx.loaders.clausesOfAgreement.load(a.id);
   },
   snapBack(a: AgreementRow, _: unknown, ctx: Context) {
-    primeViolationTimes(a, ctx);
     return snapBackOf(a, ctx);
   },
   async scorecard(a: AgreementRow, _: unknown, ctx: Context) {

@@ -48,7 +48,7 @@ async function compute(a: AgreementRow, ctx: Context) {
 }
 
 /** Through the gateway, corridors' violation times arrive with the representation: use them. */
-export function primeViolationTimes(a: AgreementRow & { verifiedMaterialViolationTimes?: (string | Date)[] }, ctx: Context): void {
+export function primeViolationTimes(a: { id: string; verifiedMaterialViolationTimes?: (string | Date)[] }, ctx: Context): void {
   if (Array.isArray(a.verifiedMaterialViolationTimes)) {
     ctx.loaders.violationTimes.clear(a.id).prime(a.id, a.verifiedMaterialViolationTimes.map((t) => new Date(t)));
   }
