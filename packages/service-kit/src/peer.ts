@@ -3,6 +3,12 @@ import { DomainError } from './errors.js';
 import { signInternal, INTERNAL_TOKEN_HEADER, type InternalSigner } from './internal-auth.js';
 
 
+/** What a service needs to call its siblings: its own signing key and where they listen. */
+export interface PeerDeps {
+  signer?: InternalSigner;
+  peers?: Record<string, string>;
+}
+
 /**
  * Calls a sibling subgraph on a caller's behalf, signed with this service's own key, so the sibling
  * knows both who is asking and which service relays it (`caller.via`). Used where a write depends on
@@ -10,7 +16,7 @@ import { signInternal, INTERNAL_TOKEN_HEADER, type InternalSigner } from './inte
  * confirmed with its owner, never taken from the client.
  */
 export async function callPeer<T>(
-  deps: { signer?: InternalSigner; peers?: Record<string, string> },
+  deps: PeerDeps,
   peer: string,
   caller: Caller,
   query: string,

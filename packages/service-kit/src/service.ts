@@ -6,19 +6,16 @@ import { systemClock } from './clock.js';
 import { loadSubgraphConfig } from './config.js';
 import type { BaseContext } from './context.js';
 import { createDataSource, migrate } from './database.js';
-import { importPrivateKey, importTrustedKeys, type InternalSigner, type InternalVerifier } from './internal-auth.js';
+import { importPrivateKey, importTrustedKeys, type InternalVerifier } from './internal-auth.js';
 import { createLogger, type Logger } from './log.js';
 import { onShutdown, serveSubgraph, type RunningSubgraph } from './subgraph.js';
+import type { PeerDeps } from './peer.js';
 
-/** What a service needs from outside to build its server. */
-export interface ServiceDeps {
+/** What a service needs from outside to build its server; `signer` and `peers` are for sibling calls. */
+export interface ServiceDeps extends PeerDeps {
   db: DataSource;
   clock: Clock;
   logger: Logger;
-  /** Signs calls this service makes to a sibling on a caller's behalf. */
-  signer?: InternalSigner;
-  /** Where sibling services listen, by name. */
-  peers?: Record<string, string>;
 }
 
 export interface BuiltService<C extends BaseContext> {
@@ -40,7 +37,7 @@ export interface ServiceModule<C extends BaseContext = any> {
 /** Builds and serves a service on an already migrated database (tests and in-process federations). */
 export async function startService<C extends BaseContext>(
   module: ServiceModule<C>,
-  opts: { db: DataSource; clock?: Clock; verifier: InternalVerifier; port?: number; logger?: Logger; signer?: InternalSigner; peers?: Record<string, string> },
+  opts: PeerDeps & { db: DataSource; clock?: Clock; verifier: InternalVerifier; port?: number; logger?: Logger },
 ): Promise<RunningSubgraph> {
   const logger = opts.logger ?? createLogger(module.name);
   const built = await module.build({ db: opts.db, clock: opts.clock ?? systemClock, logger, signer: opts.signer, peers: opts.peers });

@@ -1,5 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import { baseContext, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type Clock, type ServiceDeps } from '@treaty/service-kit';
+import { baseContext, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type Clock, type PeerDeps } from '@treaty/service-kit';
 import {
   Convoy,
   ConvoyCargoLine,
@@ -313,6 +313,6 @@ export interface Context extends BaseContext {
   milestones: MilestonesClient;
 }
 
-export function createContext(db: DataSource, clock: Clock, caller: Caller, deps: Pick<ServiceDeps, 'signer' | 'peers'>, requestId?: string): Context {
+export function createContext(db: DataSource, clock: Clock, caller: Caller, deps: PeerDeps, requestId?: string): Context {
   return { ...baseContext(db, clock, caller, requestId), loaders: createLoaders(db), milestones: milestonesClient(deps, caller) };
 }

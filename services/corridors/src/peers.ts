@@ -1,4 +1,4 @@
-import { callPeer, type Caller, type ServiceDeps } from '@treaty/service-kit';
+import { callPeer, type Caller, type PeerDeps } from '@treaty/service-kit';
 import type { CargoClass } from './entities/index.js';
 
 /** What this service confirms with the milestones service before a write that depends on it. */
@@ -21,7 +21,7 @@ const AGREEMENT = /* GraphQL */ `query ($id: ID!) { agreement(id: $id) { id titl
  * Calls the milestones service on the caller's behalf over the authenticated internal route; never
  * trusts a value the client sent for state milestones owns.
  */
-export function milestonesClient(deps: Pick<ServiceDeps, 'signer' | 'peers'>, caller: Caller): MilestonesClient {
+export function milestonesClient(deps: PeerDeps, caller: Caller): MilestonesClient {
   return {
     async agreement(id) {
       const data = await callPeer<{ agreement: AgreementFacts | null }>(deps, 'milestones', caller, AGREEMENT, { id });

@@ -1,14 +1,11 @@
-import { callPeer, type Caller, type InternalSigner } from '@treaty/service-kit';
+import { callPeer, type Caller, type PeerDeps } from '@treaty/service-kit';
 import type { MilestoneStatus } from './domain/tranche.js';
 
 /**
  * Confirmations from the milestones service, which owns agreements, parties and milestone status. Asked
  * over the authenticated internal call on the caller's behalf, never taken from client input.
  */
-export interface PeerDeps {
-  signer?: InternalSigner;
-  peers?: Record<string, string>;
-}
+export type { PeerDeps };
 
 export interface MilestoneFacts {
   id: string;

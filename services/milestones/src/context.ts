@@ -1,11 +1,9 @@
 import { In, type DataSource } from 'typeorm';
 import DataLoader from 'dataloader';
-import { baseContext, callPeer, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type ServiceDeps } from '@treaty/service-kit';
+import { baseContext, callPeer, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type PeerDeps } from '@treaty/service-kit';
 import { Agreement, AgreementParty, Benchmark, Certification, Dispute, DisputeRuling, DisputeTier, Milestone, Party, Phase, SnapBackClause, SnapBackLift, Waiver } from './entities/index.js';
 
 /** Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch. */
-export type PeerDeps = Pick<ServiceDeps, 'signer' | 'peers'>;
-
 export function createLoaders(db: DataSource, caller: Caller, peers: PeerDeps) {
   const ids = (keys: readonly string[]) => In([...keys]);
   return {

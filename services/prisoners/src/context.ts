@@ -8,7 +8,7 @@ import {
   type BaseContext,
   type Caller,
   type Clock,
-  type ServiceDeps,
+  type PeerDeps,
 } from '@treaty/service-kit';
 import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, type DetaineeCategory } from './entities/index.js';
 import { PRIORITY_CATEGORIES } from './domain/priority.js';
@@ -165,7 +165,7 @@ export interface Context extends BaseContext {
   milestones<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
 }
 
-export function createContext(db: DataSource, clock: Clock, caller: Caller, requestId?: string, deps: Pick<ServiceDeps, 'signer' | 'peers'> = {}): Context {
+export function createContext(db: DataSource, clock: Clock, caller: Caller, requestId?: string, deps: PeerDeps = {}): Context {
   return {
     ...baseContext(db, clock, caller, requestId),
     loaders: createLoaders(db),
