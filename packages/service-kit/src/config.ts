@@ -47,6 +47,12 @@ export function subgraphConfigSchema(service: string, defaultPort: number) {
         .includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM private key (npm start provides one)' })
         .optional(),
       LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+      TREATY_PEER_TIMEOUT_MS: z.coerce
+        .number({ message: 'must be a number of milliseconds, e.g. 2000' })
+        .int('must be a whole number of milliseconds, e.g. 2000')
+        .min(100, 'must be at least 100 ms')
+        .max(60_000, 'must be at most 60000 ms')
+        .default(2_000),
     })
     .transform((env) => ({
       service,
@@ -56,6 +62,7 @@ export function subgraphConfigSchema(service: string, defaultPort: number) {
       trustedKeys: env.TREATY_TRUSTED_KEYS as string,
       privateKey: env.TREATY_INTERNAL_PRIVATE_KEY as string | undefined,
       logLevel: env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error',
+      peerTimeoutMs: env.TREATY_PEER_TIMEOUT_MS as number,
     }))
     .refine((c) => c.databaseUrl !== undefined, {
       message: `${upper}_DATABASE_URL or DATABASE_URL is required (npm start provides one from the embedded PostgreSQL)`,
@@ -71,6 +78,8 @@ export type SubgraphConfig = {
   trustedKeys: string;
   privateKey: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** How long a call to a sibling service may take (TREATY_PEER_TIMEOUT_MS). */
+  peerTimeoutMs: number;
 };
 
 /**

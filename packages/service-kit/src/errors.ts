@@ -14,6 +14,16 @@ export const ErrorCode = {
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   CARGO_NOT_PERMITTED: 'CARGO_NOT_PERMITTED',
   MILESTONE_NOT_CERTIFIED: 'MILESTONE_NOT_CERTIFIED',
+  /** A depth, alias, token, directive or cost limit; refused before any subgraph is called. */
+  OPERATION_TOO_COMPLEX: 'OPERATION_TOO_COMPLEX',
+  /** Production: a caller without a token sent an operation that is not a trusted document. */
+  OPERATION_NOT_TRUSTED: 'OPERATION_NOT_TRUSTED',
+  /** The request body is over the gateway's limit (HTTP 413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** A subgraph is down or past its timeout; `extensions.service` names it. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  PURPOSE_REQUIRED: 'PURPOSE_REQUIRED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -62,6 +72,17 @@ export class NotFoundError extends DomainError {
 export class ForbiddenError extends DomainError {
   constructor(message: string, details?: Record<string, unknown>) {
     super(ErrorCode.FORBIDDEN, message, details);
+  }
+}
+
+/** A sibling service is down or past its timeout; `extensions.service` names it, as at the gateway. */
+export class ServiceUnavailableError extends DomainError {
+  constructor(
+    readonly service: string,
+    message: string,
+  ) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message);
+    (this.extensions as Record<string, unknown>).service = service;
   }
 }
 

@@ -15,3 +15,4 @@ export * from './subgraph.js';
 export * from './service.js';
 export * from './peer.js';
 export * from './http.js';
+export * from './input-guards.js';

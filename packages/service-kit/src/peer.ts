@@ -1,12 +1,23 @@
 import type { Caller } from './caller.js';
-import { DomainError } from './errors.js';
+import { ServiceUnavailableError } from './errors.js';
 import { signInternal, INTERNAL_TOKEN_HEADER, type InternalSigner } from './internal-auth.js';
 
+/**
+ * How long a sibling call may take. Shorter than the gateway's default wait for a subgraph (5 s), so a
+ * sibling that hangs costs the caller this one field, not the whole subgraph's answer.
+ */
+export const DEFAULT_PEER_TIMEOUT_MS = 2_000;
 
 /** What a service needs to call its siblings: its own signing key and where they listen. */
 export interface PeerDeps {
   signer?: InternalSigner;
   peers?: Record<string, string>;
+  /** Per-call timeout in milliseconds (TREATY_PEER_TIMEOUT_MS); DEFAULT_PEER_TIMEOUT_MS when unset. */
+  timeoutMs?: number;
+}
+
+function unavailable(peer: string, why: string): ServiceUnavailableError {
+  return new ServiceUnavailableError(peer, `The ${peer} service ${why}, so what depends on it could not be established; nothing was changed. Retry in a moment.`);
 }
 
 /**
@@ -24,6 +35,7 @@ export async function callPeer<T>(
 ): Promise<T> {
   const url = deps.peers?.[peer];
   if (!deps.signer || !url) throw new Error(`No route to the ${peer} service: configure TREATY_PEER_${peer.toUpperCase()}_URL and TREATY_INTERNAL_PRIVATE_KEY.`);
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
   const body = JSON.stringify({ query, variables });
   let res: Response;
   try {
@@ -31,14 +43,21 @@ export async function callPeer<T>(
       method: 'POST',
       headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternal(deps.signer, peer, { ...caller, via: null }, body) },
       body,
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
-    throw new Error(`The ${peer} service could not be reached (${(e as Error).message}); nothing was changed. Retry shortly.`);
+    const name = (e as Error).name;
+    throw unavailable(peer, name === 'TimeoutError' || name === 'AbortError' ? `did not answer within ${timeoutMs / 1000} s` : 'is not reachable');
   }
-  const json = (await res.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+  let json: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+  try {
+    json = (await res.json()) as typeof json;
+  } catch {
+    throw unavailable(peer, `answered with HTTP ${res.status} and no GraphQL body`);
+  }
   if (!res.ok || json.errors?.length) {
     const first = json.errors?.[0];
+    // An internal fault between services: logged by the caller's masking with these details, never shown.
     throw new Error(`The ${peer} service refused a confirmation call (${res.status} ${first?.extensions?.code ?? ''} ${first?.message ?? ''}).`);
   }
   return json.data as T;

@@ -37,11 +37,11 @@ export interface ServiceModule<C extends BaseContext = any> {
 /** Builds and serves a service on an already migrated database (tests and in-process federations). */
 export async function startService<C extends BaseContext>(
   module: ServiceModule<C>,
-  opts: PeerDeps & { db: DataSource; clock?: Clock; verifier: InternalVerifier; port?: number; logger?: Logger },
+  opts: PeerDeps & { db: DataSource; clock?: Clock; verifier: InternalVerifier; port?: number; host?: string; logger?: Logger },
 ): Promise<RunningSubgraph> {
   const logger = opts.logger ?? createLogger(module.name);
-  const built = await module.build({ db: opts.db, clock: opts.clock ?? systemClock, logger, signer: opts.signer, peers: opts.peers });
-  return serveSubgraph({ name: module.name, server: built.server, db: opts.db, verifier: opts.verifier, context: built.context, port: opts.port ?? 0, logger });
+  const built = await module.build({ db: opts.db, clock: opts.clock ?? systemClock, logger, signer: opts.signer, peers: opts.peers, timeoutMs: opts.timeoutMs });
+  return serveSubgraph({ name: module.name, server: built.server, db: opts.db, verifier: opts.verifier, context: built.context, port: opts.port ?? 0, host: opts.host, logger });
 }
 
 /** The body of every service's index.ts: read config, migrate, listen, stop cleanly on a signal. */
@@ -58,7 +58,7 @@ export async function runService<C extends BaseContext>(module: ServiceModule<C>
       .filter(([k, v]) => k.endsWith('_URL') && k.startsWith('TREATY_PEER_') && v)
       .map(([k, v]) => [k.slice('TREATY_PEER_'.length, -'_URL'.length).toLowerCase(), v as string]),
   );
-  const running = await startService(module, { db, verifier: { audience: module.name, trusted }, port: config.port, logger, signer, peers });
+  const running = await startService(module, { db, verifier: { audience: module.name, trusted }, port: config.port, host: config.host, logger, signer, peers, timeoutMs: config.peerTimeoutMs });
   onShutdown(() => running.close(), logger);
   logger.info('ready', { url: running.url });
 }

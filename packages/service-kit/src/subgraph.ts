@@ -13,6 +13,7 @@ import { CLIENT_ERROR_CODES } from './errors.js';
 import { INTERNAL_TOKEN_HEADER, InternalAuthError, verifyInternal, type InternalVerifier } from './internal-auth.js';
 import { statements } from './database.js';
 import { DateTimeScalar } from './scalars.js';
+import { SafeLiteralsRule, checkVariables } from './input-guards.js';
 import { createLogger, type Logger } from './log.js';
 import { listen, readBody, sendJson, writeGraphQLResponse } from './http.js';
 
@@ -91,6 +92,7 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
     schema,
     includeStacktraceInErrorResponses: false,
     introspection: true,
+    validationRules: [SafeLiteralsRule],
     plugins: [accessLogPlugin, ApolloServerPluginInlineTraceDisabled()],
     formatError(formatted, error) {
       const code = formatted.extensions?.code as string | undefined;
@@ -172,6 +174,8 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
     } catch {
       return sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
     }
+    const unsafe = checkVariables((parsedBody as { variables?: unknown } | null)?.variables);
+    if (unsafe) return sendJson(res, 400, { errors: [{ message: unsafe.message, extensions: unsafe.extensions }] });
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     const result = await statements.run(() =>
       opts.server.executeHTTPGraphQLRequest({

@@ -18,10 +18,10 @@ export const corridors: ServiceModule<Context> = {
   defaultPort: 4003,
   entities,
   migrations,
-  async build({ db, clock, logger, signer, peers }) {
+  async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: 'corridors', typeDefs, resolvers, rules, logger });
-    return { server, context: (caller, requestId) => createContext(db, clock, caller, { signer, peers }, requestId) };
+    return { server, context: (caller, requestId) => createContext(db, clock, caller, { signer, peers, timeoutMs }, requestId) };
   },
 };
 

@@ -17,11 +17,11 @@ export const guarantors: ServiceModule<Context> = {
   defaultPort: 4004,
   entities,
   migrations,
-  async build({ db, clock, logger, signer, peers }) {
+  async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: 'guarantors', typeDefs, resolvers, rules, logger });
     // `peers` is kept by reference: a launcher may fill in sibling addresses after building.
-    const peer = { signer, peers };
+    const peer = { signer, peers, timeoutMs };
     return { server, context: (caller, requestId) => createContext(db, clock, caller, peer, requestId) };
   },
 };

@@ -15,10 +15,10 @@ export const prisoners: ServiceModule<Context> = {
   defaultPort: 4002,
   entities,
   migrations,
-  async build({ db, clock, logger, signer, peers }) {
+  async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: 'prisoners', typeDefs, resolvers, rules, logger });
-    return { server, context: (caller, requestId) => createContext(db, clock, caller, requestId, { signer, peers }) };
+    return { server, context: (caller, requestId) => createContext(db, clock, caller, requestId, { signer, peers, timeoutMs }) };
   },
 };
 
