@@ -262,7 +262,10 @@ describe('violations and quiet hours', () => {
     const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { incidents { id } reviewing: incidents(state: UNDER_REVIEW) { id } } } }`;
     const r = await h.run(caller('PARTY', { agency: 'Delegation of the Highlands' }), q, { r: [{ __typename: 'Agreement', id: a.id }] });
     expect(r.data!._entities[0]).toEqual({ incidents: [{ id: second.id }, { id: first.id }], reviewing: [{ id: second.id }] });
-    expect(codes(await h.run(anonymous, q, { r: [{ __typename: 'Agreement', id: a.id }] }))).toEqual(['FORBIDDEN']);
+    // Each field is nullable (DESIGN §8): refused one by one, the agreement itself stays.
+    const refused = await h.run(anonymous, q, { r: [{ __typename: 'Agreement', id: a.id }] });
+    expect(codes(refused)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+    expect(refused.data!._entities[0]).toEqual({ incidents: null, reviewing: null });
     expect(codes(await h.run(anonymous, `query ($id: ID!) { incident(id: $id) { id } }`, { id: first.id }))).toEqual(['FORBIDDEN']);
     expect((await h.run(relief, `query ($id: ID!) { incident(id: $id) { id verificationState } }`, { id: first.id })).data!.incident).toEqual({ id: first.id, verificationState: 'REPORTED' });
   });

@@ -202,12 +202,14 @@ describe('commitment totals', () => {
 });
 
 describe('_entities, as the gateway calls it', () => {
+  // Agreement.commitments is nullable (null only when this service is down) and Guarantor.commitments is
+  // not, so in one selection they need different response names, as the gateway's planner gives them.
   const ENTITIES = /* GraphQL */ `
     query ($representations: [_Any!]!) {
       _entities(representations: $representations) {
         __typename
         ... on Guarantor { id name kind roles commitments { kind } }
-        ... on Agreement { id commitments { guarantor { name } } escrowAccounts { id } penaltySchedule { forfeitBasisPoints } }
+        ... on Agreement { id agreementCommitments: commitments { guarantor { name } } escrowAccounts { id } penaltySchedule { forfeitBasisPoints } }
       }
     }`;
 
@@ -226,7 +228,7 @@ describe('_entities, as the gateway calls it', () => {
     expect(r._entities[1]).toBeNull();
     expect(r._entities[2]).toBeNull();
     expect(r._entities[3]).toMatchObject({ __typename: 'Agreement', id: agreement.id, escrowAccounts: [], penaltySchedule: null });
-    expect(r._entities[3].commitments.length).toBeGreaterThan(0);
+    expect(r._entities[3].agreementCommitments.length).toBeGreaterThan(0);
     expect(r._entities[4]).toBeNull();
   });
 });

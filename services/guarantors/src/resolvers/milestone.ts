@@ -12,7 +12,8 @@ import { withStatus } from './shared.js';
 export interface MilestoneRef {
   id: string;
   status?: MilestoneStatus;
-  underSnapBack?: boolean;
+  /** null: the gateway asked milestones for it and got none (a service it depends on was unavailable). */
+  underSnapBack?: boolean | null;
 }
 
 export const Milestone = {
@@ -21,7 +22,7 @@ export const Milestone = {
     return {
       id: reference.id,
       status: isMilestoneStatus(reference.status) ? reference.status : undefined,
-      underSnapBack: typeof reference.underSnapBack === 'boolean' ? reference.underSnapBack : undefined,
+      underSnapBack: typeof reference.underSnapBack === 'boolean' ? reference.underSnapBack : reference.underSnapBack === null ? null : undefined,
     };
   },
   async tranches(m: MilestoneRef, _: unknown, ctx: Context) {

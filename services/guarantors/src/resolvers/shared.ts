@@ -6,9 +6,9 @@ import type { MilestoneStatus } from '../domain/tranche.js';
  * it already knows it (the gateway's representation through `@requires`, or a confirmation call in a
  * mutation). Without it, `Tranche.status` asks the milestones service, batched per request.
  */
-export type TrancheView = Tranche & { milestoneStatus?: MilestoneStatus; milestoneUnderSnapBack?: boolean };
+export type TrancheView = Tranche & { milestoneStatus?: MilestoneStatus; milestoneUnderSnapBack?: boolean | null };
 
-export function withStatus(rows: Tranche[], status: MilestoneStatus | undefined, underSnapBack: boolean | undefined): TrancheView[] {
+export function withStatus(rows: Tranche[], status: MilestoneStatus | undefined, underSnapBack: boolean | null | undefined): TrancheView[] {
   return status && underSnapBack !== undefined ? rows.map((t) => ({ ...t, milestoneStatus: status, milestoneUnderSnapBack: underSnapBack })) : rows;
 }
 

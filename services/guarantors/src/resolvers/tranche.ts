@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode } from '@treaty/service-kit';
+import { DomainError, ErrorCode, ServiceUnavailableError } from '@treaty/service-kit';
 import { money } from '../domain/money.js';
 import { settledStatus, trancheStatus } from '../domain/tranche.js';
 import type { Context } from '../context.js';
@@ -34,8 +34,16 @@ export const Tranche = {
     const facts = { released: s.release !== null, remainingMinor: s.remainingMinor };
     const settled = settledStatus(facts);
     if (settled) return settled;
+    if (t.milestoneUnderSnapBack === null) {
+      // The gateway could not learn whether a snap-back is in force (the error on Milestone.underSnapBack
+      // says why). Asking milestones again behind the gateway would only wait on the same outage.
+      throw new ServiceUnavailableError(
+        'milestones',
+        `Whether a snap-back withholds tranche ${t.id} could not be established in this request (see the error on Milestone.underSnapBack), so its status is null; its amount is shown. Retry in a moment.`,
+      );
+    }
     const known = t.milestoneStatus !== undefined && t.milestoneUnderSnapBack !== undefined;
-    const milestone = known ? { status: t.milestoneStatus!, underSnapBack: t.milestoneUnderSnapBack! } : await ctx.loaders.milestone.load(t.milestoneId);
+    const milestone = known ? { status: t.milestoneStatus!, underSnapBack: t.milestoneUnderSnapBack as boolean } : await ctx.loaders.milestone.load(t.milestoneId);
     if (!milestone) {
       throw new DomainError(ErrorCode.NOT_FOUND, `The milestones service does not know milestone ${t.milestoneId} of tranche ${t.id}, so its status cannot be told.`);
     }

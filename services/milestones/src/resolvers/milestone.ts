@@ -57,6 +57,12 @@ export const Milestone = {
   status(m: MilestoneRow, _: unknown, ctx: Context) {
     return statusOf(m, ctx);
   },
+  /**
+   * Asks corridors for the agreement's violation times directly (loaders.violationTimes) when it has a
+   * violations clause. A `@requires` would put that through the query plan, but guarantors' `tranches`
+   * requires this field, and the 2.14 planner does not chain requirements: it would fetch the violation
+   * times and still resolve this field in the first fetch, without them (seen in its plan for the headline query).
+   */
   async underSnapBack(m: MilestoneRow, _: unknown, ctx: Context) {
     const agreement = (await ctx.loaders.agreement.load(m.agreementId))!;
     const snap = await snapBackOf(agreement, ctx);
@@ -72,7 +78,7 @@ export const Milestone = {
       ctx.loaders.agreement.load(m.agreementId),
       ctx.loaders.phase.load(m.phaseId),
     ]);
-    const measured: Record<Metric, number | undefined> = {
+    const measured: Record<Metric, number | null | undefined> = {
       DETAINEES_RELEASED: m.detaineesReleased,
       PRIORITY_DETAINEES_RELEASED: m.priorityDetaineesReleased,
       TRUCKS_DELIVERED: m.trucksDelivered,
@@ -91,11 +97,14 @@ export const Milestone = {
   },
 };
 
-/** The facts other services contribute to a milestone, present when the gateway resolves compliance. */
+/**
+ * The facts other services contribute to a milestone, present when the gateway resolves compliance. Each
+ * is nullable in the schema (null when its service is unavailable), so it may arrive as null.
+ */
 export interface Measured {
-  detaineesReleased?: number;
-  priorityDetaineesReleased?: number;
-  trucksDelivered?: number;
-  escrowFundedRatio?: number;
-  agreement?: { quietHours?: number };
+  detaineesReleased?: number | null;
+  priorityDetaineesReleased?: number | null;
+  trucksDelivered?: number | null;
+  escrowFundedRatio?: number | null;
+  agreement?: { quietHours?: number | null } | null;
 }
