@@ -2,7 +2,8 @@
 // Starts GraphiQL against this gateway, with one tab per example operation (gateway/operations).
 // Operations that take an agreement id get the first agreement's id as their variables.
 // Set an Authorization header in the Headers tab to act with a role (npm run token prints one);
-// without it you are an anonymous PUBLIC caller.
+// without it you are an anonymous PUBLIC caller. The token is kept only while the page is open:
+// headers are not persisted in the browser's storage, where any script or a shared computer would find it.
 (function () {
   var url = window.location.origin + '/graphql';
   var fetcher = GraphiQL.createFetcher({ url: url });
@@ -17,7 +18,7 @@
       React.createElement(GraphiQL, {
         fetcher: fetcher,
         defaultEditorToolsVisibility: true,
-        shouldPersistHeaders: true,
+        shouldPersistHeaders: false,
         defaultQuery: tabs.length ? tabs[0].query : '{ agreements { title } }',
         defaultTabs: tabs,
       }),

@@ -1,7 +1,37 @@
 import { z } from 'zod';
 import { GATEWAY_DEFAULT_PORT, SUBGRAPHS, loadConfig } from '@treaty/service-kit';
+import { DEFAULT_LIMITS, type OperationLimits } from './limits.js';
 
 const port = z.coerce.number({ message: 'must be a port number, e.g. 4000' }).int().min(0).max(65535);
+const limit = (example: number, max: number) =>
+  z.coerce.number({ message: `must be a whole number, e.g. ${example}` }).int(`must be a whole number, e.g. ${example}`).min(1, `must be at least 1, e.g. ${example}`).max(max, `must be at most ${max}`);
+const milliseconds = z.coerce.number({ message: 'must be a number of milliseconds, e.g. 5000' }).int('must be a whole number of milliseconds, e.g. 5000').min(100, 'must be at least 100 ms').max(600_000, 'must be at most 600000 ms (10 minutes)');
+
+/** Settings that shape what the gateway accepts; every one has a safe default. */
+export interface GatewaySettings {
+  /** NODE_ENV=production: no introspection, no playground, no suggestions; anonymous callers run trusted documents only. */
+  production: boolean;
+  limits: OperationLimits;
+  /** Largest request body accepted, in bytes; larger bodies get 413 PAYLOAD_TOO_LARGE. */
+  maxBodyBytes: number;
+  /** How long the gateway waits for each subgraph, by name, in milliseconds. */
+  subgraphTimeoutMs: Record<string, number>;
+  /** Browser origins allowed to call the gateway (CORS); none by default. */
+  corsOrigins: string[];
+  /** Extra folders of trusted documents (*.graphql) beside gateway/operations/. */
+  trustedDocumentDirs: string[];
+}
+
+export const DEFAULT_SETTINGS: GatewaySettings = {
+  production: false,
+  limits: DEFAULT_LIMITS,
+  maxBodyBytes: 1024 * 1024,
+  subgraphTimeoutMs: Object.fromEntries(SUBGRAPHS.map((s) => [s.name, 5_000])),
+  corsOrigins: [],
+  trustedDocumentDirs: [],
+};
+
+const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be a comma-separated list of origins like https://dashboard.example.org (scheme and host, no path)');
 
 /**
  * The gateway's settings. Subgraph URLs default to localhost on each subgraph's port. Tokens are
@@ -21,7 +51,29 @@ export const gatewayConfigSchema = z
     TREATY_JWT_ISSUER: z.string().min(1).default('treaty-dev'),
     TREATY_JWT_AUDIENCE: z.string().min(1).default('treaty-gateway'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    ...Object.fromEntries(SUBGRAPHS.flatMap((s) => [[`${s.name.toUpperCase()}_URL`, z.url().optional()], [`${s.name.toUpperCase()}_PORT`, port.optional()]])),
+    NODE_ENV: z.string().optional(),
+    GATEWAY_MAX_DEPTH: limit(DEFAULT_LIMITS.depth, 1_000).default(DEFAULT_LIMITS.depth),
+    GATEWAY_MAX_ALIASES: limit(DEFAULT_LIMITS.aliases, 100_000).default(DEFAULT_LIMITS.aliases),
+    GATEWAY_MAX_TOKENS: limit(DEFAULT_LIMITS.tokens, 1_000_000).default(DEFAULT_LIMITS.tokens),
+    GATEWAY_MAX_DIRECTIVES: limit(DEFAULT_LIMITS.directives, 10_000).default(DEFAULT_LIMITS.directives),
+    GATEWAY_MAX_COST: limit(DEFAULT_LIMITS.cost, 10_000_000).default(DEFAULT_LIMITS.cost),
+    GATEWAY_MAX_BODY_BYTES: limit(DEFAULT_SETTINGS.maxBodyBytes, 100 * 1024 * 1024).default(DEFAULT_SETTINGS.maxBodyBytes),
+    GATEWAY_SUBGRAPH_TIMEOUT_MS: milliseconds.default(5_000),
+    GATEWAY_CORS_ORIGINS: z
+      .string()
+      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(origin))
+      .default([]),
+    GATEWAY_TRUSTED_DOCUMENTS: z
+      .string()
+      .transform((v) => v.split(',').map((d) => d.trim()).filter(Boolean))
+      .default([]),
+    ...Object.fromEntries(
+      SUBGRAPHS.flatMap((s) => {
+        const upper = s.name.toUpperCase();
+        return [[`${upper}_URL`, z.url().optional()], [`${upper}_PORT`, port.optional()], [`${upper}_TIMEOUT_MS`, milliseconds.optional()]];
+      }),
+    ),
   })
   .refine((e) => e.TREATY_JWKS_FILE || e.TREATY_JWKS_URL || e.TREATY_JWT_PUBLIC_KEY, {
     message: 'set one of TREATY_JWKS_FILE, TREATY_JWKS_URL or TREATY_JWT_PUBLIC_KEY so the gateway can verify tokens (npm start sets TREATY_JWKS_FILE)',
@@ -35,6 +87,7 @@ export interface GatewayConfig {
   jwt: { jwksFile?: string; jwksUrl?: string; publicKey?: string; issuer: string; audience: string };
   subgraphUrls: Record<string, string>;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  settings: GatewaySettings;
 }
 
 export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
@@ -51,5 +104,13 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       }),
     ),
     logLevel: e.LOG_LEVEL,
+    settings: {
+      production: e.NODE_ENV === 'production',
+      limits: { depth: e.GATEWAY_MAX_DEPTH, aliases: e.GATEWAY_MAX_ALIASES, tokens: e.GATEWAY_MAX_TOKENS, directives: e.GATEWAY_MAX_DIRECTIVES, cost: e.GATEWAY_MAX_COST },
+      maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES,
+      subgraphTimeoutMs: Object.fromEntries(SUBGRAPHS.map((s) => [s.name, e[`${s.name.toUpperCase()}_TIMEOUT_MS`] ?? e.GATEWAY_SUBGRAPH_TIMEOUT_MS])),
+      corsOrigins: e.GATEWAY_CORS_ORIGINS,
+      trustedDocumentDirs: e.GATEWAY_TRUSTED_DOCUMENTS,
+    },
   };
 }

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const logger = createLogger('gateway', config.logLevel);
   const verifier = await createTokenVerifier(config.jwt);
   const signer = { issuer: 'gateway', key: await importPrivateKey(config.privateKey) };
-  const built = buildGateway({ supergraphSdl: await readSupergraph(), subgraphUrls: config.subgraphUrls, signer, verifier, logger });
+  const built = buildGateway({ supergraphSdl: await readSupergraph(), subgraphUrls: config.subgraphUrls, signer, verifier, logger, settings: config.settings });
   const running = await serveGateway(built, { port: config.port, host: config.host, verifier, logger });
   let stopping = false;
   const stop = (signal: string) => {
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  logger.info('ready', { url: running.url });
+  logger.info('ready', { url: running.url, production: config.settings.production, limits: config.settings.limits });
 }
 
 main().catch((e) => {

@@ -3,15 +3,19 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { INTERNAL_TOKEN_HEADER, PUBLIC_CALLER, listen, readBody, sendGraphQLError, signInternal, writeGraphQLResponse, createLogger, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
+import { ApolloGateway } from '@apollo/gateway';
+import type { GraphQLError, GraphQLScalarType } from 'graphql';
+import { SafeLiteralsRule, checkVariables, createLogger, isAuthenticated, listen, parseDateTime, writeGraphQLResponse, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
 import { AuthenticationError, type TokenVerifier } from './auth.js';
+import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
+import type { GatewayContext } from './context.js';
+import { SignedDataSource } from './data-source.js';
+import { formatGatewayError } from './errors.js';
+import { armor, checkTokens } from './limits.js';
 import { PLAYGROUND_CSP, playgroundAsset, playgroundHtml } from './playground.js';
+import { loadTrustedDocuments, type TrustedDocuments } from './trusted-documents.js';
 
-export interface GatewayContext {
-  caller: Caller;
-  requestId: string;
-}
+export type { GatewayContext } from './context.js';
 
 /** The composed supergraph checked in beside this package (see compose.ts). */
 export const SUPERGRAPH_URL = new URL('../supergraph.graphql', import.meta.url);
@@ -20,40 +24,14 @@ export async function readSupergraph(): Promise<string> {
   return readFile(SUPERGRAPH_URL, 'utf8');
 }
 
-/** Carries the caller from willSendRequest to the fetcher; removed before the request leaves. */
-const PENDING_CALLER_HEADER = 'x-treaty-pending-caller';
-
-/**
- * Calls a subgraph on behalf of the verified caller. Each request carries a fresh EdDSA token for
- * that subgraph only, bound to the exact body sent; the client's own headers are not forwarded.
- * Signing happens in the fetcher because only there is the final body known.
- */
-class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(subgraph: string, url: string, signer: InternalSigner) {
-    super({
-      url,
-      fetcher: (async (input: string, init: { headers: Record<string, string>; body: string }) => {
-        const headers = { ...init.headers };
-        const caller = headers[PENDING_CALLER_HEADER] ? (JSON.parse(headers[PENDING_CALLER_HEADER]) as Caller) : PUBLIC_CALLER;
-        delete headers[PENDING_CALLER_HEADER];
-        headers[INTERNAL_TOKEN_HEADER] = await signInternal(signer, subgraph, caller, init.body);
-        return fetch(input, { ...init, headers });
-      }) as never,
-    });
-  }
-
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    request.http!.headers.set(PENDING_CALLER_HEADER, JSON.stringify(context?.caller ?? PUBLIC_CALLER));
-    if (context?.requestId) request.http!.headers.set('x-request-id', context.requestId);
-  }
-}
-
 export interface GatewayOptions {
   supergraphSdl: string;
   subgraphUrls: Record<string, string>;
   signer: InternalSigner;
   verifier: TokenVerifier;
   logger?: Logger;
+  /** What the gateway accepts (limits, production mode, timeouts, CORS); defaults are safe. */
+  settings?: Partial<GatewaySettings>;
   /** Called with each query plan the gateway makes (tests inspect fan-out with it). */
   onQueryPlan?: (plan: unknown) => void;
 }
@@ -61,35 +39,104 @@ export interface GatewayOptions {
 export interface BuiltGateway {
   server: ApolloServer<GatewayContext>;
   gateway: ApolloGateway;
+  settings: GatewaySettings;
+}
+
+/**
+ * The supergraph declares `scalar DateTime` without behaviour, so the gateway would pass "yesterday" or
+ * 30 February on to a subgraph. Giving the gateway's schema the same strict parser means a malformed
+ * DateTime, in a literal or a variable, is BAD_USER_INPUT before any subgraph is called. (The gateway
+ * never serialises subgraph results through scalars, so only input is affected.)
+ */
+function strictScalars(schema: { getType(name: string): unknown }): void {
+  // @apollo/gateway builds its schema with the CommonJS copy of graphql, so `instanceof` would fail here.
+  const dateTime = schema.getType('DateTime') as Pick<GraphQLScalarType, 'parseValue' | 'parseLiteral'> | undefined;
+  if (!dateTime || typeof dateTime.parseValue !== 'function') throw new Error('The supergraph has no DateTime scalar to make strict; recompose it.');
+  dateTime.parseValue = parseDateTime;
+  dateTime.parseLiteral = (ast) => {
+    if (ast.kind !== 'StringValue') throw new Error('DateTime must be given as a string, like "2026-03-01T12:00:00Z".');
+    return parseDateTime(ast.value);
+  };
 }
 
 /** Builds the gateway over a static supergraph; never listens. Telemetry to Apollo is always off. */
 export function buildGateway(opts: GatewayOptions): BuiltGateway {
   // @apollo/gateway reads this when constructed: this product handles personal data and never phones home.
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
+  const settings: GatewaySettings = { ...DEFAULT_SETTINGS, ...opts.settings, limits: { ...DEFAULT_SETTINGS.limits, ...opts.settings?.limits } };
   const logger = opts.logger ?? createLogger('gateway');
   const gateway = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
     buildService: ({ name, url }) => {
       const target = opts.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`No URL for subgraph ${name}; set ${name.toUpperCase()}_URL.`);
-      return new SignedDataSource(name, target, opts.signer);
+      return new SignedDataSource(name, target, opts.signer, settings.subgraphTimeoutMs[name] ?? 5_000, logger);
     },
     logger: { debug: () => {}, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
     ...(opts.onQueryPlan ? { experimental_didResolveQueryPlan: ({ queryPlan }: { queryPlan: unknown }) => opts.onQueryPlan!(queryPlan) } : {}),
   });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => strictScalars(apiSchema));
+  const protection = armor(settings.limits, { hideSuggestions: settings.production });
   const server = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
-    introspection: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    introspection: !settings.production,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    // Hash-only requests are resolved against the trusted documents before Apollo sees them.
+    persistedQueries: false,
+    validationRules: [SafeLiteralsRule, ...protection.validationRules],
+    plugins: [...protection.plugins, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    formatError: formatGatewayError(logger),
   });
-  return { server, gateway };
+  return { server, gateway, settings };
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff', ...extra });
   res.end(body);
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string>): void {
+  const text = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** A client's X-Request-Id is kept when it is a plain token; otherwise (or when absent) one is made. */
+function requestIdOf(req: IncomingMessage): string {
+  const sent = req.headers['x-request-id'];
+  return typeof sent === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(sent) ? sent : randomUUID();
+}
+
+class PayloadTooLarge extends Error {}
+
+/**
+ * Reads the body up to `limit` bytes. A larger body is read to its end (up to a hard cap) without being
+ * kept, so that the client, still sending, receives the 413 instead of a reset connection.
+ */
+function readLimitedBody(req: IncomingMessage, limit: number): Promise<string> {
+  const hardCap = Math.max(limit * 4, 16 * 1024 * 1024);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else if (size > hardCap) req.destroy();
+    });
+    req.on('end', () => (size > limit ? reject(new PayloadTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('error', reject);
+    req.on('close', () => size > hardCap && reject(new PayloadTooLarge()));
+  });
+}
+
+const CORS_ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-purpose, x-request-id, traceparent, tracestate, apollo-require-preflight';
+
+function corsHeaders(req: IncomingMessage, origins: string[]): Record<string, string> {
+  const origin = req.headers.origin;
+  if (!origin || !origins.includes(origin)) return origins.length ? { vary: 'Origin' } : {};
+  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'x-request-id', vary: 'Origin' };
 }
 
 export interface RunningGateway {
@@ -99,58 +146,140 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+interface OperationRequest {
+  query?: string;
+  variables?: unknown;
+  extensions?: { persistedQuery?: { sha256Hash?: unknown } };
+  [key: string]: unknown;
+}
+
 /**
- * Serves the gateway: POST /graphql for operations, GET /graphql in a browser for the playground,
- * /health for liveness. A bad token is refused with 401 before any subgraph is called.
+ * Serves the gateway: POST /graphql for operations, GET /graphql in a browser for the playground (not in
+ * production), /health for liveness. Everything that can be refused without the schema is refused here,
+ * before Apollo runs and long before any subgraph is called: a bad token (401), an oversized body (413),
+ * a body that is not one JSON operation, a document over the token limit, unsafe text in variables, and
+ * in production an anonymous caller's document that is not trusted.
  */
 export async function serveGateway(built: BuiltGateway, opts: { port: number; host?: string; verifier: TokenVerifier; logger?: Logger }): Promise<RunningGateway> {
   const logger = opts.logger ?? createLogger('gateway');
+  const { settings } = built;
+  const trusted: TrustedDocuments = await loadTrustedDocuments(settings.trustedDocumentDirs);
   await built.server.start();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/health') return send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
-    if (url.pathname.startsWith('/playground/')) {
-      const asset = await playgroundAsset(url.pathname.slice('/playground/'.length));
-      if (!asset) return send(res, 404, 'text/plain', 'Not found');
-      return send(res, 200, asset.type, asset.body, { 'cache-control': 'public, max-age=3600' });
+    const requestId = requestIdOf(req);
+    const cors = corsHeaders(req, settings.corsOrigins);
+    const base = { 'x-request-id': requestId, ...cors };
+    const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}) => sendError(res, status, code, message, { ...base, ...extra });
+
+    if (req.method === 'OPTIONS') {
+      // A browser's preflight: allowed origins get the methods and headers they may use; others get nothing to use.
+      const allowed = 'access-control-allow-origin' in cors;
+      res.writeHead(204, {
+        ...base,
+        ...(allowed ? { 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-allow-headers': CORS_ALLOWED_HEADERS, 'access-control-max-age': '600' } : {}),
+        'content-length': '0',
+      });
+      return void res.end();
     }
-    if (url.pathname === '/' && req.method === 'GET') return send(res, 302, 'text/plain', 'See /graphql', { location: '/graphql' });
-    if (url.pathname !== '/graphql') return send(res, 404, 'text/plain', 'Not found. GraphQL is served at /graphql.');
+    if (url.pathname === '/health') return send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }), base);
+    if (url.pathname.startsWith('/playground/')) {
+      const asset = settings.production ? null : await playgroundAsset(url.pathname.slice('/playground/'.length));
+      if (!asset) return send(res, 404, 'text/plain', 'Not found', base);
+      return send(res, 200, asset.type, asset.body, { 'cache-control': 'public, max-age=3600', ...base });
+    }
+    if (url.pathname === '/' && req.method === 'GET') return send(res, 302, 'text/plain', 'See /graphql', { location: '/graphql', ...base });
+    if (url.pathname !== '/graphql') return send(res, 404, 'text/plain', 'Not found. GraphQL is served at /graphql.', base);
 
     const accept = req.headers.accept ?? '';
     if (req.method === 'GET' && accept.includes('text/html') && !url.searchParams.has('query')) {
-      return send(res, 200, 'text/html; charset=utf-8', playgroundHtml(), { 'content-security-policy': PLAYGROUND_CSP, 'referrer-policy': 'no-referrer' });
+      if (settings.production) {
+        return send(res, 404, 'text/plain; charset=utf-8', 'The playground is not served in production. Send operations with POST to /graphql; the schema is documented in the repository.', base);
+      }
+      return send(res, 200, 'text/html; charset=utf-8', playgroundHtml(), { 'content-security-policy': PLAYGROUND_CSP, 'referrer-policy': 'no-referrer', ...base });
+    }
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      return refuse(405, 'BAD_REQUEST', `${req.method} is not supported at /graphql; send operations with POST (or queries with GET).`, { allow: 'GET, POST, OPTIONS' });
     }
 
-    const requestId = randomUUID();
     let caller: Caller;
     try {
       caller = await opts.verifier.authenticate(req.headers.authorization, req.headers['x-purpose'] as string | undefined);
     } catch (e) {
       if (e instanceof AuthenticationError) {
         logger.warn('token refused', { requestId, reason: e.message });
-        return sendGraphQLError(res, 401, 'UNAUTHENTICATED', `${e.message} Without an Authorization header you are an anonymous PUBLIC caller.`);
+        return refuse(401, 'UNAUTHENTICATED', `${e.message} Without an Authorization header you are an anonymous PUBLIC caller.`);
       }
       throw e;
     }
 
-    let body: unknown = undefined;
+    let operation: OperationRequest;
     if (req.method === 'POST') {
-      const text = await readBody(req, 5 * 1024 * 1024);
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json' && type !== 'application/graphql-response+json') {
+        // A form or text/plain body is what a cross-site form post sends; GraphQL clients always send JSON.
+        return refuse(415, 'BAD_REQUEST', 'Send the operation as JSON with the header Content-Type: application/json.');
+      }
+      const declared = Number(req.headers['content-length']);
+      let text: string;
       try {
-        body = text ? JSON.parse(text) : undefined;
+        text = Number.isFinite(declared) && declared > settings.maxBodyBytes * 4 ? await Promise.reject(new PayloadTooLarge()) : await readLimitedBody(req, settings.maxBodyBytes);
+      } catch (e) {
+        if (!(e instanceof PayloadTooLarge)) throw e;
+        res.setHeader('connection', 'close');
+        return refuse(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than the gateway accepts (${settings.maxBodyBytes} bytes). Send fewer items per request, for example positions in batches.`);
+      }
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
       } catch {
-        return sendGraphQLError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.');
+        return refuse(400, 'BAD_REQUEST', 'The request body is not valid JSON. Send {"query": "...", "variables": {...}}.');
+      }
+      if (Array.isArray(parsed)) return refuse(400, 'BAD_REQUEST', 'Batched operations are not accepted; send one operation per request.');
+      if (!parsed || typeof parsed !== 'object') return refuse(400, 'BAD_REQUEST', 'The request body must be a JSON object: {"query": "...", "variables": {...}}.');
+      operation = parsed as OperationRequest;
+    } else {
+      const variables = url.searchParams.get('variables');
+      const extensions = url.searchParams.get('extensions');
+      try {
+        operation = { query: url.searchParams.get('query') ?? undefined, variables: variables ? JSON.parse(variables) : undefined, extensions: extensions ? JSON.parse(extensions) : undefined };
+      } catch {
+        return refuse(400, 'BAD_REQUEST', 'The variables and extensions parameters must be JSON.');
       }
     }
+
+    if (operation.query !== undefined && typeof operation.query !== 'string') return refuse(400, 'BAD_REQUEST', '"query" must be a string holding the GraphQL document.');
+    const unsafe = checkVariables(operation.variables);
+    if (unsafe) return refuse(400, 'BAD_USER_INPUT', unsafe.message);
+    if (operation.query !== undefined) {
+      const tooMany: GraphQLError | null = checkTokens(operation.query, settings.limits.tokens);
+      if (tooMany) return refuse(400, 'OPERATION_TOO_COMPLEX', tooMany.message);
+    }
+
+    const hash = typeof operation.extensions?.persistedQuery?.sha256Hash === 'string' ? operation.extensions.persistedQuery.sha256Hash : undefined;
+    if (hash !== undefined || (settings.production && !isAuthenticated(caller))) {
+      const document = trusted.find(operation.query, hash);
+      if (document === null && (settings.production && !isAuthenticated(caller))) {
+        return refuse(400, 'OPERATION_NOT_TRUSTED', 'Without a token this gateway runs only its published operations (trusted documents), and this is not one of them. Send one of the operations in gateway/operations/ (or its SHA-256 hash as extensions.persistedQuery.sha256Hash), or send a bearer token.');
+      }
+      if (document === null) return refuse(400, 'PERSISTED_QUERY_NOT_FOUND', 'No trusted document has this sha256Hash; send the full query text instead.');
+      const { persistedQuery: _used, ...otherExtensions } = operation.extensions ?? {};
+      operation = { ...operation, query: operation.query ?? document, extensions: otherExtensions };
+    }
+
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'authorization') headers.set(k, v);
+    if (req.method === 'GET' && operation.query !== undefined) {
+      // A hash-only GET has been resolved to its document above: hand Apollo the full text.
+      url.searchParams.set('query', operation.query);
+      url.searchParams.delete('extensions');
+    }
     const result = await built.server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      httpGraphQLRequest: { method: req.method, headers, search: url.search, body: req.method === 'POST' ? operation : undefined },
       context: async () => ({ caller, requestId }),
     });
-    await writeGraphQLResponse(res, result, { 'x-request-id': requestId });
+    await writeGraphQLResponse(res, result, base);
   };
 
   const { http, port, close } = await listen(handle, {

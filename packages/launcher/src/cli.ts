@@ -148,10 +148,12 @@ async function main(): Promise<void> {
       }
     }
 
+    const production = env.NODE_ENV === 'production';
     console.log(`
-  Treaty graph is running (${elapsed()}).
+  Treaty graph is running (${elapsed()})${production ? ' in production mode' : ''}.
 
-  Playground:  ${gatewayUrl}   (open in a browser)
+  ${production ? `Playground:  off in production (no introspection either); anonymous callers may run only
+               the operations in gateway/operations/ (trusted documents).` : `Playground:  ${gatewayUrl}   (open in a browser)`}
   GraphQL:     POST ${gatewayUrl}
   Try:         curl -s ${gatewayUrl} -H 'content-type: application/json' \\
                  -d '{"query":"{ agreements { title currentDay milestones { title dueDay status } } }"}'

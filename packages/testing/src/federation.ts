@@ -13,8 +13,9 @@ import {
   type Clock,
   type Role,
   type ServiceModule,
+  type RunningSubgraph,
 } from '@treaty/service-kit';
-import { buildGateway, createTokenVerifier, readSupergraph, serveGateway } from '@treaty/gateway';
+import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type GatewaySettings } from '@treaty/gateway';
 import { createTestDatabase, type TestDatabase } from './index.js';
 import type { GraphQLResult } from './graphql.js';
 
@@ -41,6 +42,7 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
   const databases: Record<string, TestDatabase> = {};
   await Promise.all(services.map(async (s) => (databases[s.name] = await createTestDatabase(s.name, s))));
   const peers: Record<string, string> = {};
+  const byName: Record<string, RunningSubgraph> = {};
   const running = await Promise.all(
     services.map(async (s) => {
       const r = await startService(s, {
@@ -53,6 +55,7 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
         peers,
       });
       peers[s.name] = r.url;
+      byName[s.name] = r;
       return r;
     }),
   );
@@ -72,6 +75,8 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
   return {
     clock: clock as FixedClock & Clock,
     urls: peers,
+    /** Each running subgraph by name: a test may close one to see how the rest behaves. */
+    running: byName,
     databases,
     gatewayKey,
     call,
@@ -88,7 +93,10 @@ export type Subgraphs = Awaited<ReturnType<typeof startSubgraphs>>;
  * The whole federation in one process, over real HTTP: every subgraph on its own port with its own
  * fresh database, the gateway in front with the checked-in supergraph, and one fixed clock for all.
  */
-export async function startFederation(services: ServiceModule[], opts: { now?: string | Date; onQueryPlan?: (plan: unknown) => void } = {}) {
+export async function startFederation(
+  services: ServiceModule[],
+  opts: { now?: string | Date; onQueryPlan?: (plan: unknown) => void; gateway?: Partial<GatewaySettings> } = {},
+) {
   const missing = SUBGRAPHS.filter((s) => !services.some((m) => m.name === s.name));
   if (missing.length) throw new Error(`startFederation needs every subgraph of the supergraph; missing ${missing.map((m) => m.name).join(', ')}`);
   const subgraphs = await startSubgraphs(services, opts);
@@ -102,6 +110,7 @@ export async function startFederation(services: ServiceModule[], opts: { now?: s
     verifier,
     logger: silentLogger,
     onQueryPlan: opts.onQueryPlan,
+    settings: opts.gateway,
   });
   const gateway = await serveGateway(built, { port: 0, verifier, logger: silentLogger });
   const url = `http://127.0.0.1:${gateway.port}/graphql`;
@@ -136,6 +145,7 @@ export async function startFederation(services: ServiceModule[], opts: { now?: s
     url,
     clock: clock as FixedClock & Clock,
     subgraphUrls: peers,
+    running: subgraphs.running,
     call: subgraphs.call,
     gatewayKey: subgraphs.gatewayKey,
     databases,

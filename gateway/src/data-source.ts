@@ -1,0 +1,96 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
+import { INTERNAL_TOKEN_HEADER, PUBLIC_CALLER, signInternal, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
+import type { GatewayContext } from './context.js';
+
+/** Carries the caller from willSendRequest to the fetcher; removed before the request leaves. */
+const PENDING_CALLER_HEADER = 'x-treaty-pending-caller';
+
+export function serviceUnavailable(service: string, why: string): GraphQLError {
+  return new GraphQLError(`The ${service} service ${why}, so the fields it provides are null in this answer; the rest is complete. Retry in a moment.`, {
+    extensions: { code: 'SERVICE_UNAVAILABLE', service },
+  });
+}
+
+interface SubgraphErrorBody {
+  errors?: { message?: string; extensions?: { code?: string } }[];
+}
+
+/**
+ * Calls a subgraph on behalf of the verified caller. Each request carries a fresh EdDSA token for
+ * that subgraph only, bound to the exact body sent; the client's own headers are not forwarded.
+ * Signing happens in the fetcher because only there is the final body known.
+ *
+ * Every failure becomes an error the caller can act on and that reveals nothing internal: a subgraph
+ * that is down, refuses the connection or passes its timeout is SERVICE_UNAVAILABLE naming the
+ * service; a subgraph's refusal of a value (HTTP 400) is BAD_USER_INPUT with the subgraph's own
+ * message. Neither ever carries the subgraph's URL, host or port.
+ */
+export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly subgraph: string,
+    url: string,
+    signer: InternalSigner,
+    private readonly timeoutMs: number,
+    private readonly logger: Logger,
+  ) {
+    super({
+      url,
+      fetcher: (async (input: string, init: { headers: Record<string, string>; body: string }) => {
+        const headers = { ...init.headers };
+        const caller = headers[PENDING_CALLER_HEADER] ? (JSON.parse(headers[PENDING_CALLER_HEADER]) as Caller) : PUBLIC_CALLER;
+        delete headers[PENDING_CALLER_HEADER];
+        headers[INTERNAL_TOKEN_HEADER] = await signInternal(signer, subgraph, caller, init.body);
+        // The timeout covers connecting, waiting and reading the whole body: a stopped process holds nothing for longer.
+        return fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
+      }) as never,
+    });
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    request.http!.headers.set(PENDING_CALLER_HEADER, JSON.stringify(context?.caller ?? PUBLIC_CALLER));
+    if (context?.requestId) request.http!.headers.set('x-request-id', context.requestId);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    try {
+      return await super.process(options);
+    } catch (e) {
+      throw this.translate(e, options.context?.requestId);
+    }
+  }
+
+  /** An HTTP error answer from the subgraph, as an error for the caller (never with its URL). */
+  override async errorFromResponse(response: Response): Promise<GraphQLError> {
+    let body: SubgraphErrorBody | string;
+    try {
+      body = (response.headers.get('content-type') ?? '').includes('json') ? ((await response.json()) as SubgraphErrorBody) : await response.text();
+    } catch {
+      body = '';
+    }
+    const errors = typeof body === 'object' && Array.isArray(body.errors) ? body.errors : [];
+    const messages = errors.map((e) => e.message).filter((m): m is string => typeof m === 'string');
+    if (response.status === 400 && messages.length) {
+      // The subgraph refused a value the caller sent (variable coercion or validation): say so in its words.
+      return new GraphQLError(messages.join(' '), { extensions: { code: 'BAD_USER_INPUT', service: this.subgraph } });
+    }
+    if (response.status === 413) {
+      return new GraphQLError(`The request is too large for the ${this.subgraph} service; send fewer items at a time.`, { extensions: { code: 'PAYLOAD_TOO_LARGE', service: this.subgraph } });
+    }
+    this.logger.error('subgraph answered with an HTTP error', { service: this.subgraph, status: response.status, codes: errors.map((e) => e.extensions?.code) });
+    if (response.status === 401 || response.status === 403) {
+      return new GraphQLError(`The gateway could not authenticate to the ${this.subgraph} service; this is a deployment fault, not the request's. Report it to the operators.`, {
+        extensions: { code: 'INTERNAL_SERVER_ERROR', service: this.subgraph },
+      });
+    }
+    return serviceUnavailable(this.subgraph, `answered with HTTP ${response.status}`);
+  }
+
+  private translate(e: unknown, requestId: string | undefined): GraphQLError {
+    if (e instanceof GraphQLError && e.extensions?.service === this.subgraph) return e;
+    const error = e as Error & { cause?: { code?: string } };
+    const timedOut = error?.name === 'TimeoutError' || error?.name === 'AbortError';
+    this.logger.warn('subgraph call failed', { service: this.subgraph, requestId, reason: timedOut ? `timeout after ${this.timeoutMs} ms` : (error?.cause?.code ?? error?.message) });
+    return serviceUnavailable(this.subgraph, timedOut ? `did not answer within ${this.timeoutMs / 1000} s` : 'is not reachable');
+  }
+}
