@@ -46,8 +46,10 @@ export function formatGatewayError(logger: Logger) {
     if (code && (CLIENT_ERROR_CODES.has(code) || REQUEST_CODES.has(code))) {
       return { message: scrub(formatted.message), ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: publicExtensions(ext, code) };
     }
-    if (code === 'INTERNAL_SERVER_ERROR' && typeof ext?.serviceName === 'string' && typeof ext.reference === 'string') {
-      // Already masked by the subgraph, which logged it under this reference.
+    const maskedBySubgraph = typeof ext?.serviceName === 'string' && typeof ext.reference === 'string';
+    const wordedByDataSource = typeof ext?.service === 'string' && ext.serviceName === undefined;
+    if (code === 'INTERNAL_SERVER_ERROR' && (maskedBySubgraph || wordedByDataSource)) {
+      // Already masked by the subgraph (logged under its reference), or worded by SignedDataSource for the caller.
       return { message: scrub(formatted.message), ...(formatted.path ? { path: formatted.path } : {}), extensions: publicExtensions(ext, code) };
     }
     const reference = randomUUID();

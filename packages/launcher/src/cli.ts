@@ -155,8 +155,9 @@ async function main(): Promise<void> {
   ${production ? `Playground:  off in production (no introspection either); anonymous callers may run only
                the operations in gateway/operations/ (trusted documents).` : `Playground:  ${gatewayUrl}   (open in a browser)`}
   GraphQL:     POST ${gatewayUrl}
-  Try:         curl -s ${gatewayUrl} -H 'content-type: application/json' \\
-                 -d '{"query":"{ agreements { title currentDay milestones { title dueDay status } } }"}'
+  Try:         ${production ? `curl -s ${gatewayUrl} -H 'content-type: application/json' \\
+                 -d '{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"'$(sha256sum gateway/operations/agreements.graphql | cut -d' ' -f1)'"}}}'` : `curl -s ${gatewayUrl} -H 'content-type: application/json' \\
+                 -d '{"query":"{ agreements { title currentDay milestones { title dueDay status } } }"}'`}
   Act as a role: npm run token -- --agency "Office of the Envoy" --role MEDIATOR
                  then send "Authorization: Bearer <token>".
 
