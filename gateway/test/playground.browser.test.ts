@@ -65,7 +65,8 @@ describe.skipIf(!CHROMIUM)('the playground in Chromium', () => {
     await expect.poll(() => headers.innerText()).toContain(SECRET);
     // ... GraphiQL writes its state to storage on a debounce: give it time, then look everywhere.
     await page.waitForTimeout(1_500);
-    const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
+    // Runs in the page, where the DOM's storages exist (this package's types are Node's only).
+    const stored = await page.evaluate('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } })') as string;
     expect(stored).toContain('graphiql'); // GraphiQL does keep its tabs there ...
     expect(stored).not.toContain(SECRET); // ... but never the headers.
 
