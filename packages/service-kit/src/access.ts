@@ -1,4 +1,4 @@
-import { defaultFieldResolver, type GraphQLFieldResolver } from 'graphql';
+import { defaultFieldResolver, type DocumentNode, type GraphQLFieldResolver } from 'graphql';
 import { describeCaller, hasRole, isAuthenticated, type Caller, type Role } from './caller.js';
 import { ForbiddenError } from './errors.js';
 import type { BaseContext } from './context.js';
@@ -69,6 +69,31 @@ export function refusal(coordinate: string, rule: Rule, caller: Caller): Forbidd
 }
 
 type ResolverMap = Record<string, Record<string, unknown>>;
+
+/**
+ * Every "Type.field" the SDL defines, plus "Type.__resolveReference" for each entity (@key). A rule is
+ * checked against these at start-up: a misspelt key would otherwise guard nothing while the real field
+ * stayed public (fail closed, not open).
+ */
+export function schemaCoordinates(typeDefs: DocumentNode): Set<string> {
+  const out = new Set<string>();
+  for (const def of typeDefs.definitions) {
+    if (def.kind !== 'ObjectTypeDefinition' && def.kind !== 'ObjectTypeExtension') continue;
+    for (const f of def.fields ?? []) out.add(`${def.name.value}.${f.name.value}`);
+    if (def.directives?.some((d) => d.name.value === 'key')) out.add(`${def.name.value}.__resolveReference`);
+  }
+  return out;
+}
+
+/** Throws, naming each one, when a rule names a type or field the schema does not have. */
+export function checkRulesAgainstSchema(rules: AccessRules, typeDefs: DocumentNode): void {
+  const known = schemaCoordinates(typeDefs);
+  const unknown = Object.keys(rules).filter((c) => !known.has(c));
+  if (unknown.length === 0) return;
+  const types = new Set([...known].map((c) => c.split('.')[0]));
+  const why = (c: string) => (types.has(c.split('.')[0]!) ? `${c} (the type has no such field${c.endsWith('__resolveReference') ? ' or is not an entity' : ''})` : `${c} (no type ${c.split('.')[0]} in the schema)`);
+  throw new Error(`Access rules name what the schema does not define: ${unknown.map(why).join('; ')}. Fix the rule's key (Type.field, as in schema.graphql) so it guards the field it was written for.`);
+}
 
 /**
  * Wraps resolvers so that every rule is enforced wherever the field is reached: a root query, a nested

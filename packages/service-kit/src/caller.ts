@@ -65,3 +65,8 @@ export function parseCaller(value: unknown): Caller {
     purpose: str('purpose'),
   };
 }
+
+/** Who to record as having done something: the agency, else the token's subject. Never personal data. */
+export function actor(caller: Caller): string {
+  return caller.agency ?? caller.subject ?? 'unknown';
+}

@@ -6,7 +6,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { applyAccess, type AccessRules } from './access.js';
+import { applyAccess, checkRulesAgainstSchema, type AccessRules } from './access.js';
 import type { Caller } from './caller.js';
 import type { BaseContext } from './context.js';
 import { CLIENT_ERROR_CODES } from './errors.js';
@@ -58,6 +58,7 @@ export function mutationNames(typeDefs: DocumentNode): string[] {
  */
 export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefinition): ApolloServer<C> {
   const logger = def.logger ?? createLogger(def.name);
+  checkRulesAgainstSchema(def.rules, def.typeDefs);
   const guarded = applyAccess({ ...def.resolvers, DateTime: DateTimeScalar as never }, def.rules, mutationNames(def.typeDefs));
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: guarded as never }]);
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'graphql';
 import { applyAccess, either, ownParty, role } from '../src/access.js';
+import { buildSubgraphServer } from '../src/subgraph.js';
+import { silentLogger } from '../src/log.js';
 import { PUBLIC_CALLER, type Caller } from '../src/caller.js';
 import { PersonalReads } from '../src/access-log.js';
 
@@ -55,5 +58,28 @@ describe('applyAccess', () => {
 
   it('refuses to build when a mutation has no rule', () => {
     expect(() => applyAccess({ Mutation: { a: () => 1, b: () => 2 } }, { 'Mutation.a': role('MEDIATOR') }, ['a', 'b'])).toThrow(/missing for mutations: b/);
+  });
+});
+
+describe('access rules are checked against the schema at start-up', () => {
+  const typeDefs = parse(`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+    type Query { secret: String public: String }
+    type Mutation { act: Boolean }
+    type Person @key(fields: "id") { id: ID! name: String }
+  `);
+  const build = (rules: Record<string, ReturnType<typeof role>>) =>
+    buildSubgraphServer({ name: 'test', typeDefs, resolvers: { Query: {}, Mutation: { act: () => true }, Person: { __resolveReference: (r: unknown) => r } }, rules, logger: silentLogger });
+
+  it('builds when every rule names a real field', () => {
+    expect(() => build({ 'Query.secret': role('MEDIATOR'), 'Mutation.act': role('MEDIATOR'), 'Person.__resolveReference': role('INTERMEDIARY'), 'Person.name': role('INTERMEDIARY') })).not.toThrow();
+  });
+
+  it('stops the service when a rule key is misspelt, naming it, so the real field cannot stay public', () => {
+    expect(() => build({ 'Query.secrte': role('MEDIATOR'), 'Mutation.act': role('MEDIATOR') })).toThrow(
+      /Access rules name what the schema does not define: Query\.secrte \(the type has no such field\)/,
+    );
+    expect(() => build({ 'Persn.name': role('MEDIATOR'), 'Mutation.act': role('MEDIATOR') })).toThrow(/Persn\.name \(no type Persn in the schema\)/);
+    expect(() => build({ 'Query.__resolveReference': role('MEDIATOR'), 'Mutation.act': role('MEDIATOR') })).toThrow(/Query\.__resolveReference \(the type has no such field or is not an entity\)/);
   });
 });

@@ -43,3 +43,4 @@ export async function createTestDatabase(service: string, options: Pick<Database
   };
 }
 export * from './federation.js';
+export * from './codegen.js';
