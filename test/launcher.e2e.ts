@@ -12,8 +12,14 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
+/** Every port the launcher binds, all free: a running `npm start` (or a parallel test) never collides. */
+async function freePorts() {
+  return { gateway: await freePort(), milestones: await freePort(), prisoners: await freePort(), corridors: await freePort(), guarantors: await freePort(), pg: await freePort() };
+}
+type Ports = Awaited<ReturnType<typeof freePorts>>;
+
 /** Starts `npm start`'s launcher on free ports in a fresh data directory and waits for its banner. */
-async function launch(dataDir: string, ports: Record<string, number>) {
+async function launch(dataDir: string, ports: Ports) {
   const child = spawn(process.execPath, [CLI], {
     env: {
       ...process.env,
@@ -21,6 +27,9 @@ async function launch(dataDir: string, ports: Record<string, number>) {
       TREATY_DATA_DIR: dataDir,
       GATEWAY_PORT: String(ports.gateway),
       MILESTONES_PORT: String(ports.milestones),
+      PRISONERS_PORT: String(ports.prisoners),
+      CORRIDORS_PORT: String(ports.corridors),
+      GUARANTORS_PORT: String(ports.guarantors),
       TREATY_PG_PORT: String(ports.pg),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,7 +50,7 @@ describe('npm start (the launcher)', () => {
   it('brings up the federation with the demo, answers the first query, and stops cleanly on Ctrl-C', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'treaty-launch-'));
     dirs.push(dataDir);
-    const ports = { gateway: await freePort(), milestones: await freePort(), pg: await freePort() };
+    const ports = await freePorts();
     const started = Date.now();
     const run = await launch(dataDir, ports);
     expect(run.output(), run.output()).toContain('Press Ctrl-C to stop');
@@ -78,7 +87,7 @@ describe('npm start (the launcher)', () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
     const taken = (blocker.address() as { port: number }).port;
-    const run = await launch(dataDir, { gateway: taken, milestones: await freePort(), pg: await freePort() });
+    const run = await launch(dataDir, { ...(await freePorts()), gateway: taken });
     expect(await run.exited).toBe(1);
     expect(run.output()).toContain(`Port ${taken}, needed by the gateway, is already in use`);
     blocker.close();

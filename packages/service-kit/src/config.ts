@@ -8,13 +8,12 @@ export class ConfigError extends Error {
   }
 }
 
-const port = (fallback: number) =>
-  z.coerce
-    .number({ message: 'must be a port number, e.g. 4001' })
-    .int('must be a whole number')
-    .min(0, 'must be between 0 and 65535')
-    .max(65535, 'must be between 0 and 65535')
-    .default(fallback);
+const portNumber = z.coerce
+  .number({ message: 'must be a port number, e.g. 4001' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+const port = (fallback: number) => portNumber.default(fallback);
 
 function isJsonObject(s: string): boolean {
   try {
@@ -34,7 +33,8 @@ export function subgraphConfigSchema(service: string, defaultPort: number) {
   const upper = service.toUpperCase();
   return z
     .object({
-      [`${upper}_PORT`]: port(defaultPort).optional(),
+      // <NAME>_PORT wins over PORT and has no default of its own: with one, PORT could never apply.
+      [`${upper}_PORT`]: portNumber.optional(),
       PORT: port(defaultPort),
       HOST: z.string().min(1).default('127.0.0.1'),
       [`${upper}_DATABASE_URL`]: postgresUrl.optional(),

@@ -61,9 +61,7 @@ class CountingLogger implements Logger {
 
 export interface DatabaseOptions {
   url: string;
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: MixedList<Function | string | EntitySchema>;
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
   /** Name shown in PostgreSQL's pg_stat_activity, so an operator can tell the services apart. */
   applicationName: string;

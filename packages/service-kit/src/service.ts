@@ -27,9 +27,7 @@ export interface BuiltService<C extends BaseContext> {
 export interface ServiceModule<C extends BaseContext = any> {
   name: string;
   defaultPort: number;
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: MixedList<Function | string | EntitySchema>;
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
   build(deps: ServiceDeps): Promise<BuiltService<C>>;
 }

@@ -8,6 +8,9 @@ describe('loadSubgraphConfig', () => {
     const c = loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys });
     expect(c).toMatchObject({ port: 4001, host: '127.0.0.1', databaseUrl: 'postgres://u@h/db' });
     expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys, MILESTONES_PORT: '5001' }).port).toBe(5001);
+    // PORT applies when <NAME>_PORT is unset (a platform that sets only PORT), and <NAME>_PORT wins over it.
+    expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys, PORT: '8080' }).port).toBe(8080);
+    expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys, PORT: '8080', MILESTONES_PORT: '5001' }).port).toBe(5001);
     expect(loadSubgraphConfig('milestones', 4001, { MILESTONES_DATABASE_URL: 'postgres://u@h/m', DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys }).databaseUrl).toBe('postgres://u@h/m');
   });
 
