@@ -144,4 +144,16 @@ describe('bounded fan-out of the headline query', () => {
     expect(threeHundred.statements).toEqual(ten.statements);
     for (const name of ['milestones', 'prisoners', 'corridors', 'guarantors']) expect(ten.statements[name]).toBeGreaterThan(0);
   });
+
+  it('counts the other read around the plan: corridors\' cargo rules require permittedCargo, whose snap-back check asks corridors', async () => {
+    const id = await agreementWith(3, 3);
+    const requests = await wire(f).during(async () => {
+      const r = await f.request('query ($id: ID!) { agreement(id: $id) { title corridorCargo { permittedCargo } } }', { id });
+      expect(r.body.errors).toBeUndefined();
+    });
+    // milestones (agreement) → corridors (corridorCargo, requiring permittedCargo from milestones) is a
+    // chain of requirements the 2.14 planner cannot build, so permittedCargo is resolved in the first
+    // fetch and its snap-back check makes the one direct call.
+    expect(requests).toEqual({ 'gateway → milestones': 1, 'gateway → corridors': 1, 'milestones → corridors': 1 });
+  });
 });
