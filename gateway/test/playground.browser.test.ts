@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportSPKI, generateKeyPair } from 'jose';
 import { chromium, type Browser } from 'playwright-core';
-import { generateInternalKeyPair, importPrivateKey, silentLogger } from '@treaty/service-kit';
-import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '../src/index.js';
+import type { RunningGateway } from '../src/index.js';
+import { startBareGateway } from './bare-gateway.js';
 
 /**
  * The playground in a real browser (Debian's Chromium; .ci/run installs it). A token pasted into the
@@ -25,18 +24,7 @@ describe.skipIf(!CHROMIUM)('the playground in Chromium', () => {
   let base: string;
 
   beforeAll(async () => {
-    const issuer = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-    const verifier = await createTokenVerifier({ publicKey: await exportSPKI(issuer.publicKey), issuer: 'i', audience: 'a' });
-    const internal = await generateInternalKeyPair();
-    const built = buildGateway({
-      supergraphSdl: await readSupergraph(),
-      subgraphUrls: { milestones: 'http://127.0.0.1:9/graphql' },
-      signer: { issuer: 'gateway', key: await importPrivateKey(internal.privateKey) },
-      verifier,
-      logger: silentLogger,
-    });
-    gateway = await serveGateway(built, { port: 0, verifier, logger: silentLogger });
-    base = `http://127.0.0.1:${gateway.port}`;
+    ({ gateway, base } = await startBareGateway());
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportSPKI, generateKeyPair } from 'jose';
-import { generateInternalKeyPair, importPrivateKey, silentLogger } from '@treaty/service-kit';
-import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '../src/index.js';
+import { readSupergraph, type RunningGateway } from '../src/index.js';
+import { startBareGateway } from './bare-gateway.js';
 
 let gateway: RunningGateway;
 let base: string;
 
 beforeAll(async () => {
-  const issuer = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const verifier = await createTokenVerifier({ publicKey: await exportSPKI(issuer.publicKey), issuer: 'i', audience: 'a' });
-  const internal = await generateInternalKeyPair();
-  // Subgraph URLs point nowhere: serving the playground must not need any subgraph.
-  const built = buildGateway({
-    supergraphSdl: await readSupergraph(),
-    subgraphUrls: { milestones: 'http://127.0.0.1:9/graphql' },
-    signer: { issuer: 'gateway', key: await importPrivateKey(internal.privateKey) },
-    verifier,
-    logger: silentLogger,
-  });
-  gateway = await serveGateway(built, { port: 0, verifier, logger: silentLogger });
-  base = `http://127.0.0.1:${gateway.port}`;
+  ({ gateway, base } = await startBareGateway());
 });
 afterAll(() => gateway?.close());
 
