@@ -425,6 +425,14 @@ describe('outside production: limits, transport, truthful errors and HTTP edges'
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
     });
 
+    it('lets an automatic-persisted-query client fall back to the full text when its hash is not a trusted document', async () => {
+      const query = '{ agreements { title } }';
+      const sha256Hash = createHash('sha256').update(query).digest('hex');
+      const first = await calls.untouched(() => post(f, { extensions: { persistedQuery: { version: 1, sha256Hash } } }));
+      expectRefusal(first, 400, 'PERSISTED_QUERY_NOT_FOUND', /^PersistedQueryNotFound/);
+      expectAnswered(await post(f, { query, extensions: { persistedQuery: { version: 1, sha256Hash } } }));
+    });
+
     it('echoes the client\'s x-request-id, on answers and on refusals', async () => {
       const answered = await post(f, { query: '{ agreements { title } }' }, { headers: { 'x-request-id': 'attack-test-answer-1' } });
       expectAnswered(answered);

@@ -258,14 +258,18 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
     }
 
     const hash = typeof operation.extensions?.persistedQuery?.sha256Hash === 'string' ? operation.extensions.persistedQuery.sha256Hash : undefined;
-    if (hash !== undefined || (settings.production && !isAuthenticated(caller))) {
-      const document = trusted.find(operation.query, hash);
-      if (document === null && (settings.production && !isAuthenticated(caller))) {
+    if (settings.production && !isAuthenticated(caller)) {
+      if (trusted.find(operation.query, hash) === null) {
         return refuse(400, 'OPERATION_NOT_TRUSTED', 'Without a token this gateway runs only its published operations (trusted documents), and this is not one of them. Send one of the operations in gateway/operations/ (or its SHA-256 hash as extensions.persistedQuery.sha256Hash), or send a bearer token.');
       }
-      if (document === null) return refuse(400, 'PERSISTED_QUERY_NOT_FOUND', 'No trusted document has this sha256Hash; send the full query text instead.');
+    }
+    if (hash !== undefined) {
+      // Hashes name trusted documents only (Apollo's own cache of client-registered queries is off).
+      const document = operation.query ?? trusted.find(undefined, hash);
+      // Worded as Apollo's automatic persisted queries expect, so such a client retries with the full text.
+      if (document === null) return refuse(400, 'PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound: no trusted document has this sha256Hash; send the full query text.');
       const { persistedQuery: _used, ...otherExtensions } = operation.extensions ?? {};
-      operation = { ...operation, query: operation.query ?? document, extensions: otherExtensions };
+      operation = { ...operation, query: document, extensions: otherExtensions };
     }
 
     const headers = new HeaderMap();
