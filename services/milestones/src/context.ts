@@ -1,10 +1,12 @@
 import { In, type DataSource } from 'typeorm';
 import DataLoader from 'dataloader';
-import { baseContext, callPeer, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type PeerDeps } from '@treaty/service-kit';
+import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type PeerDeps } from '@treaty/service-kit';
 import { Agreement, AgreementParty, Benchmark, Certification, Dispute, DisputeRuling, DisputeTier, Milestone, Party, Phase, SnapBackClause, SnapBackLift, Waiver } from './entities/index.js';
+import type { SnapBackState } from './domain/snapback.js';
+import { createPeers, type Peers } from './peers.js';
 
 /** Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch. */
-export function createLoaders(db: DataSource, caller: Caller, peers: PeerDeps) {
+export function createLoaders(db: DataSource, peers: Peers) {
   const ids = (keys: readonly string[]) => In([...keys]);
   return {
     agreement: oneByKey((keys: readonly string[]) => db.getRepository(Agreement).findBy({ id: ids(keys) }), (a) => a.id),
@@ -74,28 +76,28 @@ export function createLoaders(db: DataSource, caller: Caller, peers: PeerDeps) {
      * Through the gateway these arrive with the representation (@requires) and are primed here; only
      * other paths (a sibling's confirmation call, a root query) ask corridors, in one call per batch.
      */
-    violationTimes: new DataLoader<string, Date[]>(async (keys) => {
-      const data = await callPeer<{ _entities: ({ id: string; verifiedMaterialViolationTimes: string[] } | null)[] }>(
-        peers,
-        'corridors',
-        caller,
-        'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { id verifiedMaterialViolationTimes } } }',
-        { r: keys.map((id) => ({ __typename: 'Agreement', id })) },
-      );
-      return keys.map((_, i) => (data._entities[i]?.verifiedMaterialViolationTimes ?? []).map((t) => new Date(t)));
-    }),
+    violationTimes: new DataLoader<string, Date[]>((keys) => peers.corridors.violationTimes(keys)),
   };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-export interface Context extends BaseContext {
-  loaders: Loaders;
+/** What a request's context is built from: the service's database, its clock and its routes to siblings. */
+export interface ContextDeps {
+  db: DataSource;
+  clock: Clock;
   peers: PeerDeps;
-  /** Snap-back state per agreement, computed once per request (many fields depend on it). */
-  snapBack: Map<string, Promise<import('./domain/snapback.js').SnapBackState & { liftedAt: Date | null; liftReason: string | null }>>;
 }
 
-export function createContext(db: DataSource, clock: Clock, caller: Caller, requestId?: string, peers: PeerDeps = {}): Context {
-  return { ...baseContext(db, clock, caller, requestId), loaders: createLoaders(db, caller, peers), peers, snapBack: new Map() };
+export interface Context extends BaseContext {
+  loaders: Loaders;
+  /** The typed clients of the sibling services, acting for this request's caller. */
+  peers: Peers;
+  /** Snap-back state per agreement, computed once per request (many fields depend on it). */
+  snapBack: Map<string, Promise<SnapBackState & { liftedAt: Date | null; liftReason: string | null }>>;
+}
+
+export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
+  const peers = createPeers(deps.peers, caller);
+  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers), peers, snapBack: new Map() };
 }

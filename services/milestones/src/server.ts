@@ -18,7 +18,7 @@ export const milestones: ServiceModule<Context> = {
   async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: 'milestones', typeDefs, resolvers, rules, logger });
-    return { server, context: (caller, requestId) => createContext(db, clock, caller, requestId, { signer, peers, timeoutMs }) };
+    return { server, context: (caller, requestId) => createContext({ db, clock, peers: { signer, peers, timeoutMs } }, caller, requestId) };
   },
 };
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateBenchmark, score, tally, verdict } from '../src/domain/compliance.js';
 import { DEFAULT_TIERS, disputeStage, tierDeadlines } from '../src/domain/disputes.js';
-import { snapBackState, violationThresholdCrossed } from '../src/domain/snapback.js';
+import { checkLodgedAt, checkSnapBackClause } from '../src/domain/rules.js';
+import { snapBackState, underSnapBackAt, violationThresholdCrossed } from '../src/domain/snapback.js';
+import { problems } from './problems.js';
 
 const t = (iso: string) => new Date(iso);
 
@@ -61,5 +63,65 @@ describe('snap-back', () => {
     expect(snapBackState(triggers, [t('2026-03-10T00:00:00Z')], t('2026-03-15T00:00:00Z'))).toMatchObject({ active: false });
     expect(snapBackState(triggers, [t('2026-03-10T00:00:00Z')], t('2026-03-21T00:00:00Z'))).toMatchObject({ active: true, reason: 'b' });
     expect(snapBackState(triggers, [], t('2026-03-01T00:00:00Z'))).toMatchObject({ active: false });
+  });
+});
+
+describe('snap-back reach', () => {
+  const day0 = t('2026-03-01T00:00:00Z'); // Day 10 ends at 2026-03-12T00:00:00Z
+  const active = (at: string) => ({ active: true, triggeredAt: t(at), reason: 'r' });
+  it('reaches a milestone when triggered before the end of its due day', () => {
+    expect(underSnapBackAt(active('2026-03-11T23:59:59.999Z'), day0, 10)).toBe(true);
+    expect(underSnapBackAt(active('2026-03-02T00:00:00Z'), day0, 10)).toBe(true);
+  });
+  it('does not reach it when triggered at or after the end of its due day', () => {
+    expect(underSnapBackAt(active('2026-03-12T00:00:00Z'), day0, 10)).toBe(false);
+    expect(underSnapBackAt(active('2026-03-20T00:00:00Z'), day0, 10)).toBe(false);
+  });
+  it('reaches nothing while no snap-back is in force', () => {
+    expect(underSnapBackAt({ active: false, triggeredAt: null, reason: null }, day0, 10)).toBe(false);
+  });
+});
+
+describe('snap-back clause input', () => {
+  const clause = { reverts: 'Phase 1 cargo only', milestoneId: null, threshold: null, windowHours: null };
+  it('accepts a violations clause with a whole threshold and a window of 1 to 8760 hours', () => {
+    expect(problems((p) => checkSnapBackClause(p, { ...clause, trigger: 'VIOLATIONS_THRESHOLD', threshold: 1, windowHours: 8760 }))).toEqual([]);
+  });
+  it('refuses a violations clause without a whole threshold or with a window out of range', () => {
+    expect(problems((p) => checkSnapBackClause(p, { ...clause, trigger: 'VIOLATIONS_THRESHOLD', threshold: 0, windowHours: 8761 }))).toEqual([
+      'input.threshold: A violations clause needs threshold: a whole number of violations, 1 or more.',
+      'input.windowHours: A violations clause needs windowHours from 1 to 8760 (e.g. 72).',
+    ]);
+    expect(problems((p) => checkSnapBackClause(p, { ...clause, trigger: 'VIOLATIONS_THRESHOLD', threshold: 2.5, windowHours: 0 }))).toHaveLength(2);
+  });
+  it('refuses fields the trigger does not use, and an empty reverts', () => {
+    expect(problems((p) => checkSnapBackClause(p, { ...clause, reverts: ' ', trigger: 'RULING_CONFIRMS_BREACH', threshold: 3, milestoneId: 'm' }))).toEqual([
+      'input.reverts: Reverts is empty; give a short, descriptive reverts.',
+      'input: threshold and windowHours apply only to VIOLATIONS_THRESHOLD clauses; remove them for RULING_CONFIRMS_BREACH.',
+      'input.milestoneId: milestoneId applies only to MILESTONE_MISSED clauses.',
+    ]);
+    expect(problems((p) => checkSnapBackClause(p, { ...clause, trigger: 'MILESTONE_MISSED', milestoneId: 'm' }))).toEqual([]);
+  });
+});
+
+describe('when a complaint was lodged', () => {
+  const entry = t('2026-03-01T00:00:00Z');
+  const now = t('2026-03-20T00:00:00Z');
+  it('may be now or up to exactly 7 days ago', () => {
+    expect(problems((p) => checkLodgedAt(p, now, now, entry))).toEqual([]);
+    expect(problems((p) => checkLodgedAt(p, t('2026-03-13T00:00:00Z'), now, entry))).toEqual([]);
+  });
+  it('may not be in the future or more than 7 days ago', () => {
+    expect(problems((p) => checkLodgedAt(p, t('2026-03-20T00:00:00.001Z'), now, entry))).toEqual([
+      'input.lodgedAt: lodgedAt 2026-03-20T00:00:00.001Z is in the future; give when the complaint was received (now is 2026-03-20T00:00:00.000Z).',
+    ]);
+    expect(problems((p) => checkLodgedAt(p, t('2026-03-12T23:59:59.999Z'), now, entry))).toEqual([
+      'input.lodgedAt: lodgedAt is more than 7 days ago; a complaint must be entered within a week of being lodged.',
+    ]);
+  });
+  it('may not be before entry into force', () => {
+    expect(problems((p) => checkLodgedAt(p, t('2026-02-28T23:00:00Z'), t('2026-03-01T12:00:00Z'), entry))).toEqual([
+      'input.lodgedAt: lodgedAt is before the agreement entered into force (2026-03-01T00:00:00.000Z).',
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dayNumber, endOfDay } from '../src/domain/calendar.js';
+import { checkMetAt } from '../src/domain/rules.js';
+import { problems } from './problems.js';
 import { milestoneStatus } from '../src/domain/status.js';
 
 const day0 = new Date('2026-03-01T00:00:00Z');
@@ -30,5 +32,20 @@ describe('milestone status', () => {
   });
   it('is WAIVED whatever the clock says', () => {
     expect(facts({ waived: true, now: at('2027-01-01T00:00:00Z') })).toBe('WAIVED');
+  });
+});
+
+describe('when a certified obligation was met', () => {
+  const now = at('2026-03-10T00:00:00Z');
+  const check = (metAt: Date) => problems((p) => checkMetAt(p, metAt, now, day0));
+  it('may be any instant from entry into force to now', () => {
+    expect(check(day0)).toEqual([]);
+    expect(check(now)).toEqual([]);
+  });
+  it('may not be in the future or before entry into force', () => {
+    expect(check(at('2026-03-10T00:00:00.001Z'))).toEqual([
+      'input.metAt: metAt 2026-03-10T00:00:00.001Z is in the future; certify what has happened, at the time it happened (now is 2026-03-10T00:00:00.000Z).',
+    ]);
+    expect(check(at('2026-02-28T23:59:59.999Z'))).toEqual(['input.metAt: metAt 2026-02-28T23:59:59.999Z is before the agreement entered into force (2026-03-01T00:00:00.000Z).']);
   });
 });

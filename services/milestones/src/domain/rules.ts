@@ -1,4 +1,4 @@
-import { Problems } from '@treaty/service-kit';
+import { DAY_MS, Problems } from '@treaty/service-kit';
 import { BENCHMARK_METRICS, CARGO_CLASSES, COMPARATORS, PARTY_KINDS } from '../entities/index.js';
 
 /** Pure validation of mutation inputs: each function adds every problem it finds, none throws. */
@@ -138,4 +138,48 @@ export function checkTiers(p: Problems, tiers: TierDraft[]): void {
     checkText(p, `input.disputeTiers[${i}].name`, t.name, 'Name');
     if (!Number.isInteger(t.hours) || t.hours < 1 || t.hours > 720) p.add(`input.disputeTiers[${i}].hours`, `hours is ${t.hours}; give a whole number from 1 to 720 (e.g. 48).`);
   });
+}
+
+/** When a verifier says an obligation was met: not in the future, not before entry into force. */
+export function checkMetAt(p: Problems, metAt: Date, now: Date, entryIntoForceAt: Date): void {
+  if (metAt.getTime() > now.getTime()) {
+    p.add('input.metAt', `metAt ${metAt.toISOString()} is in the future; certify what has happened, at the time it happened (now is ${now.toISOString()}).`);
+  }
+  if (metAt.getTime() < entryIntoForceAt.getTime()) {
+    p.add('input.metAt', `metAt ${metAt.toISOString()} is before the agreement entered into force (${entryIntoForceAt.toISOString()}).`);
+  }
+}
+
+/** How long after a complaint is lodged it may still be entered (its ladder's clocks start when lodged). */
+const LODGED_WITHIN_MS = 7 * DAY_MS;
+
+/** When a complaint was lodged: not in the future, at most a week ago, not before entry into force. */
+export function checkLodgedAt(p: Problems, lodgedAt: Date, now: Date, entryIntoForceAt: Date): void {
+  if (lodgedAt.getTime() > now.getTime()) p.add('input.lodgedAt', `lodgedAt ${lodgedAt.toISOString()} is in the future; give when the complaint was received (now is ${now.toISOString()}).`);
+  else if (now.getTime() - lodgedAt.getTime() > LODGED_WITHIN_MS) p.add('input.lodgedAt', 'lodgedAt is more than 7 days ago; a complaint must be entered within a week of being lodged.');
+  if (lodgedAt.getTime() < entryIntoForceAt.getTime()) p.add('input.lodgedAt', `lodgedAt is before the agreement entered into force (${entryIntoForceAt.toISOString()}).`);
+}
+
+export interface ClauseDraft {
+  trigger: string;
+  milestoneId?: string | null;
+  threshold?: number | null;
+  windowHours?: number | null;
+  reverts: string;
+}
+
+/** A snap-back clause: what it reverts, and only the fields its trigger uses (a violations clause needs both). */
+export function checkSnapBackClause(p: Problems, clause: ClauseDraft): void {
+  checkText(p, 'input.reverts', clause.reverts, 'Reverts', 5000);
+  if (clause.trigger === 'VIOLATIONS_THRESHOLD') {
+    if (!isWholeIn(clause.threshold, 1, Infinity)) p.add('input.threshold', 'A violations clause needs threshold: a whole number of violations, 1 or more.');
+    if (!isWholeIn(clause.windowHours, 1, 8760)) p.add('input.windowHours', 'A violations clause needs windowHours from 1 to 8760 (e.g. 72).');
+  } else if (clause.threshold != null || clause.windowHours != null) {
+    p.add('input', `threshold and windowHours apply only to VIOLATIONS_THRESHOLD clauses; remove them for ${clause.trigger}.`);
+  }
+  if (clause.milestoneId && clause.trigger !== 'MILESTONE_MISSED') p.add('input.milestoneId', 'milestoneId applies only to MILESTONE_MISSED clauses.');
+}
+
+function isWholeIn(n: number | null | undefined, min: number, max: number): n is number {
+  return Number.isInteger(n) && n! >= min && n! <= max;
 }

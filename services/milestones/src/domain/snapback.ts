@@ -1,4 +1,5 @@
 import { HOUR_MS } from '@treaty/service-kit';
+import { endOfDay } from './calendar.js';
 
 export type TriggerKind = 'MILESTONE_MISSED' | 'VIOLATIONS_THRESHOLD' | 'RULING_CONFIRMS_BREACH';
 
@@ -37,4 +38,12 @@ export function snapBackState(triggers: Trigger[], lifts: Date[], now: Date): Sn
   const live = triggers.filter((t) => t.at.getTime() > lastLift && t.at.getTime() <= now.getTime()).sort((a, b) => a.at.getTime() - b.at.getTime());
   const first = live[0];
   return first ? { active: true, triggeredAt: first.at, reason: first.reason } : { active: false, triggeredAt: null, reason: null };
+}
+
+/**
+ * Whether a snap-back in force reaches a milestone due on `dueDay`: it does when it was triggered
+ * before the end of that day (the milestone's deadline); one triggered at or after it does not.
+ */
+export function underSnapBackAt(state: SnapBackState, entryIntoForceAt: Date, dueDay: number): boolean {
+  return state.active && state.triggeredAt !== null && state.triggeredAt.getTime() < endOfDay(entryIntoForceAt, dueDay).getTime();
 }

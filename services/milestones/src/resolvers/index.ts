@@ -2,7 +2,7 @@ import { Agreement } from './agreement.js';
 import { Certification } from './certification.js';
 import { Dispute, SnapBackClause } from './dispute.js';
 import { Milestone } from './milestone.js';
-import { Mutation } from './mutation.js';
+import { Mutation } from './Mutation/index.js';
 import { Party } from './party.js';
 import { Phase } from './phase.js';
 import { Query } from './query.js';

@@ -3,6 +3,7 @@ import type { Milestone as MilestoneRow } from '../entities/index.js';
 import { endOfDay, startOfDay } from '../domain/calendar.js';
 import { milestoneStatus } from '../domain/status.js';
 import { evaluateBenchmark, verdict, type Metric } from '../domain/compliance.js';
+import { underSnapBackAt } from '../domain/snapback.js';
 import { snapBackOf } from './snap-back.js';
 import type { Context } from '../context.js';
 
@@ -65,8 +66,7 @@ export const Milestone = {
    */
   async underSnapBack(m: MilestoneRow, _: unknown, ctx: Context) {
     const agreement = (await ctx.loaders.agreement.load(m.agreementId))!;
-    const snap = await snapBackOf(agreement, ctx);
-    return snap.active && snap.triggeredAt!.getTime() < endOfDay(agreement.entryIntoForceAt, m.dueDay).getTime();
+    return underSnapBackAt(await snapBackOf(agreement, ctx), agreement.entryIntoForceAt, m.dueDay);
   },
   disputes(m: MilestoneRow, _: unknown, ctx: Context) {
     return ctx.loaders.disputesOfMilestone.load(m.id);

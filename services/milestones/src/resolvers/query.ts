@@ -1,5 +1,6 @@
 import { isUuid } from '@treaty/service-kit';
 import { Agreement } from '../entities/index.js';
+import type { QueryAgreementArgs } from '../generated/graphql.js';
 import type { Context } from '../context.js';
 
 export const Query = {
@@ -8,7 +9,7 @@ export const Query = {
     for (const a of rows) ctx.loaders.agreement.prime(a.id, a);
     return rows;
   },
-  agreement(_: unknown, { id }: { id: string }, ctx: Context) {
+  agreement(_: unknown, { id }: QueryAgreementArgs, ctx: Context) {
     return isUuid(id) ? ctx.loaders.agreement.load(id) : null;
   },
 };

@@ -1,0 +1,39 @@
+import { callPeer, type Caller, type PeerDeps } from '@treaty/service-kit';
+
+/**
+ * Every call this service makes to a sibling, one typed method each, signed for the caller. A sibling
+ * that is down or slow fails the call with SERVICE_UNAVAILABLE (callPeer); nothing here retries.
+ */
+
+const VIOLATION_TIMES = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { id verifiedMaterialViolationTimes } } }';
+const INCIDENT = 'query ($id: ID!) { incident(id: $id) { id agreement { id } } }';
+
+/** What corridors confirms about an incident a dispute names. */
+export interface IncidentFacts {
+  id: string;
+  agreement: { id: string };
+}
+
+export function createPeers(deps: PeerDeps, caller: Caller) {
+  return {
+    corridors: {
+      /**
+       * When each verified material violation under each agreement occurred, in one call for all of
+       * them, in the order asked (an unknown agreement has none).
+       */
+      async violationTimes(agreementIds: readonly string[]): Promise<Date[][]> {
+        const data = await callPeer<{ _entities: ({ id: string; verifiedMaterialViolationTimes: string[] } | null)[] }>(deps, 'corridors', caller, VIOLATION_TIMES, {
+          r: agreementIds.map((id) => ({ __typename: 'Agreement', id })),
+        });
+        return agreementIds.map((_, i) => (data._entities[i]?.verifiedMaterialViolationTimes ?? []).map((t) => new Date(t)));
+      },
+      /** The incident and the agreement it concerns, or null when corridors has no such incident. */
+      async incident(id: string): Promise<IncidentFacts | null> {
+        const { incident } = await callPeer<{ incident: IncidentFacts | null }>(deps, 'corridors', caller, INCIDENT, { id });
+        return incident;
+      },
+    },
+  };
+}
+
+export type Peers = ReturnType<typeof createPeers>;
