@@ -14,7 +14,7 @@ import {
   type InspectionResult,
 } from './entities/index.js';
 import { parseWindowKey, tonnes } from './domain/metrics.js';
-import { milestonesClient, type MilestonesClient } from './peers.js';
+import { createPeers, type Peers } from './peers.js';
 
 export interface DeliveryTotals {
   convoys: number;
@@ -307,12 +307,19 @@ function memo<A, R>(make: (arg: A) => R): (arg: A) => R {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-export interface Context extends BaseContext {
-  loaders: Loaders;
-  /** The milestones service, called on this request's caller's behalf. */
-  milestones: MilestonesClient;
+/** What a request's context is built from: the service's database, its clock and its routes to siblings. */
+export interface ContextDeps {
+  db: DataSource;
+  clock: Clock;
+  peers: PeerDeps;
 }
 
-export function createContext(db: DataSource, clock: Clock, caller: Caller, deps: PeerDeps, requestId?: string): Context {
-  return { ...baseContext(db, clock, caller, requestId), loaders: createLoaders(db), milestones: milestonesClient(deps, caller) };
+export interface Context extends BaseContext {
+  loaders: Loaders;
+  /** The typed clients of the sibling services (milestones), acting for this request's caller. */
+  peers: Peers;
+}
+
+export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
+  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers, caller) };
 }

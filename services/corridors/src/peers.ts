@@ -1,6 +1,14 @@
 import { callPeer, type Caller, type PeerDeps } from '@treaty/service-kit';
 import type { CargoClass } from './entities/index.js';
 
+/**
+ * Every call this service makes to a sibling, one typed method each, signed for the caller over the
+ * authenticated internal route. A sibling that is down or slow fails the call with SERVICE_UNAVAILABLE
+ * (callPeer); nothing here retries. State a sibling owns is asked of it, never taken from the client.
+ */
+
+const AGREEMENT = /* GraphQL */ `query ($id: ID!) { agreement(id: $id) { id title permittedCargo parties { id name } } }`;
+
 /** What this service confirms with the milestones service before a write that depends on it. */
 export interface AgreementFacts {
   id: string;
@@ -10,22 +18,16 @@ export interface AgreementFacts {
   parties: { id: string; name: string }[];
 }
 
-export interface MilestonesClient {
-  /** The agreement as the milestones service sees it now, or null when it has no such agreement. */
-  agreement(id: string): Promise<AgreementFacts | null>;
-}
-
-const AGREEMENT = /* GraphQL */ `query ($id: ID!) { agreement(id: $id) { id title permittedCargo parties { id name } } }`;
-
-/**
- * Calls the milestones service on the caller's behalf over the authenticated internal route; never
- * trusts a value the client sent for state milestones owns.
- */
-export function milestonesClient(deps: PeerDeps, caller: Caller): MilestonesClient {
+export function createPeers(deps: PeerDeps, caller: Caller) {
   return {
-    async agreement(id) {
-      const data = await callPeer<{ agreement: AgreementFacts | null }>(deps, 'milestones', caller, AGREEMENT, { id });
-      return data.agreement;
+    milestones: {
+      /** The agreement as the milestones service sees it now, or null when it has no such agreement. */
+      async agreement(id: string): Promise<AgreementFacts | null> {
+        const data = await callPeer<{ agreement: AgreementFacts | null }>(deps, 'milestones', caller, AGREEMENT, { id });
+        return data.agreement;
+      },
     },
   };
 }
+
+export type Peers = ReturnType<typeof createPeers>;

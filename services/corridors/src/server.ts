@@ -11,7 +11,7 @@ export * as domain from './domain/convoy-status.js';
 
 /**
  * The corridors subgraph: crossings, convoys, inspections, position logs and incidents. Builds; never
- * listens. It calls the milestones service (deps.peers.milestones) to confirm what an agreement permits.
+ * listens. It calls the milestones service (ctx.peers.milestones, src/peers.ts) to confirm what an agreement permits.
  */
 export const corridors: ServiceModule<Context> = {
   name: 'corridors',
@@ -21,7 +21,7 @@ export const corridors: ServiceModule<Context> = {
   async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: 'corridors', typeDefs, resolvers, rules, logger });
-    return { server, context: (caller, requestId) => createContext(db, clock, caller, { signer, peers, timeoutMs }, requestId) };
+    return { server, context: (caller, requestId) => createContext({ db, clock, peers: { signer, peers, timeoutMs } }, caller, requestId) };
   },
 };
 

@@ -8,7 +8,7 @@ import { daysBetween, isoDate } from '../src/domain/calendar.js';
 import { classifyPoints } from '../src/domain/positions.js';
 import { quietHours, parseWindowKey, windowKey } from '../src/domain/metrics.js';
 import { ongoingGap } from '../src/domain/telemetry.js';
-import { checkCargoLines, checkVerification } from '../src/domain/rules.js';
+import { cargoRefusal, checkCargoLines, checkVerification, mayCarry, remainingCargoProblems } from '../src/domain/rules.js';
 
 const d = (iso: string) => new Date(iso);
 
@@ -138,5 +138,81 @@ describe('cargo lines', () => {
     expect(p.any).toBe(false);
     checkCargoLines(p, [{ cargoClass: 'FUEL', tonnes: 80.001, trucks: 2 }]);
     expect(p.any).toBe(true);
+  });
+});
+
+describe('what a corridor may carry today', () => {
+  const phase1 = ['MEDICAL_EVACUATION', 'HUMANITARIAN_AID'] as const;
+  const allClasses = ['HUMANITARIAN_AID', 'MEDICAL_EVACUATION', 'COMMERCIAL', 'FUEL', 'CIVILIAN_MOVEMENT'] as const;
+  const accord = { title: 'Accord', permittedCargo: [...phase1] };
+  const crossing = { name: 'Sorrel crossing', handles: [...allClasses] };
+
+  it('is what the agreement permits today that the corridor handles, in schema order', () => {
+    expect(mayCarry(phase1, allClasses)).toEqual(['HUMANITARIAN_AID', 'MEDICAL_EVACUATION']);
+    expect(mayCarry(allClasses, ['FUEL', 'HUMANITARIAN_AID'])).toEqual(['HUMANITARIAN_AID', 'FUEL']);
+    expect(mayCarry([], allClasses)).toEqual([]);
+  });
+
+  it('lets permitted and handled cargo pass', () => {
+    expect(cargoRefusal([{ cargoClass: 'HUMANITARIAN_AID' }], accord, crossing)).toBeNull();
+  });
+
+  it('refuses cargo the phase does not permit (under snap-back, Phase 1 cargo), naming what may pass', () => {
+    const r = cargoRefusal([{ cargoClass: 'HUMANITARIAN_AID' }, { cargoClass: 'FUEL' }], accord, crossing);
+    expect(r!.message).toBe(
+      'FUEL is not permitted by the current phase of "Accord", which permits MEDICAL_EVACUATION, HUMANITARIAN_AID today. ' +
+        'Allowed through Sorrel crossing today: HUMANITARIAN_AID, MEDICAL_EVACUATION. Remove the other lines or use another corridor.',
+    );
+    expect(r!.details).toEqual({
+      refused: ['FUEL'],
+      permittedToday: ['HUMANITARIAN_AID', 'MEDICAL_EVACUATION'],
+      phasePermits: [...phase1],
+      corridorHandles: [...allClasses],
+    });
+  });
+
+  it('names a class refused by both the phase and the corridor once, as not permitted', () => {
+    const lane = { name: 'Sea lane', handles: ['HUMANITARIAN_AID' as const] };
+    const r = cargoRefusal([{ cargoClass: 'FUEL' }, { cargoClass: 'MEDICAL_EVACUATION' }], accord, lane);
+    expect(r!.details.refused).toEqual(['FUEL', 'MEDICAL_EVACUATION']);
+    expect(r!.message).toContain('FUEL is not permitted');
+    expect(r!.message).toContain('Sea lane does not handle MEDICAL_EVACUATION; it handles HUMANITARIAN_AID.');
+  });
+
+  it('says so when no phase is running and nothing may pass', () => {
+    const r = cargoRefusal([{ cargoClass: 'HUMANITARIAN_AID' }], { title: 'Accord', permittedCargo: [] }, crossing);
+    expect(r!.message).toBe('"Accord" permits no cargo today (no phase is running), so HUMANITARIAN_AID cannot pass. Nothing may pass through Sorrel crossing today.');
+    expect(r!.details.permittedToday).toEqual([]);
+  });
+});
+
+describe('rejected items against the cargo still on the convoy', () => {
+  const lines = [
+    { cargoClass: 'HUMANITARIAN_AID', trucks: 6, tonnes: 120.5 },
+    { cargoClass: 'MEDICAL_EVACUATION', trucks: 2, tonnes: 0 },
+  ];
+  const item = (cargoClass: string, trucks?: number | null, tonnes?: number | null) => ({ cargoClass, description: 'Pipes', reason: 'Dual use', trucks, tonnes });
+
+  it('accepts up to all that is left, to the kilogram', () => {
+    expect(remainingCargoProblems(lines, [], [item('HUMANITARIAN_AID', 6, 120.5)])).toEqual([]);
+    expect(remainingCargoProblems(lines, [{ cargoClass: 'HUMANITARIAN_AID', trucks: 2, tonnes: 40.1 }], [item('HUMANITARIAN_AID', 4, 80.4)])).toEqual([]);
+    expect(remainingCargoProblems(lines, [], [item('HUMANITARIAN_AID')])).toEqual([]);
+  });
+
+  it('refuses a class the convoy does not carry, naming what it carries', () => {
+    expect(remainingCargoProblems(lines, [], [item('FUEL', 1, 1)])).toEqual([
+      { path: 'input.rejectedItems[0].cargoClass', message: 'The convoy carries no FUEL; it carries HUMANITARIAN_AID, MEDICAL_EVACUATION.' },
+    ]);
+  });
+
+  it('counts what earlier inspections turned back, and earlier items of the same inspection', () => {
+    const earlier = [{ cargoClass: 'HUMANITARIAN_AID', trucks: 5, tonnes: 100 }];
+    expect(remainingCargoProblems(lines, earlier, [item('HUMANITARIAN_AID', 2, 20.501)])).toEqual([
+      { path: 'input.rejectedItems[0].trucks', message: 'More trucks of HUMANITARIAN_AID turned back than the convoy still carries; check the figures.' },
+      { path: 'input.rejectedItems[0].tonnes', message: 'More tonnes of HUMANITARIAN_AID turned back than the convoy still carries; check the figures.' },
+    ]);
+    expect(remainingCargoProblems(lines, [], [item('MEDICAL_EVACUATION', 2, 0), item('MEDICAL_EVACUATION', 1, 0)])).toEqual([
+      { path: 'input.rejectedItems[1].trucks', message: 'More trucks of MEDICAL_EVACUATION turned back than the convoy still carries; check the figures.' },
+    ]);
   });
 });

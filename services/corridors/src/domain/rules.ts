@@ -131,6 +131,53 @@ export function outside(lines: readonly { cargoClass: string }[], permitted: rea
   return lines.map((l) => l.cargoClass as CargoClass).filter((c) => !permitted.includes(c));
 }
 
+/**
+ * What a corridor may carry today: the classes the agreement permits today that the corridor handles.
+ * `permitted` is what milestones says the agreement permits now; while a snap-back is in force that is
+ * already Phase 1's cargo (milestones decides it), so nothing here knows about phases.
+ */
+export function mayCarry(permitted: readonly string[], handles: readonly string[]): CargoClass[] {
+  return CARGO_CLASSES.filter((c) => permitted.includes(c) && handles.includes(c));
+}
+
+export interface CargoRefusal {
+  message: string;
+  details: { refused: CargoClass[]; permittedToday: CargoClass[]; phasePermits: readonly CargoClass[]; corridorHandles: readonly CargoClass[] };
+}
+
+/**
+ * Why `lines` may not pass through a corridor today, naming what is allowed, or null when they may:
+ * classes the agreement's current phase does not permit, then classes the corridor does not handle.
+ */
+export function cargoRefusal(
+  lines: readonly { cargoClass: string }[],
+  agreement: { title: string; permittedCargo: readonly CargoClass[] },
+  corridor: { name: string; handles: readonly CargoClass[] },
+): CargoRefusal | null {
+  const notPermitted = outside(lines, agreement.permittedCargo);
+  const notHandled = outside(lines, corridor.handles).filter((c) => !notPermitted.includes(c));
+  if (notPermitted.length === 0 && notHandled.length === 0) return null;
+  const allowedToday = mayCarry(agreement.permittedCargo, corridor.handles);
+  const parts: string[] = [];
+  if (notPermitted.length) {
+    parts.push(
+      agreement.permittedCargo.length
+        ? `${notPermitted.join(', ')} ${notPermitted.length === 1 ? 'is' : 'are'} not permitted by the current phase of "${agreement.title}", which permits ${agreement.permittedCargo.join(', ')} today.`
+        : `"${agreement.title}" permits no cargo today (no phase is running), so ${notPermitted.join(', ')} cannot pass.`,
+    );
+  }
+  if (notHandled.length) parts.push(`${corridor.name} does not handle ${notHandled.join(', ')}; it handles ${corridor.handles.join(', ')}.`);
+  parts.push(
+    allowedToday.length
+      ? `Allowed through ${corridor.name} today: ${allowedToday.join(', ')}. Remove the other lines or use another corridor.`
+      : `Nothing may pass through ${corridor.name} today.`,
+  );
+  return {
+    message: parts.join(' '),
+    details: { refused: [...notPermitted, ...notHandled], permittedToday: allowedToday, phasePermits: agreement.permittedCargo, corridorHandles: corridor.handles },
+  };
+}
+
 export interface RejectedItemDraft {
   cargoClass: string;
   description: string;
@@ -174,6 +221,48 @@ export function checkInspection(p: Problems, d: InspectionDraft, now: Date): voi
     if (!Number.isFinite(tonnes) || tonnes < 0 || !hasAtMostThreeDecimals(tonnes)) p.add(`${at}.tonnes`, `tonnes is ${tonnes}; give the tonnes turned back, 0 or more, to the kilogram.`);
   });
   checkOptionalText(p, 'input.notes', d.notes, 'Notes');
+}
+
+/** One problem with an input: where it is and what to change. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/** An amount of one cargo class: a convoy's line, or what inspections turned back of it. */
+export interface CargoAmount {
+  cargoClass: string;
+  trucks: number;
+  tonnes: number;
+}
+
+/**
+ * Rejected items must be cargo the convoy still carries: its lines less what earlier inspections turned
+ * back (`earlier`, one total per class), less the items before them in this inspection. Tonnes are
+ * compared in whole kilograms, so decimals never leave a gram over or short.
+ */
+export function remainingCargoProblems(lines: readonly CargoAmount[], earlier: readonly CargoAmount[], items: readonly RejectedItemDraft[]): Problem[] {
+  const kg = (tonnes: number) => Math.round(tonnes * 1000);
+  const remaining = new Map(
+    lines.map((l) => {
+      const e = earlier.find((x) => x.cargoClass === l.cargoClass);
+      return [l.cargoClass, { trucks: l.trucks - (e?.trucks ?? 0), kg: kg(l.tonnes) - kg(e?.tonnes ?? 0) }];
+    }),
+  );
+  const problems: Problem[] = [];
+  items.forEach((it, i) => {
+    const at = `input.rejectedItems[${i}]`;
+    const left = remaining.get(it.cargoClass);
+    if (!left) {
+      problems.push({ path: `${at}.cargoClass`, message: `The convoy carries no ${it.cargoClass}; it carries ${lines.map((l) => l.cargoClass).join(', ')}.` });
+      return;
+    }
+    left.trucks -= it.trucks ?? 0;
+    left.kg -= kg(it.tonnes ?? 0);
+    if (left.trucks < 0) problems.push({ path: `${at}.trucks`, message: `More trucks of ${it.cargoClass} turned back than the convoy still carries; check the figures.` });
+    if (left.kg < 0) problems.push({ path: `${at}.tonnes`, message: `More tonnes of ${it.cargoClass} turned back than the convoy still carries; check the figures.` });
+  });
+  return problems;
 }
 
 export interface IncidentDraft {

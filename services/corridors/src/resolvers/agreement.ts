@@ -1,8 +1,16 @@
 import { isUuid } from '@treaty/service-kit';
-import { CARGO_CLASSES, type CargoClass } from '../entities/index.js';
+import type { CargoClass } from '../entities/index.js';
 import { currentVerificationState } from '../domain/verification.js';
 import { quietHours } from '../domain/metrics.js';
+import { mayCarry } from '../domain/rules.js';
 import type { Context } from '../context.js';
+import type {
+  AgreementDeliveriesArgs,
+  AgreementDeliveriesByDayArgs,
+  AgreementIncidentsArgs,
+  AgreementInspectionStatsArgs,
+  AgreementVerifiedViolationsArgs,
+} from '../generated/graphql.js';
 import { required, requiredDate } from './helpers/requires.js';
 import { deliveries, deliveriesByDay, inspectionStats, verifiedViolations } from './helpers/metrics.js';
 
@@ -23,21 +31,18 @@ export const Agreement = {
   async corridorCargo(a: AgreementRef, _: unknown, ctx: Context) {
     const permitted = required(a.permittedCargo, 'Agreement.permittedCargo');
     const corridors = await ctx.loaders.corridorsOfAgreement.load(a.id);
-    return corridors.map((corridor) => ({
-      corridor,
-      permittedCargo: CARGO_CLASSES.filter((c) => permitted.includes(c) && corridor.handles.includes(c)),
-    }));
+    return corridors.map((corridor) => ({ corridor, permittedCargo: mayCarry(permitted, corridor.handles) }));
   },
-  deliveries(a: AgreementRef, args: { from?: Date; until?: Date }, ctx: Context) {
+  deliveries(a: AgreementRef, args: AgreementDeliveriesArgs, ctx: Context) {
     return deliveries('agreement', a.id, args, ctx);
   },
-  deliveriesByDay(a: AgreementRef, args: { from: Date; until: Date }, ctx: Context) {
+  deliveriesByDay(a: AgreementRef, args: AgreementDeliveriesByDayArgs, ctx: Context) {
     return deliveriesByDay('agreement', a.id, args, ctx);
   },
-  inspectionStats(a: AgreementRef, args: { from?: Date; until?: Date }, ctx: Context) {
+  inspectionStats(a: AgreementRef, args: AgreementInspectionStatsArgs, ctx: Context) {
     return inspectionStats('agreement', a.id, args, ctx);
   },
-  verifiedViolations(a: AgreementRef, args: { since?: Date; until?: Date; severity?: string }, ctx: Context) {
+  verifiedViolations(a: AgreementRef, args: AgreementVerifiedViolationsArgs, ctx: Context) {
     return verifiedViolations('agreement', a.id, args, ctx);
   },
   async verifiedMaterialViolationTimes(a: AgreementRef, _: unknown, ctx: Context) {
@@ -48,7 +53,7 @@ export const Agreement = {
     const times = await ctx.loaders.materialViolationTimes.load(a.id);
     return quietHours(entryIntoForceAt, times[times.length - 1]?.occurredAt ?? null, ctx.clock.now());
   },
-  async incidents(a: AgreementRef, { state }: { state?: string | null }, ctx: Context) {
+  async incidents(a: AgreementRef, { state }: AgreementIncidentsArgs, ctx: Context) {
     const incidents = await ctx.loaders.incidentsOfAgreement.load(a.id);
     if (!state) return incidents;
     const steps = await ctx.loaders.verificationsOfIncident.loadMany(incidents.map((i) => i.id));

@@ -3,6 +3,7 @@ import type { Convoy as ConvoyRow } from '../entities/index.js';
 import { allowedNext, currentStatus } from '../domain/convoy-status.js';
 import { gap, ongoingGap } from '../domain/telemetry.js';
 import type { Context } from '../context.js';
+import type { ConvoyPositionsArgs } from '../generated/graphql.js';
 
 const MAX_POSITIONS = 1000;
 
@@ -33,7 +34,7 @@ export const Convoy = {
   inspections(c: ConvoyRow, _: unknown, ctx: Context) {
     return ctx.loaders.inspectionsOfConvoy.load(c.id);
   },
-  positions(c: ConvoyRow, { last }: { last?: number | null }, ctx: Context) {
+  positions(c: ConvoyRow, { last }: ConvoyPositionsArgs, ctx: Context) {
     const limit = last ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_POSITIONS) throw BadUserInputError.one('last', `last is ${limit}; ask for 1 to ${MAX_POSITIONS} positions.`);
     return ctx.loaders.latestPositions(limit).load(c.id);

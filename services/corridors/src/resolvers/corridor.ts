@@ -4,6 +4,13 @@ import { closuresTouching, dayStatus } from '../domain/corridor-status.js';
 import { isoDate, utcDayStart } from '../domain/calendar.js';
 import { currentStatus } from '../domain/convoy-status.js';
 import type { Context } from '../context.js';
+import type {
+  CorridorConvoysArgs,
+  CorridorDailyStatusArgs,
+  CorridorDeliveriesArgs,
+  CorridorDeliveriesByDayArgs,
+  CorridorInspectionStatsArgs,
+} from '../generated/graphql.js';
 import { deliveries, deliveriesByDay, inspectionStats } from './helpers/metrics.js';
 
 const MAX_STATUS_DAYS = 92;
@@ -15,7 +22,7 @@ export const Corridor = {
   async statusToday(c: CorridorRow, _: unknown, ctx: Context) {
     return dayStatus(await ctx.loaders.closuresOfCorridor.load(c.id), ctx.clock.now());
   },
-  async dailyStatus(c: CorridorRow, { from, days }: { from: Date; days?: number | null }, ctx: Context) {
+  async dailyStatus(c: CorridorRow, { from, days }: CorridorDailyStatusArgs, ctx: Context) {
     const count = days ?? 7;
     if (!Number.isInteger(count) || count < 1 || count > MAX_STATUS_DAYS) {
       throw BadUserInputError.one('days', `days is ${count}; ask for 1 to ${MAX_STATUS_DAYS} days.`);
@@ -34,7 +41,7 @@ export const Corridor = {
   closures(c: CorridorRow, _: unknown, ctx: Context) {
     return ctx.loaders.closuresOfCorridor.load(c.id);
   },
-  async convoys(c: CorridorRow, { status }: { status?: string | null }, ctx: Context) {
+  async convoys(c: CorridorRow, { status }: CorridorConvoysArgs, ctx: Context) {
     const convoys = await ctx.loaders.convoysOfCorridor.load(c.id);
     if (!status) return convoys;
     const events = await ctx.loaders.eventsOfConvoy.loadMany(convoys.map((cv) => cv.id));
@@ -44,13 +51,13 @@ export const Corridor = {
       return currentStatus(e!) === status;
     });
   },
-  deliveries(c: CorridorRow, args: { from?: Date; until?: Date }, ctx: Context) {
+  deliveries(c: CorridorRow, args: CorridorDeliveriesArgs, ctx: Context) {
     return deliveries('corridor', c.id, args, ctx);
   },
-  deliveriesByDay(c: CorridorRow, args: { from: Date; until: Date }, ctx: Context) {
+  deliveriesByDay(c: CorridorRow, args: CorridorDeliveriesByDayArgs, ctx: Context) {
     return deliveriesByDay('corridor', c.id, args, ctx);
   },
-  inspectionStats(c: CorridorRow, args: { from?: Date; until?: Date }, ctx: Context) {
+  inspectionStats(c: CorridorRow, args: CorridorInspectionStatsArgs, ctx: Context) {
     return inspectionStats('corridor', c.id, args, ctx);
   },
 };

@@ -6,7 +6,7 @@ import { Incident } from './incident.js';
 import { IncidentVerification } from './incident-verification.js';
 import { Inspection } from './inspection.js';
 import { Milestone } from './milestone.js';
-import { Mutation } from './mutation.js';
+import { Mutation } from './Mutation/index.js';
 import { Party } from './party.js';
 import { Query } from './query.js';
 

@@ -2,24 +2,29 @@ import { BadUserInputError, DAY_MS, isUuid } from '@treaty/service-kit';
 import { daysBetween, isoDate } from '../../domain/calendar.js';
 import { windowKey } from '../../domain/metrics.js';
 import type { Context, DeliveryDayRow, DeliveryTotals, InspectionStats, Scope } from '../../context.js';
+import type {
+  AgreementDeliveriesArgs,
+  AgreementDeliveriesByDayArgs,
+  AgreementInspectionStatsArgs,
+  AgreementVerifiedViolationsArgs,
+  CorridorDeliveriesArgs,
+  CorridorDeliveriesByDayArgs,
+  CorridorInspectionStatsArgs,
+  PartyAttributedViolationsArgs,
+} from '../../generated/graphql.js';
 import { window } from './requires.js';
 
 /** Windowed metrics shared by Agreement and Corridor: every call is a DataLoader key, batched per request. */
 
 const MAX_DAYS = 366;
 
-interface WindowArgs {
-  from?: Date | null;
-  until?: Date | null;
-}
-
-export function deliveries(scope: Scope, id: string, args: WindowArgs, ctx: Context): Promise<DeliveryTotals> {
+export function deliveries(scope: Scope, id: string, args: AgreementDeliveriesArgs | CorridorDeliveriesArgs, ctx: Context): Promise<DeliveryTotals> {
   const w = window(args.from, args.until);
   if (!isUuid(id)) return Promise.resolve({ convoys: 0, trucks: 0, tonnes: 0 });
   return ctx.loaders.deliveries[scope].load(windowKey(id, w));
 }
 
-export async function deliveriesByDay(scope: Scope, id: string, args: { from: Date; until: Date }, ctx: Context): Promise<DeliveryDayRow[]> {
+export async function deliveriesByDay(scope: Scope, id: string, args: AgreementDeliveriesByDayArgs | CorridorDeliveriesByDayArgs, ctx: Context): Promise<DeliveryDayRow[]> {
   if (args.until.getTime() < args.from.getTime()) {
     throw BadUserInputError.one('until', `until ${args.until.toISOString()} is before from ${args.from.toISOString()}; give the first day in from and the last in until.`);
   }
@@ -32,7 +37,7 @@ export async function deliveriesByDay(scope: Scope, id: string, args: { from: Da
   return days.map((d) => byDate.get(isoDate(d)) ?? { date: isoDate(d), convoys: 0, trucks: 0, tonnes: 0 });
 }
 
-export function inspectionStats(scope: Scope, id: string, args: WindowArgs, ctx: Context): Promise<InspectionStats> {
+export function inspectionStats(scope: Scope, id: string, args: AgreementInspectionStatsArgs | CorridorInspectionStatsArgs, ctx: Context): Promise<InspectionStats> {
   const w = window(args.from, args.until);
   if (!isUuid(id)) return Promise.resolve({ inspections: 0, passed: 0, partial: 0, rejected: 0, rejectionRate: null, averageDwellMinutes: null, longestDwellMinutes: null });
   return ctx.loaders.inspectionStats[scope].load(windowKey(id, w));
@@ -41,7 +46,7 @@ export function inspectionStats(scope: Scope, id: string, args: WindowArgs, ctx:
 export function verifiedViolations(
   by: 'agreement' | 'party',
   id: string,
-  args: { since?: Date | null; until?: Date | null; severity?: string | null },
+  args: AgreementVerifiedViolationsArgs | PartyAttributedViolationsArgs,
   ctx: Context,
 ): Promise<number> {
   const w = window(args.since, args.until, ['since', 'until']);
