@@ -1,10 +1,11 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { baseContext, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type Clock } from '@treaty/service-kit';
+import { baseContext, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type Clock, type PeerDeps } from '@treaty/service-kit';
 import type { TotalsRow } from './domain/commitment.js';
 import { coverage, type FundingLine, type HoldingTranche } from './domain/funding.js';
+import { remainingMinor } from './domain/tranche.js';
 import { Commitment, EscrowAccount, Guarantor, LedgerJournal, PenaltySchedule, Tranche, TrancheApproval, type LedgerAccountKind } from './entities/index.js';
-import { fetchMilestones, type MilestoneFacts, type PeerDeps } from './peers.js';
+import { createPeers, type MilestoneFacts, type Peers } from './peers.js';
 
 export interface AgreementTotalsRow extends TotalsRow {
   agreementId: string;
@@ -20,7 +21,7 @@ export interface LedgerSum {
  * Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch.
  * Keys that are not UUIDs never reach SQL.
  */
-export function createLoaders(db: DataSource, peer: PeerDeps, caller: Caller) {
+export function createLoaders(db: DataSource, peers: Peers) {
   const ids = (keys: readonly string[]) => In(keys.filter(isUuid));
   const uuids = (keys: readonly string[]) => keys.filter(isUuid);
   return {
@@ -132,7 +133,7 @@ export function createLoaders(db: DataSource, peer: PeerDeps, caller: Caller) {
           id: r.id,
           milestoneId: r.milestone_id,
           currency: r.currency,
-          dueMinor: released ? BigInt(r.released!) : BigInt(r.amount) - BigInt(r.forfeited),
+          dueMinor: released ? BigInt(r.released!) : remainingMinor(BigInt(r.amount), BigInt(r.forfeited)),
           released,
         });
         holdings.set(key, h);
@@ -153,7 +154,7 @@ export function createLoaders(db: DataSource, peer: PeerDeps, caller: Caller) {
     /** Milestone status and agreement, confirmed with the milestones service: one call per batch. */
     milestone: new DataLoader<string, MilestoneFacts | null>(async (keys) => {
       const valid = uuids(keys);
-      const found = await fetchMilestones(peer, caller, valid);
+      const found = await peers.milestones.milestones(valid);
       const byId = new Map(found.filter((f): f is MilestoneFacts => f !== null).map((f) => [f.id, f]));
       return keys.map((k) => byId.get(k) ?? null);
     }),
@@ -172,12 +173,20 @@ function group<R, K, V>(rows: R[], keyOf: (r: R) => K, valueOf: (r: R) => V): Ma
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-export interface Context extends BaseContext {
-  loaders: Loaders;
-  /** How to reach the milestones service for confirmations. */
-  peer: PeerDeps;
+/** What a request's context is built from: the service's database, its clock and its routes to siblings. */
+export interface ContextDeps {
+  db: DataSource;
+  clock: Clock;
+  peers: PeerDeps;
 }
 
-export function createContext(db: DataSource, clock: Clock, caller: Caller, peer: PeerDeps, requestId?: string): Context {
-  return { ...baseContext(db, clock, caller, requestId), loaders: createLoaders(db, peer, caller), peer };
+export interface Context extends BaseContext {
+  loaders: Loaders;
+  /** The typed client of the milestones service, acting for this request's caller (confirmations). */
+  peers: Peers;
+}
+
+export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
+  const peers = createPeers(deps.peers, caller);
+  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers), peers };
 }

@@ -2,10 +2,14 @@ import { callPeer, type Caller, type PeerDeps } from '@treaty/service-kit';
 import type { MilestoneStatus } from './domain/tranche.js';
 
 /**
- * Confirmations from the milestones service, which owns agreements, parties and milestone status. Asked
- * over the authenticated internal call on the caller's behalf, never taken from client input.
+ * Every call this service makes to a sibling, one typed method each, signed for the caller over the
+ * authenticated internal route. A sibling that is down or slow fails the call with SERVICE_UNAVAILABLE
+ * (callPeer); nothing here retries. Milestones owns agreements, parties and milestone status: they are
+ * asked of it on the caller's behalf, never taken from client input.
  */
-export type { PeerDeps };
+
+const MILESTONES = /* GraphQL */ `query($r:[_Any!]!){ _entities(representations:$r){ ... on Milestone { id title status underSnapBack agreement { id } } } }`;
+const AGREEMENTS = /* GraphQL */ `query($r:[_Any!]!){ _entities(representations:$r){ ... on Agreement { id title parties { id } } } }`;
 
 export interface MilestoneFacts {
   id: string;
@@ -22,24 +26,28 @@ export interface AgreementFacts {
   partyIds: string[];
 }
 
-const MILESTONES = /* GraphQL */ `query($r:[_Any!]!){ _entities(representations:$r){ ... on Milestone { id title status underSnapBack agreement { id } } } }`;
-const AGREEMENTS = /* GraphQL */ `query($r:[_Any!]!){ _entities(representations:$r){ ... on Agreement { id title parties { id } } } }`;
-
 type MilestoneEntity = { id: string; title: string; status: MilestoneStatus; underSnapBack: boolean; agreement: { id: string } } | null;
 type AgreementEntity = { id: string; title: string; parties: { id: string }[] } | null;
 
-/** The milestones with these ids, in order; null for an id the milestones service does not know. One call for all. */
-export async function fetchMilestones(deps: PeerDeps, caller: Caller, ids: readonly string[]): Promise<(MilestoneFacts | null)[]> {
-  if (ids.length === 0) return [];
-  const data = await callPeer<{ _entities: MilestoneEntity[] }>(deps, 'milestones', caller, MILESTONES, {
-    r: ids.map((id) => ({ __typename: 'Milestone', id })),
-  });
-  return data._entities.map((e) => (e ? { id: e.id, title: e.title, status: e.status, underSnapBack: e.underSnapBack, agreementId: e.agreement.id } : null));
+export function createPeers(deps: PeerDeps, caller: Caller) {
+  return {
+    milestones: {
+      /** The milestones with these ids, in order; null for an id the milestones service does not know. One call for all. */
+      async milestones(ids: readonly string[]): Promise<(MilestoneFacts | null)[]> {
+        if (ids.length === 0) return [];
+        const data = await callPeer<{ _entities: MilestoneEntity[] }>(deps, 'milestones', caller, MILESTONES, {
+          r: ids.map((id) => ({ __typename: 'Milestone', id })),
+        });
+        return data._entities.map((e) => (e ? { id: e.id, title: e.title, status: e.status, underSnapBack: e.underSnapBack, agreementId: e.agreement.id } : null));
+      },
+      /** The agreement with this id and its signatories, or null when the milestones service does not know it. */
+      async agreement(id: string): Promise<AgreementFacts | null> {
+        const data = await callPeer<{ _entities: AgreementEntity[] }>(deps, 'milestones', caller, AGREEMENTS, { r: [{ __typename: 'Agreement', id }] });
+        const e = data._entities[0];
+        return e ? { id: e.id, title: e.title, partyIds: e.parties.map((p) => p.id) } : null;
+      },
+    },
+  };
 }
 
-/** The agreement with this id and its signatories, or null when the milestones service does not know it. */
-export async function fetchAgreement(deps: PeerDeps, caller: Caller, id: string): Promise<AgreementFacts | null> {
-  const data = await callPeer<{ _entities: AgreementEntity[] }>(deps, 'milestones', caller, AGREEMENTS, { r: [{ __typename: 'Agreement', id }] });
-  const e = data._entities[0];
-  return e ? { id: e.id, title: e.title, partyIds: e.parties.map((p) => p.id) } : null;
-}
+export type Peers = ReturnType<typeof createPeers>;

@@ -10,7 +10,7 @@ export type { Context };
 
 /**
  * The guarantors subgraph: guarantors, commitments, the escrow ledger, tranches and penalties. Builds;
- * never listens. Confirms milestone and agreement facts with the milestones service (`deps.peers`).
+ * never listens. Confirms milestone and agreement facts with the milestones service (`ctx.peers.milestones`).
  */
 export const guarantors: ServiceModule<Context> = {
   name: 'guarantors',
@@ -22,7 +22,7 @@ export const guarantors: ServiceModule<Context> = {
     const server = buildSubgraphServer<Context>({ name: 'guarantors', typeDefs, resolvers, rules, logger });
     // `peers` is kept by reference: a launcher may fill in sibling addresses after building.
     const peer = { signer, peers, timeoutMs };
-    return { server, context: (caller, requestId) => createContext(db, clock, caller, peer, requestId) };
+    return { server, context: (caller, requestId) => createContext({ db, clock, peers: peer }, caller, requestId) };
   },
 };
 

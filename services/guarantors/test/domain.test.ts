@@ -4,7 +4,8 @@ import { commitmentStatus, totalsByCurrency, transitionProblem } from '../src/do
 import { coverage, fundedRatio } from '../src/domain/funding.js';
 import { unbalancedReason } from '../src/domain/ledger.js';
 import { formatMinor, parseAmount } from '../src/domain/money.js';
-import { forfeitedShare, trancheStatus } from '../src/domain/tranche.js';
+import { checkPledge, pledgeNeeds, roleProblem } from '../src/domain/rules.js';
+import { forfeitedShare, isSecondPerson, penaltyApplies, releaseBlocker, remainingMinor, trancheStatus } from '../src/domain/tranche.js';
 
 function parse(amount: string, currency: string) {
   const p = new Problems();
@@ -145,5 +146,53 @@ describe('ledger journals', () => {
     expect(unbalancedReason(5n, [{ accountId: 'a', amountMinor: -6n }, { accountId: 'b', amountMinor: 6n }])).toMatch(/move 6/);
     expect(unbalancedReason(0n, [])).toMatch(/positive amount/);
     expect(unbalancedReason(5n, [{ accountId: 'a', amountMinor: 0n }, { accountId: 'b', amountMinor: -5n }, { accountId: 'c', amountMinor: 5n }])).toMatch(/cannot be zero/);
+  });
+});
+
+describe('releases and penalties', () => {
+  it('owe the amount less any forfeited share', () => {
+    expect(remainingMinor(100n, null)).toBe(100n);
+    expect(remainingMinor(100n, undefined)).toBe(100n);
+    expect(remainingMinor(100n, 25n)).toBe(75n);
+    expect(remainingMinor(100n, 100n)).toBe(0n);
+  });
+  it('release only a certified milestone not under snap-back, naming certification first', () => {
+    expect(releaseBlocker({ status: 'MET', underSnapBack: false })).toBeNull();
+    expect(releaseBlocker({ status: 'MET_LATE', underSnapBack: false })).toBeNull();
+    expect(releaseBlocker({ status: 'MET', underSnapBack: true })).toBe('WITHHELD');
+    for (const status of ['PENDING', 'DUE', 'MISSED', 'WAIVED'] as const) {
+      expect(releaseBlocker({ status, underSnapBack: false })).toBe('NOT_CERTIFIED');
+      expect(releaseBlocker({ status, underSnapBack: true })).toBe('NOT_CERTIFIED');
+    }
+  });
+  it('need a releasing person other than the approving one', () => {
+    expect(isSecondPerson('mediator-1', 'officer-2')).toBe(true);
+    expect(isSecondPerson('mediator-1', 'mediator-1')).toBe(false);
+    expect(isSecondPerson('mediator-1', null)).toBe(false);
+    expect(isSecondPerson('mediator-1', undefined)).toBe(false);
+    expect(isSecondPerson('mediator-1', '')).toBe(false);
+  });
+  it('apply the penalty schedule only to a MISSED milestone', () => {
+    expect(penaltyApplies('MISSED')).toBe(true);
+    for (const status of ['PENDING', 'DUE', 'MET', 'MET_LATE', 'WAIVED'] as const) expect(penaltyApplies(status)).toBe(false);
+  });
+});
+
+describe('guarantor roles', () => {
+  it('a funding pledge needs a FUNDER, a security assurance a SECURITY_GUARANTOR', () => {
+    expect(pledgeNeeds('FUNDING_PLEDGE')).toEqual({ role: 'FUNDER', what: 'a funding pledge' });
+    expect(pledgeNeeds('SECURITY_ASSURANCE')).toEqual({ role: 'SECURITY_GUARANTOR', what: 'a security assurance' });
+  });
+  it('names the roles a guarantor has when it lacks the one needed', () => {
+    const g = { name: 'Office of the Guarantor', roles: ['MONITOR', 'SECURITY_GUARANTOR'] };
+    expect(roleProblem(g, 'SECURITY_GUARANTOR', 'a security assurance')).toBeNull();
+    expect(roleProblem(g, 'FUNDER', 'a deposit')).toBe(
+      'Office of the Guarantor is registered with the roles MONITOR, SECURITY_GUARANTOR; a deposit needs a guarantor with the FUNDER role.',
+    );
+  });
+  it('a security assurance without a description is refused', () => {
+    const p = new Problems();
+    expect(checkPledge(p, { kind: 'SECURITY_ASSURANCE', description: null })).toBeNull();
+    expect(() => p.throwIfAny()).toThrow(/needs a description/);
   });
 });

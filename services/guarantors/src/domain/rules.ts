@@ -1,4 +1,5 @@
 import type { Problems } from '@treaty/service-kit';
+import type { CommitmentKind } from './commitment.js';
 import { checkCurrency, parseAmount } from './money.js';
 
 /** Pure validation of mutation inputs: each function adds every problem it finds, none throws. */
@@ -22,6 +23,16 @@ export function checkText(p: Problems, path: string, value: string | null | unde
 /** Optional text: absent is fine, present must be non-empty and not too long. */
 export function checkOptionalText(p: Problems, path: string, value: string | null | undefined, what: string, max = 2000): void {
   if (value !== null && value !== undefined) checkText(p, path, value, what, max);
+}
+
+/** The role a guarantor needs to make a commitment of `kind`, and what that commitment is called. */
+export function pledgeNeeds(kind: CommitmentKind): { role: GuarantorRole; what: string } {
+  return kind === 'FUNDING_PLEDGE' ? { role: 'FUNDER', what: 'a funding pledge' } : { role: 'SECURITY_GUARANTOR', what: 'a security assurance' };
+}
+
+/** Why this guarantor may not take part in `what` for lack of `role`, or null when it holds the role. */
+export function roleProblem(g: { name: string; roles: readonly string[] }, role: GuarantorRole, what: string): string | null {
+  return g.roles.includes(role) ? null : `${g.name} is registered with the roles ${g.roles.join(', ')}; ${what} needs a guarantor with the ${role} role.`;
 }
 
 export interface GuarantorDraft {

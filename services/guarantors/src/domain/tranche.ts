@@ -58,3 +58,31 @@ export function forfeitedShare(amountMinor: bigint, basisPoints: number): bigint
   if (!Number.isInteger(basisPoints) || basisPoints < 0 || basisPoints > 10_000) throw new Error(`basis points out of range: ${basisPoints}`);
   return (amountMinor * BigInt(basisPoints)) / 10_000n;
 }
+
+/** What a tranche still owes: its amount less any share forfeited under the penalty schedule. */
+export function remainingMinor(amountMinor: bigint, forfeitedMinor: bigint | null | undefined): bigint {
+  return amountMinor - (forfeitedMinor ?? 0n);
+}
+
+/**
+ * Why the milestone, as milestones reports it now, does not let its tranche be released, or null when
+ * it does. Certification is asked first: an uncertified milestone is refused as such even under a snap-back.
+ */
+export function releaseBlocker(milestone: { status: MilestoneStatus; underSnapBack: boolean }): 'NOT_CERTIFIED' | 'WITHHELD' | null {
+  if (!isCertified(milestone.status)) return 'NOT_CERTIFIED';
+  if (milestone.underSnapBack) return 'WITHHELD';
+  return null;
+}
+
+/** The penalty schedule applies only to a milestone confirmed MISSED. */
+export function penaltyApplies(status: MilestoneStatus): boolean {
+  return status === 'MISSED';
+}
+
+/**
+ * Two people, two roles: a release needs a named person (the token's subject) other than the mediator
+ * who approved it.
+ */
+export function isSecondPerson(approvedBySubject: string, releasedBySubject: string | null | undefined): boolean {
+  return !!releasedBySubject && releasedBySubject !== approvedBySubject;
+}

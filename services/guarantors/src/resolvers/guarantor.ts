@@ -2,17 +2,18 @@ import { isUuid } from '@treaty/service-kit';
 import type { Guarantor as GuarantorRow } from '../entities/index.js';
 import { totalsByCurrency } from '../domain/commitment.js';
 import { money } from '../domain/money.js';
+import type { GuarantorCommitmentTotalsArgs, GuarantorCommitmentsArgs } from '../generated/graphql.js';
 import type { Context } from '../context.js';
 
 export const Guarantor = {
   __resolveReference(ref: { id: string }, ctx: Context) {
     return isUuid(ref.id) ? ctx.loaders.guarantor.load(ref.id) : null;
   },
-  async commitments(g: GuarantorRow, { agreementId }: { agreementId?: string | null }, ctx: Context) {
+  async commitments(g: GuarantorRow, { agreementId }: GuarantorCommitmentsArgs, ctx: Context) {
     const all = await ctx.loaders.commitmentsOfGuarantor.load(g.id);
     return agreementId ? all.filter((c) => c.agreementId === agreementId) : all;
   },
-  async commitmentTotals(g: GuarantorRow, { agreementId }: { agreementId?: string | null }, ctx: Context) {
+  async commitmentTotals(g: GuarantorRow, { agreementId }: GuarantorCommitmentTotalsArgs, ctx: Context) {
     const rows = await ctx.loaders.commitmentTotalsOfGuarantor.load(g.id);
     return totalsByCurrency(agreementId ? rows.filter((r) => r.agreementId === agreementId) : rows).map((t) => ({
       currency: t.currency,

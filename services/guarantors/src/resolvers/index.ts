@@ -4,7 +4,7 @@ import { EscrowAccount, EscrowHolding } from './escrow-account.js';
 import { EscrowMovement } from './escrow-movement.js';
 import { Guarantor } from './guarantor.js';
 import { Milestone } from './milestone.js';
-import { Mutation } from './mutation.js';
+import { Mutation } from './Mutation/index.js';
 import { PenaltySchedule } from './penalty-schedule.js';
 import { Query } from './query.js';
 import { Tranche } from './tranche.js';

@@ -1,5 +1,6 @@
 import { isUuid } from '@treaty/service-kit';
 import { Guarantor } from '../entities/index.js';
+import type { QueryEscrowAccountArgs, QueryGuarantorArgs, QueryTrancheArgs } from '../generated/graphql.js';
 import type { Context } from '../context.js';
 
 export const Query = {
@@ -8,13 +9,13 @@ export const Query = {
     for (const g of rows) ctx.loaders.guarantor.prime(g.id, g);
     return rows;
   },
-  guarantor(_: unknown, { id }: { id: string }, ctx: Context) {
+  guarantor(_: unknown, { id }: QueryGuarantorArgs, ctx: Context) {
     return isUuid(id) ? ctx.loaders.guarantor.load(id) : null;
   },
-  escrowAccount(_: unknown, { id }: { id: string }, ctx: Context) {
+  escrowAccount(_: unknown, { id }: QueryEscrowAccountArgs, ctx: Context) {
     return isUuid(id) ? ctx.loaders.escrowAccount.load(id) : null;
   },
-  tranche(_: unknown, { id }: { id: string }, ctx: Context) {
+  tranche(_: unknown, { id }: QueryTrancheArgs, ctx: Context) {
     return isUuid(id) ? ctx.loaders.tranche.load(id) : null;
   },
 };

@@ -1,6 +1,6 @@
 import { DomainError, ErrorCode, ServiceUnavailableError } from '@treaty/service-kit';
 import { money } from '../domain/money.js';
-import { settledStatus, trancheStatus } from '../domain/tranche.js';
+import { remainingMinor, settledStatus, trancheStatus } from '../domain/tranche.js';
 import type { Context } from '../context.js';
 import { ref, type TrancheView } from './shared.js';
 
@@ -9,7 +9,7 @@ async function settlements(t: TrancheView, ctx: Context) {
   const journals = await ctx.loaders.settlementsOfTranche.load(t.id);
   const release = journals.find((j) => j.kind === 'RELEASE') ?? null;
   const penalty = journals.find((j) => j.kind === 'FORFEIT') ?? null;
-  return { release, penalty, remainingMinor: t.amountMinor - (penalty?.amountMinor ?? 0n) };
+  return { release, penalty, remainingMinor: remainingMinor(t.amountMinor, penalty?.amountMinor) };
 }
 
 export const Tranche = {

@@ -1,0 +1,99 @@
+import type { EntityManager } from 'typeorm';
+import { BadUserInputError, DomainError, ErrorCode, NotFoundError, isUniqueViolation, isUuid, type Problems } from '@treaty/service-kit';
+import { EscrowAccount, Guarantor, LedgerJournal, Tranche } from '../../entities/index.js';
+import { formatMinor } from '../../domain/money.js';
+import { roleProblem, type GuarantorRole } from '../../domain/rules.js';
+import type { AgreementFacts, MilestoneFacts } from '../../peers.js';
+import type { Context } from '../../context.js';
+import type { TrancheView } from '../shared.js';
+
+/**
+ * Helpers the mutation files share: lookups that refuse with NOT_FOUND, confirmations from milestones,
+ * the refusals several mutations give, and first-write-wins.
+ */
+
+export const trimmed = (s: string | null | undefined) => s?.trim() || null;
+
+export async function findGuarantor(m: EntityManager, id: string): Promise<Guarantor> {
+  const g = isUuid(id) ? await m.findOneBy(Guarantor, { id }) : null;
+  if (!g) throw new NotFoundError('guarantor', id, 'List guarantors with { guarantors { id name } }.');
+  return g;
+}
+
+export async function findEscrowAccount(m: EntityManager, id: string): Promise<EscrowAccount> {
+  const a = isUuid(id) ? await m.findOneBy(EscrowAccount, { id }) : null;
+  if (!a) throw new NotFoundError('escrow account', id, 'List them with { agreement(id: "…") { escrowAccounts { id currency } } }.');
+  return a;
+}
+
+/** Loads a tranche, locked until the transaction ends when `lock`: releases and penalties of one tranche run one at a time. */
+export async function findTranche(m: EntityManager, id: string, lock = false): Promise<Tranche> {
+  let t: Tranche | null = null;
+  if (isUuid(id)) {
+    const qb = m.getRepository(Tranche).createQueryBuilder('t').where('t.id = :id', { id });
+    if (lock) qb.setLock('pessimistic_write');
+    t = await qb.getOne();
+  }
+  if (!t) throw new NotFoundError('tranche', id, 'List tranches with { guarantors { tranches { id } } }.');
+  return t;
+}
+
+/** A tranche's release and penalty journals, if any. */
+export async function settlementsOf(m: EntityManager, tranche: Tranche): Promise<{ release?: LedgerJournal; penalty?: LedgerJournal }> {
+  const journals = await m.findBy(LedgerJournal, { trancheId: tranche.id });
+  return { release: journals.find((j) => j.kind === 'RELEASE'), penalty: journals.find((j) => j.kind === 'FORFEIT') };
+}
+
+export function needsRole(p: Problems, path: string, g: Guarantor, role: GuarantorRole, what: string): void {
+  const problem = roleProblem(g, role, what);
+  if (problem) p.add(path, problem);
+}
+
+/** The agreement as milestones reports it now; NOT_FOUND when it does not know it. */
+export async function confirmAgreement(ctx: Context, id: string): Promise<AgreementFacts> {
+  const agreement = isUuid(id) ? await ctx.peers.milestones.agreement(id) : null;
+  if (!agreement) throw new NotFoundError('agreement', id, 'List agreements with { agreements { id title } }.');
+  return agreement;
+}
+
+/** The milestone as the milestones service reports it now; NOT_FOUND when it does not know it. */
+export async function confirmMilestone(ctx: Context, id: string): Promise<MilestoneFacts> {
+  const [found] = isUuid(id) ? await ctx.peers.milestones.milestones([id]) : [null];
+  if (!found) throw new NotFoundError('milestone', id, 'List milestones with { agreements { milestones { id title } } }.');
+  return found;
+}
+
+/** The tranche with the milestone's status just confirmed, so that `Tranche.status` needs no further call. */
+export function confirmedView(tranche: Tranche, milestone: MilestoneFacts): TrancheView {
+  return { ...tranche, milestoneStatus: milestone.status, milestoneUnderSnapBack: milestone.underSnapBack };
+}
+
+export function alreadyReleased(tranche: Tranche, release: LedgerJournal): DomainError {
+  return new DomainError(
+    ErrorCode.ALREADY_RELEASED,
+    `Tranche ${tranche.id} was already released on ${release.recordedAt.toISOString()} by ${release.recordedBy ?? 'an unrecorded agency'} ` +
+      `(${formatMinor(release.amountMinor, release.currency)} ${release.currency}); a tranche is released once. Read it with { tranche(id: "${tranche.id}") { status release { amount { amount currency } releasedAt } } }.`,
+  );
+}
+
+export function insufficientFunds(path: string, guarantor: string, escrow: EscrowAccount, balance: bigint, needed: bigint, what: string): BadUserInputError {
+  const c = escrow.currency;
+  return BadUserInputError.one(
+    path,
+    `${guarantor} holds ${formatMinor(balance, c)} ${c} in escrow account ${escrow.id}; ${what} needs ${formatMinor(needed, c)} ${c}. ` +
+      `Deposit at least ${formatMinor(needed - balance, c)} ${c} more with depositToEscrow first.`,
+  );
+}
+
+/**
+ * Runs a write that a unique constraint (`constraint`, or any) makes happen once; when a concurrent
+ * request got there first, the caller gets `refusal()` instead of an internal error.
+ */
+export async function onceOnly<T>(refusal: () => Error, write: () => Promise<T>, constraint?: string): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (isUniqueViolation(e, constraint)) throw refusal();
+    throw e;
+  }
+}
