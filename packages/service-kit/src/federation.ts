@@ -1,4 +1,4 @@
-/** The subgraphs of the federation, their default ports and the packages that hold them. */
+/** The subgraphs of the federation and their default ports: the one place those ports are written. */
 export interface SubgraphInfo {
   name: 'milestones' | 'prisoners' | 'corridors' | 'guarantors';
   defaultPort: number;
@@ -12,3 +12,8 @@ export const SUBGRAPHS: readonly SubgraphInfo[] = [
 ];
 
 export const GATEWAY_DEFAULT_PORT = 4000;
+
+/** A subgraph's default port, from the list above (each service module takes its own from here). */
+export function defaultPortOf(name: SubgraphInfo['name']): number {
+  return SUBGRAPHS.find((s) => s.name === name)!.defaultPort;
+}

@@ -1,4 +1,4 @@
-import { buildSubgraphServer, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
 import { rules } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
@@ -7,7 +7,6 @@ import { resolvers } from './resolvers/index.js';
 
 export { entities, migrations, rules, createContext };
 export type { Context };
-export * as domain from './domain/convoy-status.js';
 
 /**
  * The corridors subgraph: crossings, convoys, inspections, position logs and incidents. Builds; never
@@ -15,7 +14,7 @@ export * as domain from './domain/convoy-status.js';
  */
 export const corridors: ServiceModule<Context> = {
   name: 'corridors',
-  defaultPort: 4003,
+  defaultPort: defaultPortOf('corridors'),
   entities,
   migrations,
   async build({ db, clock, logger, signer, peers, timeoutMs }) {

@@ -1,4 +1,4 @@
-import { buildSubgraphServer, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
 import { rules } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
@@ -14,7 +14,7 @@ export type { Context };
  */
 export const guarantors: ServiceModule<Context> = {
   name: 'guarantors',
-  defaultPort: 4004,
+  defaultPort: defaultPortOf('guarantors'),
   entities,
   migrations,
   async build({ db, clock, logger, signer, peers, timeoutMs }) {

@@ -1,4 +1,4 @@
-import { buildSubgraphServer, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
 import { rules } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
@@ -7,12 +7,11 @@ import { resolvers } from './resolvers/index.js';
 
 export { entities, migrations, rules, createContext };
 export type { Context };
-export * as domain from './domain/status.js';
 
 /** The milestones subgraph: agreements, their clock, milestones and verification. Builds; never listens. */
 export const milestones: ServiceModule<Context> = {
   name: 'milestones',
-  defaultPort: 4001,
+  defaultPort: defaultPortOf('milestones'),
   entities,
   migrations,
   async build({ db, clock, logger, signer, peers, timeoutMs }) {
