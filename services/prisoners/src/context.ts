@@ -1,7 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import {
   baseContext,
-  callPeer,
   manyByKey,
   oneByKey,
   valueByKey,
@@ -12,6 +11,7 @@ import {
 } from '@treaty/service-kit';
 import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, type DetaineeCategory } from './entities/index.js';
 import { PRIORITY_CATEGORIES } from './domain/priority.js';
+import { createPeers, type Peers } from './peers.js';
 
 export interface WaveCounts {
   entries: number;
@@ -159,16 +159,19 @@ export function createLoaders(db: DataSource) {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-export interface Context extends BaseContext {
-  loaders: Loaders;
-  /** Runs a query against the milestones service on the caller's behalf (authenticated, signed). */
-  milestones<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+/** What a request's context is built from: the service's database, its clock and its routes to siblings. */
+export interface ContextDeps {
+  db: DataSource;
+  clock: Clock;
+  peers: PeerDeps;
 }
 
-export function createContext(db: DataSource, clock: Clock, caller: Caller, requestId?: string, deps: PeerDeps = {}): Context {
-  return {
-    ...baseContext(db, clock, caller, requestId),
-    loaders: createLoaders(db),
-    milestones: (query, variables) => callPeer(deps, 'milestones', caller, query, variables),
-  };
+export interface Context extends BaseContext {
+  loaders: Loaders;
+  /** The typed clients of the sibling services (milestones), acting for this request's caller. */
+  peers: Peers;
+}
+
+export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
+  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers, caller) };
 }

@@ -1,4 +1,4 @@
-import { buildSubgraphServer, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
 import { rules } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
@@ -7,18 +7,17 @@ import { resolvers } from './resolvers/index.js';
 
 export { entities, migrations, rules, createContext };
 export type { Context };
-export * as domain from './domain/waves.js';
 
 /** The prisoners subgraph: detainees, contested lists, sequenced exchange waves, verified handovers. Builds; never listens. */
 export const prisoners: ServiceModule<Context> = {
   name: 'prisoners',
-  defaultPort: 4002,
+  defaultPort: defaultPortOf('prisoners'),
   entities,
   migrations,
   async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: 'prisoners', typeDefs, resolvers, rules, logger });
-    return { server, context: (caller, requestId) => createContext(db, clock, caller, requestId, { signer, peers, timeoutMs }) };
+    return { server, context: (caller, requestId) => createContext({ db, clock, peers: { signer, peers, timeoutMs } }, caller, requestId) };
   },
 };
 

@@ -1,9 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { Problems } from '@treaty/service-kit';
 import { PRIORITY_ORDER, rank, sequencingViolations, type Held } from '../src/domain/priority.js';
-import { entryCommentDueAt, entryOverdue, listEntryStatus, settlementStep, submissionStep } from '../src/domain/lists.js';
+import { commentPeriodOpen, entryCommentDueAt, entryOverdue, listEntryStatus, listLate, settlementStep, submissionStep } from '../src/domain/lists.js';
 import { checkRatio, proofOfLifeFresh, waveStatus } from '../src/domain/waves.js';
-import { ageOn, checkDeadlines, checkDetainee, checkWavePlan } from '../src/domain/rules.js';
+import {
+  ageOn,
+  checkDeadlines,
+  checkDetainee,
+  checkInForce,
+  checkListDetainees,
+  checkManifestAdditions,
+  checkPartyTo,
+  checkWavePlan,
+  checkWaveSequence,
+  contestable,
+  isWholeNumber,
+  notAgreed,
+  otherSide,
+  resolvable,
+} from '../src/domain/rules.js';
 
 const t = (iso: string) => new Date(iso);
 const problems = (fn: (p: Problems) => void) => {
@@ -146,5 +161,119 @@ describe('detainee records', () => {
     expect(problems((p) => checkDetainee(p, { ...draft, affiliatedPartyId: 'H' }, now))).toEqual(['input.affiliatedPartyId']);
     expect(problems((p) => checkDetainee(p, { ...draft, category: 'MEDICAL', medicalNotes: ' ' }, now))).toEqual(['input.medicalNotes']);
     expect(problems((p) => checkDetainee(p, { ...draft, name: '' }, now))).toEqual(['input.name']);
+  });
+});
+
+/** A check's problems, thrown as the resolver throws them (one problem: "path: message"). */
+const raised = (fn: (p: Problems) => void) => {
+  const p = new Problems();
+  fn(p);
+  return () => p.throwIfAny();
+};
+
+describe('rules that need facts from elsewhere', () => {
+  const agreement = {
+    title: 'Test Accord',
+    entryIntoForceAt: '2026-03-01T00:00:00.000Z',
+    parties: [
+      { id: 'H', name: 'Holders' },
+      { id: 'G', name: 'Others' },
+    ],
+  };
+
+  it('refuses a time before entry into force, and accepts that instant', () => {
+    expect(raised((p) => checkInForce(p, 'input.scheduledAt', t('2026-02-28T23:59:59Z'), agreement, 'scheduledAt'))).toThrow(
+      'input.scheduledAt: scheduledAt is before "Test Accord" entered into force (2026-03-01T00:00:00.000Z).',
+    );
+    expect(raised((p) => checkInForce(p, 'input.scheduledAt', t('2026-03-01T00:00:00Z'), agreement, 'scheduledAt'))).not.toThrow();
+  });
+
+  it('refuses a party that is not party to the agreement, naming the parties', () => {
+    expect(raised((p) => checkPartyTo(p, 'input.holdingPartyId', 'X', agreement))).toThrow(
+      'input.holdingPartyId: X is not a party to "Test Accord"; its parties are Holders (H), Others (G).',
+    );
+    expect(raised((p) => checkPartyTo(p, 'input.holdingPartyId', 'G', agreement))).not.toThrow();
+  });
+
+  it('lets a party list only detainees of its agreement that it holds or that belong to it', () => {
+    const d = (id: string, holdingPartyId: string, affiliatedPartyId: string, agreementId = 'A') => ({ id, agreementId, holdingPartyId, affiliatedPartyId });
+    expect(problems((p) => checkListDetainees(p, [d('1', 'H', 'G'), d('2', 'G', 'H'), d('3', 'G', 'Z'), d('4', 'H', 'G', 'B')], 'A', 'H'))).toEqual([
+      'input.detaineeIds[2]',
+      'input.detaineeIds[3]',
+    ]);
+  });
+
+  it('gives the contest to the side that did not submit the list', () => {
+    const detainee = { holdingPartyId: 'H', affiliatedPartyId: 'G' };
+    expect(otherSide(detainee, 'H')).toBe('G');
+    expect(otherSide(detainee, 'G')).toBe('H');
+  });
+
+  it('contests only SUBMITTED entries and resolves only SUBMITTED or CONTESTED ones', () => {
+    expect((['SUBMITTED', 'CONTESTED', 'AGREED', 'REMOVED'] as const).map(contestable)).toEqual([true, false, false, false]);
+    expect((['SUBMITTED', 'CONTESTED', 'AGREED', 'REMOVED'] as const).map(resolvable)).toEqual([true, true, false, false]);
+  });
+
+  it('numbers a new wave neither as a taken one nor before a sealed one', () => {
+    const wave = (id: string, sequence: number, sealed: boolean) => ({ id, sequence, scheduledAt: t('2026-03-10T00:00:00Z'), sealedAt: sealed ? t('2026-03-05T00:00:00Z') : null });
+    const waves = [wave('w1', 1, true), wave('w2', 2, true), wave('w4', 4, false)];
+    expect(raised((p) => checkWaveSequence(p, 4, waves))).toThrow(
+      'input.sequence: Sequence 4 is already wave w4 (scheduled 2026-03-10T00:00:00.000Z); the next free number is 5.',
+    );
+    // A taken number is the only problem reported, even when it is also before a sealed wave.
+    expect(problems((p) => checkWaveSequence(p, 1, waves))).toEqual(['input.sequence']);
+    expect(raised((p) => checkWaveSequence(p, 3, [...waves].reverse()))).not.toThrow();
+    expect(raised((p) => checkWaveSequence(p, 3, [wave('w5', 5, true)]))).toThrow(
+      'input.sequence: Wave 5 is already sealed and waves are sealed in order; number the new wave after 5.',
+    );
+    expect(raised((p) => checkWaveSequence(p, 1, []))).not.toThrow();
+  });
+
+  it('puts on a manifest only detainees of its agreement that are not on it yet', () => {
+    const wave = { agreementId: 'A', sequence: 2 };
+    expect(problems((p) => checkManifestAdditions(p, [{ id: '1', agreementId: 'A' }, { id: '2', agreementId: 'B' }, { id: '3', agreementId: 'A' }], wave, ['3']))).toEqual([
+      'input.detaineeIds[1]',
+      'input.detaineeIds[2]',
+    ]);
+    expect(problems((p) => checkManifestAdditions(p, [{ id: '1', agreementId: 'A' }], wave, []))).toEqual([]);
+  });
+
+  it('lets only AGREED entries on a manifest, reporting the others with their status', () => {
+    const statuses = new Map([
+      ['a', 'AGREED'],
+      ['b', 'CONTESTED'],
+      ['c', null],
+      ['d', 'SUBMITTED'],
+    ] as const);
+    expect(notAgreed(statuses)).toEqual([
+      ['b', 'CONTESTED'],
+      ['c', null],
+      ['d', 'SUBMITTED'],
+    ]);
+    expect(notAgreed(new Map([['a', 'AGREED' as const]]))).toEqual([]);
+  });
+
+  it('takes page sizes as whole numbers in range, never null', () => {
+    expect(isWholeNumber(1, 1, 500)).toBe(true);
+    expect(isWholeNumber(500, 1, 500)).toBe(true);
+    expect(isWholeNumber(0, 1, 500)).toBe(false);
+    expect(isWholeNumber(501, 1, 500)).toBe(false);
+    expect(isWholeNumber(2.5, 1, 500)).toBe(false);
+    expect(isWholeNumber(null, 0)).toBe(false);
+    expect(isWholeNumber(undefined, 0)).toBe(false);
+    expect(isWholeNumber(1_000_000, 0)).toBe(true);
+  });
+});
+
+describe('list lateness and the comment period', () => {
+  const deadlines = { submissionDueAt: t('2026-03-08T00:00:00Z'), commentDueAt: t('2026-03-15T00:00:00Z') };
+  it('judges a list late only after the submission deadline, and never without deadlines', () => {
+    expect(listLate(deadlines, t('2026-03-08T00:00:00Z'))).toBe(false);
+    expect(listLate(deadlines, t('2026-03-08T00:00:01Z'))).toBe(true);
+    expect(listLate(null, t('2027-01-01T00:00:00Z'))).toBe(false);
+  });
+  it('keeps the comment period open until the comment deadline, that instant excluded', () => {
+    expect(commentPeriodOpen(deadlines.commentDueAt, t('2026-03-14T23:59:59Z'))).toBe(true);
+    expect(commentPeriodOpen(deadlines.commentDueAt, t('2026-03-15T00:00:00Z'))).toBe(false);
   });
 });

@@ -45,6 +45,16 @@ export function entryOverdue(status: ListEntryStatus, commentDueAt: Date | null,
   return status === 'CONTESTED' && commentDueAt !== null && now.getTime() >= commentDueAt.getTime();
 }
 
+/** A list handed over after the submission deadline is late (and gets its own comment period). */
+export function listLate(deadlines: Deadlines | null, listSubmittedAt: Date): boolean {
+  return deadlines !== null && listSubmittedAt.getTime() > deadlines.submissionDueAt.getTime();
+}
+
+/** The comment period is open until the comment deadline, that instant excluded. */
+export function commentPeriodOpen(commentDueAt: Date, now: Date): boolean {
+  return now.getTime() < commentDueAt.getTime();
+}
+
 /** A party's submission step: done by the deadline, done late, overdue, or still pending. */
 export function submissionStep(dueAt: Date, firstSubmittedAt: Date | null, now: Date): ListStepStatus {
   if (firstSubmittedAt) return firstSubmittedAt.getTime() <= dueAt.getTime() ? 'DONE' : 'DONE_LATE';

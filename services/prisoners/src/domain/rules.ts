@@ -1,6 +1,6 @@
 import { Problems } from '@treaty/service-kit';
 import type { ContestReason, DetaineeCategory, InterviewOutcome } from '../entities/index.js';
-import type { Deadlines } from './lists.js';
+import type { Deadlines, ListEntryStatus } from './lists.js';
 
 /** Pure validation of mutation inputs: each function adds every problem it finds, none throws. */
 
@@ -10,6 +10,11 @@ export function checkText(p: Problems, path: string, value: string | null | unde
   } else if (value.length > max) {
     p.add(path, `${what} is ${value.length} characters long; shorten it to at most ${max}.`);
   }
+}
+
+/** A whole number from `min` to `max`. Null is not one: an explicit null replaces an argument's SDL default. */
+export function isWholeNumber(value: number | null | undefined, min: number, max = Infinity): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
 function checkOptionalText(p: Problems, path: string, value: string | null | undefined, what: string, max: number): void {
@@ -162,4 +167,104 @@ export function checkHandover(p: Problems, h: HandoverDraft, now: Date): void {
     );
   }
   checkOptionalText(p, 'input.medicalCheck.notes', h.medicalCheck.notes, 'Medical notes', 5000);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rules that need facts from the database or the milestones service: the caller loads them, these decide.
+
+/** What the milestones service says about an agreement, as far as these rules need it. */
+export interface AgreementTerms {
+  title: string;
+  /** ISO 8601, as the milestones service sends it. */
+  entryIntoForceAt: string;
+  parties: { id: string; name: string }[];
+}
+
+/** A time under an agreement (a deadline, a wave, a handover): not before the agreement entered into force. */
+export function checkInForce(p: Problems, path: string, at: Date, agreement: Pick<AgreementTerms, 'title' | 'entryIntoForceAt'>, what: string): void {
+  if (at.getTime() < new Date(agreement.entryIntoForceAt).getTime()) {
+    p.add(path, `${what} is before "${agreement.title}" entered into force (${agreement.entryIntoForceAt}).`);
+  }
+}
+
+export function describeParties(agreement: Pick<AgreementTerms, 'parties'>): string {
+  return agreement.parties.map((x) => `${x.name} (${x.id})`).join(', ');
+}
+
+/** A party named in a write (a holder, the base of a ratio) is a party to the agreement. */
+export function checkPartyTo(p: Problems, path: string, partyId: string, agreement: Pick<AgreementTerms, 'title' | 'parties'>): void {
+  if (!agreement.parties.some((x) => x.id === partyId)) {
+    p.add(path, `${partyId} is not a party to "${agreement.title}"; its parties are ${describeParties(agreement)}.`);
+  }
+}
+
+/**
+ * A party lists only detainees registered under the list's agreement that it holds or that belong to it:
+ * a list is a party's own account of the people in question, never of the other side's.
+ */
+export function checkListDetainees(
+  p: Problems,
+  detainees: { id: string; agreementId: string; holdingPartyId: string; affiliatedPartyId: string }[],
+  agreementId: string,
+  submittingPartyId: string,
+): void {
+  detainees.forEach((d, i) => {
+    const at = `input.detaineeIds[${i}]`;
+    if (d.agreementId !== agreementId) {
+      p.add(at, `Detainee ${d.id} is registered under another agreement (${d.agreementId}); list them there.`);
+    } else if (d.holdingPartyId !== submittingPartyId && d.affiliatedPartyId !== submittingPartyId) {
+      p.add(at, `Detainee ${d.id} is neither held by nor belongs to party ${submittingPartyId}; a party lists only detainees it holds or that belong to it.`);
+    }
+  });
+}
+
+/** The party that may contest a list entry: the detainee's side that did not submit the list. */
+export function otherSide(d: { holdingPartyId: string; affiliatedPartyId: string }, submittingPartyId: string): string {
+  return d.holdingPartyId === submittingPartyId ? d.affiliatedPartyId : d.holdingPartyId;
+}
+
+/** Only a SUBMITTED entry can be contested: once contested, agreed or removed, the mediator has it. */
+export function contestable(status: ListEntryStatus): boolean {
+  return status === 'SUBMITTED';
+}
+
+/** The mediator settles a SUBMITTED or CONTESTED entry; an AGREED or REMOVED one is settled already. */
+export function resolvable(status: ListEntryStatus): boolean {
+  return status !== 'AGREED' && status !== 'REMOVED';
+}
+
+/**
+ * A new wave's number: not one an existing wave has, and not before the last sealed wave (waves are
+ * sealed in order, so a wave numbered before a sealed one could never be sealed).
+ */
+export function checkWaveSequence(p: Problems, sequence: number, waves: { id: string; sequence: number; scheduledAt: Date; sealedAt: Date | null }[]): void {
+  const taken = waves.find((w) => w.sequence === sequence);
+  if (taken) {
+    const next = Math.max(...waves.map((w) => w.sequence)) + 1;
+    p.add('input.sequence', `Sequence ${sequence} is already wave ${taken.id} (scheduled ${taken.scheduledAt.toISOString()}); the next free number is ${next}.`);
+    return;
+  }
+  const sealed = waves.filter((w) => w.sealedAt).map((w) => w.sequence);
+  const lastSealed = sealed.length ? Math.max(...sealed) : null;
+  if (lastSealed !== null && sequence < lastSealed) {
+    p.add('input.sequence', `Wave ${lastSealed} is already sealed and waves are sealed in order; number the new wave after ${lastSealed}.`);
+  }
+}
+
+/** Detainees put on a wave: registered under the wave's agreement, and not on its manifest already. */
+export function checkManifestAdditions(
+  p: Problems,
+  detainees: { id: string; agreementId: string }[],
+  wave: { agreementId: string; sequence: number },
+  onManifest: readonly string[],
+): void {
+  detainees.forEach((d, i) => {
+    if (d.agreementId !== wave.agreementId) p.add(`input.detaineeIds[${i}]`, `Detainee ${d.id} is registered under another agreement (${d.agreementId}) than wave ${wave.sequence}.`);
+    if (onManifest.includes(d.id)) p.add(`input.detaineeIds[${i}]`, `Detainee ${d.id} is already on the manifest of wave ${wave.sequence}.`);
+  });
+}
+
+/** Only detainees whose live list entry is AGREED go on a manifest: the others, with their status (null: on no list). */
+export function notAgreed(statuses: ReadonlyMap<string, ListEntryStatus | null>): [string, ListEntryStatus | null][] {
+  return [...statuses].filter(([, s]) => s !== 'AGREED');
 }

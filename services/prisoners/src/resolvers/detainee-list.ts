@@ -1,4 +1,5 @@
 import type { DetaineeList as DetaineeListRow, ListEntry } from '../entities/index.js';
+import { listLate } from '../domain/lists.js';
 import { partyScope, visibleTo } from '../access.js';
 import type { Context } from '../context.js';
 
@@ -16,8 +17,7 @@ export const DetaineeList = {
   agreement: (l: DetaineeListRow) => ({ id: l.agreementId }),
   submittingParty: (l: DetaineeListRow) => ({ id: l.submittingPartyId }),
   async late(l: DetaineeListRow, _: unknown, ctx: Context) {
-    const deadlines = await ctx.loaders.deadlinesOfAgreement.load(l.agreementId);
-    return deadlines !== null && l.submittedAt.getTime() > deadlines.submissionDueAt.getTime();
+    return listLate(await ctx.loaders.deadlinesOfAgreement.load(l.agreementId), l.submittedAt);
   },
   async entries(l: DetaineeListRow, _: unknown, ctx: Context): Promise<ListEntry[]> {
     return onlyVisible(await ctx.loaders.entriesOfList.load(l.id), ctx);

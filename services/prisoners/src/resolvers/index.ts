@@ -7,7 +7,7 @@ import { ExchangeWave } from './exchange-wave.js';
 import { Handover } from './handover.js';
 import { ManifestEntry } from './manifest-entry.js';
 import { Milestone } from './milestone.js';
-import { Mutation } from './mutation.js';
+import { Mutation } from './Mutation/index.js';
 import { Party } from './party.js';
 import { Query } from './query.js';
 

@@ -1,4 +1,4 @@
-import { settlementStep, submissionStep } from '../domain/lists.js';
+import { commentPeriodOpen, settlementStep, submissionStep } from '../domain/lists.js';
 import type { ScheduleSource } from './agreement.js';
 import type { Context } from '../context.js';
 
@@ -21,7 +21,7 @@ export const DetaineeListSchedule = {
   commentDueAt: (s: ScheduleSource) => s.deadlines.commentDueAt,
   setBy: (s: ScheduleSource) => s.deadlines.setBy,
   setAt: (s: ScheduleSource) => s.deadlines.setAt,
-  commentPeriodOpen: (s: ScheduleSource, _: unknown, ctx: Context) => ctx.clock.now().getTime() < s.deadlines.commentDueAt.getTime(),
+  commentPeriodOpen: (s: ScheduleSource, _: unknown, ctx: Context) => commentPeriodOpen(s.deadlines.commentDueAt, ctx.clock.now()),
   submissions: (s: ScheduleSource, _: unknown, ctx: Context) => submissions(s, ctx),
   settlement: (s: ScheduleSource, _: unknown, ctx: Context) => settlement(s, ctx),
   async unresolvedContests(s: ScheduleSource, _: unknown, ctx: Context) {

@@ -1,19 +1,20 @@
 import { BadUserInputError, ForbiddenError, PersonalDataAccess, Problems, isUuid } from '@treaty/service-kit';
-import { Detainee, type DetaineeCategory } from '../entities/index.js';
+import { Detainee } from '../entities/index.js';
 import { PRIORITY_ORDER } from '../domain/priority.js';
+import { isWholeNumber } from '../domain/rules.js';
 import { partyScope, visibleTo } from '../access.js';
+import type {
+  QueryDetaineeArgs,
+  QueryDetaineeListsArgs,
+  QueryDetaineesArgs,
+  QueryExchangeWaveArgs,
+  QueryExchangeWavesArgs,
+  QueryPersonalDataAccessLogArgs,
+} from '../generated/graphql.js';
 import type { Context } from '../context.js';
 
 /** CHILD first, OTHER last (built from constants, never from input). */
 const BY_PRIORITY = `CASE d.category ${PRIORITY_ORDER.map((c, i) => `WHEN '${c}' THEN ${i}`).join(' ')} END`;
-
-export interface DetaineesArgs {
-  agreementId: string;
-  holdingPartyId?: string | null;
-  category?: DetaineeCategory | null;
-  first: number;
-  offset: number;
-}
 
 /** A detainee the caller may see, or null for an unknown id; FORBIDDEN for another party's detainee. */
 export async function visibleDetainee(id: string, ctx: Context): Promise<Detainee | null> {
@@ -28,15 +29,17 @@ export async function visibleDetainee(id: string, ctx: Context): Promise<Detaine
 }
 
 export const Query = {
-  detainee(_: unknown, { id }: { id: string }, ctx: Context) {
+  detainee(_: unknown, { id }: QueryDetaineeArgs, ctx: Context) {
     return visibleDetainee(id, ctx);
   },
 
-  async detainees(_: unknown, args: DetaineesArgs, ctx: Context) {
+  async detainees(_: unknown, args: QueryDetaineesArgs, ctx: Context) {
     const p = new Problems();
-    p.check(Number.isInteger(args.first) && args.first >= 1 && args.first <= 500, 'first', `first is ${args.first}; ask for 1 to 500 detainees per page.`);
-    p.check(Number.isInteger(args.offset) && args.offset >= 0, 'offset', `offset is ${args.offset}; give 0 or more.`);
+    p.check(isWholeNumber(args.first, 1, 500), 'first', `first is ${args.first}; ask for 1 to 500 detainees per page.`);
+    p.check(isWholeNumber(args.offset, 0), 'offset', `offset is ${args.offset}; give 0 or more.`);
     p.throwIfAny();
+    // Both have SDL defaults; an explicit null is refused just above.
+    const [first, offset] = [args.first as number, args.offset as number];
     if (!isUuid(args.agreementId) || (args.holdingPartyId && !isUuid(args.holdingPartyId))) return [];
     const q = ctx.db
       .getRepository(Detainee)
@@ -45,8 +48,8 @@ export const Query = {
       .orderBy(BY_PRIORITY, 'ASC')
       .addOrderBy('d.registered_at', 'ASC')
       .addOrderBy('d.id', 'ASC')
-      .offset(args.offset)
-      .limit(args.first);
+      .offset(offset)
+      .limit(first);
     if (args.holdingPartyId) q.andWhere('d.holding_party_id = :holder', { holder: args.holdingPartyId });
     if (args.category) q.andWhere('d.category = :category', { category: args.category });
     const scope = partyScope(ctx.caller);
@@ -59,20 +62,20 @@ export const Query = {
     return rows;
   },
 
-  detaineeLists(_: unknown, { agreementId }: { agreementId: string }, ctx: Context) {
+  detaineeLists(_: unknown, { agreementId }: QueryDetaineeListsArgs, ctx: Context) {
     return isUuid(agreementId) ? ctx.loaders.listsOfAgreement.load(agreementId) : [];
   },
 
-  exchangeWave(_: unknown, { id }: { id: string }, ctx: Context) {
+  exchangeWave(_: unknown, { id }: QueryExchangeWaveArgs, ctx: Context) {
     return isUuid(id) ? ctx.loaders.wave.load(id) : null;
   },
 
-  exchangeWaves(_: unknown, { agreementId }: { agreementId: string }, ctx: Context) {
+  exchangeWaves(_: unknown, { agreementId }: QueryExchangeWavesArgs, ctx: Context) {
     return isUuid(agreementId) ? ctx.loaders.wavesOfAgreement.load(agreementId) : [];
   },
 
-  async personalDataAccessLog(_: unknown, { recordId, first }: { recordId?: string | null; first: number }, ctx: Context) {
-    if (!Number.isInteger(first) || first < 1 || first > 500) throw BadUserInputError.one('first', `first is ${first}; ask for 1 to 500 entries.`);
+  async personalDataAccessLog(_: unknown, { recordId, first }: QueryPersonalDataAccessLogArgs, ctx: Context) {
+    if (!isWholeNumber(first, 1, 500)) throw BadUserInputError.one('first', `first is ${first}; ask for 1 to 500 entries.`);
     if (recordId !== undefined && recordId !== null && !isUuid(recordId)) {
       throw BadUserInputError.one('recordId', `recordId "${recordId}" is not an id; give a detainee's or manifest entry's id, or omit it for every record.`);
     }

@@ -1,0 +1,116 @@
+import type { EntityManager } from 'typeorm';
+import { DomainError, ErrorCode } from '@treaty/service-kit';
+import { ListEntry, ManifestEntry, type ContestReason, type DetaineeCategory, type ExchangeWave, type Resolution } from '../../entities/index.js';
+import { entryCommentDueAt, listEntryStatus, type ListEntryStatus } from '../../domain/lists.js';
+import { describeCategories, sequencingViolations, type Held } from '../../domain/priority.js';
+import { notAgreed } from '../../domain/rules.js';
+import { deadlinesOf } from './shared.js';
+
+// The manifest rules, shared by addToManifest and sealManifest. Each throws its code; none writes.
+
+/** The status of each detainee's live list entry (null when on no list), derived as the read side does. */
+export async function listStatuses(m: EntityManager, agreementId: string, detaineeIds: string[], now: Date): Promise<Map<string, ListEntryStatus | null>> {
+  const deadlines = await deadlinesOf(m, agreementId);
+  const entries = detaineeIds.length
+    ? await m
+        .getRepository(ListEntry)
+        .createQueryBuilder('e')
+        .innerJoinAndSelect('e.list', 'l')
+        .where('e.detainee_id IN (:...ids)', { ids: detaineeIds })
+        .andWhere(`e.resolution IS DISTINCT FROM 'REMOVED'`)
+        .getMany()
+    : [];
+  const out = new Map<string, ListEntryStatus | null>(detaineeIds.map((id) => [id, null]));
+  for (const e of entries) {
+    const commentDueAt = entryCommentDueAt(deadlines, e.list.submittedAt);
+    out.set(e.detaineeId, listEntryStatus({ resolution: e.resolution, contestReason: e.contestReason, commentDueAt, now }));
+  }
+  return out;
+}
+
+/**
+ * The detainees the sequencing rule protects, for these holders: agreed (derived, as on the read side),
+ * unreleased, and on no wave of the agreement numbered up to `sequence` (this wave included).
+ */
+async function waitingDetainees(m: EntityManager, agreementId: string, holderIds: string[], sequence: number, now: Date): Promise<Held[]> {
+  if (holderIds.length === 0) return [];
+  const deadlines = await deadlinesOf(m, agreementId);
+  const rows: { id: string; holding_party_id: string; category: DetaineeCategory; resolution: Resolution | null; contest_reason: ContestReason | null; submitted_at: Date }[] =
+    await m.query(
+      `SELECT d.id, d.holding_party_id, d.category, e.resolution, e.contest_reason, l.submitted_at
+         FROM detainee d
+         JOIN detainee_list_entry e ON e.detainee_id = d.id AND e.resolution IS DISTINCT FROM 'REMOVED'
+         JOIN detainee_list l ON l.id = e.list_id
+        WHERE d.agreement_id = $1 AND d.holding_party_id = ANY($2::uuid[])
+          AND NOT EXISTS (SELECT 1 FROM manifest_entry r WHERE r.detainee_id = d.id AND r.outcome = 'CONSENTS')
+          AND NOT EXISTS (SELECT 1 FROM manifest_entry me JOIN exchange_wave w ON w.id = me.wave_id
+                           WHERE me.detainee_id = d.id AND w.sequence <= $3)`,
+      [agreementId, holderIds, sequence],
+    );
+  return rows
+    .filter((r) => listEntryStatus({ resolution: r.resolution, contestReason: r.contest_reason, commentDueAt: entryCommentDueAt(deadlines, r.submitted_at), now }) === 'AGREED')
+    .map((r) => ({ detaineeId: r.id, holdingPartyId: r.holding_party_id, category: r.category }));
+}
+
+export function refuseUnlessAgreed(statuses: Map<string, ListEntryStatus | null>, wave: ExchangeWave, action: string): void {
+  const refused = notAgreed(statuses);
+  if (refused.length === 0) return;
+  const describe = ([id, s]: [string, ListEntryStatus | null]) => `${id} (${s === null ? 'on no list' : s})`;
+  throw new DomainError(
+    ErrorCode.LIST_ENTRY_CONTESTED,
+    `Wave ${wave.sequence} cannot ${action}: only detainees whose list entry is AGREED may go on a manifest, and ${refused.map(describe).join(', ')} ` +
+      `${refused.length === 1 ? 'is' : 'are'} not. A contested or submitted entry is settled with resolveListEntry (MEDIATOR); a detainee on no list must first be listed.`,
+    { detaineeIds: refused.map(([id]) => id), statuses: Object.fromEntries(refused) },
+  );
+}
+
+export async function refuseSequencing(m: EntityManager, wave: ExchangeWave, placed: Held[], now: Date, action: string): Promise<void> {
+  if (wave.exceptionReason) return;
+  const holders = [...new Set(placed.map((p) => p.holdingPartyId))];
+  const waiting = await waitingDetainees(m, wave.agreementId, holders, wave.sequence, now);
+  const violations = sequencingViolations(placed, waiting, false);
+  if (violations.length === 0) return;
+  const ahead = new Map<string, Held>();
+  for (const v of violations) for (const w of v.waitingAhead) ahead.set(w.detaineeId, w);
+  const offenders = violations.map((v) => v.placed);
+  throw new DomainError(
+    ErrorCode.SEQUENCING_VIOLATION,
+    `Wave ${wave.sequence} cannot ${action}: it would carry ${describeCategories(offenders)} (${offenders.map((o) => o.detaineeId).join(', ')}) while agreed, ` +
+      `unreleased detainees of a higher priority held by the same party are on no wave up to this one: ${describeCategories([...ahead.values()])} ` +
+      `(${[...ahead.keys()].join(', ')}). Put them on this or an earlier wave first, or have the mediator record a sequencing exception for this wave.`,
+    { detaineeIds: offenders.map((o) => o.detaineeId), waitingAhead: [...ahead.keys()] },
+  );
+}
+
+/** ALREADY_RELEASED for a detainee released before, or still on another wave's open manifest. */
+export async function refuseReleasedOrOpen(m: EntityManager, wave: ExchangeWave, detaineeIds: string[]): Promise<void> {
+  const entries = await m
+    .getRepository(ManifestEntry)
+    .createQueryBuilder('me')
+    .innerJoinAndSelect('me.wave', 'w')
+    .where('me.detainee_id IN (:...ids)', { ids: detaineeIds })
+    .andWhere(`(me.outcome = 'CONSENTS' OR (me.outcome IS NULL AND me.wave_id <> :wave))`, { wave: wave.id })
+    .getMany();
+  if (entries.length === 0) return;
+  const describe = (e: ManifestEntry) =>
+    e.outcome === 'CONSENTS'
+      ? `${e.detaineeId} was released on wave ${e.wave.sequence} at ${e.confirmedAt!.toISOString()}`
+      : `${e.detaineeId} is on the open manifest of wave ${e.wave.sequence} (${e.waveId})`;
+  throw new DomainError(
+    ErrorCode.ALREADY_RELEASED,
+    `Wave ${wave.sequence} cannot take ${entries.map(describe).join('; ')}. A detainee is released once and is on at most one open manifest; ` +
+      'remove them from the other wave first if they are to move.',
+    { detaineeIds: [...new Set(entries.map((e) => e.detaineeId))] },
+  );
+}
+
+/** INVALID_TRANSITION for a sealed wave: its manifest is fixed. */
+export function refuseUnlessPlanned(wave: ExchangeWave, action: string): void {
+  if (wave.sealedAt) {
+    throw new DomainError(
+      ErrorCode.INVALID_TRANSITION,
+      `Wave ${wave.sequence} was sealed at ${wave.sealedAt.toISOString()} by ${wave.sealedBy}; its manifest is fixed and it cannot ${action}. Plan another wave for further detainees.`,
+      { waveId: wave.id },
+    );
+  }
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { In } from 'typeorm';
+import { BadUserInputError, DomainError, ErrorCode, NotFoundError, Problems, actor, isUniqueViolation, isUuid } from '@treaty/service-kit';
+import { Detainee, ExchangeWave, ManifestEntry, RatioTerm } from '../../entities/index.js';
+import { describeCategories } from '../../domain/priority.js';
+import { checkRatio } from '../../domain/waves.js';
+import { checkInForce, checkPartyTo, checkText, checkWavePlan, checkWaveSequence } from '../../domain/rules.js';
+import type { MutationPlanExchangeWaveArgs, MutationRecordSequencingExceptionArgs, MutationSealManifestArgs } from '../../generated/graphql.js';
+import type { Context } from '../../context.js';
+import { agreementOrFail, held, lockAgreementWaves, lockWave } from './shared.js';
+import { listStatuses, refuseSequencing, refuseUnlessAgreed, refuseUnlessPlanned } from './manifest-rules.js';
+
+export const waveMutations = {
+  async planExchangeWave(_: unknown, { input }: MutationPlanExchangeWaveArgs, ctx: Context) {
+    const p = new Problems();
+    checkWavePlan(p, input.sequence, input.ratio, input.sequencingException?.reason);
+    p.throwIfAny();
+    const agreement = await agreementOrFail(ctx, input.agreementId);
+    if (!isUuid(input.milestoneId) || !agreement.milestones.some((x) => x.id === input.milestoneId)) {
+      throw new NotFoundError(
+        'milestone',
+        input.milestoneId,
+        `"${agreement.title}" has no such milestone; its milestones are ${agreement.milestones.map((x) => `"${x.title}" (${x.id})`).join(', ') || 'none yet'}.`,
+      );
+    }
+    if (input.ratio) checkPartyTo(p, 'input.ratio.basePartyId', input.ratio.basePartyId, agreement);
+    checkInForce(p, 'input.scheduledAt', input.scheduledAt, agreement, 'scheduledAt');
+    p.throwIfAny();
+    const now = ctx.clock.now();
+    try {
+      return await ctx.db.transaction(async (m) => {
+        await lockAgreementWaves(m, agreement.id);
+        const waves = await m.find(ExchangeWave, { where: { agreementId: agreement.id }, order: { sequence: 'ASC' } });
+        checkWaveSequence(p, input.sequence, waves);
+        p.throwIfAny();
+        const wave = m.create(ExchangeWave, {
+          id: randomUUID(),
+          agreementId: agreement.id,
+          milestoneId: input.milestoneId,
+          sequence: input.sequence,
+          scheduledAt: input.scheduledAt,
+          ratioBasePartyId: input.ratio?.basePartyId ?? null,
+          exceptionReason: input.sequencingException?.reason.trim() ?? null,
+          exceptionBy: input.sequencingException ? actor(ctx.caller) : null,
+          exceptionAt: input.sequencingException ? now : null,
+          plannedBy: actor(ctx.caller),
+          plannedAt: now,
+          sealedAt: null,
+          sealedBy: null,
+        });
+        await m.insert(ExchangeWave, wave);
+        if (input.ratio) {
+          await m.insert(
+            RatioTerm,
+            input.ratio.terms.map((t) => ({ waveId: wave.id, category: t.category, counterpartPerDetainee: t.counterpartPerDetainee })),
+          );
+        }
+        return wave;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw BadUserInputError.one('input.sequence', `Sequence ${input.sequence} was taken by another request a moment ago; reload the waves and choose the next number.`);
+      throw e;
+    }
+  },
+
+  async recordSequencingException(_: unknown, { input }: MutationRecordSequencingExceptionArgs, ctx: Context) {
+    const p = new Problems();
+    checkText(p, 'input.reason', input.reason, 'Reason', 2000);
+    p.throwIfAny();
+    return ctx.db.transaction(async (m) => {
+      const wave = await lockWave(m, input.waveId);
+      refuseUnlessPlanned(wave, 'be given a sequencing exception');
+      if (wave.exceptionReason) {
+        throw BadUserInputError.one('input.waveId', `Wave ${wave.sequence} already carries an exception recorded by ${wave.exceptionBy} at ${wave.exceptionAt!.toISOString()}.`);
+      }
+      Object.assign(wave, { exceptionReason: input.reason.trim(), exceptionBy: actor(ctx.caller), exceptionAt: ctx.clock.now() });
+      await m.save(ExchangeWave, wave);
+      return wave;
+    });
+  },
+
+  async sealManifest(_: unknown, { input }: MutationSealManifestArgs, ctx: Context) {
+    const now = ctx.clock.now();
+    return ctx.db.transaction(async (m) => {
+      const wave = await lockWave(m, input.waveId);
+      if (wave.sealedAt) {
+        throw new DomainError(ErrorCode.INVALID_TRANSITION, `Wave ${wave.sequence} was already sealed at ${wave.sealedAt.toISOString()} by ${wave.sealedBy}.`, { waveId: wave.id });
+      }
+      const earlier = await m
+        .getRepository(ExchangeWave)
+        .createQueryBuilder('w')
+        .where('w.agreement_id = :a AND w.sequence < :s AND w.sealed_at IS NULL', { a: wave.agreementId, s: wave.sequence })
+        .orderBy('w.sequence', 'ASC')
+        .getMany();
+      if (earlier.length) {
+        throw BadUserInputError.one('input.waveId', `Waves are sealed in order: seal wave ${earlier.map((w) => `${w.sequence} (${w.id})`).join(', ')} before wave ${wave.sequence}.`);
+      }
+      const entries = await m.findBy(ManifestEntry, { waveId: wave.id });
+      if (entries.length === 0) throw BadUserInputError.one('input.waveId', `Wave ${wave.sequence} has an empty manifest; add detainees with addToManifest before sealing it.`);
+      const detainees = await m.findBy(Detainee, { id: In(entries.map((e) => e.detaineeId)) });
+      refuseUnlessAgreed(await listStatuses(m, wave.agreementId, detainees.map((d) => d.id), now), wave, 'be sealed');
+      await refuseSequencing(m, wave, detainees.map(held), now, 'be sealed');
+      const terms = await m.findBy(RatioTerm, { waveId: wave.id });
+      const ratio = wave.ratioBasePartyId ? { basePartyId: wave.ratioBasePartyId, terms } : null;
+      const check = checkRatio(detainees, ratio);
+      if (!check.met) {
+        throw new DomainError(
+          ErrorCode.RATIO_VIOLATION,
+          `Wave ${wave.sequence} does not meet its agreed ratio: for the base party's ${describeCategories(detainees.filter((d) => d.holdingPartyId === wave.ratioBasePartyId))} ` +
+            `the other side must release at least ${check.required}, and the manifest has ${check.counterpart}. Add ${check.required - check.counterpart} more held by the other side, ` +
+            'or take some of the base party’s detainees off the manifest.',
+          { required: check.required, counterpart: check.counterpart },
+        );
+      }
+      Object.assign(wave, { sealedAt: now, sealedBy: actor(ctx.caller) });
+      await m.save(ExchangeWave, wave);
+      return wave;
+    });
+  },
+};
