@@ -1,5 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import { baseContext, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type Clock, type PeerDeps } from '@treaty/service-kit';
+import { baseContext, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import {
   Convoy,
   ConvoyCargoLine,
@@ -307,13 +307,6 @@ function memo<A, R>(make: (arg: A) => R): (arg: A) => R {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-/** What a request's context is built from: the service's database, its clock and its routes to siblings. */
-export interface ContextDeps {
-  db: DataSource;
-  clock: Clock;
-  peers: PeerDeps;
-}
-
 export interface Context extends BaseContext {
   loaders: Loaders;
   /** The typed clients of the sibling services (milestones), acting for this request's caller. */
@@ -323,3 +316,5 @@ export interface Context extends BaseContext {
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
   return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers, caller) };
 }
+
+export type { ContextDeps };

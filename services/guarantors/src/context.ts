@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { baseContext, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type Clock, type PeerDeps } from '@treaty/service-kit';
+import { baseContext, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import type { TotalsRow } from './domain/commitment.js';
 import { coverage, type FundingLine, type HoldingTranche } from './domain/funding.js';
 import { remainingMinor } from './domain/tranche.js';
@@ -173,13 +173,6 @@ function group<R, K, V>(rows: R[], keyOf: (r: R) => K, valueOf: (r: R) => V): Ma
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-/** What a request's context is built from: the service's database, its clock and its routes to siblings. */
-export interface ContextDeps {
-  db: DataSource;
-  clock: Clock;
-  peers: PeerDeps;
-}
-
 export interface Context extends BaseContext {
   loaders: Loaders;
   /** The typed client of the milestones service, acting for this request's caller (confirmations). */
@@ -190,3 +183,5 @@ export function createContext(deps: ContextDeps, caller: Caller, requestId?: str
   const peers = createPeers(deps.peers, caller);
   return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers), peers };
 }
+
+export type { ContextDeps };

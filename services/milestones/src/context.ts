@@ -1,6 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import DataLoader from 'dataloader';
-import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type PeerDeps } from '@treaty/service-kit';
+import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import { Agreement, AgreementParty, Benchmark, Certification, Dispute, DisputeRuling, DisputeTier, Milestone, Party, Phase, SnapBackClause, SnapBackLift, Waiver } from './entities/index.js';
 import type { SnapBackState } from './domain/snapback.js';
 import { createPeers, type Peers } from './peers.js';
@@ -82,13 +82,6 @@ export function createLoaders(db: DataSource, peers: Peers) {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-/** What a request's context is built from: the service's database, its clock and its routes to siblings. */
-export interface ContextDeps {
-  db: DataSource;
-  clock: Clock;
-  peers: PeerDeps;
-}
-
 export interface Context extends BaseContext {
   loaders: Loaders;
   /** The typed clients of the sibling services, acting for this request's caller. */
@@ -101,3 +94,5 @@ export function createContext(deps: ContextDeps, caller: Caller, requestId?: str
   const peers = createPeers(deps.peers, caller);
   return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers), peers, snapBack: new Map() };
 }
+
+export type { ContextDeps };

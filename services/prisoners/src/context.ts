@@ -1,14 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import {
-  baseContext,
-  manyByKey,
-  oneByKey,
-  valueByKey,
-  type BaseContext,
-  type Caller,
-  type Clock,
-  type PeerDeps,
-} from '@treaty/service-kit';
+import { baseContext, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, type DetaineeCategory } from './entities/index.js';
 import { PRIORITY_CATEGORIES } from './domain/priority.js';
 import { createPeers, type Peers } from './peers.js';
@@ -159,13 +150,6 @@ export function createLoaders(db: DataSource) {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-/** What a request's context is built from: the service's database, its clock and its routes to siblings. */
-export interface ContextDeps {
-  db: DataSource;
-  clock: Clock;
-  peers: PeerDeps;
-}
-
 export interface Context extends BaseContext {
   loaders: Loaders;
   /** The typed clients of the sibling services (milestones), acting for this request's caller. */
@@ -175,3 +159,5 @@ export interface Context extends BaseContext {
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
   return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers, caller) };
 }
+
+export type { ContextDeps };
