@@ -512,6 +512,7 @@ describe('in production: no introspection, no playground, no suggestions, truste
     expectRefusal(r, 400, 'GRAPHQL_VALIDATION_FAILED', /"titel"/);
     expect(messages(r)).not.toMatch(/Did you mean/i);
     expect(messages(r)).not.toMatch(/"title"/);
+    expect(messages(r)).toBe('Cannot query field "titel" on type "Agreement".');
   });
 
   it('answers an anonymous caller sending the exact text of a trusted document', async () => {

@@ -17,6 +17,8 @@ const PUBLIC_EXTENSIONS = ['code', 'service', 'details', 'problems', 'reference'
 /** A last guard on text: no internal address may leave, whatever produced the message. */
 function scrub(message: string): string {
   return message
+    // graphql-armor cuts `Did you mean "title"` out of a suggestion in production and leaves its "?".
+    .replace(/\. \?$/, '.')
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"')]+/gi, '[internal address]')
     .replace(/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b/g, '[internal address]')
     .replace(/\blocalhost:\d{1,5}\b/gi, '[internal address]');
