@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -46,6 +47,33 @@ async function launch(dataDir: string, ports: Ports) {
   return { child, exited, output: () => output };
 }
 
+/** The pid of this run's subgraph process: its command names the service and its environment its port. */
+function processListeningFor(service: string, port: number): number {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes(`services/${service}/dist/index.js`)) continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`PORT=${port}`)) return Number(pid);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  throw new Error(`no ${service} process for port ${port}`);
+}
+
+async function graphql(port: number, query: string): Promise<any> {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  return res.json();
+}
+
+async function waitFor(done: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('gave up waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('npm start (the launcher)', () => {
   it('brings up the federation with the demo, answers the first query, and stops cleanly on Ctrl-C', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'treaty-launch-'));
@@ -68,6 +96,21 @@ describe('npm start (the launcher)', () => {
 
     const page = await fetch(`http://127.0.0.1:${ports.gateway}/graphql`, { headers: { accept: 'text/html' } });
     expect(await page.text()).toContain('graphiql');
+
+    // A subgraph that dies is restarted while the rest keep serving, its fields null meanwhile.
+    const prisoners = processListeningFor('prisoners', ports.prisoners);
+    process.kill(prisoners, 'SIGKILL');
+    await waitFor(() => !existsSync(`/proc/${prisoners}`), 10_000);
+    const releases = `{ agreements { title milestones { detaineesReleased } } }`;
+    const during = await graphql(ports.gateway, releases);
+    expect(during.data.agreements[0].title).toBe('Veltria Ceasefire and Phased Exchange Framework');
+    expect(during.errors?.[0]?.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'prisoners' });
+    await waitFor(() => run.output().includes('prisoners is back'), 30_000);
+    expect(run.output()).toContain('✗ prisoners stopped unexpectedly (killed by a signal); restarting it in 1 s.');
+    const after = await graphql(ports.gateway, releases);
+    expect(after.errors).toBeUndefined();
+    expect(after.data.agreements[0].milestones.some((m: any) => m.detaineesReleased > 0)).toBe(true);
+    expect(processListeningFor('prisoners', ports.prisoners)).not.toBe(prisoners);
 
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);

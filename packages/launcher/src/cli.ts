@@ -76,7 +76,32 @@ async function main(): Promise<void> {
   }
 
   const children: Supervised[] = [];
+  const specs: { name: string; file: string; env: Record<string, string | undefined>; health: string }[] = [];
   let stopping = false;
+  /** Restarts child `i` whenever it exits, waiting 1, 2, 4 … 30 s; a run of a minute resets the wait. */
+  const keepRunning = async (i: number): Promise<void> => {
+    let delay = 1_000;
+    while (!stopping) {
+      const ranFrom = Date.now();
+      const code = await children[i]!.exited;
+      if (stopping) return;
+      if (Date.now() - ranFrom > 60_000) delay = 1_000;
+      const { name } = specs[i]!;
+      const how = code === null ? 'killed by a signal' : `exit code ${code}`;
+      const meanwhile = name === 'gateway' ? 'nothing answers on the gateway port until it is back' : `answers lack the ${name} service's fields until it is back`;
+      console.error(`✗ ${name} stopped unexpectedly (${how}); restarting it in ${delay / 1000} s. The rest keep serving; ${meanwhile}.`);
+      await new Promise((r) => setTimeout(r, delay));
+      if (stopping) return;
+      delay = Math.min(delay * 2, 30_000);
+      children[i] = supervise(name, specs[i]!.file, specs[i]!.env, console.log);
+      try {
+        await waitHealthy(children[i]!, specs[i]!.health);
+        say(`${name} is back`);
+      } catch (e) {
+        console.error(`✗ ${(e as Error).message}`);
+      }
+    }
+  };
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -107,30 +132,36 @@ async function main(): Promise<void> {
       }
       const port = ports.find((p) => p.name === s.name)!.port;
       const peers = Object.fromEntries(SUBGRAPHS.filter((o) => o.name !== s.name).map((o) => [`TREATY_PEER_${o.name.toUpperCase()}_URL`, urls[o.name]]));
-      const child = supervise(s.name, path.join(REPO_ROOT, 'services', s.name, 'dist', 'index.js'), {
-        ...env,
-        ...peers,
-        DATABASE_URL: url,
-        PORT: String(port),
-        TREATY_TRUSTED_KEYS: trusted,
-        TREATY_INTERNAL_PRIVATE_KEY: keys.internal[s.name]!.privateKey,
-      }, console.log);
-      children.push(child);
+      const spec = {
+        name: s.name,
+        file: path.join(REPO_ROOT, 'services', s.name, 'dist', 'index.js'),
+        env: { ...env, ...peers, DATABASE_URL: url, PORT: String(port), TREATY_TRUSTED_KEYS: trusted, TREATY_INTERNAL_PRIVATE_KEY: keys.internal[s.name]!.privateKey },
+        health: `http://127.0.0.1:${port}/health`,
+      };
+      specs.push(spec);
+      children.push(supervise(spec.name, spec.file, spec.env, console.log));
     }
     say(`starting ${SUBGRAPHS.map((s) => s.name).join(', ')} (each migrates its own database)…`);
     await Promise.all(SUBGRAPHS.map((s, i) => waitHealthy(children[i]!, `http://127.0.0.1:${ports.find((p) => p.name === s.name)!.port}/health`)));
     say(`subgraphs ready (${elapsed()})`);
 
-    const gateway = supervise('gateway', path.join(REPO_ROOT, 'gateway', 'dist', 'main.js'), {
-      ...env,
-      ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.name.toUpperCase()}_URL`, urls[s.name]])),
-      PORT: String(gatewayPort),
-      GATEWAY_PORT: String(gatewayPort),
-      TREATY_INTERNAL_PRIVATE_KEY: keys.internal.gateway!.privateKey,
-      TREATY_JWKS_FILE: keys.jwksFile,
-      TREATY_JWT_ISSUER: DEV_ISSUER,
-      TREATY_JWT_AUDIENCE: DEV_AUDIENCE,
-    }, console.log);
+    const gatewaySpec = {
+      name: 'gateway',
+      file: path.join(REPO_ROOT, 'gateway', 'dist', 'main.js'),
+      env: {
+        ...env,
+        ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.name.toUpperCase()}_URL`, urls[s.name]])),
+        PORT: String(gatewayPort),
+        GATEWAY_PORT: String(gatewayPort),
+        TREATY_INTERNAL_PRIVATE_KEY: keys.internal.gateway!.privateKey,
+        TREATY_JWKS_FILE: keys.jwksFile,
+        TREATY_JWT_ISSUER: DEV_ISSUER,
+        TREATY_JWT_AUDIENCE: DEV_AUDIENCE,
+      },
+      health: `http://127.0.0.1:${gatewayPort}/health`,
+    };
+    specs.push(gatewaySpec);
+    const gateway = supervise(gatewaySpec.name, gatewaySpec.file, gatewaySpec.env, console.log);
     children.push(gateway);
     await waitHealthy(gateway, `http://127.0.0.1:${gatewayPort}/health`);
     const gatewayUrl = `http://localhost:${gatewayPort}/graphql`;
@@ -163,11 +194,9 @@ async function main(): Promise<void> {
 
   Press Ctrl-C to stop.
 `);
-    const first = await Promise.race(children.map((c) => c.exited.then((code) => ({ c, code }))));
-    if (!stopping) {
-      console.error(`✗ ${first.c.name} stopped unexpectedly (exit code ${first.code}); stopping everything.`);
-      await shutdown(1);
-    }
+    // A process that dies is started again, with back-off, while the others keep serving: the gateway
+    // answers without the missing service's fields meanwhile (SERVICE_UNAVAILABLE names it).
+    await Promise.all(children.map((_, i) => keepRunning(i)));
   } catch (e) {
     console.error(`✗ ${e instanceof Error ? e.message : e}`);
     await shutdown(1);
