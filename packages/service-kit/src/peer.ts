@@ -62,3 +62,12 @@ export async function callPeer<T>(
   }
   return json.data as T;
 }
+
+/**
+ * The confirmation most writes start with: the agreement as the milestones service (its owner) sees it
+ * now, with the fields this service needs (`selection`), or null when milestones has no such agreement.
+ */
+export async function agreementFromMilestones<T>(deps: PeerDeps, caller: Caller, selection: string, id: string): Promise<T | null> {
+  const data = await callPeer<{ agreement: T | null }>(deps, 'milestones', caller, `query ($id: ID!) { agreement(id: $id) { ${selection} } }`, { id });
+  return data.agreement;
+}

@@ -1,4 +1,4 @@
-import { callPeer, type Caller, type PeerDeps } from '@treaty/service-kit';
+import { agreementFromMilestones, type Caller, type PeerDeps } from '@treaty/service-kit';
 
 /**
  * Every call this service makes to a sibling, one typed method each, signed for the caller over the
@@ -6,7 +6,8 @@ import { callPeer, type Caller, type PeerDeps } from '@treaty/service-kit';
  * (callPeer); nothing here retries. State a sibling owns is asked of it, never taken from the client.
  */
 
-const AGREEMENT = /* GraphQL */ `query ($id: ID!) { agreement(id: $id) { id title entryIntoForceAt proofOfLifeMaxAgeDays parties { id name } milestones { id title } } }`;
+/** What this service needs to know of an agreement, asked of milestones. */
+const AGREEMENT_FIELDS = 'id title entryIntoForceAt proofOfLifeMaxAgeDays parties { id name } milestones { id title }';
 
 /** What this service confirms with the milestones service before a write that depends on it. */
 export interface AgreementFacts {
@@ -23,10 +24,7 @@ export function createPeers(deps: PeerDeps, caller: Caller) {
   return {
     milestones: {
       /** The agreement as the milestones service sees it now, or null when it has no such agreement. */
-      async agreement(id: string): Promise<AgreementFacts | null> {
-        const data = await callPeer<{ agreement: AgreementFacts | null }>(deps, 'milestones', caller, AGREEMENT, { id });
-        return data.agreement;
-      },
+      agreement: (id: string) => agreementFromMilestones<AgreementFacts>(deps, caller, AGREEMENT_FIELDS, id),
     },
   };
 }
