@@ -5,7 +5,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GraphQLError, GraphQLScalarType } from 'graphql';
-import { SafeLiteralsRule, checkVariables, createLogger, isAuthenticated, listen, parseDateTime, writeGraphQLResponse, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
+import { PayloadTooLarge, SafeLiteralsRule, checkVariables, createLogger, isAuthenticated, listen, parseDateTime, readBody, sendGraphQLError, writeGraphQLResponse, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
 import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -97,38 +97,10 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string>): void {
-  const text = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
 /** A client's X-Request-Id is kept when it is a plain token; otherwise (or when absent) one is made. */
 function requestIdOf(req: IncomingMessage): string {
   const sent = req.headers['x-request-id'];
   return typeof sent === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(sent) ? sent : randomUUID();
-}
-
-class PayloadTooLarge extends Error {}
-
-/**
- * Reads the body up to `limit` bytes. A larger body is read to its end (up to a hard cap) without being
- * kept, so that the client, still sending, receives the 413 instead of a reset connection.
- */
-function readLimitedBody(req: IncomingMessage, limit: number): Promise<string> {
-  const hardCap = Math.max(limit * 4, 16 * 1024 * 1024);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-      else if (size > hardCap) req.destroy();
-    });
-    req.on('end', () => (size > limit ? reject(new PayloadTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-    req.on('close', () => size > hardCap && reject(new PayloadTooLarge()));
-  });
 }
 
 const CORS_ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-purpose, x-request-id, traceparent, tracestate, apollo-require-preflight';
@@ -171,7 +143,7 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
     const requestId = requestIdOf(req);
     const cors = corsHeaders(req, settings.corsOrigins);
     const base = { 'x-request-id': requestId, ...cors };
-    const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}) => sendError(res, status, code, message, { ...base, ...extra });
+    const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}) => sendGraphQLError(res, status, code, message, { ...base, ...extra });
 
     if (req.method === 'OPTIONS') {
       // A browser's preflight: allowed origins get the methods and headers they may use; others get nothing to use.
@@ -224,7 +196,7 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       const declared = Number(req.headers['content-length']);
       let text: string;
       try {
-        text = Number.isFinite(declared) && declared > settings.maxBodyBytes * 4 ? await Promise.reject(new PayloadTooLarge()) : await readLimitedBody(req, settings.maxBodyBytes);
+        text = Number.isFinite(declared) && declared > settings.maxBodyBytes * 4 ? await Promise.reject(new PayloadTooLarge()) : await readBody(req, settings.maxBodyBytes);
       } catch (e) {
         if (!(e instanceof PayloadTooLarge)) throw e;
         res.setHeader('connection', 'close');

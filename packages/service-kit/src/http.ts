@@ -5,33 +5,39 @@ import type { Logger } from './log.js';
 
 /** The plain-HTTP pieces the subgraphs and the gateway share. */
 
+/** A body over the limit; the caller answers 413 PAYLOAD_TOO_LARGE. */
+export class PayloadTooLarge extends Error {}
+
+/**
+ * Reads the body up to `limitBytes`. A larger body is read to its end (up to a hard cap) without being
+ * kept, so that the client, still sending, receives the 413 instead of a reset connection; past the
+ * cap the connection is cut. Rejects with PayloadTooLarge either way.
+ */
 export function readBody(req: IncomingMessage, limitBytes = 10 * 1024 * 1024): Promise<string> {
+  const hardCap = Math.max(limitBytes * 4, 16 * 1024 * 1024);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limitBytes) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= limitBytes) chunks.push(chunk);
+      else if (size > hardCap) req.destroy();
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > limitBytes ? reject(new PayloadTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
+    req.on('close', () => size > hardCap && reject(new PayloadTooLarge()));
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
 /** A GraphQL-shaped error response, for refusals made before any operation runs. */
-export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 }
 
 /** Writes Apollo Server's response (complete or streamed) to a Node response. */

@@ -15,7 +15,7 @@ import { statements } from './database.js';
 import { DateTimeScalar } from './scalars.js';
 import { SafeLiteralsRule, checkVariables } from './input-guards.js';
 import { createLogger, type Logger } from './log.js';
-import { listen, readBody, sendJson, writeGraphQLResponse } from './http.js';
+import { PayloadTooLarge, listen, readBody, sendGraphQLError, sendJson, writeGraphQLResponse } from './http.js';
 
 /** Codes graphql-js and Apollo Server attach to malformed requests; safe to show. */
 const REQUEST_ERROR_CODES = new Set([
@@ -148,7 +148,13 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
     if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok', service: opts.name });
     if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found. GraphQL is served at /graphql, through the gateway.' });
 
-    const body = await readBody(req);
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch (e) {
+      if (e instanceof PayloadTooLarge) return sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', `The ${opts.name} subgraph accepts request bodies of up to 10 MiB; send fewer items at a time.`);
+      throw e;
+    }
     const token = req.headers[INTERNAL_TOKEN_HEADER];
     let caller: Caller;
     try {
