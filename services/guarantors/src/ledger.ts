@@ -42,6 +42,27 @@ export async function balanceOf(m: EntityManager, account: LedgerAccount): Promi
   return BigInt(row.balance);
 }
 
+/** The unique index that holds a deposit's reference to one deposit per escrow account (its migration says why). */
+export const DEPOSIT_REFERENCE_KEY = 'ledger_journal_deposit_reference_key';
+
+/**
+ * The earliest deposit into `escrowAccountId` whose reference equals `reference` ignoring case and
+ * surrounding spaces, or null. The comparison is the unique index's own expression, so this check and the
+ * index that backs it under concurrency can never disagree; bank references are not case-sensitive, and a
+ * reference retyped in other case is the same transfer. It looks at every deposit, including any repeats
+ * booked before the index existed and kept out of it.
+ */
+export async function depositWithReference(m: EntityManager, escrowAccountId: string, reference: string): Promise<LedgerJournal | null> {
+  return m
+    .getRepository(LedgerJournal)
+    .createQueryBuilder('j')
+    .where(`j.escrow_account_id = :escrowAccountId AND j.kind = 'DEPOSIT' AND j.reference IS NOT NULL`, { escrowAccountId })
+    .andWhere('lower(btrim(j.reference)) = lower(btrim(:reference))', { reference })
+    .orderBy('j.sequence', 'ASC')
+    .limit(1)
+    .getOne();
+}
+
 export interface JournalDraft {
   kind: JournalKind;
   escrow: EscrowAccount;

@@ -8,7 +8,10 @@ import { Tranche } from './tranche.entity.js';
  * One movement of money: a deposit into escrow, a tranche's release to the beneficiary, or a share
  * forfeited back to the guarantor. Its entries sum to zero and its positive entries to `amountMinor`
  * (checked by a deferred constraint trigger). Append-only. A RELEASE journal is the stored fact that a
- * tranche was released; at most one per tranche (unique index), and likewise one FORFEIT.
+ * tranche was released; at most one per tranche (unique index), and likewise one FORFEIT. A deposit's
+ * reference is unique per escrow account, ignoring case and surrounding spaces (an expression index, so
+ * not described to TypeORM; deposits repeated before that index existed are kept out of it, see its
+ * migration).
  */
 export const JOURNAL_KINDS = ['DEPOSIT', 'RELEASE', 'FORFEIT'] as const;
 export type JournalKind = (typeof JOURNAL_KINDS)[number];
@@ -17,6 +20,7 @@ export type JournalKind = (typeof JOURNAL_KINDS)[number];
 @Index('ledger_journal_release_key', ['trancheId'], { unique: true, where: `kind = 'RELEASE'` })
 @Index('ledger_journal_forfeit_key', ['trancheId'], { unique: true, where: `kind = 'FORFEIT'` })
 @Index('ledger_journal_account_idx', ['escrowAccountId', 'sequence'])
+@Index('ledger_journal_deposit_reference_key', { synchronize: false })
 export class LedgerJournal {
   @PrimaryColumn({ type: 'uuid', name: 'id' })
   id: string;
@@ -62,7 +66,7 @@ export class LedgerJournal {
   @Column({ type: 'integer', name: 'basis_points', nullable: true })
   basisPoints: number | null;
 
-  /** The payer's reference for a deposit (a transfer number), if given. */
+  /** The payer's reference for a deposit (a transfer number), if given; stored trimmed, in the case it was sent. */
   @Column({ type: 'text', name: 'reference', nullable: true })
   reference: string | null;
 

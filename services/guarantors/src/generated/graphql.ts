@@ -132,7 +132,12 @@ export type DepositToEscrowInput = {
   escrowAccountId: Scalars['ID']['input'];
   /** The depositing guarantor (the one named in the caller's token). */
   guarantorId: Scalars['ID']['input'];
-  /** The payer's reference, e.g. a bank transfer number. */
+  /**
+   * The bank's own reference for the transfer (e.g. its transfer number or UETR), at most 300 characters.
+   * Optional but recommended: it is what makes a retried deposit safe. Unique per escrow account, compared
+   * ignoring surrounding spaces and letter case (bank references are not case-sensitive), so "VAL-TRF-0042"
+   * and " val-trf-0042 " are the same reference. Kept as sent, trimmed.
+   */
   reference?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -194,7 +199,10 @@ export type EscrowMovement = {
   recordedAt: Scalars['DateTime']['output'];
   /** The agency that recorded it. */
   recordedBy: Maybe<Scalars['String']['output']>;
-  /** The payer's reference for a deposit, if given. */
+  /**
+   * The payer's reference for a deposit, if given, as sent (trimmed). Unique within the escrow account,
+   * ignoring case; only deposits booked before that rule took effect may repeat one.
+   */
   reference: Maybe<Scalars['String']['output']>;
   /** The tranche released or penalised; null for deposits. */
   tranche: Maybe<Tranche>;
@@ -354,6 +362,14 @@ export type Mutation = {
    * guarantor's funding source into its escrow holding). The amount must be positive, in the account's
    * currency, with no more decimals than the currency has. The guarantor must have the FUNDER role.
    * Requires the GUARANTOR role for the guarantor named in the token.
+   *
+   * A deposit's `reference` is booked at most once per escrow account, so a request resent over a poor link
+   * never books twice: a deposit whose reference is already on a deposit into the same account (by any
+   * guarantor; compared ignoring surrounding spaces and letter case) is refused with BAD_USER_INPUT on
+   * `input.reference`, naming that deposit (its movement id, amount and when it was booked), and nothing is
+   * written. If you were retrying that deposit, there is nothing more to do. The same reference in another
+   * escrow account is accepted. A reference is optional but strongly recommended: without one, each
+   * request is a new deposit, and a retry cannot be told from a second transfer.
    */
   depositToEscrow: EscrowAccount;
   /**

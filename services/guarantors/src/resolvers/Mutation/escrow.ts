@@ -3,10 +3,10 @@ import { BadUserInputError, Problems, actor } from '@treaty/service-kit';
 import { EscrowAccount } from '../../entities/index.js';
 import { checkCurrency } from '../../domain/money.js';
 import { checkMoney, checkOptionalText } from '../../domain/rules.js';
-import { ledgerAccount, postTransfer } from '../../ledger.js';
+import { DEPOSIT_REFERENCE_KEY, depositWithReference, ledgerAccount, postTransfer } from '../../ledger.js';
 import type { MutationDepositToEscrowArgs, MutationOpenEscrowAccountArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
-import { confirmAgreement, findEscrowAccount, findGuarantor, needsRole, onceOnly, trimmed } from './shared.js';
+import { confirmAgreement, findEscrowAccount, findGuarantor, needsRole, onceOnly, referenceTakenProblem, trimmed } from './shared.js';
 
 export const escrowMutations = {
   async openEscrowAccount(_: unknown, { input }: MutationOpenEscrowAccountArgs, ctx: Context) {
@@ -49,23 +49,35 @@ export const escrowMutations = {
     const minor = checkMoney(p, 'input', input.amount, input.currency);
     checkOptionalText(p, 'input.reference', input.reference, 'Reference', 300);
     p.throwIfAny();
-    return ctx.db.transaction(async (m) => {
-      const escrow = await findEscrowAccount(m, input.escrowAccountId);
-      const guarantor = await findGuarantor(m, input.guarantorId);
-      needsRole(p, 'input.guarantorId', guarantor, 'FUNDER', 'a deposit');
-      if (input.currency !== escrow.currency) {
-        p.add('input.currency', `Escrow account ${escrow.id} is kept in ${escrow.currency}; deposit ${escrow.currency}, or open a ${input.currency} account for the beneficiary.`);
-      }
-      p.throwIfAny();
-      const source = await ledgerAccount(m, escrow, 'FUNDING_SOURCE', guarantor.id);
-      const holding = await ledgerAccount(m, escrow, 'ESCROW', guarantor.id, true);
-      await postTransfer(
-        m,
-        { kind: 'DEPOSIT', escrow, guarantorId: guarantor.id, amountMinor: minor!, reference: trimmed(input.reference), at: ctx.clock.now(), caller: ctx.caller },
-        source,
-        holding,
-      );
-      return escrow;
-    });
+    const reference = trimmed(input.reference);
+    // The check below refuses a reference already booked; the unique index refuses the one booked by a
+    // concurrent request meanwhile, and its loser gets the same refusal, naming the winner.
+    return onceOnly(
+      async () => BadUserInputError.one('input.reference', referenceTakenProblem(reference!, input.escrowAccountId, await depositWithReference(ctx.db.manager, input.escrowAccountId, reference!))),
+      () =>
+        ctx.db.transaction(async (m) => {
+          const escrow = await findEscrowAccount(m, input.escrowAccountId);
+          const guarantor = await findGuarantor(m, input.guarantorId);
+          needsRole(p, 'input.guarantorId', guarantor, 'FUNDER', 'a deposit');
+          if (input.currency !== escrow.currency) {
+            p.add('input.currency', `Escrow account ${escrow.id} is kept in ${escrow.currency}; deposit ${escrow.currency}, or open a ${input.currency} account for the beneficiary.`);
+          }
+          if (reference) {
+            const holder = await depositWithReference(m, escrow.id, reference);
+            if (holder) p.add('input.reference', referenceTakenProblem(reference, escrow.id, holder));
+          }
+          p.throwIfAny();
+          const source = await ledgerAccount(m, escrow, 'FUNDING_SOURCE', guarantor.id);
+          const holding = await ledgerAccount(m, escrow, 'ESCROW', guarantor.id, true);
+          await postTransfer(
+            m,
+            { kind: 'DEPOSIT', escrow, guarantorId: guarantor.id, amountMinor: minor!, reference, at: ctx.clock.now(), caller: ctx.caller },
+            source,
+            holding,
+          );
+          return escrow;
+        }),
+      DEPOSIT_REFERENCE_KEY,
+    );
   },
 };

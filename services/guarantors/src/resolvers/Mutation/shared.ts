@@ -86,14 +86,36 @@ export function insufficientFunds(path: string, guarantor: string, escrow: Escro
 }
 
 /**
- * Runs a write that a unique constraint (`constraint`, or any) makes happen once; when a concurrent
- * request got there first, the caller gets `refusal()` instead of an internal error.
+ * What a deposit whose reference is already booked in the account is told (on `input.reference`): which
+ * deposit holds it, and what to do. `holder` is null only if that deposit cannot be read back.
  */
-export async function onceOnly<T>(refusal: () => Error, write: () => Promise<T>, constraint?: string): Promise<T> {
+export function referenceTakenProblem(reference: string, escrowAccountId: string, holder: LedgerJournal | null): string {
+  const what = 'A reference names one deposit per escrow account (compared ignoring case and surrounding spaces).';
+  const todo =
+    'If this request is a retry of that deposit, do nothing more: it is booked, once. ' +
+    "Otherwise send this deposit with the bank's own unique reference for its transfer (the transfer number on the bank's advice).";
+  if (!holder) {
+    return (
+      `Reference "${reference}" was booked on another deposit into escrow account ${escrowAccountId} a moment ago; ` +
+      `read it with { escrowAccount(id: "${escrowAccountId}") { movements { id amount { amount currency } reference recordedAt } } }. ${what} ${todo}`
+    );
+  }
+  return (
+    `Reference "${holder.reference}" is already on deposit ${holder.id} into escrow account ${escrowAccountId}: ` +
+    `${formatMinor(holder.amountMinor, holder.currency)} ${holder.currency}, booked ${holder.recordedAt.toISOString()} by ${holder.recordedBy ?? 'an unrecorded agency'}. ${what} ${todo}`
+  );
+}
+
+/**
+ * Runs a write that a unique constraint (`constraint`, or any) makes happen once; when a concurrent
+ * request got there first, the caller gets `refusal()` instead of an internal error. The refusal may
+ * read what the winner wrote (it runs after the losing transaction has rolled back).
+ */
+export async function onceOnly<T>(refusal: () => Error | Promise<Error>, write: () => Promise<T>, constraint?: string): Promise<T> {
   try {
     return await write();
   } catch (e) {
-    if (isUniqueViolation(e, constraint)) throw refusal();
+    if (isUniqueViolation(e, constraint)) throw await refusal();
     throw e;
   }
 }
