@@ -23,7 +23,10 @@ export interface BenchOptions {
   points: number;
   batchSize: number;
   concurrency: number;
-  /** Distinguishes this run's devices, so a rerun stores new points rather than duplicates. */
+  /**
+   * Distinguishes this run's devices, so a rerun on the same convoys stores new points rather than
+   * conflicts (its device times differ from the earlier run's under the same device and sequence).
+   */
   devicePrefix?: string;
   /** Server process ids whose peak resident memory (VmHWM) to report, on Linux. */
   pids?: number[];
@@ -37,6 +40,8 @@ export interface BenchResult {
   accepted: number;
   new: number;
   duplicates: number;
+  /** Points that disagreed with the position on record (none unless a rerun reuses devices and convoys). */
+  conflicts: number;
   rejected: number;
   batches: number;
   /** Slowest batch round trip, in milliseconds. */
@@ -48,7 +53,7 @@ export interface BenchResult {
 }
 
 const RECORD = /* GraphQL */ `mutation ($input: RecordConvoyPositionsInput!) {
-  recordConvoyPositions(input: $input) { accepted new duplicates rejected { index reasons } }
+  recordConvoyPositions(input: $input) { accepted new duplicates conflicts rejected { index reasons } }
 }`;
 
 /** Peak resident set of a process, from /proc (Linux only). */
@@ -83,7 +88,7 @@ function batch(opts: BenchOptions, index: number, size: number, end: number) {
 export async function runPositionsBenchmark(opts: BenchOptions): Promise<BenchResult> {
   const batches = Math.ceil(opts.points / opts.batchSize);
   const end = Date.now() - 60_000;
-  const totals = { accepted: 0, new: 0, duplicates: 0, rejected: 0, slowest: 0 };
+  const totals = { accepted: 0, new: 0, duplicates: 0, conflicts: 0, rejected: 0, slowest: 0 };
   let next = 0;
   const started = performance.now();
   const worker = async () => {
@@ -99,6 +104,7 @@ export async function runPositionsBenchmark(opts: BenchOptions): Promise<BenchRe
       totals.accepted += res.accepted;
       totals.new += res.new;
       totals.duplicates += res.duplicates;
+      totals.conflicts += res.conflicts;
       totals.rejected += res.rejected.length;
       if (res.rejected.length && totals.rejected === res.rejected.length) {
         opts.progress?.(`first rejection: ${JSON.stringify(res.rejected[0])}`);
@@ -117,6 +123,7 @@ export async function runPositionsBenchmark(opts: BenchOptions): Promise<BenchRe
     accepted: totals.accepted,
     new: totals.new,
     duplicates: totals.duplicates,
+    conflicts: totals.conflicts,
     rejected: totals.rejected,
     batches,
     slowestBatchMs: Math.round(totals.slowest),

@@ -5,7 +5,7 @@ import { CONVOY_TRANSITIONS, allowedNext, isAllowed, stepKind } from '../src/dom
 import { VERIFICATION_TRANSITIONS, currentVerificationState } from '../src/domain/verification.js';
 import { dayStatus } from '../src/domain/corridor-status.js';
 import { daysBetween, isoDate } from '../src/domain/calendar.js';
-import { classifyPoints } from '../src/domain/positions.js';
+import { classifyPoints, differences, firstOfEach, positionKey } from '../src/domain/positions.js';
 import { quietHours, parseWindowKey, windowKey } from '../src/domain/metrics.js';
 import { ongoingGap } from '../src/domain/telemetry.js';
 import { cargoRefusal, checkCargoLines, checkVerification, mayCarry, remainingCargoProblems } from '../src/domain/rules.js';
@@ -104,6 +104,29 @@ describe('position batches', () => {
     expect(classifyPoints([point()], owners, 'Agency B', now).rejected[0]!.reasons).toEqual(['NOT_YOUR_CONVOY']);
     expect(classifyPoints([point()], owners, null, now).rejected[0]!.reasons).toEqual(['NOT_YOUR_CONVOY']);
     expect(classifyPoints([point({ convoyId: convoy.toUpperCase() })], owners, 'Agency A', now).valid).toEqual([0]);
+  });
+  it('identifies a point by convoy, device and sequence, the convoy id in any case', () => {
+    const other = '22222222-2222-4222-8222-222222222222';
+    expect(positionKey(point({ convoyId: convoy.toUpperCase() }))).toBe(positionKey(point()));
+    expect(positionKey(point({ convoyId: other }))).not.toBe(positionKey(point()));
+    expect(positionKey(point({ deviceId: 't1' }))).not.toBe(positionKey(point()));
+    // No separator in a device id can make two different points look alike.
+    expect(positionKey(point({ deviceId: 'T1","sequence', sequence: 1 }))).not.toBe(positionKey(point({ deviceId: 'T1', sequence: 1 })));
+  });
+  it('offers the first valid point of each identity for storage and maps every repeat to it', () => {
+    const points = [point(), point({ sequence: 2 }), point({ latitude: 11 }), point({ convoyId: convoy.toUpperCase() }), point({ sequence: 2 }), point({ deviceId: 'T2' })];
+    const r = firstOfEach(points, [1, 2, 3, 4, 5]);
+    expect(r.first).toEqual([1, 2, 5]);
+    expect([...r.repeatOf]).toEqual([
+      [3, 2],
+      [4, 1],
+    ]);
+  });
+  it('names the fields on which a resend disagrees with the point on record', () => {
+    const onRecord = { deviceTime: d('2026-03-20T09:00:00Z'), latitude: 10, longitude: 10 };
+    expect(differences(onRecord, { ...onRecord, deviceTime: d('2026-03-20T09:00:00Z') })).toEqual([]);
+    expect(differences(onRecord, { ...onRecord, deviceTime: d('2026-03-20T09:00:00.001Z') })).toEqual(['DEVICE_TIME']);
+    expect(differences(onRecord, { deviceTime: onRecord.deviceTime, latitude: 10.000001, longitude: 9 })).toEqual(['LATITUDE', 'LONGITUDE']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { statements } from '@treaty/service-kit';
 import { codes } from '@treaty/testing';
 import { NOW, RECORD_POSITIONS, medics, monitor, relief, startCorridors, type Harness } from './harness.js';
@@ -44,7 +44,7 @@ describe('recordConvoyPositions', () => {
     const points = [...track(a.id, 20), ...track(b.id, 5)];
     const r = await send(points);
     expect(r.errors).toBeUndefined();
-    expect(r.data!.recordConvoyPositions).toEqual({ accepted: 25, new: 25, duplicates: 0, rejected: [] });
+    expect(r.data!.recordConvoyPositions).toEqual({ accepted: 25, new: 25, duplicates: 0, conflicts: 0, conflicting: [], rejected: [] });
     expect(await stored(a.id)).toBe(20);
     const read = await h.run(medics, `query ($id: ID!) { convoy(id: $id) { positions(last: 2) { deviceId sequence deviceTime receivedAt latitude longitude } } }`, { id: a.id });
     expect(read.data!.convoy.positions).toEqual([
@@ -56,13 +56,13 @@ describe('recordConvoyPositions', () => {
   it('accepts a resent batch without storing anything twice, and says how many were new', async () => {
     const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
     const points = track(c.id, 30);
-    expect((await send(points.slice(0, 20))).data!.recordConvoyPositions).toMatchObject({ accepted: 20, new: 20, duplicates: 0 });
+    expect((await send(points.slice(0, 20))).data!.recordConvoyPositions).toMatchObject({ accepted: 20, new: 20, duplicates: 0, conflicts: 0 });
     const before = await h.counts();
-    expect((await send(points.slice(0, 20))).data!.recordConvoyPositions).toMatchObject({ accepted: 20, new: 0, duplicates: 20 });
+    expect((await send(points.slice(0, 20))).data!.recordConvoyPositions).toMatchObject({ accepted: 20, new: 0, duplicates: 20, conflicts: 0 });
     expect(await h.counts()).toEqual(before);
     // An overlapping batch stores only the new points; a point repeated inside one batch is stored once.
     const overlapping = [...points.slice(10, 30), points[29]!];
-    expect((await send(overlapping)).data!.recordConvoyPositions).toEqual({ accepted: 21, new: 10, duplicates: 11, rejected: [] });
+    expect((await send(overlapping)).data!.recordConvoyPositions).toEqual({ accepted: 21, new: 10, duplicates: 11, conflicts: 0, conflicting: [], rejected: [] });
     expect(await stored(c.id)).toBe(30);
   });
 
@@ -83,7 +83,7 @@ describe('recordConvoyPositions', () => {
     const r = await send(points);
     expect(r.errors).toBeUndefined();
     const result = r.data!.recordConvoyPositions;
-    expect(result).toMatchObject({ accepted: 2, new: 2, duplicates: 0 });
+    expect(result).toMatchObject({ accepted: 2, new: 2, duplicates: 0, conflicts: 0 });
     expect(result.rejected.map((x: any) => [x.index, x.reasons])).toEqual([
       [1, ['COORDINATES_OUT_OF_RANGE']],
       [2, ['DEVICE_TIME_IN_FUTURE']],
@@ -107,7 +107,7 @@ describe('recordConvoyPositions', () => {
     const theirs = await h.convoyAt(corridor.id, 'IN_TRANSIT', medics);
     const before = await h.counts();
     const r = await send(track(theirs.id, 3));
-    expect(r.data!.recordConvoyPositions).toMatchObject({ accepted: 0, new: 0, duplicates: 0 });
+    expect(r.data!.recordConvoyPositions).toMatchObject({ accepted: 0, new: 0, duplicates: 0, conflicts: 0 });
     expect(r.data!.recordConvoyPositions.rejected).toHaveLength(3);
     expect(await h.counts()).toEqual(before);
   });
@@ -119,18 +119,217 @@ describe('recordConvoyPositions', () => {
     await h.expectRefused(() => send(track(c.id, 3), monitor), 'FORBIDDEN', /needs the AGENCY role/);
   });
 
-  it('runs the same number of SQL statements for 10 or 2,000 points', async () => {
+  it('runs the same number of SQL statements for 10 or 2,000 points, in one transaction', async () => {
     const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
-    const measure = async (n: number) => {
-      const m = await statements.measure(() => h.local(relief, RECORD_POSITIONS, { input: { points: track(c.id, n) } }));
+    const measure = async (points: unknown[]) => {
+      const m = await statements.measure(() => h.local(relief, RECORD_POSITIONS, { input: { points } }), true);
       expect(m.result.errors).toBeUndefined();
-      expect(m.result.data!.recordConvoyPositions.new).toBe(n);
-      return m.count;
+      expect(m.statements.filter((sql) => sql === 'START TRANSACTION')).toHaveLength(1);
+      expect(m.statements.at(-1)).toBe('COMMIT');
+      return { count: m.count, result: m.result.data!.recordConvoyPositions };
     };
-    const few = await measure(10);
-    const many = await measure(2000);
-    expect(few).toBe(2);
-    expect(many).toBe(few);
+    // All new: the transaction, the SELECT of the convoys and the INSERT.
+    const fewNew = track(c.id, 10);
+    const manyNew = track(c.id, 2000);
+    const few = await measure(fewNew);
+    const many = await measure(manyNew);
+    expect([few.result.new, many.result.new]).toEqual([10, 2000]);
+    expect(few.count).toBe(4);
+    expect(many.count).toBe(few.count);
+    // Resent, half exactly and half moved: one more statement compares and logs, whatever the number.
+    const moved = (points: typeof fewNew) => points.map((p, i) => (i % 2 ? { ...p, latitude: p.latitude + 0.5 } : p));
+    const fewAgain = await measure(moved(fewNew));
+    const manyAgain = await measure(moved(manyNew));
+    expect(fewAgain.result).toMatchObject({ new: 0, duplicates: 5, conflicts: 5 });
+    expect(manyAgain.result).toMatchObject({ new: 0, duplicates: 1000, conflicts: 1000 });
+    expect(fewAgain.count).toBe(5);
+    expect(manyAgain.count).toBe(fewAgain.count);
+  });
+});
+
+describe('positions per convoy, duplicates and conflicts', () => {
+  const POSITIONS = `query ($id: ID!) { convoy(id: $id) { positions { deviceId sequence deviceTime receivedAt latitude longitude } } }`;
+  const CONFLICTS = `query ($id: ID!, $last: Int) { convoy(id: $id) {
+    positionConflicts(last: $last) { deviceId sequence differences receivedAt sentBy onRecord { deviceTime receivedAt latitude longitude } sent { deviceTime latitude longitude } }
+  } }`;
+  const conflictRows = async (convoyId: string) =>
+    (
+      await h.db.query(
+        'SELECT device_id, sequence, device_time, latitude, longitude, received_at, sent_by, sent_by_subject FROM convoy_position_conflict WHERE convoy_id = $1 ORDER BY sequence, device_time, latitude',
+        [convoyId],
+      )
+    ).map((r: any) => ({ ...r, device_time: r.device_time.toISOString(), received_at: r.received_at.toISOString() }));
+  const positionsOf = async (convoyId: string) => (await h.ok(relief, POSITIONS, { id: convoyId })).convoy.positions as any[];
+
+  it('stores the same tracker and sequence on two convoys, of one agency or of two, each on its own convoy', async () => {
+    const a = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const b = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const theirs = await h.convoyAt(corridor.id, 'IN_TRANSIT', medics);
+    const [pa] = track(a.id, 1);
+    const pb = { ...pa!, convoyId: b.id, latitude: 31.7, longitude: 34.8 };
+    const r = await send([pa, pb]);
+    expect(r.data!.recordConvoyPositions).toEqual({ accepted: 2, new: 2, duplicates: 0, conflicts: 0, conflicting: [], rejected: [] });
+    // Another agency's tracker with the same id and numbering is its own too.
+    const theirPoint = { ...pa!, convoyId: theirs.id, latitude: 31.9 };
+    expect((await send([theirPoint], medics)).data!.recordConvoyPositions).toMatchObject({ accepted: 1, new: 1, duplicates: 0, conflicts: 0 });
+    const read = (p: { deviceId: string; sequence: number; deviceTime: string; latitude: number; longitude: number }) => [
+      { deviceId: p.deviceId, sequence: p.sequence, deviceTime: new Date(p.deviceTime).toISOString(), receivedAt: NOW, latitude: p.latitude, longitude: p.longitude },
+    ];
+    expect(await positionsOf(a.id)).toEqual(read(pa!));
+    expect(await positionsOf(b.id)).toEqual(read(pb));
+    expect((await h.ok(medics, POSITIONS, { id: theirs.id })).convoy.positions).toEqual(read(theirPoint));
+  });
+
+  it('tracks a tracker reused on the next convoy, numbering again from 0, with that convoy’s own telemetry gaps', async () => {
+    const GAPS = `query ($id: ID!) { convoy(id: $id) { telemetryGaps { from to minutes ongoing } } }`;
+    const first = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const next = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const earlier = track(first.id, 11, '2026-03-20T08:10:00Z');
+    // The same device on the next convoy, 08:00–08:10 and 09:20–09:30 (a 70-minute silence), from sequence 0.
+    const later = [...track(next.id, 11, '2026-03-20T08:10:00Z'), ...track(next.id, 11, '2026-03-20T09:30:00Z')].map((p, i) => ({
+      ...p,
+      deviceId: earlier[0]!.deviceId,
+      sequence: i,
+      latitude: 31.5 + i * 0.001,
+    }));
+    expect((await send(earlier)).data!.recordConvoyPositions).toMatchObject({ new: 11, duplicates: 0, conflicts: 0 });
+    expect((await send(later)).data!.recordConvoyPositions).toMatchObject({ accepted: 22, new: 22, duplicates: 0, conflicts: 0 });
+    expect(await stored(next.id)).toBe(22);
+    expect((await h.ok(relief, GAPS, { id: next.id })).convoy.telemetryGaps).toEqual([{ from: '2026-03-20T08:10:00.000Z', to: '2026-03-20T09:20:00.000Z', minutes: 70, ongoing: false }]);
+    // The first convoy's track is untouched: silent since 08:10, and still on the move at 10:00.
+    expect((await h.ok(relief, GAPS, { id: first.id })).convoy.telemetryGaps).toEqual([{ from: '2026-03-20T08:10:00.000Z', to: null, minutes: 110, ongoing: true }]);
+  });
+
+  it('reports a resend with other coordinates or device time as a conflict, logs it, and keeps the position of record', async () => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const points = track(c.id, 3);
+    await send(points);
+    const before = await positionsOf(c.id);
+    h.clock.set('2026-03-20T10:20:00Z');
+    const moved = { ...points[0]!, latitude: 31.25 };
+    const retimed = { ...points[1]!, deviceTime: '2026-03-20T10:15:00.000Z', longitude: 34.35 };
+    const r = await send([moved, retimed, points[2]]);
+    expect(r.errors).toBeUndefined();
+    const result = r.data!.recordConvoyPositions;
+    expect(result).toMatchObject({ accepted: 3, new: 0, duplicates: 1, conflicts: 2, rejected: [] });
+    expect(result.conflicting.map(({ message, ...rest }: any) => rest)).toEqual([
+      {
+        index: 0,
+        convoyId: c.id,
+        deviceId: points[0]!.deviceId,
+        sequence: 0,
+        differences: ['LATITUDE'],
+        storedFromIndex: null,
+        onRecord: { deviceId: points[0]!.deviceId, sequence: 0, deviceTime: points[0]!.deviceTime, receivedAt: NOW, latitude: points[0]!.latitude, longitude: points[0]!.longitude },
+        sent: { deviceTime: points[0]!.deviceTime, latitude: 31.25, longitude: points[0]!.longitude },
+      },
+      {
+        index: 1,
+        convoyId: c.id,
+        deviceId: points[1]!.deviceId,
+        sequence: 1,
+        differences: ['DEVICE_TIME', 'LONGITUDE'],
+        storedFromIndex: null,
+        onRecord: { deviceId: points[1]!.deviceId, sequence: 1, deviceTime: points[1]!.deviceTime, receivedAt: NOW, latitude: points[1]!.latitude, longitude: points[1]!.longitude },
+        sent: { deviceTime: '2026-03-20T10:15:00.000Z', latitude: points[1]!.latitude, longitude: 34.35 },
+      },
+    ]);
+    expect(result.conflicting[0].message).toBe(
+      `Convoy ${c.id} already has device "${points[0]!.deviceId}" sequence 0 on record as ${points[0]!.deviceTime} at (${points[0]!.latitude}, ${points[0]!.longitude}) (received ${NOW}); ` +
+        `this point says ${points[0]!.deviceTime} at (31.25, ${points[0]!.longitude}). The point on record stays and this one is logged as a conflict for review. ` +
+        'A device must not reuse a sequence number on one convoy: if it restarted its count, continue from its last sequence or report under a new deviceId.',
+    );
+    // The positions of record are as first received; the conflict log holds what was sent, when and by whom.
+    expect(await positionsOf(c.id)).toEqual(before);
+    const logged = [
+      { device_id: moved.deviceId, sequence: 0, device_time: moved.deviceTime, latitude: 31.25, longitude: moved.longitude, received_at: '2026-03-20T10:20:00.000Z', sent_by: relief.agency, sent_by_subject: relief.subject },
+      { device_id: retimed.deviceId, sequence: 1, device_time: retimed.deviceTime, latitude: retimed.latitude, longitude: 34.35, received_at: '2026-03-20T10:20:00.000Z', sent_by: relief.agency, sent_by_subject: relief.subject },
+    ];
+    expect(await conflictRows(c.id)).toEqual(logged);
+
+    // A retry of the same batch is reported the same way but logged once.
+    h.clock.set('2026-03-20T10:30:00Z');
+    const counts = await h.counts();
+    expect((await send([moved, retimed, points[2]])).data!.recordConvoyPositions).toMatchObject({ accepted: 3, new: 0, duplicates: 1, conflicts: 2 });
+    expect(await h.counts()).toEqual(counts);
+
+    // A monitor sees the log on the convoy, latest first.
+    h.clock.set('2026-03-20T10:40:00Z');
+    const third = { ...points[0]!, latitude: 31.3 };
+    expect((await send([third])).data!.recordConvoyPositions).toMatchObject({ conflicts: 1 });
+    const seen = (await h.ok(monitor, CONFLICTS, { id: c.id })).convoy.positionConflicts;
+    expect(seen.map((x: any) => [x.sequence, x.sent.latitude, x.receivedAt, x.sentBy])).toEqual([
+      [0, 31.3, '2026-03-20T10:40:00.000Z', relief.agency],
+      // The two of 10:20, by device and sequence.
+      [0, 31.25, '2026-03-20T10:20:00.000Z', relief.agency],
+      [1, retimed.latitude, '2026-03-20T10:20:00.000Z', relief.agency],
+    ]);
+    expect(seen[2]).toEqual({
+      deviceId: retimed.deviceId,
+      sequence: 1,
+      differences: ['DEVICE_TIME', 'LONGITUDE'],
+      receivedAt: '2026-03-20T10:20:00.000Z',
+      sentBy: relief.agency,
+      onRecord: { deviceTime: points[1]!.deviceTime, receivedAt: NOW, latitude: points[1]!.latitude, longitude: points[1]!.longitude },
+      sent: { deviceTime: '2026-03-20T10:15:00.000Z', latitude: retimed.latitude, longitude: 34.35 },
+    });
+    expect((await h.ok(monitor, CONFLICTS, { id: c.id, last: 1 })).convoy.positionConflicts.map((x: any) => x.sent.latitude)).toEqual([31.3]);
+    expect(codes(await h.run(monitor, CONFLICTS, { id: c.id, last: 1001 }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('resolves a point repeated inside one batch without error: the first wins, the others are duplicates or conflicts against it', async () => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const [p0, p1, p2] = track(c.id, 3);
+    const batch = [p0, p0, { ...p0!, longitude: 35.1 }, p1, { ...p1!, deviceTime: '2026-03-20T09:00:00.000Z' }, { ...p1!, deviceTime: '2026-03-20T09:00:00.000Z' }];
+    const r = await send(batch);
+    expect(r.errors).toBeUndefined();
+    const result = r.data!.recordConvoyPositions;
+    expect(result).toMatchObject({ accepted: 6, new: 2, duplicates: 1, conflicts: 3, rejected: [] });
+    expect(result.conflicting.map((x: any) => [x.index, x.storedFromIndex, x.differences, x.onRecord.longitude, x.onRecord.deviceTime])).toEqual([
+      [2, 0, ['LONGITUDE'], p0!.longitude, p0!.deviceTime],
+      [4, 3, ['DEVICE_TIME'], p1!.longitude, p1!.deviceTime],
+      [5, 3, ['DEVICE_TIME'], p1!.longitude, p1!.deviceTime],
+    ]);
+    expect(result.conflicting[0].message).toMatch(/\(stored from index 0 of this batch\)/);
+    expect((await positionsOf(c.id)).map((p) => [p.sequence, p.deviceTime, p.longitude])).toEqual([
+      [1, p1!.deviceTime, p1!.longitude],
+      [0, p0!.deviceTime, p0!.longitude],
+    ]);
+    // The same disagreeing version twice in a batch is logged once.
+    expect((await conflictRows(c.id)).map((x: any) => [x.sequence, x.device_time, x.longitude])).toEqual([
+      [0, p0!.deviceTime, 35.1],
+      [1, '2026-03-20T09:00:00.000Z', p1!.longitude],
+    ]);
+
+    // When the point was on record before the batch, every repeat is compared with that one.
+    const r2 = await send([{ ...p2!, latitude: 30 }, p2, { ...p2!, latitude: 30.5 }, { ...p0!, latitude: 30 }]);
+    expect(r2.data!.recordConvoyPositions).toMatchObject({ accepted: 4, new: 1, duplicates: 0, conflicts: 3 });
+    expect(r2.data!.recordConvoyPositions.conflicting.map((x: any) => [x.index, x.storedFromIndex, x.onRecord.latitude])).toEqual([
+      [1, 0, 30],
+      [2, 0, 30],
+      [3, null, p0!.latitude],
+    ]);
+  });
+
+  it('stores a whole batch or nothing of it', async () => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const [old] = track(c.id, 1);
+    await send([old]);
+    // Make the conflict log refuse its next row; the new points of the same batch must not stay behind.
+    await h.db.query(`CREATE FUNCTION refuse_conflict() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'conflict log unavailable'; END $$`);
+    await h.db.query(`CREATE TRIGGER refuse_conflict BEFORE INSERT ON convoy_position_conflict FOR EACH ROW EXECUTE FUNCTION refuse_conflict()`);
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const before = await h.counts();
+      const r = await send([...track(c.id, 5, '2026-03-20T09:30:00Z'), { ...old!, latitude: 30 }]);
+      expect(codes(r)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(r.errors![0]!.message).not.toMatch(/conflict log unavailable|INSERT|convoy_position/);
+      expect(await h.counts()).toEqual(before);
+    } finally {
+      quiet.mockRestore();
+      await h.db.query('DROP TRIGGER refuse_conflict ON convoy_position_conflict');
+      await h.db.query('DROP FUNCTION refuse_conflict()');
+    }
   });
 });
 
@@ -180,7 +379,7 @@ describe('telemetry gaps', () => {
   it('derives gaps for a list of convoys with a fixed number of statements', async () => {
     const agreement = await h.createAgreement();
     const busy = await h.createCorridor(agreement.id);
-    const query = `query ($id: ID!) { corridor(id: $id) { convoys { status telemetryGaps { minutes } positions(last: 3) { sequence } cargo { trucks } events { to } inspections { result rejectedItems { reason } } } } }`;
+    const query = `query ($id: ID!) { corridor(id: $id) { convoys { status telemetryGaps { minutes } positions(last: 3) { sequence } positionConflicts { sequence onRecord { latitude } } cargo { trucks } events { to } inspections { result rejectedItems { reason } } } } }`;
     const measure = async () => {
       const m = await statements.measure(() => h.local(relief, query, { id: busy.id }));
       expect(m.result.errors).toBeUndefined();
@@ -189,7 +388,8 @@ describe('telemetry gaps', () => {
     const addConvoys = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const c = await h.convoyAt(busy.id, 'IN_TRANSIT');
-        await send([...track(c.id, 3, '2026-03-20T08:00:00Z'), ...track(c.id, 3, '2026-03-20T09:00:00Z')]);
+        const points = [...track(c.id, 3, '2026-03-20T08:00:00Z'), ...track(c.id, 3, '2026-03-20T09:00:00Z')];
+        await send([...points, { ...points[0]!, latitude: 30 }]);
       }
     };
     await addConvoys(2);
@@ -198,6 +398,7 @@ describe('telemetry gaps', () => {
     const many = await measure();
     expect(many.result.data!.corridor.convoys).toHaveLength(12);
     expect(many.result.data!.corridor.convoys[0].telemetryGaps).toEqual([{ minutes: 58 }, { minutes: 60 }]); // the second is ongoing
+    expect(many.result.data!.corridor.convoys.map((c: any) => c.positionConflicts.length)).toEqual(Array(12).fill(1));
     expect(many.count).toBe(few.count);
   });
 });

@@ -67,3 +67,63 @@ export function classifyPoints(
   }
   return { valid, rejected };
 }
+
+/** What the device reports in a point, and so what a resend must repeat exactly to be a duplicate. */
+export interface Fix {
+  deviceTime: Date;
+  latitude: number;
+  longitude: number;
+}
+
+/** A field of a point on which a resend disagrees with the point on record. */
+export type PositionField = 'DEVICE_TIME' | 'LATITUDE' | 'LONGITUDE';
+
+/** A point's identity: convoy ids compare case-insensitively (they are UUIDs), device ids exactly. */
+export function positionKey(p: Pick<PointDraft, 'convoyId' | 'deviceId' | 'sequence'>): string {
+  return JSON.stringify([p.convoyId.toLowerCase(), p.deviceId, p.sequence]);
+}
+
+/**
+ * Sorts the valid points of a batch by identity. The first point with each (convoy, device, sequence)
+ * is the one offered for storage; every later one in the batch is a repeat, compared with what is on
+ * record once the first has been stored, so a batch that repeats a point always resolves the same way.
+ * `repeatOf` maps each repeat's index to the index of the first.
+ */
+export function firstOfEach(points: readonly PointDraft[], valid: readonly number[]): { first: number[]; repeatOf: Map<number, number> } {
+  const seen = new Map<string, number>();
+  const first: number[] = [];
+  const repeatOf = new Map<number, number>();
+  for (const index of valid) {
+    const key = positionKey(points[index]!);
+    const earlier = seen.get(key);
+    if (earlier === undefined) {
+      seen.set(key, index);
+      first.push(index);
+    } else repeatOf.set(index, earlier);
+  }
+  return { first, repeatOf };
+}
+
+/** Where a resend disagrees with the point on record; empty for an exact duplicate. */
+export function differences(onRecord: Fix, sent: Fix): PositionField[] {
+  const out: PositionField[] = [];
+  if (onRecord.deviceTime.getTime() !== sent.deviceTime.getTime()) out.push('DEVICE_TIME');
+  if (onRecord.latitude !== sent.latitude) out.push('LATITUDE');
+  if (onRecord.longitude !== sent.longitude) out.push('LONGITUDE');
+  return out;
+}
+
+const describeFix = (f: Fix) => `${f.deviceTime.toISOString()} at (${f.latitude}, ${f.longitude})`;
+
+/**
+ * Tells a partner agency what a conflicting point collided with and what to do about it.
+ * `storedFromIndex` is the index of the point on record when this same batch stored it.
+ */
+export function conflictMessage(sent: PointDraft, onRecord: Fix & { receivedAt: Date }, storedFromIndex: number | null): string {
+  const where = storedFromIndex === null ? `received ${onRecord.receivedAt.toISOString()}` : `stored from index ${storedFromIndex} of this batch`;
+  return (
+    `Convoy ${sent.convoyId.toLowerCase()} already has device "${sent.deviceId}" sequence ${sent.sequence} on record as ${describeFix(onRecord)} (${where}); ` +
+    `this point says ${describeFix(sent)}. The point on record stays and this one is logged as a conflict for review. ` +
+    'A device must not reuse a sequence number on one convoy: if it restarted its count, continue from its last sequence or report under a new deviceId.'
+  );
+}

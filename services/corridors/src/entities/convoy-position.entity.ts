@@ -2,20 +2,23 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relat
 import { Convoy } from './convoy.entity.js';
 
 /**
- * A position report from a tracking device, append-only. The primary key (device, sequence) makes a
- * resent report a no-op (INSERT … ON CONFLICT DO NOTHING). Device time and receipt time are kept apart.
+ * A position report from a tracking device, append-only. The primary key (convoy, device, sequence)
+ * makes a resent report a no-op (INSERT … ON CONFLICT DO NOTHING) while the same tracker, reused on
+ * another convoy or run by another agency, starts a track of its own. A resend that disagrees with the
+ * row is logged in ConvoyPositionConflict; the row itself never changes. Device time and receipt time
+ * are kept apart.
  */
 @Entity({ name: 'convoy_position' })
 @Index('convoy_position_convoy_time_idx', ['convoyId', 'deviceTime'])
 export class ConvoyPosition {
+  @PrimaryColumn({ type: 'uuid', name: 'convoy_id' })
+  convoyId: string;
+
   @PrimaryColumn({ type: 'text', name: 'device_id' })
   deviceId: string;
 
   @PrimaryColumn({ type: 'integer', name: 'sequence' })
   sequence: number;
-
-  @Column({ type: 'uuid', name: 'convoy_id' })
-  convoyId: string;
 
   @ManyToOne(() => Convoy, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'convoy_id' })

@@ -2,6 +2,7 @@ import { Convoy } from './convoy.entity.js';
 import { ConvoyCargoLine } from './convoy-cargo-line.entity.js';
 import { ConvoyEvent } from './convoy-event.entity.js';
 import { ConvoyPosition } from './convoy-position.entity.js';
+import { ConvoyPositionConflict } from './convoy-position-conflict.entity.js';
 import { Corridor } from './corridor.entity.js';
 import { CorridorClosure } from './corridor-closure.entity.js';
 import { Incident } from './incident.entity.js';
@@ -9,8 +10,8 @@ import { IncidentVerification } from './incident-verification.entity.js';
 import { Inspection } from './inspection.entity.js';
 import { RejectedItem } from './rejected-item.entity.js';
 
-export { Convoy, ConvoyCargoLine, ConvoyEvent, ConvoyPosition, Corridor, CorridorClosure, Incident, IncidentVerification, Inspection, RejectedItem };
+export { Convoy, ConvoyCargoLine, ConvoyEvent, ConvoyPosition, ConvoyPositionConflict, Corridor, CorridorClosure, Incident, IncidentVerification, Inspection, RejectedItem };
 export * from './enums.js';
 
 /** Listed explicitly (never globbed) so the data source works the same from src and dist. */
-export const entities = [Corridor, CorridorClosure, Convoy, ConvoyCargoLine, ConvoyEvent, Inspection, RejectedItem, ConvoyPosition, Incident, IncidentVerification];
+export const entities = [Corridor, CorridorClosure, Convoy, ConvoyCargoLine, ConvoyEvent, Inspection, RejectedItem, ConvoyPosition, ConvoyPositionConflict, Incident, IncidentVerification];

@@ -159,6 +159,37 @@ export type ClosureCause =
   /** Weather or sea state. */
   | 'WEATHER';
 
+/**
+ * A point of a batch that disagrees with the position already on record for its convoy, device and
+ * sequence. It was not stored as a position; it was logged as a conflict. Usually a device that restarted
+ * its sequence numbers, or two devices sharing an id: fix the device, then report under sequence numbers
+ * or a device id not yet used on the convoy.
+ */
+export type ConflictingPosition = {
+  __typename?: 'ConflictingPosition';
+  /** The convoy the point was sent for. */
+  convoyId: Scalars['ID']['output'];
+  /** The device id, as sent. */
+  deviceId: Scalars['String']['output'];
+  /** The fields on which the two disagree (at least one). */
+  differences: Array<PositionField>;
+  /** The point's position in the batch, from 0. */
+  index: Scalars['Int']['output'];
+  /** What collided with what, and what to do, in words. */
+  message: Scalars['String']['output'];
+  /** The position of record for this convoy, device and sequence: the one received first. It stays as it is. */
+  onRecord: ConvoyPosition;
+  /** What this point says. */
+  sent: SentPosition;
+  /** The sequence number, as sent. */
+  sequence: Scalars['Int']['output'];
+  /**
+   * When the position of record was stored by this same batch (the same device and sequence appear twice
+   * in it), the index of that point; null when it was on record before the batch.
+   */
+  storedFromIndex: Maybe<Scalars['Int']['output']>;
+};
+
 /** A movement of trucks through a corridor, run by one agency. */
 export type Convoy = {
   __typename?: 'Convoy';
@@ -177,6 +208,13 @@ export type Convoy = {
   inspections: Array<Inspection>;
   /** The requester's note, if any. */
   note: Maybe<Scalars['String']['output']>;
+  /**
+   * Points resent for this convoy that disagreed with the position on record for the same device and
+   * sequence, latest received first, at most `last` (1 to 1000; 100 when omitted). Each distinct
+   * disagreeing version is listed once, with when it was first received. Positions and telemetry gaps use
+   * only the positions of record. Needs a token from a partner agency (any role).
+   */
+  positionConflicts: Array<PositionConflict>;
   /**
    * The latest positions reported by the convoy's devices (by device time, latest first), at most `last`
    * (1 to 1000; 100 when omitted).
@@ -198,6 +236,12 @@ export type Convoy = {
   totalTonnes: Scalars['Float']['output'];
   /** Trucks on all cargo lines, as requested. */
   totalTrucks: Scalars['Int']['output'];
+};
+
+
+/** A movement of trucks through a corridor, run by one agency. */
+export type ConvoyPositionConflictsArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -236,16 +280,35 @@ export type ConvoyPosition = {
   longitude: Scalars['Float']['output'];
   /** When the service received the report. */
   receivedAt: Scalars['DateTime']['output'];
-  /** The device's own sequence number for the report; with deviceId, it identifies the report. */
+  /** The device's own sequence number for the report; with the convoy and deviceId, it identifies the report. */
   sequence: Scalars['Int']['output'];
 };
 
-/** What happened to a batch of positions. */
+/**
+ * What happened to a batch of positions. Every point of the batch is counted exactly once, as new, a
+ * duplicate, a conflict or rejected: accepted = new + duplicates + conflicts, and accepted plus the number
+ * of rejected points is the number of points sent.
+ */
 export type ConvoyPositionBatchResult = {
   __typename?: 'ConvoyPositionBatchResult';
-  /** Points accepted: stored now or already on record. */
+  /**
+   * Points that passed the checks: new + duplicates + conflicts. Each is now on record, or already was
+   * (a conflict's point of record being the one first received).
+   */
   accepted: Scalars['Int']['output'];
-  /** Accepted points that were already on record (same device and sequence) and were not stored again. */
+  /** One entry per conflict, in batch order: what is on record and what was sent. */
+  conflicting: Array<ConflictingPosition>;
+  /**
+   * Accepted points whose convoy, device and sequence are already on record, from an earlier batch or
+   * earlier in this one, with another device time, latitude or longitude. The position on record is kept
+   * unchanged; the point sent is logged (see Convoy.positionConflicts) and described in `conflicting`.
+   */
+  conflicts: Scalars['Int']['output'];
+  /**
+   * Accepted points identical to the position already on record for their convoy, device and sequence
+   * (same device time, latitude and longitude), sent in an earlier batch or earlier in this one. Not
+   * stored again; resending a batch is safe.
+   */
   duplicates: Scalars['Int']['output'];
   /** Accepted points stored for the first time by this batch. */
   new: Scalars['Int']['output'];
@@ -266,8 +329,9 @@ export type ConvoyPositionInput = {
   /** Decimal degrees (WGS 84), -180 to 180. */
   longitude: Scalars['Float']['input'];
   /**
-   * The device's sequence number for this report (0 or more). Resending the same device and sequence is
-   * safe: the point is stored once.
+   * The device's sequence number for this report on this convoy (0 or more). Resending the same point
+   * (same convoy, device, sequence, device time and coordinates) is safe: it is stored once. Sending
+   * other values under a sequence already on record is reported as a conflict and does not replace them.
    */
   sequence: Scalars['Int']['input'];
 };
@@ -686,9 +750,14 @@ export type Mutation = {
   createCorridor: Corridor;
   /**
    * Stores a batch of position reports from tracking devices. Each point is checked on its own: bad points
-   * are listed with their index and reason while the valid ones are kept. A point resent with the same
-   * device id and sequence number is accepted but stored only once. Requires the AGENCY role; points are
-   * accepted only for convoys of the caller's own agency.
+   * are listed with their index and reason while the valid ones are kept. A point is identified by its
+   * convoy, device id and sequence number, so the same tracker may report on another convoy, starting its
+   * numbering again. A point resent exactly (same convoy, device, sequence, device time, latitude and
+   * longitude) is accepted but stored only once. A point resent with another device time or other
+   * coordinates is a conflict: the point first stored stays the position of record, and the conflicting one
+   * is logged (what was sent, when, by whom) and listed in the result, never dropped silently. The same
+   * rules hold between points of one batch: the first wins. The whole batch is stored in one transaction.
+   * Requires the AGENCY role; points are accepted only for convoys of the caller's own agency.
    */
   recordConvoyPositions: ConvoyPositionBatchResult;
   /**
@@ -781,6 +850,37 @@ export type PartyAttributedViolationsArgs = {
   since?: InputMaybe<Scalars['DateTime']['input']>;
   until?: InputMaybe<Scalars['DateTime']['input']>;
 };
+
+/**
+ * A logged disagreement: a point resent for a convoy that did not match the position on record for its
+ * device and sequence.
+ */
+export type PositionConflict = {
+  __typename?: 'PositionConflict';
+  /** The device id, as sent. */
+  deviceId: Scalars['String']['output'];
+  /** The fields on which the two disagree (at least one). */
+  differences: Array<PositionField>;
+  /** The position of record for this convoy, device and sequence, unchanged. */
+  onRecord: ConvoyPosition;
+  /** When this version was first received. */
+  receivedAt: Scalars['DateTime']['output'];
+  /** What the disagreeing point said. */
+  sent: SentPosition;
+  /** The agency that sent it. */
+  sentBy: Scalars['String']['output'];
+  /** The sequence number, as sent. */
+  sequence: Scalars['Int']['output'];
+};
+
+/** A field of a position report on which a resent point disagrees with the position on record. */
+export type PositionField =
+  /** The device time. */
+  | 'DEVICE_TIME'
+  /** The latitude. */
+  | 'LATITUDE'
+  /** The longitude. */
+  | 'LONGITUDE';
 
 /** Why a reported position was refused. */
 export type PositionRejection =
@@ -953,6 +1053,17 @@ export type RequestConvoyInput = {
   requestedAt?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** What a device sent for a position: when and where, by its own account. */
+export type SentPosition = {
+  __typename?: 'SentPosition';
+  /** When the device says it took the position, by its own clock. */
+  deviceTime: Scalars['DateTime']['output'];
+  /** Decimal degrees (WGS 84). */
+  latitude: Scalars['Float']['output'];
+  /** Decimal degrees (WGS 84). */
+  longitude: Scalars['Float']['output'];
+};
+
 /** A silence in a convoy's tracking. */
 export type TelemetryGap = {
   __typename?: 'TelemetryGap';
@@ -1103,6 +1214,7 @@ export type ResolversTypes = {
   CargoLine: ResolverTypeWrapper<Partial<CargoLine>>;
   CargoLineInput: ResolverTypeWrapper<Partial<CargoLineInput>>;
   ClosureCause: ResolverTypeWrapper<Partial<ClosureCause>>;
+  ConflictingPosition: ResolverTypeWrapper<Partial<ConflictingPosition>>;
   Convoy: ResolverTypeWrapper<Partial<Convoy>>;
   ConvoyEvent: ResolverTypeWrapper<Partial<ConvoyEvent>>;
   ConvoyPosition: ResolverTypeWrapper<Partial<ConvoyPosition>>;
@@ -1132,6 +1244,8 @@ export type ResolversTypes = {
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Party: ResolverTypeWrapper<Partial<Party>>;
+  PositionConflict: ResolverTypeWrapper<Partial<PositionConflict>>;
+  PositionField: ResolverTypeWrapper<Partial<PositionField>>;
   PositionRejection: ResolverTypeWrapper<Partial<PositionRejection>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordConvoyPositionsInput: ResolverTypeWrapper<Partial<RecordConvoyPositionsInput>>;
@@ -1142,6 +1256,7 @@ export type ResolversTypes = {
   RejectedPosition: ResolverTypeWrapper<Partial<RejectedPosition>>;
   ReportIncidentInput: ResolverTypeWrapper<Partial<ReportIncidentInput>>;
   RequestConvoyInput: ResolverTypeWrapper<Partial<RequestConvoyInput>>;
+  SentPosition: ResolverTypeWrapper<Partial<SentPosition>>;
   TelemetryGap: ResolverTypeWrapper<Partial<TelemetryGap>>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   VerifyIncidentInput: ResolverTypeWrapper<Partial<VerifyIncidentInput>>;
@@ -1157,6 +1272,7 @@ export type ResolversParentTypes = {
   Int: Partial<Scalars['Int']['output']>;
   CargoLine: Partial<CargoLine>;
   CargoLineInput: Partial<CargoLineInput>;
+  ConflictingPosition: Partial<ConflictingPosition>;
   Convoy: Partial<Convoy>;
   ConvoyEvent: Partial<ConvoyEvent>;
   ConvoyPosition: Partial<ConvoyPosition>;
@@ -1177,6 +1293,7 @@ export type ResolversParentTypes = {
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Mutation: Record<PropertyKey, never>;
   Party: Partial<Party | FederationReferenceTypes['Party']>;
+  PositionConflict: Partial<PositionConflict>;
   Query: Record<PropertyKey, never>;
   RecordConvoyPositionsInput: Partial<RecordConvoyPositionsInput>;
   RecordCorridorClosureInput: Partial<RecordCorridorClosureInput>;
@@ -1186,6 +1303,7 @@ export type ResolversParentTypes = {
   RejectedPosition: Partial<RejectedPosition>;
   ReportIncidentInput: Partial<ReportIncidentInput>;
   RequestConvoyInput: Partial<RequestConvoyInput>;
+  SentPosition: Partial<SentPosition>;
   TelemetryGap: Partial<TelemetryGap>;
   Boolean: Partial<Scalars['Boolean']['output']>;
   VerifyIncidentInput: Partial<VerifyIncidentInput>;
@@ -1211,6 +1329,18 @@ export type CargoLineResolvers<ContextType = unknown, ParentType extends Resolve
   trucks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ConflictingPositionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConflictingPosition'] = ResolversParentTypes['ConflictingPosition']> = {
+  convoyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  deviceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  differences?: Resolver<Array<ResolversTypes['PositionField']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  onRecord?: Resolver<ResolversTypes['ConvoyPosition'], ParentType, ContextType>;
+  sent?: Resolver<ResolversTypes['SentPosition'], ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  storedFromIndex?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
 export type ConvoyResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Convoy'] = ResolversParentTypes['Convoy']> = {
   agency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   allowedNextStatuses?: Resolver<Array<ResolversTypes['ConvoyStatus']>, ParentType, ContextType>;
@@ -1220,6 +1350,7 @@ export type ConvoyResolvers<ContextType = unknown, ParentType extends ResolversP
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   inspections?: Resolver<Array<ResolversTypes['Inspection']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  positionConflicts?: Resolver<Array<ResolversTypes['PositionConflict']>, ParentType, ContextType, Partial<ConvoyPositionConflictsArgs>>;
   positions?: Resolver<Array<ResolversTypes['ConvoyPosition']>, ParentType, ContextType, Partial<ConvoyPositionsArgs>>;
   requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   requestedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1249,6 +1380,8 @@ export type ConvoyPositionResolvers<ContextType = unknown, ParentType extends Re
 
 export type ConvoyPositionBatchResultResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConvoyPositionBatchResult'] = ResolversParentTypes['ConvoyPositionBatchResult']> = {
   accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  conflicting?: Resolver<Array<ResolversTypes['ConflictingPosition']>, ParentType, ContextType>;
+  conflicts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   duplicates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   new?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   rejected?: Resolver<Array<ResolversTypes['RejectedPosition']>, ParentType, ContextType>;
@@ -1390,6 +1523,16 @@ export type PartyResolvers<ContextType = unknown, ParentType extends ResolversPa
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type PositionConflictResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PositionConflict'] = ResolversParentTypes['PositionConflict']> = {
+  deviceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  differences?: Resolver<Array<ResolversTypes['PositionField']>, ParentType, ContextType>;
+  onRecord?: Resolver<ResolversTypes['ConvoyPosition'], ParentType, ContextType>;
+  receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  sent?: Resolver<ResolversTypes['SentPosition'], ParentType, ContextType>;
+  sentBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   convoy?: Resolver<Maybe<ResolversTypes['Convoy']>, ParentType, ContextType, RequireFields<QueryConvoyArgs, 'id'>>;
   corridor?: Resolver<Maybe<ResolversTypes['Corridor']>, ParentType, ContextType, RequireFields<QueryCorridorArgs, 'id'>>;
@@ -1412,6 +1555,12 @@ export type RejectedPositionResolvers<ContextType = unknown, ParentType extends 
   sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type SentPositionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['SentPosition'] = ResolversParentTypes['SentPosition']> = {
+  deviceTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  latitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  longitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type TelemetryGapResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TelemetryGap'] = ResolversParentTypes['TelemetryGap']> = {
   from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   minutes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -1422,6 +1571,7 @@ export type TelemetryGapResolvers<ContextType = unknown, ParentType extends Reso
 export type Resolvers<ContextType = unknown> = {
   Agreement?: AgreementResolvers<ContextType>;
   CargoLine?: CargoLineResolvers<ContextType>;
+  ConflictingPosition?: ConflictingPositionResolvers<ContextType>;
   Convoy?: ConvoyResolvers<ContextType>;
   ConvoyEvent?: ConvoyEventResolvers<ContextType>;
   ConvoyPosition?: ConvoyPositionResolvers<ContextType>;
@@ -1440,9 +1590,11 @@ export type Resolvers<ContextType = unknown> = {
   Milestone?: MilestoneResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Party?: PartyResolvers<ContextType>;
+  PositionConflict?: PositionConflictResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RejectedItem?: RejectedItemResolvers<ContextType>;
   RejectedPosition?: RejectedPositionResolvers<ContextType>;
+  SentPosition?: SentPositionResolvers<ContextType>;
   TelemetryGap?: TelemetryGapResolvers<ContextType>;
 };
 

@@ -3,7 +3,7 @@ import type { Convoy as ConvoyRow } from '../entities/index.js';
 import { allowedNext, currentStatus } from '../domain/convoy-status.js';
 import { gap, ongoingGap } from '../domain/telemetry.js';
 import type { Context } from '../context.js';
-import type { ConvoyPositionsArgs } from '../generated/graphql.js';
+import type { ConvoyPositionConflictsArgs, ConvoyPositionsArgs } from '../generated/graphql.js';
 
 const MAX_POSITIONS = 1000;
 
@@ -38,6 +38,11 @@ export const Convoy = {
     const limit = last ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_POSITIONS) throw BadUserInputError.one('last', `last is ${limit}; ask for 1 to ${MAX_POSITIONS} positions.`);
     return ctx.loaders.latestPositions(limit).load(c.id);
+  },
+  positionConflicts(c: ConvoyRow, { last }: ConvoyPositionConflictsArgs, ctx: Context) {
+    const limit = last ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_POSITIONS) throw BadUserInputError.one('last', `last is ${limit}; ask for 1 to ${MAX_POSITIONS} conflicts.`);
+    return ctx.loaders.latestPositionConflicts(limit).load(c.id);
   },
   async telemetryGaps(c: ConvoyRow, _: unknown, ctx: Context) {
     const [telemetry, events, corridor] = await Promise.all([
