@@ -132,14 +132,18 @@ describe('subgraphs answer only the gateway', () => {
         expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
       });
     }
-    it(`${s.name} refuses a valid gateway credential replayed with another body`, async () => {
+    it(`${s.name} refuses a valid gateway credential sent with another body, or sent twice`, async () => {
       const caller = { subject: null, agency: 'x', roles: ['MEDIATOR' as const], partyId: null, guarantorId: null, via: null, purpose: null };
       const signedBody = JSON.stringify({ query: '{ __typename }', variables: {} });
-      const token = await signInternal({ issuer: 'gateway', key: f.gatewayKey }, s.name, caller, signedBody);
-      const send = (body: string) =>
+      const send = (token: string, body: string) =>
         fetch(f.subgraphUrls[s.name]!, { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token }, body });
-      expect((await send(signedBody)).status).toBe(200);
-      expect((await send(JSON.stringify({ query: '{ _service { sdl } }', variables: {} }))).status).toBe(401);
+      const other = signInternal(f.gatewaySigner, s.name, caller, signedBody);
+      expect((await send(other, JSON.stringify({ query: '{ _service { sdl } }', variables: {} }))).status).toBe(401);
+      const token = signInternal(f.gatewaySigner, s.name, caller, signedBody);
+      expect((await send(token, signedBody)).status).toBe(200);
+      const replay = await send(token, signedBody);
+      expect(replay.status).toBe(401);
+      expect(((await replay.json()) as any).errors[0].message).toMatch(/already used/);
     });
   }
 });

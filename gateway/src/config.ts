@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { GATEWAY_DEFAULT_PORT, SUBGRAPHS, loadConfig } from '@treaty/service-kit';
+import { GATEWAY_DEFAULT_PORT, SUBGRAPHS, loadConfig, parseInternalKeys, type InternalKeys } from '@treaty/service-kit';
+
+function isInternalKeys(s: string): boolean {
+  try {
+    parseInternalKeys(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
 import { DEFAULT_LIMITS, type OperationLimits } from './limits.js';
 
 const port = z.coerce.number({ message: 'must be a port number, e.g. 4000' }).int().min(0).max(65535);
@@ -42,9 +51,9 @@ export const gatewayConfigSchema = z
     GATEWAY_PORT: port.optional(),
     PORT: port.default(GATEWAY_DEFAULT_PORT),
     HOST: z.string().min(1).default('127.0.0.1'),
-    TREATY_INTERNAL_PRIVATE_KEY: z
-      .string({ message: "is required: the gateway's Ed25519 private key (PKCS#8 PEM) that signs calls to subgraphs; npm start provides it" })
-      .includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM private key' }),
+    TREATY_INTERNAL_KEYS: z
+      .string({ message: 'is required: the keys the gateway signs calls to subgraphs with, a JSON object from "gateway>service" to a 32-byte base64url key (packages/service-kit/internal-credentials.md); npm start provides it' })
+      .refine(isInternalKeys, 'must be a JSON object like {"gateway>milestones":"<43 base64url characters>"} (packages/service-kit/internal-credentials.md)'),
     TREATY_JWKS_FILE: z.string().min(1).optional(),
     TREATY_JWKS_URL: z.url({ message: 'must be an https URL of a JSON Web Key Set' }).optional(),
     TREATY_JWT_PUBLIC_KEY: z.string().includes('PUBLIC KEY', { message: 'must be an SPKI PEM public key' }).optional(),
@@ -83,7 +92,8 @@ export const gatewayConfigSchema = z
 export interface GatewayConfig {
   port: number;
   host: string;
-  privateKey: string;
+  /** The pairwise keys the gateway signs each subgraph's credentials with. */
+  internalKeys: InternalKeys;
   jwt: { jwksFile?: string; jwksUrl?: string; publicKey?: string; issuer: string; audience: string };
   subgraphUrls: Record<string, string>;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -95,7 +105,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
   return {
     port: e.GATEWAY_PORT ?? e.PORT,
     host: e.HOST,
-    privateKey: e.TREATY_INTERNAL_PRIVATE_KEY,
+    internalKeys: parseInternalKeys(e.TREATY_INTERNAL_KEYS),
     jwt: { jwksFile: e.TREATY_JWKS_FILE, jwksUrl: e.TREATY_JWKS_URL, publicKey: e.TREATY_JWT_PUBLIC_KEY, issuer: e.TREATY_JWT_ISSUER, audience: e.TREATY_JWT_AUDIENCE },
     subgraphUrls: Object.fromEntries(
       SUBGRAPHS.map((s) => {

@@ -4,4 +4,11 @@ import type { Caller } from '@treaty/service-kit';
 export interface GatewayContext {
   caller: Caller;
   requestId: string;
+  /** The client's Idempotency-Key, bound into the credential of each mutation fetch (never of a query). */
+  idempotencyKey: string | null;
+  /**
+   * What the subgraphs said about the answer as a whole. An object, not a flag on the context: Apollo
+   * Server hands data sources a shallow copy of the context, so only a shared object carries news back.
+   */
+  outcome: { replayed: boolean };
 }

@@ -1,10 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { INTERNAL_TOKEN_HEADER, PUBLIC_CALLER, signInternal, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
+import { INTERNAL_TOKEN_HEADER, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
 import type { GatewayContext } from './context.js';
 
-/** Carries the caller from willSendRequest to the fetcher; removed before the request leaves. */
+/** Carry the caller and Idempotency-Key from willSendRequest to the fetcher; removed before the request leaves. */
 const PENDING_CALLER_HEADER = 'x-treaty-pending-caller';
+const PENDING_KEY_HEADER = 'x-treaty-pending-idempotency-key';
 
 export function serviceUnavailable(service: string, why: string): GraphQLError {
   return new GraphQLError(`The ${service} service ${why}, so the fields it provides are null in this answer; the rest is complete. Retry in a moment.`, {
@@ -17,9 +18,10 @@ interface SubgraphErrorBody {
 }
 
 /**
- * Calls a subgraph on behalf of the verified caller. Each request carries a fresh EdDSA token for
- * that subgraph only, bound to the exact body sent; the client's own headers are not forwarded.
- * Signing happens in the fetcher because only there is the final body known.
+ * Calls a subgraph on behalf of the verified caller. Each request carries a fresh single-use credential
+ * for that subgraph only (packages/service-kit/internal-credentials.md), bound to the exact body sent and, on a mutation,
+ * to the client's Idempotency-Key; the client's own headers are not forwarded. Signing happens in the
+ * fetcher because only there is the final body known.
  *
  * Every failure becomes an error the caller can act on and that reveals nothing internal: a subgraph
  * that is down, refuses the connection or passes its timeout is SERVICE_UNAVAILABLE naming the
@@ -39,8 +41,10 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       fetcher: (async (input: string, init: { headers: Record<string, string>; body: string }) => {
         const headers = { ...init.headers };
         const caller = headers[PENDING_CALLER_HEADER] ? (JSON.parse(headers[PENDING_CALLER_HEADER]) as Caller) : PUBLIC_CALLER;
+        const idempotencyKey = headers[PENDING_KEY_HEADER] ?? null;
         delete headers[PENDING_CALLER_HEADER];
-        headers[INTERNAL_TOKEN_HEADER] = await signInternal(signer, subgraph, caller, init.body);
+        delete headers[PENDING_KEY_HEADER];
+        headers[INTERNAL_TOKEN_HEADER] = signInternal(signer, subgraph, caller, init.body, { idempotencyKey });
         // The timeout covers connecting, waiting and reading the whole body: a stopped process holds nothing for longer.
         return fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
       }) as never,
@@ -50,6 +54,13 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     request.http!.headers.set(PENDING_CALLER_HEADER, JSON.stringify(context?.caller ?? PUBLIC_CALLER));
     if (context?.requestId) request.http!.headers.set('x-request-id', context.requestId);
+    // Only the fetch that runs the mutation carries the key; the entity fetches after it are reads.
+    if (context?.idempotencyKey && /^\s*mutation\b/.test(request.query ?? '')) request.http!.headers.set(PENDING_KEY_HEADER, context.idempotencyKey);
+  }
+
+  override didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {
+    if (response.http?.headers.get(REPLAYED_HEADER) === 'true' && context?.outcome) context.outcome.replayed = true;
+    return response;
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {

@@ -1,4 +1,4 @@
-import { createLogger, importPrivateKey } from '@treaty/service-kit';
+import { createLogger } from '@treaty/service-kit';
 import { loadGatewayConfig } from './config.js';
 import { createTokenVerifier } from './auth.js';
 import { buildGateway, readSupergraph, serveGateway } from './server.js';
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig(process.env);
   const logger = createLogger('gateway', config.logLevel);
   const verifier = await createTokenVerifier(config.jwt);
-  const signer = { issuer: 'gateway', key: await importPrivateKey(config.privateKey) };
+  const signer = { issuer: 'gateway', keys: config.internalKeys };
   const built = buildGateway({ supergraphSdl: await readSupergraph(), subgraphUrls: config.subgraphUrls, signer, verifier, logger, settings: config.settings });
   const running = await serveGateway(built, { port: config.port, host: config.host, verifier, logger });
   let stopping = false;

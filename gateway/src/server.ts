@@ -5,7 +5,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GraphQLError, GraphQLScalarType } from 'graphql';
-import { PayloadTooLarge, SafeLiteralsRule, checkVariables, createLogger, isAuthenticated, listen, parseDateTime, readBody, sendGraphQLError, writeGraphQLResponse, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
+import { PayloadTooLarge, SafeLiteralsRule, checkVariables, createLogger, isAuthenticated, isIdempotencyKey, listen, parseDateTime, readBody, sendGraphQLError, writeGraphQLResponse, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
 import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -108,7 +108,7 @@ const CORS_ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-pu
 function corsHeaders(req: IncomingMessage, origins: string[]): Record<string, string> {
   const origin = req.headers.origin;
   if (!origin || !origins.includes(origin)) return origins.length ? { vary: 'Origin' } : {};
-  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'x-request-id', vary: 'Origin' };
+  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'x-request-id, idempotent-replayed', vary: 'Origin' };
 }
 
 export interface RunningGateway {
@@ -186,6 +186,12 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       throw e;
     }
 
+    const sentKey = req.headers['idempotency-key'];
+    if (sentKey !== undefined && (typeof sentKey !== 'string' || !isIdempotencyKey(sentKey))) {
+      return refuse(400, 'BAD_USER_INPUT', 'Idempotency-Key must be 1 to 255 visible ASCII characters without spaces (a fresh UUID per request is the usual choice), sent once. Send it again with such a key; nothing was run.');
+    }
+    const idempotencyKey = typeof sentKey === 'string' ? sentKey : null;
+
     let operation: OperationRequest;
     if (req.method === 'POST') {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -251,11 +257,13 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       url.searchParams.set('query', operation.query);
       url.searchParams.delete('extensions');
     }
+    const context: GatewayContext = { caller, requestId, idempotencyKey, outcome: { replayed: false } };
     const result = await built.server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body: req.method === 'POST' ? operation : undefined },
-      context: async () => ({ caller, requestId }),
+      context: async () => context,
     });
-    await writeGraphQLResponse(res, result, base);
+    // A retry answered from the first response says so, as payment APIs do, so a client can tell.
+    await writeGraphQLResponse(res, result, context.outcome.replayed ? { ...base, 'idempotent-replayed': 'true' } : base);
   };
 
   const { http, port, close } = await listen(handle, {

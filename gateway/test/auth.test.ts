@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, exportSPKI, generateKeyPair, base64url, type CryptoKey } from 'jose';
-import { generateInternalKeyPair, importPrivateKey, type Logger } from '@treaty/service-kit';
+import { SUBGRAPHS, deriveInternalKeys, generateMasterSecret, type Logger } from '@treaty/service-kit';
 import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '../src/index.js';
 
 const ISSUER = 'https://idp.example.test';
@@ -41,11 +41,10 @@ beforeAll(async () => {
   issuerKey = pair.privateKey;
   issuerPublicPem = await exportSPKI(pair.publicKey);
   const verifier = await createTokenVerifier({ publicKey: issuerPublicPem, issuer: ISSUER, audience: AUDIENCE });
-  const internal = await generateInternalKeyPair();
   const built = buildGateway({
     supergraphSdl: await readSupergraph(),
     subgraphUrls: { milestones: subgraphUrl, prisoners: subgraphUrl, corridors: subgraphUrl, guarantors: subgraphUrl },
-    signer: { issuer: 'gateway', key: await importPrivateKey(internal.privateKey) },
+    signer: { issuer: 'gateway', keys: deriveInternalKeys(generateMasterSecret(), 'gateway', ['gateway', ...SUBGRAPHS.map((s) => s.name)]) },
     verifier,
     logger: capture,
   });
@@ -108,7 +107,9 @@ describe('gateway token verification', () => {
     expect(r.status).toBe(200);
     expect(lastCallerHeader).toBeDefined();
     expect(lastCallerHeader).not.toContain(token);
-    const payload = JSON.parse(Buffer.from(lastCallerHeader!.split('.')[1]!, 'base64url').toString());
+    const [version, issuer, claims] = lastCallerHeader!.split('.');
+    expect([version, issuer]).toEqual(['v1', 'gateway']);
+    const payload = JSON.parse(Buffer.from(claims!, 'base64url').toString());
     expect(payload.caller).toMatchObject({ agency: 'Office of the Envoy', roles: ['MEDIATOR'], subject: 'analyst-7' });
     expect(payload.aud).toBe('milestones');
     for (const line of logs) expect(line).not.toContain(token);

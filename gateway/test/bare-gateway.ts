@@ -1,5 +1,5 @@
 import { exportSPKI, generateKeyPair } from 'jose';
-import { generateInternalKeyPair, importPrivateKey, silentLogger } from '@treaty/service-kit';
+import { SUBGRAPHS, deriveInternalKeys, generateMasterSecret, silentLogger } from '@treaty/service-kit';
 import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '../src/index.js';
 
 /**
@@ -9,11 +9,10 @@ import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type R
 export async function startBareGateway(): Promise<{ gateway: RunningGateway; base: string }> {
   const issuer = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const verifier = await createTokenVerifier({ publicKey: await exportSPKI(issuer.publicKey), issuer: 'i', audience: 'a' });
-  const internal = await generateInternalKeyPair();
   const built = buildGateway({
     supergraphSdl: await readSupergraph(),
     subgraphUrls: { milestones: 'http://127.0.0.1:9/graphql' },
-    signer: { issuer: 'gateway', key: await importPrivateKey(internal.privateKey) },
+    signer: { issuer: 'gateway', keys: deriveInternalKeys(generateMasterSecret(), 'gateway', ['gateway', ...SUBGRAPHS.map((s) => s.name)]) },
     verifier,
     logger: silentLogger,
   });

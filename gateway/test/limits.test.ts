@@ -60,7 +60,7 @@ describe('operation limits', () => {
 });
 
 describe('gateway configuration', () => {
-  const base = { TREATY_INTERNAL_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----x', TREATY_JWKS_FILE: '/tmp/jwks.json' };
+  const base = { TREATY_INTERNAL_KEYS: JSON.stringify({ 'gateway>milestones': Buffer.alloc(32, 1).toString('base64url') }), TREATY_JWKS_FILE: '/tmp/jwks.json' };
 
   it('reads limits, timeouts, CORS origins and production mode from the environment', () => {
     const c = loadGatewayConfig({ ...base, NODE_ENV: 'production', GATEWAY_MAX_DEPTH: '12', GATEWAY_SUBGRAPH_TIMEOUT_MS: '2500', PRISONERS_TIMEOUT_MS: '900', GATEWAY_CORS_ORIGINS: 'https://a.example.org, https://b.example.org' });

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSPKI, generateKeyPair } from 'jose';
-import { generateInternalKeyPair, importPrivateKey, silentLogger } from '@treaty/service-kit';
+import { SUBGRAPHS, deriveInternalKeys, generateMasterSecret, silentLogger } from '@treaty/service-kit';
 import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '../src/index.js';
 
 /**
@@ -24,12 +24,11 @@ beforeAll(async () => {
   fakePort = (fake.address() as AddressInfo).port;
   const issuer = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const verifier = await createTokenVerifier({ publicKey: await exportSPKI(issuer.publicKey), issuer: 'i', audience: 'a' });
-  const internal = await generateInternalKeyPair();
   const built = buildGateway({
     supergraphSdl: await readSupergraph(),
     // prisoners points at a port nothing listens on.
     subgraphUrls: { milestones: `http://127.0.0.1:${fakePort}/graphql`, prisoners: 'http://127.0.0.1:9/graphql' },
-    signer: { issuer: 'gateway', key: await importPrivateKey(internal.privateKey) },
+    signer: { issuer: 'gateway', keys: deriveInternalKeys(generateMasterSecret(), 'gateway', ['gateway', ...SUBGRAPHS.map((s) => s.name)]) },
     verifier,
     logger: silentLogger,
     settings: { subgraphTimeoutMs: { milestones: 300, prisoners: 300, corridors: 300, guarantors: 300 } },

@@ -7,9 +7,8 @@ import { SignJWT, exportSPKI, generateKeyPair } from 'jose';
 import {
   SUBGRAPHS,
   createDataSource,
-  generateInternalKeyPair,
-  importPrivateKey,
-  importPublicKey,
+  deriveInternalKeys,
+  generateMasterSecret,
   migrate,
   silentLogger,
   startService,
@@ -79,8 +78,8 @@ async function startFederation(started: Started) {
   started.pg = await startEmbeddedPostgres({ dir, persistent: false });
   const pg = started.pg;
 
-  const pairs = Object.fromEntries(await Promise.all(['gateway', ...SERVICES.map((s) => s.name)].map(async (n) => [n, await generateInternalKeyPair()] as const)));
-  const trusted = new Map(await Promise.all(Object.entries(pairs).map(async ([n, p]) => [n, await importPublicKey(p.publicKey)] as const)));
+  const master = generateMasterSecret();
+  const names = ['gateway', ...SERVICES.map((s) => s.name)];
   const peers: Record<string, string> = {};
   const running: Record<string, RunningSubgraph> = {};
   say(`subgraphs: creating and migrating ${SERVICES.map((s) => s.name).join(', ')}…`);
@@ -93,10 +92,9 @@ async function startFederation(started: Started) {
       await migrate(db);
       const r = await startService(s, {
         db,
-        verifier: { audience: s.name, trusted },
+        keys: deriveInternalKeys(master, s.name, names),
         port: 0,
         logger: silentLogger,
-        signer: { issuer: s.name, key: await importPrivateKey(pairs[s.name]!.privateKey) },
         peers,
       });
       started.subgraphs.push(r);
@@ -112,7 +110,7 @@ async function startFederation(started: Started) {
   const built = buildGateway({
     supergraphSdl: await readSupergraph(),
     subgraphUrls: { ...peers },
-    signer: { issuer: 'gateway', key: await importPrivateKey(pairs.gateway!.privateKey) },
+    signer: { issuer: 'gateway', keys: deriveInternalKeys(master, 'gateway', names) },
     verifier,
     logger: silentLogger,
     settings: { production: true },

@@ -7,7 +7,7 @@ import { GATEWAY_DEFAULT_PORT, SUBGRAPHS } from '@treaty/service-kit';
 import { databaseUrl, dropDatabase, ensureDatabase, isPortFree, startEmbeddedPostgres, type EmbeddedServer } from '@treaty/local-postgres';
 import { gql } from './client.js';
 import { loadAllDemos } from './demo-all.js';
-import { DEV_AUDIENCE, DEV_ISSUER, ensureKeys, mintDevToken, trustedKeysJson } from './keys.js';
+import { DEV_AUDIENCE, DEV_ISSUER, ensureKeys, mintDevToken } from './keys.js';
 import { REPO_ROOT, dataDir } from './paths.js';
 import { stopProcess, supervise, waitHealthy, type Supervised } from './processes.js';
 
@@ -119,7 +119,6 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    const trusted = trustedKeysJson(keys);
     const urls = Object.fromEntries(ports.map((p) => [p.name, `http://127.0.0.1:${p.port}/graphql`]));
     for (const s of SUBGRAPHS) {
       const upper = s.name.toUpperCase();
@@ -135,7 +134,7 @@ async function main(): Promise<void> {
       const spec = {
         name: s.name,
         file: path.join(REPO_ROOT, 'services', s.name, 'dist', 'index.js'),
-        env: { ...env, ...peers, DATABASE_URL: url, PORT: String(port), TREATY_TRUSTED_KEYS: trusted, TREATY_INTERNAL_PRIVATE_KEY: keys.internal[s.name]!.privateKey },
+        env: { ...env, ...peers, DATABASE_URL: url, PORT: String(port), TREATY_INTERNAL_KEYS: keys.internal[s.name]! },
         health: `http://127.0.0.1:${port}/health`,
       };
       specs.push(spec);
@@ -153,7 +152,7 @@ async function main(): Promise<void> {
         ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.name.toUpperCase()}_URL`, urls[s.name]])),
         PORT: String(gatewayPort),
         GATEWAY_PORT: String(gatewayPort),
-        TREATY_INTERNAL_PRIVATE_KEY: keys.internal.gateway!.privateKey,
+        TREATY_INTERNAL_KEYS: keys.internal.gateway!,
         TREATY_JWKS_FILE: keys.jwksFile,
         TREATY_JWT_ISSUER: DEV_ISSUER,
         TREATY_JWT_AUDIENCE: DEV_AUDIENCE,

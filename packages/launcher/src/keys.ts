@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importPKCS8 } from 'jose';
-import { SUBGRAPHS, generateInternalKeyPair, type KeyPairPem, type Role } from '@treaty/service-kit';
+import { SUBGRAPHS, deriveInternalKeys, generateMasterSecret, serializeInternalKeys, type Role } from '@treaty/service-kit';
 
 /** Development token settings; the gateway started by npm start trusts exactly these. */
 export const DEV_ISSUER = 'treaty-dev';
@@ -10,8 +10,8 @@ export const DEV_AUDIENCE = 'treaty-gateway';
 const DEV_KID = 'treaty-dev-1';
 
 export interface LocalKeys {
-  /** Issuer name (gateway or service) to its internal key pair. */
-  internal: Record<string, KeyPairPem>;
+  /** Process name (gateway or service) to its TREATY_INTERNAL_KEYS: only the pairwise keys it takes part in. */
+  internal: Record<string, string>;
   /** JWKS file the gateway verifies partner tokens against. */
   jwksFile: string;
   devPrivateKeyFile: string;
@@ -23,23 +23,19 @@ async function writeSecret(file: string, content: string): Promise<void> {
 }
 
 /**
- * Creates, once, the keys a local federation needs in `<dataDir>/keys`: an Ed25519 pair per service
- * for internal calls, and the development token issuer's pair with its public JWKS.
+ * Creates, once, the keys a local federation needs in `<dataDir>/keys`: the master secret every internal
+ * key is derived from (each process is handed only its own pairs, see packages/service-kit/internal-credentials.md), and
+ * the development token issuer's pair with its public JWKS.
  */
 export async function ensureKeys(dataDir: string): Promise<LocalKeys> {
   const dir = path.join(dataDir, 'keys');
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const internal: Record<string, KeyPairPem> = {};
-  for (const name of ['gateway', ...SUBGRAPHS.map((s) => s.name)]) {
-    const priv = path.join(dir, `${name}.private.pem`);
-    const pub = path.join(dir, `${name}.public.pem`);
-    if (!existsSync(priv) || !existsSync(pub)) {
-      const pair = await generateInternalKeyPair();
-      await writeSecret(priv, pair.privateKey);
-      await writeFile(pub, pair.publicKey);
-    }
-    internal[name] = { privateKey: await readFile(priv, 'utf8'), publicKey: await readFile(pub, 'utf8') };
-  }
+  const masterFile = path.join(dir, 'internal-master.key');
+  if (!existsSync(masterFile)) await writeSecret(masterFile, generateMasterSecret().toString('base64url'));
+  const master = Buffer.from((await readFile(masterFile, 'utf8')).trim(), 'base64url');
+  if (master.length < 32) throw new Error(`${masterFile} is not a 32-byte base64url secret; delete it and start again to make a new one.`);
+  const names = ['gateway', ...SUBGRAPHS.map((s) => s.name)];
+  const internal = Object.fromEntries(names.map((n) => [n, serializeInternalKeys(deriveInternalKeys(master, n, names))]));
   const devPrivateKeyFile = path.join(dir, 'dev-issuer.private.pem');
   const jwksFile = path.join(dir, 'dev-jwks.json');
   if (!existsSync(devPrivateKeyFile) || !existsSync(jwksFile)) {
@@ -52,10 +48,6 @@ export async function ensureKeys(dataDir: string): Promise<LocalKeys> {
   return { internal, jwksFile, devPrivateKeyFile };
 }
 
-/** The public keys every subgraph trusts: the gateway's and its siblings'. */
-export function trustedKeysJson(keys: LocalKeys): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(keys.internal).map(([k, v]) => [k, v.publicKey])));
-}
 
 export interface DevTokenClaims {
   agency: string;

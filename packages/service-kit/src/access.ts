@@ -56,6 +56,13 @@ export interface FieldAccess {
 /** Keys are "Type.field", including "Type.__resolveReference" and "Mutation.name". */
 export type AccessRules = Record<string, Rule | FieldAccess>;
 
+/**
+ * What each sibling service may ask of this one when it calls as itself (DESIGN §9): by calling service,
+ * the root fields it may query and the guarded fields it may read. Public fields need no grant; a
+ * sibling never gets a mutation, and never a partner agency's rights.
+ */
+export type SiblingGrants = Record<string, readonly string[]>;
+
 function asFieldAccess(r: Rule | FieldAccess): FieldAccess {
   return 'rule' in r ? r : { rule: r };
 }
@@ -80,15 +87,19 @@ export function schemaCoordinates(typeDefs: DocumentNode): Set<string> {
   for (const def of typeDefs.definitions) {
     if (def.kind !== 'ObjectTypeDefinition' && def.kind !== 'ObjectTypeExtension') continue;
     for (const f of def.fields ?? []) out.add(`${def.name.value}.${f.name.value}`);
-    if (def.directives?.some((d) => d.name.value === 'key')) out.add(`${def.name.value}.__resolveReference`);
+    if (def.directives?.some((d) => d.name.value === 'key')) {
+      out.add(`${def.name.value}.__resolveReference`);
+      // Added by @apollo/subgraph to every subgraph with an entity; a sibling grant may name it.
+      out.add('Query._entities');
+    }
   }
   return out;
 }
 
-/** Throws, naming each one, when a rule names a type or field the schema does not have. */
-export function checkRulesAgainstSchema(rules: AccessRules, typeDefs: DocumentNode): void {
+/** Throws, naming each one, when a rule (or a sibling grant) names a type or field the schema does not have. */
+export function checkRulesAgainstSchema(rules: AccessRules, typeDefs: DocumentNode, grants: SiblingGrants = {}): void {
   const known = schemaCoordinates(typeDefs);
-  const unknown = Object.keys(rules).filter((c) => !known.has(c));
+  const unknown = [...new Set([...Object.keys(rules), ...Object.values(grants).flat()])].filter((c) => !known.has(c));
   if (unknown.length === 0) return;
   const types = new Set([...known].map((c) => c.split('.')[0]));
   const why = (c: string) => (types.has(c.split('.')[0]!) ? `${c} (the type has no such field${c.endsWith('__resolveReference') ? ' or is not an entity' : ''})` : `${c} (no type ${c.split('.')[0]} in the schema)`);
@@ -100,7 +111,7 @@ export function checkRulesAgainstSchema(rules: AccessRules, typeDefs: DocumentNo
  * selection, or an `_entities` call (through `__resolveReference`). Fields with no rule stay public;
  * every mutation must have a rule, so a new mutation cannot ship unguarded.
  */
-export function applyAccess<R extends ResolverMap>(resolvers: R, rules: AccessRules, mutationNames: string[]): R {
+export function applyAccess<R extends ResolverMap>(resolvers: R, rules: AccessRules, mutationNames: string[], grants: SiblingGrants = {}): R {
   const missing = mutationNames.filter((m) => !(`Mutation.${m}` in rules));
   if (missing.length > 0) {
     throw new Error(`Access rules are missing for mutations: ${missing.join(', ')}. Add a rule for each in the service's access rules.`);
@@ -110,12 +121,15 @@ export function applyAccess<R extends ResolverMap>(resolvers: R, rules: AccessRu
   for (const [coordinate, raw] of Object.entries(rules)) {
     const [typeName, fieldName] = coordinate.split('.') as [string, string];
     const { rule, personal } = asFieldAccess(raw);
+    // A sibling acting as itself has no roles: it reads a guarded field only where this service granted it.
+    const allows = (caller: Caller, parent: unknown, args: Record<string, unknown>) =>
+      caller.via ? (grants[caller.via]?.includes(coordinate) ?? false) : rule.allows(caller, parent, args);
     const type = (out[typeName] ??= {});
     if (fieldName === '__resolveReference') {
       const inner = type.__resolveReference as ((ref: unknown, ctx: BaseContext, info: unknown) => unknown) | undefined;
       if (!inner) throw new Error(`${coordinate} has a rule but no resolver`);
       type.__resolveReference = (ref: unknown, ctx: BaseContext, info: unknown) => {
-        if (!rule.allows(ctx.caller, ref, {})) throw refusal(coordinate, rule, ctx.caller);
+        if (!allows(ctx.caller, ref, {})) throw refusal(coordinate, rule, ctx.caller);
         return inner(ref, ctx, info);
       };
       continue;
@@ -123,7 +137,7 @@ export function applyAccess<R extends ResolverMap>(resolvers: R, rules: AccessRu
     const inner = (type[fieldName] as GraphQLFieldResolver<unknown, BaseContext> | undefined) ?? defaultFieldResolver;
     const resolve = typeof inner === 'function' ? inner : (inner as { resolve: GraphQLFieldResolver<unknown, BaseContext> }).resolve;
     type[fieldName] = (parent: unknown, args: Record<string, unknown>, ctx: BaseContext, info: Parameters<GraphQLFieldResolver<unknown, BaseContext>>[3]) => {
-      if (!rule.allows(ctx.caller, parent, args)) throw refusal(coordinate, rule, ctx.caller);
+      if (!allows(ctx.caller, parent, args)) throw refusal(coordinate, rule, ctx.caller);
       if (personal) ctx.personalReads.record(personal.recordType, personal.recordId(parent), fieldName);
       return resolve(parent, args, ctx, info);
     };

@@ -12,7 +12,10 @@ export interface Caller {
   partyId: string | null;
   /** For GUARANTOR callers: the guarantor they act for, when the token names one. */
   guarantorId: string | null;
-  /** Set when a subgraph calls another on this caller's behalf: the calling service. */
+  /**
+   * Set when a sibling service calls this one as itself (never on a partner agency's behalf): the
+   * calling service. Such a caller has no roles; it reads only what the service grants that sibling.
+   */
   via: string | null;
   /** Why the caller is asking (the `X-Purpose` request header), recorded with reads of personal data. */
   purpose: string | null;
@@ -37,6 +40,7 @@ export function hasRole(caller: Caller, ...roles: Role[]): boolean {
 }
 
 export function describeCaller(caller: Caller): string {
+  if (caller.via) return `the ${caller.via} service (acting as itself)`;
   if (!isAuthenticated(caller)) return 'an anonymous (PUBLIC) caller';
   return `${caller.agency ?? 'an agency'} (${caller.roles.join(', ')})`;
 }

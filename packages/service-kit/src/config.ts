@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseInternalKeys } from './internal-auth.js';
 
 /** Raised when the environment does not describe a runnable service; lists every problem at once. */
 export class ConfigError extends Error {
@@ -15,10 +16,10 @@ const portNumber = z.coerce
   .max(65535, 'must be between 0 and 65535');
 const port = (fallback: number) => portNumber.default(fallback);
 
-function isJsonObject(s: string): boolean {
+function isInternalKeys(s: string): boolean {
   try {
-    const v = JSON.parse(s);
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
+    parseInternalKeys(s);
+    return true;
   } catch {
     return false;
   }
@@ -39,13 +40,15 @@ export function subgraphConfigSchema(service: string, defaultPort: number) {
       HOST: z.string().min(1).default('127.0.0.1'),
       [`${upper}_DATABASE_URL`]: postgresUrl.optional(),
       DATABASE_URL: postgresUrl.optional(),
-      TREATY_TRUSTED_KEYS: z
-        .string({ message: 'is required: a JSON object from issuer ("gateway", service names) to its Ed25519 public key (PEM); npm start provides it' })
-        .refine(isJsonObject, 'must be a JSON object like {"gateway":"-----BEGIN PUBLIC KEY-----..."}'),
-      TREATY_INTERNAL_PRIVATE_KEY: z
-        .string()
-        .includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM private key (npm start provides one)' })
-        .optional(),
+      TREATY_INTERNAL_KEYS: z
+        .string({ message: 'is required: a JSON object from "issuer>audience" to a 32-byte base64url key (see packages/service-kit/internal-credentials.md); npm start provides it' })
+        .refine(isInternalKeys, 'must be a JSON object like {"gateway>milestones":"<43 base64url characters>"} (see packages/service-kit/internal-credentials.md)'),
+      TREATY_IDEMPOTENCY_RETENTION_HOURS: z.coerce
+        .number({ message: 'must be a number of hours, e.g. 48' })
+        .int('must be a whole number of hours, e.g. 48')
+        .min(24, 'must be at least 24 hours: partner agencies retry for up to a day')
+        .max(24 * 90, 'must be at most 2160 hours (90 days)')
+        .default(48),
       LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
       TREATY_PEER_TIMEOUT_MS: z.coerce
         .number({ message: 'must be a number of milliseconds, e.g. 2000' })
@@ -59,8 +62,8 @@ export function subgraphConfigSchema(service: string, defaultPort: number) {
       port: (env[`${upper}_PORT`] as number | undefined) ?? (env.PORT as number),
       host: env.HOST as string,
       databaseUrl: (env[`${upper}_DATABASE_URL`] as string | undefined) ?? (env.DATABASE_URL as string | undefined),
-      trustedKeys: env.TREATY_TRUSTED_KEYS as string,
-      privateKey: env.TREATY_INTERNAL_PRIVATE_KEY as string | undefined,
+      internalKeys: env.TREATY_INTERNAL_KEYS as string,
+      idempotencyRetentionMs: (env.TREATY_IDEMPOTENCY_RETENTION_HOURS as number) * 3_600_000,
       logLevel: env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error',
       peerTimeoutMs: env.TREATY_PEER_TIMEOUT_MS as number,
     }))
@@ -75,8 +78,10 @@ export type SubgraphConfig = {
   port: number;
   host: string;
   databaseUrl: string;
-  trustedKeys: string;
-  privateKey: string | undefined;
+  /** TREATY_INTERNAL_KEYS: the pairwise keys this service signs and verifies internal credentials with. */
+  internalKeys: string;
+  /** How long an Idempotency-Key and its first response are kept. */
+  idempotencyRetentionMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** How long a call to a sibling service may take (TREATY_PEER_TIMEOUT_MS). */
   peerTimeoutMs: number;

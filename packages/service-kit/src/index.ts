@@ -6,6 +6,7 @@ export * from './config.js';
 export * from './context.js';
 export * from './database.js';
 export * from './errors.js';
+export * from './exactly-once.js';
 export * from './federation.js';
 export * from './internal-auth.js';
 export * from './loaders.js';

@@ -1,4 +1,3 @@
-import type { Caller } from './caller.js';
 import { ServiceUnavailableError } from './errors.js';
 import { signInternal, INTERNAL_TOKEN_HEADER, type InternalSigner } from './internal-auth.js';
 
@@ -21,27 +20,22 @@ function unavailable(peer: string, why: string): ServiceUnavailableError {
 }
 
 /**
- * Calls a sibling subgraph on a caller's behalf, signed with this service's own key, so the sibling
- * knows both who is asking and which service relays it (`caller.via`). Used where a write depends on
- * state another service owns (e.g. releasing a tranche needs the milestone certified): the state is
+ * Calls a sibling subgraph as this service itself (DESIGN §9), with a single-use credential for this
+ * exact body: the sibling sees `caller.via` = this service and no partner agency's rights, and answers
+ * only what it grants this service (its `siblings` grants). Used where a write or a derived field depends
+ * on state another service owns (e.g. releasing a tranche needs the milestone certified): the state is
  * confirmed with its owner, never taken from the client.
  */
-export async function callPeer<T>(
-  deps: PeerDeps,
-  peer: string,
-  caller: Caller,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<T> {
+export async function callPeer<T>(deps: PeerDeps, peer: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const url = deps.peers?.[peer];
-  if (!deps.signer || !url) throw new Error(`No route to the ${peer} service: configure TREATY_PEER_${peer.toUpperCase()}_URL and TREATY_INTERNAL_PRIVATE_KEY.`);
+  if (!deps.signer || !url) throw new Error(`No route to the ${peer} service: configure TREATY_PEER_${peer.toUpperCase()}_URL and TREATY_INTERNAL_KEYS.`);
   const timeoutMs = deps.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
   const body = JSON.stringify({ query, variables });
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternal(deps.signer, peer, { ...caller, via: null }, body) },
+      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: signInternal(deps.signer, peer, null, body) },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -57,17 +51,30 @@ export async function callPeer<T>(
   }
   if (!res.ok || json.errors?.length) {
     const first = json.errors?.[0];
-    // An internal fault between services: logged by the caller's masking with these details, never shown.
-    throw new Error(`The ${peer} service refused a confirmation call (${res.status} ${first?.extensions?.code ?? ''} ${first?.message ?? ''}).`);
+    // A refusal between services is a fault of this deployment (a grant missing, keys out of step), not
+    // of the caller's request: a stable code, a message that says so, the sibling's words for the log.
+    throw new PeerRefusedError(peer, `${res.status} ${first?.extensions?.code ?? ''} ${first?.message ?? ''}`.trim());
   }
   return json.data as T;
+}
+
+/** A sibling refused a call this service made as itself. */
+export class PeerRefusedError extends ServiceUnavailableError {
+  constructor(
+    readonly peer: string,
+    readonly detail: string,
+  ) {
+    super(peer, `The ${peer} service refused a confirmation call this depends on, so nothing was changed. This is a fault of the deployment, not of your request; report it to the operators.`);
+    // The sibling's own words are for the operators' log only (they may name fields or grants).
+    console.warn(JSON.stringify({ level: 'warn', msg: 'sibling refused a call', peer, detail: detail.slice(0, 500) }));
+  }
 }
 
 /**
  * The confirmation most writes start with: the agreement as the milestones service (its owner) sees it
  * now, with the fields this service needs (`selection`), or null when milestones has no such agreement.
  */
-export async function agreementFromMilestones<T>(deps: PeerDeps, caller: Caller, selection: string, id: string): Promise<T | null> {
-  const data = await callPeer<{ agreement: T | null }>(deps, 'milestones', caller, `query ($id: ID!) { agreement(id: $id) { ${selection} } }`, { id });
+export async function agreementFromMilestones<T>(deps: PeerDeps, selection: string, id: string): Promise<T | null> {
+  const data = await callPeer<{ agreement: T | null }>(deps, 'milestones', `query ($id: ID!) { agreement(id: $id) { ${selection} } }`, { id });
   return data.agreement;
 }

@@ -6,7 +6,7 @@ import { systemClock } from './clock.js';
 import { loadSubgraphConfig } from './config.js';
 import type { BaseContext } from './context.js';
 import { createDataSource, migrate } from './database.js';
-import { importPrivateKey, importTrustedKeys, type InternalVerifier } from './internal-auth.js';
+import { parseInternalKeys, type InternalKeys } from './internal-auth.js';
 import { createLogger, type Logger } from './log.js';
 import { onShutdown, serveSubgraph, type RunningSubgraph } from './subgraph.js';
 import type { PeerDeps } from './peer.js';
@@ -20,7 +20,8 @@ export interface ServiceDeps extends PeerDeps {
 
 export interface BuiltService<C extends BaseContext> {
   server: ApolloServer<C>;
-  context(caller: Caller, requestId?: string): C;
+  /** A request's context; with `db`, every read and write of the request goes through that data source. */
+  context(caller: Caller, requestId?: string, db?: DataSource): C;
 }
 
 /** Every service exports one of these from its server.ts; launcher, tests and index.ts all use it. */
@@ -32,14 +33,31 @@ export interface ServiceModule<C extends BaseContext = any> {
   build(deps: ServiceDeps): Promise<BuiltService<C>>;
 }
 
-/** Builds and serves a service on an already migrated database (tests and in-process federations). */
+/**
+ * Builds and serves a service on an already migrated database (tests and in-process federations).
+ * `keys` are the service's pairwise internal keys: it verifies what is addressed to it and signs its own
+ * calls to siblings with them.
+ */
 export async function startService<C extends BaseContext>(
   module: ServiceModule<C>,
-  opts: PeerDeps & { db: DataSource; clock?: Clock; verifier: InternalVerifier; port?: number; host?: string; logger?: Logger },
+  opts: Omit<PeerDeps, 'signer'> & { db: DataSource; keys: InternalKeys; clock?: Clock; port?: number; host?: string; logger?: Logger; idempotencyRetentionMs?: number },
 ): Promise<RunningSubgraph> {
   const logger = opts.logger ?? createLogger(module.name);
-  const built = await module.build({ db: opts.db, clock: opts.clock ?? systemClock, logger, signer: opts.signer, peers: opts.peers, timeoutMs: opts.timeoutMs });
-  return serveSubgraph({ name: module.name, server: built.server, db: opts.db, verifier: opts.verifier, context: built.context, port: opts.port ?? 0, host: opts.host, logger });
+  const clock = opts.clock ?? systemClock;
+  const signer = { issuer: module.name, keys: opts.keys };
+  const built = await module.build({ db: opts.db, clock, logger, signer, peers: opts.peers, timeoutMs: opts.timeoutMs });
+  return serveSubgraph({
+    name: module.name,
+    server: built.server,
+    db: opts.db,
+    keys: opts.keys,
+    clock,
+    idempotencyRetentionMs: opts.idempotencyRetentionMs,
+    context: built.context,
+    port: opts.port ?? 0,
+    host: opts.host,
+    logger,
+  });
 }
 
 /** The body of every service's index.ts: read config, migrate, listen, stop cleanly on a signal. */
@@ -49,14 +67,22 @@ export async function runService<C extends BaseContext>(module: ServiceModule<C>
   const db = createDataSource({ url: config.databaseUrl, entities: module.entities, migrations: module.migrations, applicationName: module.name });
   const applied = await migrate(db);
   if (applied.length) logger.info('migrations applied', { migrations: applied });
-  const trusted = await importTrustedKeys(config.trustedKeys);
-  const signer = config.privateKey ? { issuer: module.name, key: await importPrivateKey(config.privateKey) } : undefined;
+  const keys = parseInternalKeys(config.internalKeys);
   const peers = Object.fromEntries(
     Object.entries(env)
       .filter(([k, v]) => k.endsWith('_URL') && k.startsWith('TREATY_PEER_') && v)
       .map(([k, v]) => [k.slice('TREATY_PEER_'.length, -'_URL'.length).toLowerCase(), v as string]),
   );
-  const running = await startService(module, { db, verifier: { audience: module.name, trusted }, port: config.port, host: config.host, logger, signer, peers, timeoutMs: config.peerTimeoutMs });
+  const running = await startService(module, {
+    db,
+    keys,
+    port: config.port,
+    host: config.host,
+    logger,
+    peers,
+    timeoutMs: config.peerTimeoutMs,
+    idempotencyRetentionMs: config.idempotencyRetentionMs,
+  });
   onShutdown(() => running.close(), logger);
   logger.info('ready', { url: running.url });
 }

@@ -6,11 +6,14 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { applyAccess, checkRulesAgainstSchema, type AccessRules } from './access.js';
+import { applyAccess, checkRulesAgainstSchema, type AccessRules, type SiblingGrants } from './access.js';
 import type { Caller } from './caller.js';
 import type { BaseContext } from './context.js';
-import { CLIENT_ERROR_CODES } from './errors.js';
-import { INTERNAL_TOKEN_HEADER, InternalAuthError, verifyInternal, type InternalVerifier } from './internal-auth.js';
+import { CLIENT_ERROR_CODES, ErrorCode } from './errors.js';
+import { INTERNAL_TOKEN_HEADER, InternalAuthError, verifyInternal, type InternalKeys, type VerifiedRequest } from './internal-auth.js';
+import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, runOnce } from './exactly-once.js';
+import { systemClock, type Clock } from './clock.js';
+import { bodyHash } from './internal-auth.js';
 import { statements } from './database.js';
 import { DateTimeScalar } from './scalars.js';
 import { SafeLiteralsRule, checkVariables } from './input-guards.js';
@@ -32,6 +35,8 @@ export interface SubgraphDefinition {
   typeDefs: DocumentNode;
   resolvers: Record<string, Record<string, unknown>>;
   rules: AccessRules;
+  /** What each sibling may ask when it calls as itself (see SiblingGrants); none by default. */
+  siblings?: SiblingGrants;
   logger?: Logger;
 }
 
@@ -58,8 +63,9 @@ export function mutationNames(typeDefs: DocumentNode): string[] {
  */
 export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefinition): ApolloServer<C> {
   const logger = def.logger ?? createLogger(def.name);
-  checkRulesAgainstSchema(def.rules, def.typeDefs);
-  const guarded = applyAccess({ ...def.resolvers, DateTime: DateTimeScalar as never }, def.rules, mutationNames(def.typeDefs));
+  const grants = def.siblings ?? {};
+  checkRulesAgainstSchema(def.rules, def.typeDefs, grants);
+  const guarded = applyAccess({ ...def.resolvers, DateTime: DateTimeScalar as never }, def.rules, mutationNames(def.typeDefs), grants);
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: guarded as never }]);
 
   const accessLogPlugin: ApolloServerPlugin<C> = {
@@ -89,12 +95,34 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
     },
   };
 
+  /** A sibling calling as itself may run only queries, and only the root fields granted to it. */
+  const siblingPlugin: ApolloServerPlugin<C> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation }) {
+          const via = contextValue.caller.via;
+          if (!via || !operation) return;
+          const granted = grants[via] ?? [];
+          const asked = operation.selectionSet.selections.map((sel) =>
+            sel.kind === 'Field' ? `${operation.operation === 'query' ? 'Query' : 'Mutation'}.${sel.name.value}` : `(${sel.kind})`,
+          );
+          const refused = asked.filter((c) => c !== 'Query.__typename' && (operation.operation !== 'query' || !granted.includes(c)));
+          if (refused.length === 0) return;
+          throw new GraphQLError(
+            `The ${via} service may not ask ${refused.join(', ')} of the ${def.name} service: a sibling calls as itself and may only query ${granted.length ? granted.join(', ') : 'nothing here'}.`,
+            { extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
+          );
+        },
+      };
+    },
+  };
+
   return new ApolloServer<C>({
     schema,
     includeStacktraceInErrorResponses: false,
     introspection: true,
     validationRules: [SafeLiteralsRule],
-    plugins: [accessLogPlugin, ApolloServerPluginInlineTraceDisabled()],
+    plugins: [siblingPlugin, accessLogPlugin, ApolloServerPluginInlineTraceDisabled()],
     formatError(formatted, error) {
       const code = formatted.extensions?.code as string | undefined;
       const original = unwrapResolverError(error);
@@ -119,11 +147,30 @@ export interface ServeOptions<C extends BaseContext> {
   name: string;
   server: ApolloServer<C>;
   db: DataSource;
-  verifier: InternalVerifier;
-  context: (caller: Caller, requestId: string) => C;
+  /** The pairwise keys this service verifies internal credentials with (those addressed to it). */
+  keys: InternalKeys;
+  /** The service's clock, for the retention of Idempotency-Keys. */
+  clock?: Clock;
+  /** How long an Idempotency-Key and its response are kept (TREATY_IDEMPOTENCY_RETENTION_HOURS). */
+  idempotencyRetentionMs?: number;
+  /** A request's context; `db` is given when the request must run inside a transaction of its own. */
+  context: (caller: Caller, requestId: string, db?: DataSource) => C;
   port: number;
   host?: string;
   logger?: Logger;
+}
+
+/** Set on a subgraph's answer that repeats the first response to an Idempotency-Key. */
+export const REPLAYED_HEADER = 'idempotent-replayed';
+
+/** Whether a request's document is a mutation (only mutations are run once per Idempotency-Key). */
+function isMutation(query: unknown): boolean {
+  if (typeof query !== 'string') return false;
+  try {
+    return parse(query).definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'mutation');
+  } catch {
+    return false;
+  }
 }
 
 export interface RunningSubgraph {
@@ -141,7 +188,14 @@ export interface RunningSubgraph {
  */
 export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>): Promise<RunningSubgraph> {
   const logger = opts.logger ?? createLogger(opts.name);
+  const clock = opts.clock ?? systemClock;
+  const verifier = { audience: opts.name, keys: opts.keys, nonces: new DatabaseNonceStore(opts.db) };
   await opts.server.start();
+  // Claims and keys past their time are deleted in the background; a failure is logged and retried next minute.
+  const purge = setInterval(() => {
+    purgeExactlyOnce(opts.db, clock).catch((e: Error) => logger.warn('purge of used credentials and expired keys failed', { error: e.message }));
+  }, 60_000);
+  purge.unref();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -156,41 +210,63 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
       throw e;
     }
     const token = req.headers[INTERNAL_TOKEN_HEADER];
-    let caller: Caller;
-    try {
-      caller = await verifyInternal(opts.verifier, Array.isArray(token) ? token[0] : token, body);
-    } catch (e) {
-      const reason = e instanceof InternalAuthError ? e.message : 'invalid internal credential';
-      logger.warn('refused request without a valid internal credential', { reason, remote: req.socket.remoteAddress });
-      return sendJson(res, 401, {
+    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    await statements.run(async () => {
+      let verified: VerifiedRequest;
+      try {
+        verified = await verifyInternal(verifier, Array.isArray(token) ? token[0] : token, body);
+      } catch (e) {
+        const reason = e instanceof InternalAuthError ? e.message : 'invalid internal credential';
+        logger.warn('refused request without a valid internal credential', { reason, requestId, remote: req.socket.remoteAddress });
+        return sendJson(res, 401, {
+          errors: [
+            {
+              message: `The ${opts.name} subgraph only answers the gateway (${reason}). Send your request to the gateway at /graphql instead.`,
+              extensions: { code: 'UNAUTHENTICATED' },
+            },
+          ],
+        });
+      }
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST.' });
+
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+      let parsedBody: { query?: unknown; variables?: unknown } | null;
+      try {
+        parsedBody = JSON.parse(body);
+      } catch {
+        return sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+      }
+      const unsafe = checkVariables(parsedBody?.variables);
+      if (unsafe) return sendJson(res, 400, { errors: [{ message: unsafe.message, extensions: unsafe.extensions }] });
+      const { caller, idempotencyKey } = verified;
+      const execute = (db?: DataSource) =>
+        opts.server.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: 'POST', headers, search: url.search, body: parsedBody },
+          context: async () => opts.context(caller, requestId, db),
+        });
+
+      const agency = caller.agency ?? caller.subject;
+      if (!idempotencyKey || !agency || !isMutation(parsedBody?.query)) return writeGraphQLResponse(res, await execute());
+      const outcome = await runOnce(opts.db, clock, { agency, key: idempotencyKey, requestHash: bodyHash(body) }, execute, opts.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS);
+      if (outcome.kind === 'executed') return writeGraphQLResponse(res, outcome.result);
+      if (outcome.kind === 'replayed') {
+        logger.info('idempotent retry answered with the first response', { requestId });
+        res.writeHead(outcome.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(outcome.body), [REPLAYED_HEADER]: 'true' });
+        return void res.end(outcome.body);
+      }
+      return sendJson(res, 200, {
+        data: null,
         errors: [
           {
-            message: `The ${opts.name} subgraph only answers the gateway (${reason}). Send your request to the gateway at /graphql instead.`,
-            extensions: { code: 'UNAUTHENTICATED' },
+            message:
+              `The Idempotency-Key "${idempotencyKey}" was first used at ${outcome.firstUsedAt.toISOString()} for a different request (another mutation or other values). ` +
+              'A key names one request: resend that request unchanged to get its result, or send this one with a new key.',
+            extensions: { code: ErrorCode.IDEMPOTENCY_KEY_REUSED },
           },
         ],
       });
-    }
-    if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST.' });
-
-    const headers = new HeaderMap();
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-    let parsedBody: unknown;
-    try {
-      parsedBody = JSON.parse(body);
-    } catch {
-      return sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
-    }
-    const unsafe = checkVariables((parsedBody as { variables?: unknown } | null)?.variables);
-    if (unsafe) return sendJson(res, 400, { errors: [{ message: unsafe.message, extensions: unsafe.extensions }] });
-    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
-    const result = await statements.run(() =>
-      opts.server.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: 'POST', headers, search: url.search, body: parsedBody },
-        context: async () => opts.context(caller, requestId),
-      }),
-    );
-    await writeGraphQLResponse(res, result);
+    });
   };
 
   const { http, port, close } = await listen(handle, {
@@ -206,6 +282,7 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
     http,
     close() {
       closing ??= (async () => {
+        clearInterval(purge);
         await close();
         await opts.server.stop();
         if (opts.db.isInitialized) await opts.db.destroy();

@@ -1,33 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadSubgraphConfig } from '../src/config.js';
 
-const keys = JSON.stringify({ gateway: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----' });
+const keys = JSON.stringify({ 'gateway>milestones': Buffer.alloc(32, 1).toString('base64url') });
 
 describe('loadSubgraphConfig', () => {
   it('reads the service port, falling back to the default, and the database URL', () => {
-    const c = loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys });
-    expect(c).toMatchObject({ port: 4001, host: '127.0.0.1', databaseUrl: 'postgres://u@h/db' });
-    expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys, MILESTONES_PORT: '5001' }).port).toBe(5001);
+    const c = loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: keys });
+    expect(c).toMatchObject({ port: 4001, host: '127.0.0.1', databaseUrl: 'postgres://u@h/db', idempotencyRetentionMs: 48 * 3_600_000 });
+    expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: keys, MILESTONES_PORT: '5001' }).port).toBe(5001);
     // PORT applies when <NAME>_PORT is unset (a platform that sets only PORT), and <NAME>_PORT wins over it.
-    expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys, PORT: '8080' }).port).toBe(8080);
-    expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys, PORT: '8080', MILESTONES_PORT: '5001' }).port).toBe(5001);
-    expect(loadSubgraphConfig('milestones', 4001, { MILESTONES_DATABASE_URL: 'postgres://u@h/m', DATABASE_URL: 'postgres://u@h/db', TREATY_TRUSTED_KEYS: keys }).databaseUrl).toBe('postgres://u@h/m');
+    expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: keys, PORT: '8080' }).port).toBe(8080);
+    expect(loadSubgraphConfig('milestones', 4001, { DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: keys, PORT: '8080', MILESTONES_PORT: '5001' }).port).toBe(5001);
+    expect(loadSubgraphConfig('milestones', 4001, { MILESTONES_DATABASE_URL: 'postgres://u@h/m', DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: keys }).databaseUrl).toBe('postgres://u@h/m');
   });
 
   it('reports every bad variable at once', () => {
     try {
-      loadSubgraphConfig('milestones', 4001, { PORT: 'eighty', DATABASE_URL: 'mysql://x', TREATY_TRUSTED_KEYS: 'not json' });
+      loadSubgraphConfig('milestones', 4001, { PORT: 'eighty', DATABASE_URL: 'mysql://x', TREATY_INTERNAL_KEYS: 'not json', TREATY_IDEMPOTENCY_RETENTION_HOURS: '2' });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       const problems = (e as ConfigError).problems.join('\n');
       expect(problems).toMatch(/PORT/);
       expect(problems).toMatch(/DATABASE_URL: must be a PostgreSQL URL/);
-      expect(problems).toMatch(/TREATY_TRUSTED_KEYS/);
+      expect(problems).toMatch(/TREATY_INTERNAL_KEYS: must be a JSON object/);
+      expect(problems).toMatch(/TREATY_IDEMPOTENCY_RETENTION_HOURS: must be at least 24 hours/);
     }
   });
 
   it('treats empty variables as unset', () => {
-    expect(() => loadSubgraphConfig('milestones', 4001, { DATABASE_URL: '', TREATY_TRUSTED_KEYS: keys })).toThrow(/DATABASE_URL is required/);
+    expect(() => loadSubgraphConfig('milestones', 4001, { DATABASE_URL: '', TREATY_INTERNAL_KEYS: keys })).toThrow(/DATABASE_URL is required/);
   });
 });

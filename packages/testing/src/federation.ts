@@ -1,13 +1,13 @@
-import { SignJWT, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
+import { SignJWT, exportSPKI, generateKeyPair } from 'jose';
 import {
   FixedClock,
   INTERNAL_TOKEN_HEADER,
   SUBGRAPHS,
+  deriveInternalKeys,
+  generateMasterSecret,
   signInternal,
   type Caller,
-  generateInternalKeyPair,
-  importPrivateKey,
-  importPublicKey,
+  type InternalSigner,
   silentLogger,
   startService,
   type Clock,
@@ -37,8 +37,9 @@ export interface TokenClaims {
  */
 export async function startSubgraphs(services: ServiceModule[], opts: { now?: string | Date } = {}) {
   const clock = new FixedClock(opts.now ?? '2026-03-01T00:00:00Z');
-  const pairs = Object.fromEntries(await Promise.all(['gateway', ...services.map((s) => s.name)].map(async (n) => [n, await generateInternalKeyPair()] as const)));
-  const trusted = new Map<string, CryptoKey>(await Promise.all(Object.entries(pairs).map(async ([n, p]) => [n, await importPublicKey(p.publicKey)] as const)));
+  // One master secret per run, as the launcher keeps one per data directory; each process gets its pairs.
+  const master = generateMasterSecret();
+  const names = ['gateway', ...services.map((s) => s.name)];
   const databases: Record<string, TestDatabase> = {};
   await Promise.all(services.map(async (s) => (databases[s.name] = await createTestDatabase(s.name, s))));
   const peers: Record<string, string> = {};
@@ -48,10 +49,9 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
       const r = await startService(s, {
         db: databases[s.name]!.db,
         clock,
-        verifier: { audience: s.name, trusted },
+        keys: deriveInternalKeys(master, s.name, names),
         port: 0,
         logger: silentLogger,
-        signer: { issuer: s.name, key: await importPrivateKey(pairs[s.name]!.privateKey) },
         peers,
       });
       peers[s.name] = r.url;
@@ -59,18 +59,21 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
       return r;
     }),
   );
-  const gatewayKey = await importPrivateKey(pairs.gateway!.privateKey);
+  const gatewaySigner: InternalSigner = { issuer: 'gateway', keys: deriveInternalKeys(master, 'gateway', names) };
 
-  /** Sends an operation to one subgraph with a gateway credential for `caller`. */
-  const call = async <T = any>(service: string, caller: Caller, query: string, variables: Record<string, unknown> = {}) => {
+  /** Sends an operation to one subgraph with a gateway credential for `caller` (and an Idempotency-Key). */
+  const call = async <T = any>(service: string, caller: Caller, query: string, variables: Record<string, unknown> = {}, opts: { idempotencyKey?: string } = {}) => {
     const body = JSON.stringify({ query, variables });
     const res = await fetch(peers[service]!, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: await signInternal({ issuer: 'gateway', key: gatewayKey }, service, caller, body) },
+      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: signInternal(gatewaySigner, service, caller, body, opts) },
       body,
     });
-    return { status: res.status, body: (await res.json()) as GraphQLResult<T> };
+    return { status: res.status, replayed: res.headers.get('idempotent-replayed') === 'true', body: (await res.json()) as GraphQLResult<T> };
   };
+
+  /** The signer a sibling service holds, for tests that act as that service. */
+  const serviceSigner = (name: string): InternalSigner => ({ issuer: name, keys: deriveInternalKeys(master, name, names) });
 
   return {
     clock: clock as FixedClock & Clock,
@@ -78,7 +81,8 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
     /** Each running subgraph by name: a test may close one to see how the rest behaves. */
     running: byName,
     databases,
-    gatewayKey,
+    gatewaySigner,
+    serviceSigner,
     call,
     async stop() {
       await Promise.all(running.map((r) => r.close()));
@@ -106,7 +110,7 @@ export async function startFederation(
   const built = buildGateway({
     supergraphSdl: await readSupergraph(),
     subgraphUrls: { ...peers },
-    signer: { issuer: 'gateway', key: subgraphs.gatewayKey },
+    signer: subgraphs.gatewaySigner,
     verifier,
     logger: silentLogger,
     onQueryPlan: opts.onQueryPlan,
@@ -138,7 +142,7 @@ export async function startFederation(
       headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth.startsWith('Bearer ') || auth.includes(' ') ? auth : `Bearer ${auth}` } : {}), ...headers },
       body: JSON.stringify({ query, variables }),
     });
-    return { status: res.status, body: (await res.json()) as GraphQLResult<T> };
+    return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResult<T> };
   };
 
   return {
@@ -147,7 +151,8 @@ export async function startFederation(
     subgraphUrls: peers,
     running: subgraphs.running,
     call: subgraphs.call,
-    gatewayKey: subgraphs.gatewayKey,
+    gatewaySigner: subgraphs.gatewaySigner,
+    serviceSigner: subgraphs.serviceSigner,
     databases,
     issuerKey: issuer.privateKey,
     token,

@@ -1,8 +1,8 @@
-import { authenticated, role, type AccessRules } from '@treaty/service-kit';
+import { authenticated, role, type AccessRules, type SiblingGrants } from '@treaty/service-kit';
 
 /**
  * Who may do what in this service. Corridors, their status and every metric are public. Convoys,
- * incident reports and closure notes are for partner agencies (any role).
+ * incident reports, closure notes and logged position conflicts are for partner agencies (any role).
  *
  * Some rules depend on the record, so the mutation enforces them after loading it, with the same
  * FORBIDDEN refusal: advanceConvoy takes clearance decisions from MEDIATOR or MONITOR and movement steps
@@ -21,6 +21,15 @@ export const rules: AccessRules = {
   'Query.convoy': authenticated,
   'Query.incident': authenticated,
   'Corridor.convoys': authenticated,
+  'Convoy.positionConflicts': authenticated,
   'Agreement.incidents': authenticated,
   'CorridorClosure.note': authenticated,
+};
+
+/**
+ * What sibling services may ask when they call as themselves (never for a caller): milestones reads the
+ * verified material violation times of agreements (snap-back) and confirms the incident a dispute names.
+ */
+export const siblings: SiblingGrants = {
+  milestones: ['Query._entities', 'Query.incident'],
 };

@@ -14,6 +14,7 @@ import {
   type InspectionResult,
 } from './entities/index.js';
 import { parseWindowKey, tonnes } from './domain/metrics.js';
+import { differences, type Fix, type PositionField } from './domain/positions.js';
 import { createPeers, type Peers } from './peers.js';
 
 export interface DeliveryTotals {
@@ -40,6 +41,18 @@ export interface Telemetry {
   /** [from, to] device times of each silence longer than the corridor's threshold, oldest first. */
   gaps: [Date, Date][];
   lastPositionAt: Date | null;
+}
+
+/** A logged conflict with the position of record it disagrees with. */
+export interface PositionConflictRow {
+  convoyId: string;
+  deviceId: string;
+  sequence: number;
+  sent: Fix;
+  onRecord: ConvoyPosition;
+  differences: PositionField[];
+  receivedAt: Date;
+  sentBy: string;
 }
 
 /** Metrics are scoped to an agreement (through its corridors) or to one corridor. */
@@ -253,6 +266,42 @@ export function createLoaders(db: DataSource) {
         (p) => p.convoyId,
       ),
     ),
+    /**
+     * The latest `limit` logged conflicts of each convoy with the position of record they disagree with,
+     * one statement per batch and limit.
+     */
+    latestPositionConflicts: memo((limit: number) =>
+      manyByKey(
+        async (keys: readonly string[]) => {
+          const rows: Record<string, any>[] = await db.query(
+            `SELECT k.convoy_id, k.device_id, k.sequence, k.device_time, k.latitude, k.longitude, k.received_at, k.sent_by,
+                    p.device_time AS record_time, p.latitude AS record_latitude, p.longitude AS record_longitude, p.received_at AS record_received_at
+             FROM (
+               SELECT c.*, row_number() OVER (PARTITION BY c.convoy_id ORDER BY c.received_at DESC, c.device_id, c.sequence, c.id) AS rn
+               FROM convoy_position_conflict c WHERE c.convoy_id = ANY($1::uuid[])
+             ) k
+             JOIN convoy_position p USING (convoy_id, device_id, sequence)
+             WHERE k.rn <= $2
+             ORDER BY k.convoy_id, k.rn`,
+            [[...keys], limit],
+          );
+          return rows.map((r): PositionConflictRow => {
+            const sent: Fix = { deviceTime: r.device_time, latitude: r.latitude, longitude: r.longitude };
+            const onRecord = Object.assign(new ConvoyPosition(), {
+              convoyId: r.convoy_id,
+              deviceId: r.device_id,
+              sequence: r.sequence,
+              deviceTime: r.record_time,
+              receivedAt: r.record_received_at,
+              latitude: r.record_latitude,
+              longitude: r.record_longitude,
+            });
+            return { convoyId: r.convoy_id, deviceId: r.device_id, sequence: r.sequence, sent, onRecord, differences: differences(onRecord, sent), receivedAt: r.received_at, sentBy: r.sent_by };
+          });
+        },
+        (c) => c.convoyId,
+      ),
+    ),
     /** The result of each convoy's latest inspection (null when it has none). */
     latestInspectionResult: valueByKey<string, InspectionResult | null>(async (keys) => {
       const rows: { convoy_id: string; result: InspectionResult }[] = await db.query(
@@ -309,12 +358,12 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 export interface Context extends BaseContext {
   loaders: Loaders;
-  /** The typed clients of the sibling services (milestones), acting for this request's caller. */
+  /** The typed clients of the sibling services (milestones), called as this service itself. */
   peers: Peers;
 }
 
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
-  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers, caller) };
+  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers) };
 }
 
 export type { ContextDeps };

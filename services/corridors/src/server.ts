@@ -1,5 +1,5 @@
 import { buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
-import { rules } from './access.js';
+import { rules, siblings } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
@@ -19,8 +19,8 @@ export const corridors: ServiceModule<Context> = {
   migrations,
   async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
-    const server = buildSubgraphServer<Context>({ name: 'corridors', typeDefs, resolvers, rules, logger });
-    return { server, context: (caller, requestId) => createContext({ db, clock, peers: { signer, peers, timeoutMs } }, caller, requestId) };
+    const server = buildSubgraphServer<Context>({ name: 'corridors', typeDefs, resolvers, rules, siblings, logger });
+    return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs } }, caller, requestId) };
   },
 };
 

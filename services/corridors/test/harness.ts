@@ -26,6 +26,7 @@ export const TABLES = [
   'inspection',
   'inspection_rejected_item',
   'convoy_position',
+  'convoy_position_conflict',
   'incident',
   'incident_verification',
 ];
@@ -197,7 +198,15 @@ export const RECORD_INSPECTION = /* GraphQL */ `
 
 export const RECORD_POSITIONS = /* GraphQL */ `
   mutation ($input: RecordConvoyPositionsInput!) {
-    recordConvoyPositions(input: $input) { accepted new duplicates rejected { index deviceId sequence reasons message } }
+    recordConvoyPositions(input: $input) {
+      accepted new duplicates conflicts
+      conflicting {
+        index convoyId deviceId sequence differences storedFromIndex message
+        onRecord { deviceId sequence deviceTime receivedAt latitude longitude }
+        sent { deviceTime latitude longitude }
+      }
+      rejected { index deviceId sequence reasons message }
+    }
   }`;
 
 export const REPORT_INCIDENT = /* GraphQL */ `

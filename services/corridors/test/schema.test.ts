@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { QueryRunner } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@treaty/testing';
+import { EXACTLY_ONCE_TABLES } from '@treaty/service-kit';
 import { TABLES, entities, migrations } from './harness.js';
+import { PositionsPerConvoy1795240000000 } from '../src/migrations/1795240000000-PositionsPerConvoy.js';
 
 /** The migration's constraints hold the rules even against writes that bypass the service. */
 let t: TestDatabase;
 const corridorId = randomUUID();
 const convoyId = randomUUID();
+const nextConvoyId = randomUUID();
 const incidentId = randomUUID();
 
 beforeAll(async () => {
@@ -15,7 +19,9 @@ beforeAll(async () => {
   t = await createTestDatabase('corridors', { entities, migrations });
   await t.db.query(`INSERT INTO corridor (id, agreement_id, name, kind, latitude, longitude, handles, created_by)
     VALUES ($1, $2, 'Sorrel', 'LAND_CROSSING', 31, 34, ARRAY['HUMANITARIAN_AID'], 'x')`, [corridorId, randomUUID()]);
-  await t.db.query(`INSERT INTO convoy (id, corridor_id, agency, requested_by, requested_at, recorded_at) VALUES ($1, $2, 'A', 'A', now(), now())`, [convoyId, corridorId]);
+  for (const id of [convoyId, nextConvoyId]) {
+    await t.db.query(`INSERT INTO convoy (id, corridor_id, agency, requested_by, requested_at, recorded_at) VALUES ($1, $2, 'A', 'A', now(), now())`, [id, corridorId]);
+  }
   await t.db.query(`INSERT INTO convoy_event (id, convoy_id, sequence, from_status, to_status, at, recorded_at, by_agency) VALUES ($1, $2, 1, NULL, 'REQUESTED', now(), now(), 'A')`, [randomUUID(), convoyId]);
   await t.db.query(`INSERT INTO incident (id, agreement_id, category, occurred_at, latitude, longitude, place_description, severity, description, reported_by, reported_at)
     VALUES ($1, $2, 'SHELLING', now(), 31, 34, 'road', 'MATERIAL', 'impacts', 'A', now())`, [incidentId, randomUUID()]);
@@ -44,12 +50,25 @@ describe('constraints', () => {
     await fails(line, [convoyId, 'FUEL', 1, 1]);
   });
 
-  it('stores a position once per device and sequence, on the map, not from the future', async () => {
+  it('stores a position once per convoy, device and sequence, on the map, not from the future', async () => {
     const point = `INSERT INTO convoy_position (device_id, sequence, convoy_id, device_time, received_at, latitude, longitude) VALUES ('D', $1, $2, $3, now(), $4, 10)`;
     await t.db.query(point, [1, convoyId, new Date(), 10]);
-    await fails(point, [1, convoyId, new Date(), 10]);
+    await fails(point, [1, convoyId, new Date(), 11]);
+    await t.db.query(point, [1, nextConvoyId, new Date(), 10]);
     await fails(point, [2, convoyId, new Date(), 91]);
     await fails(point, [3, convoyId, new Date(Date.now() + 10 * 60_000), 10]);
+  });
+
+  it('logs a conflict only against a position on record, once per version sent', async () => {
+    const conflict = `INSERT INTO convoy_position_conflict (convoy_id, device_id, sequence, device_time, latitude, longitude, received_at, sent_by) VALUES ($1, 'D', $2, $3, $4, 10, now(), $5)`;
+    const at = new Date('2026-03-20T09:00:00Z');
+    await fails(conflict, [convoyId, 99, at, 12, 'A']);
+    await t.db.query(conflict, [convoyId, 1, at, 12, 'A']);
+    await fails(conflict, [convoyId, 1, at, 12, 'A']);
+    await t.db.query(conflict, [convoyId, 1, at, 13, 'A']);
+    await fails(conflict, [convoyId, 1, at, 14, ' ']);
+    await fails(conflict, [convoyId, 1, at, -91, 'A']);
+    await fails(conflict, [convoyId, 1, new Date(Date.now() + 10 * 60_000), 12, 'A']);
   });
 
   it('keeps attribution, severity and confidence to the verification steps they belong to', async () => {
@@ -75,13 +94,58 @@ describe('constraints', () => {
 });
 
 describe('migration', () => {
+  const PRIMARY_KEY = `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'convoy_position_pkey'`;
+  const primaryKey = async (q: { query(sql: string): Promise<any> } = t.db) => ((await q.query(PRIMARY_KEY)) as { def: string }[]).map((r) => r.def);
+  /** Runs `fn` on a query runner inside a transaction that is always rolled back. */
+  const rolledBack = async (fn: (q: QueryRunner) => Promise<void>) => {
+    const q = t.db.createQueryRunner();
+    await q.startTransaction();
+    try {
+      await fn(q);
+    } finally {
+      await q.rollbackTransaction();
+      await q.release();
+    }
+  };
+  const positionsPerConvoy = new PositionsPerConvoy1795240000000();
+
+  it('keys positions by convoy, device and sequence', async () => {
+    expect(await primaryKey()).toEqual(['PRIMARY KEY (convoy_id, device_id, sequence)']);
+    // The time index of the first migration is kept for reading a convoy's track in order.
+    expect(await t.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'convoy_position_convoy_time_idx'`)).toEqual([
+      { indexdef: 'CREATE INDEX convoy_position_convoy_time_idx ON public.convoy_position USING btree (convoy_id, device_time)' },
+    ]);
+  });
+
+  it('refuses to go back to (device, sequence) while a device and sequence are on two convoys', async () => {
+    await rolledBack(async (q) => {
+      await expect(positionsPerConvoy.down(q)).rejects.toThrow(
+        /Cannot restore the \(device_id, sequence\) key of convoy_position: 1 device and sequence pair\(s\) are on more than one convoy \(first: device "D" sequence 1 on 2 convoys\)\. Delete or renumber those positions first/,
+      );
+    });
+    expect(await primaryKey()).toEqual(['PRIMARY KEY (convoy_id, device_id, sequence)']);
+  });
+
+  it('goes back to (device, sequence) without the conflict log when no positions clash, and forward again', async () => {
+    await rolledBack(async (q) => {
+      await q.query('DELETE FROM convoy_position WHERE convoy_id = $1', [nextConvoyId]);
+      await positionsPerConvoy.down(q);
+      expect(await q.query(`SELECT to_regclass('convoy_position_conflict') AS t`)).toEqual([{ t: null }]);
+      expect(await primaryKey(q)).toEqual(['PRIMARY KEY (device_id, sequence)']);
+      await positionsPerConvoy.up(q);
+      expect(await primaryKey(q)).toEqual(['PRIMARY KEY (convoy_id, device_id, sequence)']);
+    });
+  });
+
   it('drops everything on down and recreates it on up', async () => {
+    // The positions above share a device and sequence across convoys, which the down migration refuses.
+    await t.db.query('DELETE FROM convoy_position WHERE convoy_id = $1', [nextConvoyId]);
     const tables = async () =>
       (await t.db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY 1`)).map((r: any) => r.table_name);
-    expect(await tables()).toEqual([...TABLES, 'convoy_net_cargo'].sort());
-    await t.db.undoLastMigration();
+    expect(await tables()).toEqual([...TABLES, 'convoy_net_cargo', ...EXACTLY_ONCE_TABLES].sort());
+    for (let i = 0; i < migrations.length; i++) await t.db.undoLastMigration();
     expect(await tables()).toEqual([]);
     await t.db.runMigrations();
-    expect(await tables()).toEqual([...TABLES, 'convoy_net_cargo'].sort());
+    expect(await tables()).toEqual([...TABLES, 'convoy_net_cargo', ...EXACTLY_ONCE_TABLES].sort());
   });
 });

@@ -1,4 +1,4 @@
-import { authenticated, either, hasRole, ownParty, role, type AccessRules, type Rule } from '@treaty/service-kit';
+import { authenticated, either, hasRole, ownParty, role, type AccessRules, type Rule, type SiblingGrants } from '@treaty/service-kit';
 import type { EscrowAccount } from './entities/index.js';
 
 /** A GUARANTOR caller acting for the guarantor that `guarantorOf` names (its token's guarantor id). */
@@ -48,3 +48,6 @@ export const commitmentOwner = either(role('MEDIATOR'), ownGuarantor((commitment
 
 /** releaseTranche: only the funding guarantor (the parent is the tranche). */
 export const fundingGuarantor = ownGuarantor((tranche) => (tranche as { guarantorId: string }).guarantorId);
+
+/** No sibling calls this service. */
+export const siblings: SiblingGrants = {};

@@ -175,12 +175,12 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 export interface Context extends BaseContext {
   loaders: Loaders;
-  /** The typed client of the milestones service, acting for this request's caller (confirmations). */
+  /** The typed client of the milestones service, called as this service itself (confirmations). */
   peers: Peers;
 }
 
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
-  const peers = createPeers(deps.peers, caller);
+  const peers = createPeers(deps.peers);
   return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers), peers };
 }
 

@@ -1,5 +1,5 @@
 import { buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
-import { rules } from './access.js';
+import { rules, siblings } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
@@ -19,10 +19,10 @@ export const guarantors: ServiceModule<Context> = {
   migrations,
   async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
-    const server = buildSubgraphServer<Context>({ name: 'guarantors', typeDefs, resolvers, rules, logger });
+    const server = buildSubgraphServer<Context>({ name: 'guarantors', typeDefs, resolvers, rules, siblings, logger });
     // `peers` is kept by reference: a launcher may fill in sibling addresses after building.
     const peer = { signer, peers, timeoutMs };
-    return { server, context: (caller, requestId) => createContext({ db, clock, peers: peer }, caller, requestId) };
+    return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: peer }, caller, requestId) };
   },
 };
 

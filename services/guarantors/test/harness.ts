@@ -16,8 +16,7 @@ export const TABLES = ['guarantor', 'commitment', 'escrow_account', 'ledger_acco
  * Milestones and guarantors on real HTTP with fresh databases, wired as peers, sharing one fixed clock;
  * plus the same guarantors service built in-process on the same database, so that tests can count SQL
  * statements per request (`statements.measure`) and run operations without HTTP. The in-process build
- * signs its calls to milestones with the gateway's test key (the only key the test kit exposes), which
- * milestones trusts like a sibling's.
+ * calls milestones as guarantors itself, with guarantors' own key, exactly as the running service does.
  */
 export async function startGuarantors(now = DAY0) {
   const subgraphs = await startSubgraphs([milestones, guarantors], { now });
@@ -26,7 +25,7 @@ export async function startGuarantors(now = DAY0) {
     db,
     clock: subgraphs.clock,
     logger: silentLogger,
-    signer: { issuer: 'gateway', key: subgraphs.gatewayKey },
+    signer: subgraphs.serviceSigner('guarantors'),
     peers: subgraphs.urls,
   });
   const run = <T = any>(who: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> =>

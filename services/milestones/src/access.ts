@@ -1,4 +1,4 @@
-import { authenticated, role, type AccessRules } from '@treaty/service-kit';
+import { authenticated, role, type AccessRules, type SiblingGrants } from '@treaty/service-kit';
 
 /**
  * Who may do what in this service. Agreement summaries, milestones and their status are public; the
@@ -19,4 +19,15 @@ export const rules: AccessRules = {
   'Milestone.disputes': authenticated,
   'Certification.evidence': authenticated,
   'Certification.notes': authenticated,
+};
+
+/**
+ * What sibling services may ask when they call as themselves (never for a caller): corridors and
+ * prisoners confirm an agreement (its phase's permitted cargo, entry into force, parties, milestones);
+ * guarantors confirms milestones and agreements by reference (status, snap-back, parties). All public.
+ */
+export const siblings: SiblingGrants = {
+  corridors: ['Query.agreement'],
+  prisoners: ['Query.agreement'],
+  guarantors: ['Query._entities'],
 };

@@ -84,14 +84,14 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 export interface Context extends BaseContext {
   loaders: Loaders;
-  /** The typed clients of the sibling services, acting for this request's caller. */
+  /** The typed clients of the sibling services, called as this service itself. */
   peers: Peers;
   /** Snap-back state per agreement, computed once per request (many fields depend on it). */
   snapBack: Map<string, Promise<SnapBackState & { liftedAt: Date | null; liftReason: string | null }>>;
 }
 
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
-  const peers = createPeers(deps.peers, caller);
+  const peers = createPeers(deps.peers);
   return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers), peers, snapBack: new Map() };
 }
 

@@ -1,8 +1,10 @@
-import { callPeer, type Caller, type PeerDeps } from '@treaty/service-kit';
+import { callPeer, type PeerDeps } from '@treaty/service-kit';
 
 /**
- * Every call this service makes to a sibling, one typed method each, signed for the caller. A sibling
- * that is down or slow fails the call with SERVICE_UNAVAILABLE (callPeer); nothing here retries.
+ * Every call this service makes to a sibling, one typed method each, made as this service itself
+ * (never for the caller, DESIGN §9) with a single-use credential; the sibling answers only what it grants
+ * this service (its access.ts `siblings`). A sibling that is down, slow or refusing fails the call with
+ * SERVICE_UNAVAILABLE (callPeer); nothing here retries.
  */
 
 const VIOLATION_TIMES = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { id verifiedMaterialViolationTimes } } }';
@@ -14,7 +16,7 @@ export interface IncidentFacts {
   agreement: { id: string };
 }
 
-export function createPeers(deps: PeerDeps, caller: Caller) {
+export function createPeers(deps: PeerDeps) {
   return {
     corridors: {
       /**
@@ -22,14 +24,14 @@ export function createPeers(deps: PeerDeps, caller: Caller) {
        * them, in the order asked (an unknown agreement has none).
        */
       async violationTimes(agreementIds: readonly string[]): Promise<Date[][]> {
-        const data = await callPeer<{ _entities: ({ id: string; verifiedMaterialViolationTimes: string[] } | null)[] }>(deps, 'corridors', caller, VIOLATION_TIMES, {
+        const data = await callPeer<{ _entities: ({ id: string; verifiedMaterialViolationTimes: string[] } | null)[] }>(deps, 'corridors', VIOLATION_TIMES, {
           r: agreementIds.map((id) => ({ __typename: 'Agreement', id })),
         });
         return agreementIds.map((_, i) => (data._entities[i]?.verifiedMaterialViolationTimes ?? []).map((t) => new Date(t)));
       },
       /** The incident and the agreement it concerns, or null when corridors has no such incident. */
       async incident(id: string): Promise<IncidentFacts | null> {
-        const { incident } = await callPeer<{ incident: IncidentFacts | null }>(deps, 'corridors', caller, INCIDENT, { id });
+        const { incident } = await callPeer<{ incident: IncidentFacts | null }>(deps, 'corridors', INCIDENT, { id });
         return incident;
       },
     },

@@ -1,4 +1,4 @@
-import { authenticated, either, hasRole, ownParty, role, type AccessRules, type Caller, type FieldAccess } from '@treaty/service-kit';
+import { authenticated, either, hasRole, ownParty, role, type AccessRules, type Caller, type FieldAccess, type SiblingGrants } from '@treaty/service-kit';
 import type { Detainee, ManifestEntry } from './entities/index.js';
 
 /** Personal data: readable by the intermediary and the mediator only, and every read is logged. */
@@ -61,3 +61,6 @@ export function visibleTo(caller: Caller, d: Pick<Detainee, 'holdingPartyId' | '
   const scope = partyScope(caller);
   return scope === null || (scope.partyId !== null && (d.holdingPartyId === scope.partyId || d.affiliatedPartyId === scope.partyId));
 }
+
+/** No sibling calls this service: detainee records are read through the gateway only, with a purpose. */
+export const siblings: SiblingGrants = {};

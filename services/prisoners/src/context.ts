@@ -152,12 +152,12 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 export interface Context extends BaseContext {
   loaders: Loaders;
-  /** The typed clients of the sibling services (milestones), acting for this request's caller. */
+  /** The typed clients of the sibling services (milestones), called as this service itself. */
   peers: Peers;
 }
 
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
-  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers, caller) };
+  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers) };
 }
 
 export type { ContextDeps };

@@ -1,9 +1,10 @@
-import { agreementFromMilestones, type Caller, type PeerDeps } from '@treaty/service-kit';
+import { agreementFromMilestones, type PeerDeps } from '@treaty/service-kit';
 
 /**
- * Every call this service makes to a sibling, one typed method each, signed for the caller over the
- * authenticated internal route. A sibling that is down or slow fails the call with SERVICE_UNAVAILABLE
- * (callPeer); nothing here retries. State a sibling owns is asked of it, never taken from the client.
+ * Every call this service makes to a sibling, one typed method each, made as this service itself
+ * (never for the caller, DESIGN §9) with a single-use credential; the sibling answers only what it grants
+ * this service (its access.ts `siblings`). A sibling that is down, slow or refusing fails the call with
+ * SERVICE_UNAVAILABLE (callPeer); nothing here retries. State a sibling owns is asked of it, never taken from the client.
  */
 
 /** What this service needs to know of an agreement, asked of milestones. */
@@ -20,11 +21,11 @@ export interface AgreementFacts {
   milestones: { id: string; title: string }[];
 }
 
-export function createPeers(deps: PeerDeps, caller: Caller) {
+export function createPeers(deps: PeerDeps) {
   return {
     milestones: {
       /** The agreement as the milestones service sees it now, or null when it has no such agreement. */
-      agreement: (id: string) => agreementFromMilestones<AgreementFacts>(deps, caller, AGREEMENT_FIELDS, id),
+      agreement: (id: string) => agreementFromMilestones<AgreementFacts>(deps, AGREEMENT_FIELDS, id),
     },
   };
 }

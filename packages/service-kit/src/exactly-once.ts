@@ -1,0 +1,190 @@
+import type { HTTPGraphQLResponse } from '@apollo/server';
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import type { Clock } from './clock.js';
+import type { NonceStore } from './internal-auth.js';
+
+/**
+ * What every service keeps so that no request changes state twice (DESIGN §9): the internal credentials
+ * it has accepted (single use) and the Idempotency-Keys of mutations with their first response. Every
+ * service lists the migration `ExactlyOnce1795250000000` among its own, so all four look alike.
+ */
+export const EXACTLY_ONCE_TABLES = ['internal_credential_use', 'idempotency_key'] as const;
+
+export class ExactlyOnce1795250000000 implements MigrationInterface {
+  name = 'ExactlyOnce1795250000000';
+  async up(q: QueryRunner): Promise<void> {
+    await createExactlyOnceTables(q);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await dropExactlyOnceTables(q);
+  }
+}
+
+async function createExactlyOnceTables(q: QueryRunner): Promise<void> {
+  // UNLOGGED: a claim is written on every request, and a WAL flush for each would double the cost of a
+  // read. The price: after a PostgreSQL crash the table is empty, so a credential captured in the 15 s
+  // before the crash could be used once more; every key is pairwise and internal, and every mutation a
+  // partner retries carries an Idempotency-Key, which is kept in a logged table.
+  await q.query(`
+    CREATE UNLOGGED TABLE internal_credential_use (
+      jti text PRIMARY KEY,
+      expires_at timestamptz NOT NULL
+    )`);
+  await q.query(`CREATE INDEX internal_credential_use_expires_idx ON internal_credential_use (expires_at)`);
+  await q.query(`
+    CREATE TABLE idempotency_key (
+      agency text NOT NULL,
+      key text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+      request_hash text NOT NULL,
+      response_status integer,
+      response_body text,
+      created_at timestamptz NOT NULL,
+      expires_at timestamptz NOT NULL,
+      PRIMARY KEY (agency, key)
+    )`);
+  await q.query(`CREATE INDEX idempotency_key_expires_idx ON idempotency_key (expires_at)`);
+}
+
+async function dropExactlyOnceTables(q: QueryRunner): Promise<void> {
+  for (const table of EXACTLY_ONCE_TABLES) await q.query(`DROP TABLE IF EXISTS ${table}`);
+}
+
+/** Single-use claims in the service's own database, so every replica of it sees every claim. */
+export class DatabaseNonceStore implements NonceStore {
+  constructor(private readonly db: DataSource) {}
+
+  async claim(jti: string, expiresAtMs: number): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      'INSERT INTO internal_credential_use (jti, expires_at) VALUES ($1, to_timestamp($2::float8 / 1000)) ON CONFLICT (jti) DO NOTHING RETURNING 1',
+      [jti, expiresAtMs],
+    );
+    return rows.length === 1;
+  }
+}
+
+/** Default time a key is kept after its first use (DESIGN §9: at least 24 hours). */
+export const IDEMPOTENCY_RETENTION_MS = 48 * 60 * 60 * 1000;
+
+/** Removes credential claims past their expiry and keys past their retention. Cheap; run every minute. */
+export async function purgeExactlyOnce(db: DataSource, clock: Clock): Promise<void> {
+  await db.query('DELETE FROM internal_credential_use WHERE expires_at < now()');
+  await db.query('DELETE FROM idempotency_key WHERE expires_at < $1', [clock.now().toISOString()]);
+}
+
+/** A keyed mutation as the owning service sees it: whose key, which key, and what exactly was asked. */
+export interface KeyedRequest {
+  agency: string;
+  key: string;
+  requestHash: string;
+}
+
+export type OnceOutcome =
+  | { kind: 'executed'; result: HTTPGraphQLResponse }
+  | { kind: 'replayed'; status: number; body: string }
+  | { kind: 'reused'; firstUsedAt: Date };
+
+/**
+ * The data source a keyed mutation runs against: everything it does (its own transactions become
+ * savepoints, its loaders' reads see its writes) happens on one connection inside one transaction,
+ * the same one that records the key and the response.
+ */
+function boundTo(db: DataSource, runner: QueryRunner): DataSource {
+  const m = runner.manager;
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      switch (prop) {
+        case 'manager':
+          return m;
+        case 'transaction':
+          return m.transaction.bind(m);
+        case 'getRepository':
+          return m.getRepository.bind(m);
+        case 'query':
+          return m.query.bind(m);
+        case 'createQueryBuilder':
+          return m.createQueryBuilder.bind(m);
+        case 'createQueryRunner':
+          // A second connection would escape the transaction and could deadlock on its locks.
+          throw new Error('A keyed mutation runs on one connection; use ctx.db.transaction, not a query runner of its own.');
+        default:
+          return Reflect.get(target, prop, receiver);
+      }
+    },
+  });
+}
+
+/** Whether a response shows a write that happened: some root field answered with data. */
+function wroteSomething(result: HTTPGraphQLResponse): boolean {
+  if ((result.status ?? 200) !== 200 || result.body.kind !== 'complete') return false;
+  try {
+    const data = (JSON.parse(result.body.string) as { data?: Record<string, unknown> | null }).data;
+    return !!data && Object.values(data).some((v) => v !== null && v !== undefined);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs a mutation at most once per (agency, key). In one transaction: a key past its retention is
+ * forgotten, the key is inserted (a concurrent request with the same key waits here, on the unique
+ * index, until the first commits or rolls back), the mutation runs, and its response is stored. A request
+ * whose key is already stored gets the stored response, or `reused` when it asks something else.
+ *
+ * A request that changed nothing (every root field refused) leaves no key behind: its retry is checked
+ * afresh, which is safe because the first wrote nothing. A request that wrote anything keeps its
+ * response, errors included, so a retry never runs its successful part twice.
+ */
+export async function runOnce(
+  db: DataSource,
+  clock: Clock,
+  request: KeyedRequest,
+  execute: (db: DataSource) => Promise<HTTPGraphQLResponse>,
+  retentionMs = IDEMPOTENCY_RETENTION_MS,
+): Promise<OnceOutcome> {
+  for (let attempt = 0; ; attempt += 1) {
+    const runner = db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const now = clock.now();
+      await runner.query('DELETE FROM idempotency_key WHERE agency = $1 AND key = $2 AND expires_at <= $3', [request.agency, request.key, now.toISOString()]);
+      const inserted: unknown[] = await runner.query(
+        `INSERT INTO idempotency_key (agency, key, request_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (agency, key) DO NOTHING RETURNING 1`,
+        [request.agency, request.key, request.requestHash, now.toISOString(), new Date(now.getTime() + retentionMs).toISOString()],
+      );
+      if (inserted.length === 0) {
+        const [first]: { request_hash: string; response_status: number | null; response_body: string | null; created_at: Date }[] = await runner.query(
+          'SELECT request_hash, response_status, response_body, created_at FROM idempotency_key WHERE agency = $1 AND key = $2',
+          [request.agency, request.key],
+        );
+        await runner.rollbackTransaction();
+        // Gone between the insert and the select (purged or rolled back by another replica): try again.
+        if (!first || first.response_body === null) {
+          if (attempt < 3) continue;
+          throw new Error('idempotency key kept changing under a retry');
+        }
+        if (first.request_hash !== request.requestHash) return { kind: 'reused', firstUsedAt: new Date(first.created_at) };
+        return { kind: 'replayed', status: first.response_status ?? 200, body: first.response_body };
+      }
+      const result = await execute(boundTo(db, runner));
+      if (!wroteSomething(result) || result.body.kind !== 'complete') {
+        await runner.rollbackTransaction();
+        return { kind: 'executed', result };
+      }
+      await runner.query('UPDATE idempotency_key SET response_status = $3, response_body = $4 WHERE agency = $1 AND key = $2', [
+        request.agency,
+        request.key,
+        result.status ?? 200,
+        result.body.string,
+      ]);
+      await runner.commitTransaction();
+      return { kind: 'executed', result };
+    } catch (e) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw e;
+    } finally {
+      await runner.release();
+    }
+  }
+}
