@@ -351,6 +351,23 @@ describe('outside production: limits, transport, truthful errors and HTTP edges'
       expect(await agreementCount()).toBe(before);
     });
 
+    it('refuses a body that is not valid UTF-8 (a surrogate as raw CESU-8 bytes, a Latin-1 é) instead of storing U+FFFD', async () => {
+      const before = await agreementCount();
+      const text = JSON.stringify({ query: CREATE_AGREEMENT, variables: { input: agreementInput({ title: 'xMARKy' }) } });
+      for (const bad of [Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xe9])]) {
+        const [head, tail] = text.split('MARK') as [string, string];
+        const body = Buffer.concat([Buffer.from(head), bad, Buffer.from(tail)]);
+        const r = await calls.untouched(() =>
+          send(f.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${mediator}` }, body }),
+        );
+        expectRefusal(r, 400, 'BAD_USER_INPUT', /not valid UTF-8/);
+      }
+      expect(await agreementCount()).toBe(before);
+      // Nothing with a replacement character was stored either.
+      const stored = await f.databases.milestones!.db.query(`SELECT count(*)::int AS n FROM agreement WHERE title LIKE '%' || chr(65533) || '%'`);
+      expect(stored[0].n).toBe(0);
+    });
+
     it('refuses 1e400 as a Float literal and as a variable', async () => {
       const before = await incidentCount();
       const inline = await calls.untouched(() => op(f, reportIncidentLiteral(demo.agreementId, { latitude: '1e400' }), {}, monitor));

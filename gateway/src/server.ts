@@ -5,7 +5,7 @@ import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GraphQLError, GraphQLScalarType } from 'graphql';
-import { PayloadTooLarge, SafeLiteralsRule, checkVariables, createLogger, isAuthenticated, isIdempotencyKey, listen, parseDateTime, readBody, sendGraphQLError, writeGraphQLResponse, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
+import { MALFORMED_BODY_MESSAGE, MalformedBody, PayloadTooLarge, SafeLiteralsRule, checkVariables, createLogger, isAuthenticated, isIdempotencyKey, listen, parseDateTime, readBody, sendGraphQLError, writeGraphQLResponse, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
 import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -204,6 +204,7 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       try {
         text = Number.isFinite(declared) && declared > settings.maxBodyBytes * 4 ? await Promise.reject(new PayloadTooLarge()) : await readBody(req, settings.maxBodyBytes);
       } catch (e) {
+        if (e instanceof MalformedBody) return refuse(400, 'BAD_USER_INPUT', MALFORMED_BODY_MESSAGE);
         if (!(e instanceof PayloadTooLarge)) throw e;
         res.setHeader('connection', 'close');
         return refuse(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than the gateway accepts (${settings.maxBodyBytes} bytes). Send fewer items per request, for example positions in batches.`);

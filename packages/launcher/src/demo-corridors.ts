@@ -119,22 +119,43 @@ export async function loadCorridorsDemo(ctx: DemoContext): Promise<void> {
   await advance(relief, intercepted, 'INTERCEPTED', ctx.at(20, 11), 'Stopped at an unofficial checkpoint at km 14; cargo taken');
 
   ctx.progress('positions');
-  // The Day-22 delivery's tracker: a point every two minutes from 08:30 to 14:00, silent from 11:00 to
-  // 11:50 (one gap, over the Sorrel threshold of 30 minutes). The convoys still moving report until now.
-  const tracked = delivered[delivered.length - 1]!;
-  const points: Record<string, unknown>[] = [];
-  const start = Date.parse(ctx.at(22, 8.5));
-  for (let k = 0; k <= 165; k++) {
-    const minute = k * 2;
-    if (minute > 150 && minute < 200) continue;
-    points.push({ convoyId: tracked, deviceId: 'VRC-TRK-0417', sequence: k, deviceTime: new Date(start + minute * 60_000).toISOString(), latitude: 41.6213 - k * 0.0004, longitude: 22.4718 + k * 0.0006 });
-  }
-  moving.forEach((convoyId, c) => {
-    for (let k = 0; k < 12; k++) {
-      points.push({ convoyId, deviceId: `VRC-TRK-05${c}0`, sequence: k, deviceTime: new Date(ctx.now.getTime() - (12 - k) * 5 * 60_000).toISOString(), latitude: 41.1032 + c * 0.01 + k * 0.002, longitude: 23.0345 - k * 0.003 });
+  // Every convoy that moved carries a tracker from its arrival at the crossing to its end state (or to
+  // now), a point every 10 minutes on Sorrel (gap limit 30) and every hour on Port Amsel (limit 240),
+  // so that the one telemetry gap on record is the Day-22 delivery's: its tracker reports every two
+  // minutes from 06:00 to 14:00 but is silent from 11:00 to 11:50, over Sorrel's 30 minutes.
+  // An agency reports only its own convoys' positions: the points are sent by the agency that runs each.
+  const batches = new Map<Client, Record<string, unknown>[]>([
+    [relief, []],
+    [medics, []],
+  ]);
+  const track = (who: Client, convoyId: string, device: string, from: number, to: number, stepMinutes: number, silent?: [number, number]) => {
+    const points = batches.get(who)!;
+    let sequence = 0;
+    for (let t = from; t <= to; t += stepMinutes * 60_000) {
+      if (silent && t > silent[0] && t < silent[1]) continue;
+      const k = points.length;
+      points.push({ convoyId, deviceId: device, sequence: sequence++, deviceTime: new Date(t).toISOString(), latitude: 41.6213 - (k % 90) * 0.0004, longitude: 22.4718 + (k % 90) * 0.0006 });
     }
+  };
+  const dayHour = (day: number, hour: number) => Date.parse(ctx.at(day, hour));
+  const deliveries = [9, 10, 11, 12, 13, 14, 17, 18, 19, 22] as const;
+  const onAmsel = new Set([11, 14, 19]);
+  delivered.forEach((convoyId, i) => {
+    const day = deliveries[i]!;
+    if (day === 22) track(relief, convoyId, 'VRC-TRK-0417', dayHour(22, 6), dayHour(22, 14), 2, [dayHour(22, 11), dayHour(22, 11 + 50 / 60)]);
+    else track(relief, convoyId, `VRC-TRK-03${String(i).padStart(2, '0')}`, dayHour(day, 6), dayHour(day, 14), onAmsel.has(day) ? 60 : 10);
   });
-  await relief(`mutation ($input: RecordConvoyPositionsInput!) { recordConvoyPositions(input: $input) { accepted } }`, { input: { points } });
+  track(medics, evacuation, 'RMR-AMB-0012', dayHour(21, 6), dayHour(21, 14), 10);
+  track(relief, partial, 'VRC-TRK-0290', dayHour(16, 6), dayHour(16, 15), 10);
+  track(medics, rejected, 'RMR-AMB-0007', dayHour(19, 6), dayHour(19, 9), 10);
+  track(relief, intercepted, 'VRC-TRK-0333', dayHour(20, 6), dayHour(20, 11), 10);
+  // The convoys still on the Port Amsel lane report hourly since their arrival, and up to a minute ago.
+  moving.forEach((convoyId, c) => track(relief, convoyId, `VRC-TRK-05${c}0`, dayHour(23, 6), ctx.now.getTime() - 60_000, 60));
+  for (const [who, points] of batches) {
+    for (let i = 0; i < points.length; i += 500) {
+      await who(`mutation ($input: RecordConvoyPositionsInput!) { recordConvoyPositions(input: $input) { accepted } }`, { input: { points: points.slice(i, i + 500) } });
+    }
+  }
 
   ctx.progress('incidents');
   const report = async (who: Client, input: Record<string, unknown>): Promise<string> =>

@@ -10,7 +10,12 @@ export async function loadStoryDemo(ctx: DemoContext, g: GuarantorsDemo): Promis
   const mediator = ctx.as({ agency: 'Office of the Special Envoy for Veltria', roles: ['MEDIATOR'], subject: 'envoy-deputy' });
   const unOfficer = ctx.as({ agency: 'UN Veltria Peace Dividend Fund', roles: ['GUARANTOR'], guarantorId: g.unFund, subject: 'unpdf-release-officer' });
 
-  ctx.progress('tranche on the certified lists milestone: approved by the mediator, released by the fund');
+  ctx.progress('tranche on the certified lists milestone: funded, approved by the mediator, released by the fund');
+  // Each tranche draws only on money reserved for it; the fund's earlier deposits are reserved for its
+  // Day-30 and Day-60 tranches, so this one is funded by a deposit of its own.
+  await unOfficer(`mutation ($input: DepositToEscrowInput!) { depositToEscrow(input: $input) { id } }`, {
+    input: { escrowAccountId: g.account, guarantorId: g.unFund, amount: '250000.00', currency: 'USD', reference: 'UNPDF transfer 2026/038' },
+  });
   const { createTranche } = await unOfficer(`mutation ($input: CreateTrancheInput!) { createTranche(input: $input) { id } }`, {
     input: { escrowAccountId: g.account, milestoneId: ctx.milestoneIds.lists, guarantorId: g.unFund, amount: '250000.00', currency: 'USD', description: 'On delivery of complete detainee lists' },
   });

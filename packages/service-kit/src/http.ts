@@ -9,9 +9,22 @@ import type { Logger } from './log.js';
 export class PayloadTooLarge extends Error {}
 
 /**
+ * A body that is not valid UTF-8 (for example a lone UTF-16 surrogate written as CESU-8 bytes, or Latin-1
+ * text). Decoding it leniently would store U+FFFD in place of what was sent, silently; the caller answers
+ * 400 BAD_USER_INPUT instead.
+ */
+export class MalformedBody extends Error {}
+
+export const MALFORMED_BODY_MESSAGE =
+  'The request body is not valid UTF-8 (it holds a byte sequence no UTF-8 text has, such as a lone UTF-16 surrogate or a Latin-1 character). Send the JSON encoded as UTF-8; nothing was run.';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
  * Reads the body up to `limitBytes`. A larger body is read to its end (up to a hard cap) without being
  * kept, so that the client, still sending, receives the 413 instead of a reset connection; past the
- * cap the connection is cut. Rejects with PayloadTooLarge either way.
+ * cap the connection is cut. Rejects with PayloadTooLarge either way, and with MalformedBody for a body
+ * that is not valid UTF-8.
  */
 export function readBody(req: IncomingMessage, limitBytes = 10 * 1024 * 1024): Promise<string> {
   const hardCap = Math.max(limitBytes * 4, 16 * 1024 * 1024);
@@ -23,7 +36,14 @@ export function readBody(req: IncomingMessage, limitBytes = 10 * 1024 * 1024): P
       if (size <= limitBytes) chunks.push(chunk);
       else if (size > hardCap) req.destroy();
     });
-    req.on('end', () => (size > limitBytes ? reject(new PayloadTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () => {
+      if (size > limitBytes) return reject(new PayloadTooLarge());
+      try {
+        resolve(strictUtf8.decode(Buffer.concat(chunks)));
+      } catch {
+        reject(new MalformedBody());
+      }
+    });
     req.on('error', reject);
     req.on('close', () => size > hardCap && reject(new PayloadTooLarge()));
   });

@@ -37,10 +37,13 @@ export interface InspectionStats {
   longestDwellMinutes: number | null;
 }
 
+/** A convoy's positions within its movement, as far as telemetry gaps need them. */
 export interface Telemetry {
-  /** [from, to] device times of each silence longer than the corridor's threshold, oldest first. */
-  gaps: [Date, Date][];
-  lastPositionAt: Date | null;
+  /** Device time of the first and the last position within the movement; null when there is none. */
+  first: Date | null;
+  last: Date | null;
+  /** [from, to] device times of each silence between consecutive positions longer than the threshold, oldest first. */
+  between: [Date, Date][];
 }
 
 /** A logged conflict with the position of record it disagrees with. */
@@ -205,36 +208,41 @@ export function createLoaders(db: DataSource) {
       (keys: readonly string[]) => db.getRepository(RejectedItem).find({ where: { inspectionId: ids(keys) }, order: { position: 'ASC' } }),
       (r) => r.inspectionId,
     ),
-    /** Gaps longer than each convoy's corridor threshold, and its last position: one window-function statement. */
+    /**
+     * The positions of each convoy within its movement, keyed by windowKey(convoy id, movement, threshold
+     * in minutes): the first and last, and the silences between consecutive ones longer than the
+     * threshold. One window-function statement per batch; the span is inclusive at both ends.
+     */
     telemetry: valueByKey<string, Telemetry>(
       async (keys) => {
-        const rows: { convoy_id: string; prev_time: Date | null; device_time: Date; is_last: boolean; is_gap: boolean }[] = await db.query(
-          `SELECT s.convoy_id, s.prev_time, s.device_time, s.is_last,
-                  coalesce(s.device_time - s.prev_time > make_interval(mins => c.telemetry_gap_minutes), false) AS is_gap
+        const t = keyTable(keys);
+        const rows: { idx: string; prev_time: Date | null; device_time: Date; is_first: boolean; is_last: boolean; is_gap: boolean }[] = await db.query(
+          `SELECT s.idx, s.prev_time, s.device_time, s.prev_time IS NULL AS is_first, s.is_last,
+                  coalesce(s.device_time - s.prev_time > make_interval(mins => s.extra::int), false) AS is_gap
            FROM (
-             SELECT p.convoy_id, p.device_time,
+             SELECT k.idx, k.extra, p.device_time,
                     lag(p.device_time) OVER w AS prev_time,
                     lead(p.device_time) OVER w IS NULL AS is_last
-             FROM convoy_position p
-             WHERE p.convoy_id = ANY($1::uuid[])
-             WINDOW w AS (PARTITION BY p.convoy_id ORDER BY p.device_time, p.device_id, p.sequence)
+             FROM ${t.sql}
+             JOIN convoy_position p ON p.convoy_id = k.scope_id AND p.device_time >= k.from_at AND p.device_time <= k.until_at
+             WINDOW w AS (PARTITION BY k.idx ORDER BY p.device_time, p.device_id, p.sequence)
            ) s
-           JOIN convoy cv ON cv.id = s.convoy_id
-           JOIN corridor c ON c.id = cv.corridor_id
-           WHERE s.is_last OR s.device_time - s.prev_time > make_interval(mins => c.telemetry_gap_minutes)
-           ORDER BY s.convoy_id, s.device_time`,
-          [[...keys]],
+           WHERE s.prev_time IS NULL OR s.is_last OR s.device_time - s.prev_time > make_interval(mins => s.extra::int)
+           ORDER BY s.idx, s.device_time`,
+          t.params,
         );
         const out = new Map<string, Telemetry>();
         for (const r of rows) {
-          const t = out.get(r.convoy_id) ?? { gaps: [], lastPositionAt: null };
-          if (r.is_gap && r.prev_time) t.gaps.push([r.prev_time, r.device_time]);
-          if (r.is_last) t.lastPositionAt = r.device_time;
-          out.set(r.convoy_id, t);
+          const key = keys[Number(r.idx) - 1]!;
+          const t = out.get(key) ?? { first: null, last: null, between: [] };
+          if (r.is_first) t.first = r.device_time;
+          if (r.is_gap && r.prev_time) t.between.push([r.prev_time, r.device_time]);
+          if (r.is_last) t.last = r.device_time;
+          out.set(key, t);
         }
         return out;
       },
-      { gaps: [], lastPositionAt: null },
+      { first: null, last: null, between: [] },
     ),
     /** The latest `limit` positions of each convoy, one statement per batch and limit. */
     latestPositions: memo((limit: number) =>

@@ -9,12 +9,14 @@ import type { CargoClass } from './entities/index.js';
  */
 
 /** What this service needs to know of an agreement, asked of milestones. */
-const AGREEMENT_FIELDS = 'id title permittedCargo parties { id name }';
+const AGREEMENT_FIELDS = 'id title entryIntoForceAt permittedCargo parties { id name }';
 
 /** What this service confirms with the milestones service before a write that depends on it. */
 export interface AgreementFacts {
   id: string;
   title: string;
+  /** Day 0, ISO 8601 as the milestones service sends it: incidents before it are not monitored under the agreement. */
+  entryIntoForceAt: string;
   /** The cargo classes the agreement's current phase permits, today. */
   permittedCargo: CargoClass[];
   parties: { id: string; name: string }[];

@@ -168,9 +168,59 @@ describe('advanceConvoy', () => {
     await h.expectRefused(() => h.advance(caller('MEDIATOR', { agency: 'Northgate Relief Consortium' }), c.id, 'AT_CROSSING'), 'FORBIDDEN');
   });
 
-  it('moves to INSPECTED only through recordInspection', async () => {
+  it('moves to INSPECTED only through recordInspection: advanceConvoy(to: INSPECTED) is INVALID_TRANSITION', async () => {
     const c = await h.convoyAt(corridor.id, 'AT_CROSSING');
-    await h.expectRefused(() => h.advance(monitor, c.id, 'INSPECTED'), 'BAD_USER_INPUT', /the monitoring cell calls recordInspection/);
+    const r = await h.expectRefused(
+      () => h.advance(monitor, c.id, 'INSPECTED'),
+      'INVALID_TRANSITION',
+      new RegExp(`^Convoy ${c.id} is AT_CROSSING and cannot move to INSPECTED\\. A convoy becomes INSPECTED only when the monitoring cell records its PRIMARY inspection with recordInspection \\(MONITOR role\\), not through advanceConvoy\\.$`),
+    );
+    expect(r.errors![0]!.extensions!.details).toEqual({ status: 'AT_CROSSING', to: 'INSPECTED', allowed: ['INSPECTED'] });
+    // Not yet at the crossing: the message says what comes first.
+    const cleared = await h.convoyAt(corridor.id, 'CLEARED');
+    await h.expectRefused(() => h.advance(relief, cleared.id, 'INSPECTED'), 'INVALID_TRANSITION', /is CLEARED and cannot move to INSPECTED\. .* while the convoy is AT_CROSSING\. From CLEARED it may move to AT_CROSSING\.$/);
+    // The move is refused as a move even when other fields are wrong too.
+    await h.expectRefused(() => h.advance(monitor, c.id, 'INSPECTED', { note: ' ', at: '2026-03-20T11:00:00Z' }), 'INVALID_TRANSITION');
+    await h.expectRefused(() => h.advance(monitor, '00000000-0000-4000-8000-0000000000c3', 'INSPECTED'), 'NOT_FOUND');
+  });
+
+  it('refuses every move the status machine does not allow, from every status, with INVALID_TRANSITION and nothing written', async () => {
+    const STATUSES = ['REQUESTED', 'CLEARED', 'DENIED', 'AT_CROSSING', 'INSPECTED', 'IN_TRANSIT', 'DELIVERED', 'INTERCEPTED', 'RETURNED'];
+    const denied = await h.convoyAt(corridor.id, 'REQUESTED');
+    expect((await h.advance(monitor, denied.id, 'DENIED')).errors).toBeUndefined();
+    const intercepted = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    expect((await h.advance(relief, intercepted.id, 'INTERCEPTED')).errors).toBeUndefined();
+    const turnedBack = await h.convoyAt(corridor.id, 'AT_CROSSING');
+    const reject = { result: 'REJECTED', rejectedItems: [{ cargoClass: 'HUMANITARIAN_AID', description: 'Whole load', reason: 'Seals broken', trucks: 6, tonnes: 120.5 }] };
+    expect((await h.inspect(turnedBack.id, reject)).errors).toBeUndefined();
+    const returned = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    expect((await h.advance(relief, returned.id, 'RETURNED')).errors).toBeUndefined();
+    // [convoy, its status, where advanceConvoy may take it]
+    const cases: [string, string, string[]][] = [
+      [(await h.convoyAt(corridor.id, 'REQUESTED')).id, 'REQUESTED', ['CLEARED', 'DENIED']],
+      [(await h.convoyAt(corridor.id, 'CLEARED')).id, 'CLEARED', ['AT_CROSSING']],
+      [denied.id, 'DENIED', []],
+      [(await h.convoyAt(corridor.id, 'AT_CROSSING')).id, 'AT_CROSSING', []], // INSPECTED only through recordInspection
+      [(await h.convoyAt(corridor.id, 'INSPECTED')).id, 'INSPECTED', ['IN_TRANSIT', 'RETURNED']],
+      [turnedBack.id, 'INSPECTED', ['RETURNED']],
+      [(await h.convoyAt(corridor.id, 'IN_TRANSIT')).id, 'IN_TRANSIT', ['DELIVERED', 'INTERCEPTED', 'RETURNED']],
+      [(await h.convoyAt(corridor.id, 'DELIVERED')).id, 'DELIVERED', []],
+      [intercepted.id, 'INTERCEPTED', []],
+      [returned.id, 'RETURNED', []],
+    ];
+    // Each step is sent by a caller entitled to take it, so that only the move itself is wrong.
+    const entitled = (to: string) => (to === 'CLEARED' || to === 'DENIED' ? monitor : relief);
+    let refused = 0;
+    for (const [id, from, legal] of cases) {
+      for (const to of STATUSES.filter((s) => !legal.includes(s))) {
+        const r = await h.expectRefused(() => h.advance(entitled(to), id, to), 'INVALID_TRANSITION', new RegExp(`^Convoy ${id} is ${from} and cannot move to ${to}\\. `));
+        expect(r.errors![0]!.extensions!.details).toMatchObject({ status: from, to });
+        refused += 1;
+      }
+      // The primary inspection is the one way to INSPECTED, and only from AT_CROSSING.
+      if (from !== 'AT_CROSSING') await h.expectRefused(() => h.inspect(id), 'INVALID_TRANSITION', new RegExp(`is ${from} and cannot move to INSPECTED\\.`));
+    }
+    expect(refused).toBe(10 * 9 - 9);
   });
 
   it('confirms the cargo with milestones again when clearing', async () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Problems } from '@treaty/service-kit';
 import { CONVOY_STATUSES } from '../src/entities/index.js';
-import { CONVOY_TRANSITIONS, allowedNext, isAllowed, stepKind } from '../src/domain/convoy-status.js';
-import { VERIFICATION_TRANSITIONS, currentVerificationState } from '../src/domain/verification.js';
+import { CONVOY_TRANSITIONS, advanceRefusal, allowedNext, isAllowed, stepKind } from '../src/domain/convoy-status.js';
+import { VERIFICATION_TRANSITIONS, currentVerificationState, verificationRefusal } from '../src/domain/verification.js';
 import { dayStatus } from '../src/domain/corridor-status.js';
 import { daysBetween, isoDate } from '../src/domain/calendar.js';
 import { classifyPoints, differences, firstOfEach, positionKey } from '../src/domain/positions.js';
 import { quietHours, parseWindowKey, windowKey } from '../src/domain/metrics.js';
-import { ongoingGap } from '../src/domain/telemetry.js';
-import { cargoRefusal, checkCargoLines, checkVerification, mayCarry, remainingCargoProblems } from '../src/domain/rules.js';
+import { movementOf, telemetryGaps } from '../src/domain/telemetry.js';
+import { cargoRefusal, checkCargoLines, checkInForce, checkVerification, mayCarry, remainingCargoProblems } from '../src/domain/rules.js';
 
 const d = (iso: string) => new Date(iso);
 
@@ -35,6 +35,20 @@ describe('convoy status machine', () => {
     expect(allowedNext('INSPECTED', 'PARTIAL')).toEqual(['IN_TRANSIT', 'RETURNED']);
   });
 
+  it('lets advanceConvoy take every legal step but INSPECTED, and explains every other move', () => {
+    const advanceable = CONVOY_STATUSES.flatMap((from) => CONVOY_STATUSES.filter((to) => advanceRefusal(from, to, null) === null).map((to) => `${from}>${to}`));
+    expect(advanceable).toEqual(['REQUESTED>CLEARED', 'REQUESTED>DENIED', 'CLEARED>AT_CROSSING', 'INSPECTED>IN_TRANSIT', 'INSPECTED>RETURNED', 'IN_TRANSIT>DELIVERED', 'IN_TRANSIT>INTERCEPTED', 'IN_TRANSIT>RETURNED']);
+    expect(advanceRefusal('INSPECTED', 'IN_TRANSIT', 'REJECTED')).toBe('Its latest inspection REJECTED the cargo, so it can only be RETURNED. From INSPECTED it may move to RETURNED.');
+    expect(advanceRefusal('INSPECTED', 'RETURNED', 'REJECTED')).toBeNull();
+    expect(advanceRefusal('AT_CROSSING', 'INSPECTED', null)).toBe(
+      'A convoy becomes INSPECTED only when the monitoring cell records its PRIMARY inspection with recordInspection (MONITOR role), not through advanceConvoy.',
+    );
+    expect(advanceRefusal('AT_CROSSING', 'IN_TRANSIT', null)).toBe('From AT_CROSSING it may move to INSPECTED, once its PRIMARY inspection is recorded with recordInspection.');
+    expect(advanceRefusal('REQUESTED', 'INSPECTED', null)).toMatch(/while the convoy is AT_CROSSING\. From REQUESTED it may move to CLEARED or DENIED\.$/);
+    expect(advanceRefusal('IN_TRANSIT', 'CLEARED', null)).toBe('From IN_TRANSIT it may move to DELIVERED, INTERCEPTED or RETURNED.');
+    expect(advanceRefusal('DELIVERED', 'INSPECTED', null)).toMatch(/DELIVERED is final; no further status can follow it\.$/);
+  });
+
   it('names who takes each step', () => {
     expect(['CLEARED', 'DENIED'].map((s) => stepKind(s as never))).toEqual(['CLEARANCE', 'CLEARANCE']);
     expect(stepKind('INSPECTED')).toBe('INSPECTION');
@@ -49,6 +63,15 @@ describe('incident verification machine', () => {
     expect([VERIFICATION_TRANSITIONS.VERIFIED, VERIFICATION_TRANSITIONS.FALSE, VERIFICATION_TRANSITIONS.INCONCLUSIVE]).toEqual([[], [], []]);
     expect(currentVerificationState([])).toBe('REPORTED');
     expect(currentVerificationState([{ state: 'UNDER_REVIEW' }, { state: 'FALSE' }])).toBe('FALSE');
+  });
+
+  it('explains every move it does not allow, REPORTED included', () => {
+    const STATES = Object.keys(VERIFICATION_TRANSITIONS) as (keyof typeof VERIFICATION_TRANSITIONS)[];
+    const legal = STATES.flatMap((from) => STATES.filter((to) => verificationRefusal(from, to) === null).map((to) => `${from}>${to}`));
+    expect(legal).toEqual(['REPORTED>UNDER_REVIEW', 'UNDER_REVIEW>VERIFIED', 'UNDER_REVIEW>FALSE', 'UNDER_REVIEW>INCONCLUSIVE']);
+    expect(verificationRefusal('REPORTED', 'VERIFIED')).toBe('From REPORTED it may move to UNDER_REVIEW.');
+    expect(verificationRefusal('UNDER_REVIEW', 'REPORTED')).toBe('REPORTED is where every report starts, not a step to record. From UNDER_REVIEW it may move to VERIFIED, FALSE or INCONCLUSIVE.');
+    expect(verificationRefusal('FALSE', 'VERIFIED')).toBe('FALSE is a final finding; no further step can follow it.');
   });
 
   it('keeps attribution, severity and confidence to the findings they belong to', () => {
@@ -141,12 +164,58 @@ describe('metrics', () => {
   it('encodes windows as loader keys with open bounds as infinity', () => {
     expect(parseWindowKey(windowKey('id', { from: null, until: eif }, 'MATERIAL'))).toEqual({ id: 'id', from: '-infinity', until: eif.toISOString(), extra: 'MATERIAL' });
   });
-  it('flags an ongoing silence only while moving and beyond the threshold', () => {
-    const base = { lastPositionAt: d('2026-03-20T09:00:00Z'), movingSince: d('2026-03-20T07:00:00Z'), now: d('2026-03-20T09:30:00Z'), thresholdMinutes: 30 };
-    expect(ongoingGap({ ...base, status: 'IN_TRANSIT' })).toBeNull();
-    expect(ongoingGap({ ...base, status: 'IN_TRANSIT', now: d('2026-03-20T09:30:01Z') })).toMatchObject({ minutes: 30.02, ongoing: true });
-    expect(ongoingGap({ ...base, status: 'DELIVERED', now: d('2026-03-20T12:00:00Z') })).toBeNull();
-    expect(ongoingGap({ ...base, status: 'CLEARED', now: d('2026-03-20T12:00:00Z') })).toBeNull();
+});
+
+describe('telemetry gaps', () => {
+  const event = (toStatus: string, at: string) => ({ toStatus: toStatus as never, at: d(at) });
+  const walk = [event('REQUESTED', '2026-03-20T05:00:00Z'), event('CLEARED', '2026-03-20T06:00:00Z'), event('AT_CROSSING', '2026-03-20T07:00:00Z'), event('INSPECTED', '2026-03-20T08:00:00Z'), event('IN_TRANSIT', '2026-03-20T08:30:00Z')];
+
+  it('spans a convoy’s movement from its arrival at the crossing to its end state, or to now while it moves', () => {
+    expect(movementOf(walk.slice(0, 2))).toBeNull();
+    expect(movementOf([...walk.slice(0, 1), event('DENIED', '2026-03-20T06:00:00Z')])).toBeNull();
+    expect(movementOf(walk.slice(0, 3))).toEqual({ from: d('2026-03-20T07:00:00Z'), until: null });
+    expect(movementOf(walk)).toEqual({ from: d('2026-03-20T07:00:00Z'), until: null });
+    for (const end of ['DELIVERED', 'INTERCEPTED', 'RETURNED']) {
+      expect(movementOf([...walk, event(end, '2026-03-20T11:00:00Z')])).toEqual({ from: d('2026-03-20T07:00:00Z'), until: d('2026-03-20T11:00:00Z') });
+    }
+    expect(movementOf([...walk.slice(0, 4), event('RETURNED', '2026-03-20T09:00:00Z')])).toEqual({ from: d('2026-03-20T07:00:00Z'), until: d('2026-03-20T09:00:00Z') });
+    // Entered straight IN_TRANSIT (no crossing on record): the movement starts there.
+    expect(movementOf([...walk.slice(0, 2), event('IN_TRANSIT', '2026-03-20T07:30:00Z')])).toEqual({ from: d('2026-03-20T07:30:00Z'), until: null });
+  });
+
+  const moving = { from: d('2026-03-20T07:00:00Z'), until: null };
+  const ended = { from: d('2026-03-20T07:00:00Z'), until: d('2026-03-20T12:00:00Z') };
+  const base = { now: d('2026-03-20T12:30:00Z'), thresholdMinutes: 30, first: null, last: null, between: [] };
+
+  it('flags the silence before the first position, between positions and after the last, longer than the threshold', () => {
+    const track = { first: d('2026-03-20T07:45:00Z'), last: d('2026-03-20T11:00:00Z'), between: [[d('2026-03-20T08:00:00Z'), d('2026-03-20T08:30:00Z')], [d('2026-03-20T09:00:00Z'), d('2026-03-20T10:00:00Z')]] as [Date, Date][] };
+    expect(telemetryGaps({ ...base, ...track, movement: ended })).toEqual([
+      { from: d('2026-03-20T07:00:00Z'), to: d('2026-03-20T07:45:00Z'), minutes: 45, ongoing: false, kind: 'BEFORE_FIRST_POSITION' },
+      { from: d('2026-03-20T09:00:00Z'), to: d('2026-03-20T10:00:00Z'), minutes: 60, ongoing: false, kind: 'BETWEEN_POSITIONS' },
+      { from: d('2026-03-20T11:00:00Z'), to: d('2026-03-20T12:00:00Z'), minutes: 60, ongoing: false, kind: 'AFTER_LAST_POSITION' },
+    ]);
+    // Still moving: the last silence runs to now and is ongoing.
+    expect(telemetryGaps({ ...base, ...track, movement: moving }).at(-1)).toEqual({ from: d('2026-03-20T11:00:00Z'), to: null, minutes: 90, ongoing: true, kind: 'AFTER_LAST_POSITION' });
+  });
+
+  it('is one gap over the whole movement when no position came, ongoing while the convoy moves', () => {
+    expect(telemetryGaps({ ...base, movement: ended })).toEqual([{ from: d('2026-03-20T07:00:00Z'), to: d('2026-03-20T12:00:00Z'), minutes: 300, ongoing: false, kind: 'NO_POSITION' }]);
+    expect(telemetryGaps({ ...base, movement: moving })).toEqual([{ from: d('2026-03-20T07:00:00Z'), to: null, minutes: 330, ongoing: true, kind: 'NO_POSITION' }]);
+    expect(telemetryGaps({ ...base, movement: { from: d('2026-03-20T12:00:00Z'), until: null } })).toEqual([]);
+  });
+
+  it('flags only silences longer than the threshold, to the second', () => {
+    const movement = { from: d('2026-03-20T09:00:00Z'), until: null };
+    const point = { first: d('2026-03-20T09:30:00Z'), last: d('2026-03-20T09:30:00Z') };
+    expect(telemetryGaps({ ...base, ...point, movement, now: d('2026-03-20T10:00:00Z') })).toEqual([]);
+    expect(telemetryGaps({ ...base, ...point, movement, now: d('2026-03-20T10:00:01Z') })).toEqual([
+      { from: d('2026-03-20T09:30:00Z'), to: null, minutes: 30.02, ongoing: true, kind: 'AFTER_LAST_POSITION' },
+    ]);
+    expect(telemetryGaps({ ...base, ...point, movement, between: [[d('2026-03-20T09:00:00Z'), d('2026-03-20T09:30:00Z')]], now: d('2026-03-20T09:31:00Z') })).toEqual([]);
+    // A device clock a little ahead of the service's is no silence.
+    expect(telemetryGaps({ ...base, first: d('2026-03-20T09:02:00Z'), last: d('2026-03-20T10:03:00Z'), movement, now: d('2026-03-20T10:00:00Z'), between: [[d('2026-03-20T09:02:00Z'), d('2026-03-20T10:03:00Z')]] })).toEqual([
+      { from: d('2026-03-20T09:02:00Z'), to: d('2026-03-20T10:03:00Z'), minutes: 61, ongoing: false, kind: 'BETWEEN_POSITIONS' },
+    ]);
   });
 });
 
@@ -237,5 +306,29 @@ describe('rejected items against the cargo still on the convoy', () => {
     expect(remainingCargoProblems(lines, [], [item('MEDICAL_EVACUATION', 2, 0), item('MEDICAL_EVACUATION', 1, 0)])).toEqual([
       { path: 'input.rejectedItems[1].trucks', message: 'More trucks of MEDICAL_EVACUATION turned back than the convoy still carries; check the figures.' },
     ]);
+  });
+});
+
+describe('incidents and entry into force', () => {
+  const paths = (occurredAt: string, now = '2026-03-20T10:00:00Z') => {
+    const p = new Problems();
+    checkInForce(p, d(occurredAt), { title: 'Sorrel Accord', entryIntoForceAt: '2026-03-01T00:00:00.000Z' }, d(now));
+    try {
+      p.throwIfAny();
+      return [];
+    } catch (e) {
+      return (e as { problems: { path: string; message: string }[] }).problems;
+    }
+  };
+  it('accepts an incident from the moment of entry into force, and refuses one before it, saying when that was', () => {
+    expect(paths('2026-03-01T00:00:00Z')).toEqual([]);
+    expect(paths('2026-02-28T23:59:59.999Z')).toEqual([
+      {
+        path: 'input.occurredAt',
+        message:
+          'occurredAt 2026-02-28T23:59:59.999Z is before "Sorrel Accord" entered into force (2026-03-01T00:00:00.000Z); incidents are monitored under an agreement only from its entry into force. Check the date and time (UTC) and the agreement concerned.',
+      },
+    ]);
+    expect(paths('2026-02-27T10:00:00Z', '2026-02-28T00:00:00Z')[0]!.message).toMatch(/^occurredAt 2026-02-27T10:00:00.000Z is before "Sorrel Accord" enters into force \(2026-03-01T00:00:00.000Z\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anonymous, caller, codes } from '@treaty/testing';
-import { DAY0, NOW, REPORT_INCIDENT, VERIFY_INCIDENT, mediator, medics, monitor, partyCaller, relief, startCorridors, type Harness } from './harness.js';
+import { CREATE_AGREEMENT, DAY0, NOW, REPORT_INCIDENT, VERIFY_INCIDENT, mediator, medics, monitor, partyCaller, relief, startCorridors, type Harness } from './harness.js';
 
 let h: Harness;
 
@@ -113,6 +113,40 @@ describe('reportIncident', () => {
     await h.expectRefused(() => report({ agreementId: a.id, occurredAt: '2026-03-20T10:00:01Z' }), 'BAD_USER_INPUT', /in the future/);
   });
 
+  it('refuses an incident that occurred before the agreement entered into force, however the agreement is named', async () => {
+    const a = await h.createAgreement(); // in force from DAY0, 2026-03-01T00:00:00Z
+    const corridor = await h.createCorridor(a.id);
+    const convoy = await h.requestConvoy(corridor.id);
+    const message = new RegExp(
+      `^input\\.occurredAt: occurredAt 2026-02-28T23:59:00\\.000Z is before "${a.title}" entered into force \\(2026-03-01T00:00:00\\.000Z\\); incidents are monitored under an agreement only from its entry into force\\. Check the date and time \\(UTC\\) and the agreement concerned\\.$`,
+    );
+    for (const concerned of [{ agreementId: a.id }, { corridorId: corridor.id }, { convoyId: convoy.id }]) {
+      const r = await h.expectRefused(() => report({ ...concerned, occurredAt: '2026-02-28T23:59:00Z' }), 'BAD_USER_INPUT', message);
+      expect((r.errors![0]!.extensions!.details as any).problems.map((p: any) => p.path)).toEqual(['input.occurredAt']);
+    }
+    // From the moment of entry into force, incidents are monitored under it.
+    expect((await report({ convoyId: convoy.id, occurredAt: DAY0 })).errors).toBeUndefined();
+  });
+
+  it('refuses every incident under an agreement that has not entered into force yet', async () => {
+    const data = await h.onMilestones(mediator, CREATE_AGREEMENT, {
+      input: {
+        title: 'Accord Not Yet In Force',
+        entryIntoForceAt: '2026-04-01T00:00:00Z',
+        parties: [
+          { name: `Republic of Norvale ${Math.random().toString(36).slice(2, 7)}`, kind: 'GOVERNMENT' },
+          { name: `Eastern Highlands Movement ${Math.random().toString(36).slice(2, 7)}`, kind: 'NON_STATE_ARMED_GROUP' },
+        ],
+        phases: [{ ordinal: 1, name: 'Phase 1', startDay: 0, endDay: 41, permittedCargo: ['HUMANITARIAN_AID'] }],
+      },
+    });
+    await h.expectRefused(
+      () => report({ agreementId: data.createAgreement.id, occurredAt: '2026-03-18T10:00:00Z' }),
+      'BAD_USER_INPUT',
+      /^input\.occurredAt: occurredAt 2026-03-18T10:00:00\.000Z is before "Accord Not Yet In Force" enters into force \(2026-04-01T00:00:00\.000Z\); incidents are monitored/,
+    );
+  });
+
   it('needs a partner agency token', async () => {
     const a = await h.createAgreement();
     await h.expectRefused(() => report({ agreementId: a.id }, anonymous), 'FORBIDDEN', /a token from a partner agency/);
@@ -156,6 +190,46 @@ describe('verifyIncident', () => {
     await h.expectRefused(() => verify(incident.id, { state: 'UNDER_REVIEW' }), 'INVALID_TRANSITION');
   });
 
+  it('refuses verifyIncident(state: REPORTED) with INVALID_TRANSITION: REPORTED is where a report starts, never a step', async () => {
+    const a = await h.createAgreement();
+    const incident = await reported(a.id);
+    const r = await h.expectRefused(
+      () => verify(incident.id, { state: 'REPORTED' }),
+      'INVALID_TRANSITION',
+      new RegExp(`^Incident ${incident.id} is REPORTED and cannot move to REPORTED\\. REPORTED is where every report starts, not a step to record\\. From REPORTED it may move to UNDER_REVIEW\\.$`),
+    );
+    expect(r.errors![0]!.extensions!.details).toEqual({ state: 'REPORTED', to: 'REPORTED', allowed: ['UNDER_REVIEW'] });
+    await verify(incident.id, { state: 'UNDER_REVIEW' });
+    await h.expectRefused(() => verify(incident.id, { state: 'REPORTED' }), 'INVALID_TRANSITION', /is UNDER_REVIEW and cannot move to REPORTED\. .*From UNDER_REVIEW it may move to VERIFIED, FALSE or INCONCLUSIVE\.$/);
+    await h.expectRefused(() => verify('00000000-0000-4000-8000-00000000b001', { state: 'REPORTED' }), 'NOT_FOUND');
+  });
+
+  it('refuses every move the verification machine does not allow, from every state, with INVALID_TRANSITION and nothing written', async () => {
+    const a = await h.createAgreement();
+    const STATES = ['REPORTED', 'UNDER_REVIEW', 'VERIFIED', 'FALSE', 'INCONCLUSIVE'];
+    const underReview = await reported(a.id);
+    await verify(underReview.id, { state: 'UNDER_REVIEW' });
+    const cases: [string, string, string[]][] = [
+      [(await reported(a.id)).id, 'REPORTED', ['UNDER_REVIEW']],
+      [underReview.id, 'UNDER_REVIEW', ['VERIFIED', 'FALSE', 'INCONCLUSIVE']],
+      ...['VERIFIED', 'FALSE', 'INCONCLUSIVE'].map((state) => ['', state, []] as [string, string, string[]]),
+    ];
+    for (const c of cases.slice(2)) c[0] = (await found((await reported(a.id)).id, c[1])).id;
+    // Each step is well formed for its state, so that only the move itself is wrong.
+    const step = (state: string) => ({ state, ...(['VERIFIED', 'FALSE', 'INCONCLUSIVE'].includes(state) ? { confidence: 'HIGH', findings: 'Two patrols on site.' } : {}) });
+    let refused = 0;
+    for (const [id, from, legal] of cases) {
+      for (const to of STATES.filter((s) => !legal.includes(s))) {
+        const r = await h.expectRefused(() => verify(id, step(to)), 'INVALID_TRANSITION', new RegExp(`^Incident ${id} is ${from} and cannot move to ${to}\\. `));
+        expect(r.errors![0]!.extensions!.details).toEqual({ state: from, to, allowed: legal });
+        refused += 1;
+      }
+    }
+    expect(refused).toBe(5 * 5 - 4);
+    // An illegal move is refused as such even when the step is malformed too (no confidence, no findings).
+    await h.expectRefused(() => verify(cases[0]![0], { state: 'VERIFIED' }), 'INVALID_TRANSITION', /is REPORTED and cannot move to VERIFIED\. From REPORTED it may move to UNDER_REVIEW\./);
+  });
+
   it('attributes only with a VERIFIED finding (BAD_USER_INPUT otherwise), and only to a party to the agreement', async () => {
     const a = await h.createAgreement();
     const b = await h.createAgreement();
@@ -189,7 +263,6 @@ describe('verifyIncident', () => {
     const a = await h.createAgreement();
     const incident = await reported(a.id);
     await h.expectRefused(() => verify(incident.id, { state: 'UNDER_REVIEW', confidence: 'LOW' }), 'BAD_USER_INPUT', /Confidence belongs to a finding/);
-    await h.expectRefused(() => verify(incident.id, { state: 'REPORTED' }), 'BAD_USER_INPUT', /REPORTED is where every report starts/);
     await verify(incident.id, { state: 'UNDER_REVIEW' });
     const r = await h.expectRefused(() => verify(incident.id, { state: 'INCONCLUSIVE', severity: 'MINOR' }), 'BAD_USER_INPUT');
     expect((r.errors![0]!.extensions!.details as any).problems.map((p: any) => p.path)).toEqual(['input.confidence', 'input.findings', 'input.severity']);

@@ -181,7 +181,7 @@ describe('positions per convoy, duplicates and conflicts', () => {
   });
 
   it('tracks a tracker reused on the next convoy, numbering again from 0, with that convoy’s own telemetry gaps', async () => {
-    const GAPS = `query ($id: ID!) { convoy(id: $id) { telemetryGaps { from to minutes ongoing } } }`;
+    const GAPS = `query ($id: ID!) { convoy(id: $id) { telemetryGaps { from to minutes ongoing kind } } }`;
     const first = await h.convoyAt(corridor.id, 'IN_TRANSIT');
     const next = await h.convoyAt(corridor.id, 'IN_TRANSIT');
     const earlier = track(first.id, 11, '2026-03-20T08:10:00Z');
@@ -195,9 +195,17 @@ describe('positions per convoy, duplicates and conflicts', () => {
     expect((await send(earlier)).data!.recordConvoyPositions).toMatchObject({ new: 11, duplicates: 0, conflicts: 0 });
     expect((await send(later)).data!.recordConvoyPositions).toMatchObject({ accepted: 22, new: 22, duplicates: 0, conflicts: 0 });
     expect(await stored(next.id)).toBe(22);
-    expect((await h.ok(relief, GAPS, { id: next.id })).convoy.telemetryGaps).toEqual([{ from: '2026-03-20T08:10:00.000Z', to: '2026-03-20T09:20:00.000Z', minutes: 70, ongoing: false }]);
+    // Both convoys reached the crossing at 07:00 and first reported at 08:00.
+    const arrival = { from: '2026-03-20T07:00:00.000Z', to: '2026-03-20T08:00:00.000Z', minutes: 60, ongoing: false, kind: 'BEFORE_FIRST_POSITION' };
+    expect((await h.ok(relief, GAPS, { id: next.id })).convoy.telemetryGaps).toEqual([
+      arrival,
+      { from: '2026-03-20T08:10:00.000Z', to: '2026-03-20T09:20:00.000Z', minutes: 70, ongoing: false, kind: 'BETWEEN_POSITIONS' },
+    ]);
     // The first convoy's track is untouched: silent since 08:10, and still on the move at 10:00.
-    expect((await h.ok(relief, GAPS, { id: first.id })).convoy.telemetryGaps).toEqual([{ from: '2026-03-20T08:10:00.000Z', to: null, minutes: 110, ongoing: true }]);
+    expect((await h.ok(relief, GAPS, { id: first.id })).convoy.telemetryGaps).toEqual([
+      arrival,
+      { from: '2026-03-20T08:10:00.000Z', to: null, minutes: 110, ongoing: true, kind: 'AFTER_LAST_POSITION' },
+    ]);
   });
 
   it('reports a resend with other coordinates or device time as a conflict, logs it, and keeps the position of record', async () => {
@@ -334,7 +342,8 @@ describe('positions per convoy, duplicates and conflicts', () => {
 });
 
 describe('telemetry gaps', () => {
-  const GAPS = `query ($id: ID!) { convoy(id: $id) { status telemetryGaps { from to minutes ongoing } } }`;
+  const GAPS = `query ($id: ID!) { convoy(id: $id) { status telemetryGaps { from to minutes ongoing kind } } }`;
+  const gaps = async (id: string) => (await h.ok(relief, GAPS, { id })).convoy.telemetryGaps;
 
   it('flags a silence longer than the corridor’s threshold between consecutive points, from any device', async () => {
     const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
@@ -346,26 +355,61 @@ describe('telemetry gaps', () => {
     await send([...a, ...b, ...a2]);
     h.clock.set('2026-03-20T09:30:00Z');
     const r = await h.run(relief, GAPS, { id: c.id });
-    expect(r.data!.convoy.telemetryGaps).toEqual([{ from: '2026-03-20T08:30:00.000Z', to: '2026-03-20T09:05:00.000Z', minutes: 35, ongoing: false }]);
+    expect(r.data!.convoy.telemetryGaps).toEqual([
+      { from: '2026-03-20T07:00:00.000Z', to: '2026-03-20T08:00:00.000Z', minutes: 60, ongoing: false, kind: 'BEFORE_FIRST_POSITION' },
+      { from: '2026-03-20T08:30:00.000Z', to: '2026-03-20T09:05:00.000Z', minutes: 35, ongoing: false, kind: 'BETWEEN_POSITIONS' },
+    ]);
   });
 
-  it('flags an ongoing silence while the convoy is on the move, and not once it has arrived', async () => {
-    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
-    await send(track(c.id, 5, '2026-03-20T09:50:00Z'));
-    expect((await h.run(relief, GAPS, { id: c.id })).data!.convoy.telemetryGaps).toEqual([]);
+  it('flags an ongoing silence while the convoy is on the move, and measures it to the delivery once it has arrived', async () => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT'); // at the crossing since 07:00
+    await send([...track(c.id, 2, '2026-03-20T07:20:00Z'), ...track(c.id, 5, '2026-03-20T07:45:00Z'), ...track(c.id, 5, '2026-03-20T09:50:00Z')]);
+    const between = { from: '2026-03-20T07:45:00.000Z', to: '2026-03-20T09:46:00.000Z', minutes: 121, ongoing: false, kind: 'BETWEEN_POSITIONS' };
+    expect(await gaps(c.id)).toEqual([between]);
     h.clock.set('2026-03-20T10:35:00Z');
-    expect((await h.run(relief, GAPS, { id: c.id })).data!.convoy.telemetryGaps).toEqual([
-      { from: '2026-03-20T09:50:00.000Z', to: null, minutes: 45, ongoing: true },
-    ]);
-    await h.advance(relief, c.id, 'DELIVERED', { at: '2026-03-20T10:00:00Z' });
-    expect((await h.run(relief, GAPS, { id: c.id })).data!.convoy.telemetryGaps).toEqual([]);
+    expect(await gaps(c.id)).toEqual([between, { from: '2026-03-20T09:50:00.000Z', to: null, minutes: 45, ongoing: true, kind: 'AFTER_LAST_POSITION' }]);
+    await h.advance(relief, c.id, 'DELIVERED', { at: '2026-03-20T10:15:00Z' });
+    expect(await gaps(c.id)).toEqual([between]);
+    h.clock.set('2026-03-20T12:00:00Z');
+    expect(await gaps(c.id)).toEqual([between]);
   });
 
   it('counts a convoy at the crossing that never reported as silent since it arrived', async () => {
     const c = await h.convoyAt(corridor.id, 'AT_CROSSING'); // at the crossing since 07:00
-    expect((await h.run(relief, GAPS, { id: c.id })).data!.convoy.telemetryGaps).toEqual([
-      { from: '2026-03-20T07:00:00.000Z', to: null, minutes: 180, ongoing: true },
+    expect(await gaps(c.id)).toEqual([{ from: '2026-03-20T07:00:00.000Z', to: null, minutes: 180, ongoing: true, kind: 'NO_POSITION' }]);
+  });
+
+  it('flags the silence from arrival at the crossing to the first position, and from the last position to the end state', async () => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT'); // at the crossing since 07:00, in transit from 10:00
+    // Points before the arrival (06:40–06:50) and after the delivery (11:40–11:50) are outside the movement:
+    // they neither shorten its silences nor make gaps of their own.
+    await send([...track(c.id, 11, '2026-03-20T06:50:00Z'), ...track(c.id, 11, '2026-03-20T08:10:00Z')]);
+    h.clock.set('2026-03-20T12:00:00Z');
+    await h.advance(relief, c.id, 'DELIVERED', { at: '2026-03-20T11:30:00Z' });
+    await send(track(c.id, 11, '2026-03-20T11:50:00Z'));
+    expect(await gaps(c.id)).toEqual([
+      { from: '2026-03-20T07:00:00.000Z', to: '2026-03-20T08:00:00.000Z', minutes: 60, ongoing: false, kind: 'BEFORE_FIRST_POSITION' },
+      { from: '2026-03-20T08:10:00.000Z', to: '2026-03-20T11:30:00.000Z', minutes: 200, ongoing: false, kind: 'AFTER_LAST_POSITION' },
     ]);
+  });
+
+  it('counts a convoy that reached its end state without any position as one gap over its whole movement', async () => {
+    const delivered = await h.convoyAt(corridor.id, 'DELIVERED'); // at the crossing 07:00, delivered 10:00
+    expect(await gaps(delivered.id)).toEqual([{ from: '2026-03-20T07:00:00.000Z', to: '2026-03-20T10:00:00.000Z', minutes: 180, ongoing: false, kind: 'NO_POSITION' }]);
+    const intercepted = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    await h.advance(relief, intercepted.id, 'INTERCEPTED');
+    expect(await gaps(intercepted.id)).toEqual([{ from: '2026-03-20T07:00:00.000Z', to: '2026-03-20T10:00:00.000Z', minutes: 180, ongoing: false, kind: 'NO_POSITION' }]);
+    // A short movement without positions is no gap; a convoy that never moved has none.
+    h.clock.set('2026-03-20T07:20:00Z');
+    const quick = await h.requestConvoy(corridor.id, relief, { requestedAt: '2026-03-20T06:00:00Z' });
+    await h.advance(monitor, quick.id, 'CLEARED', { at: '2026-03-20T06:30:00Z' });
+    await h.advance(relief, quick.id, 'AT_CROSSING', { at: '2026-03-20T07:00:00Z' });
+    expect(await gaps(quick.id)).toEqual([]);
+    h.clock.set(NOW);
+    expect(await gaps((await h.convoyAt(corridor.id, 'CLEARED')).id)).toEqual([]);
+    const denied = await h.requestConvoy(corridor.id);
+    await h.advance(monitor, denied.id, 'DENIED');
+    expect(await gaps(denied.id)).toEqual([]);
   });
 
   it('uses the threshold of the convoy’s corridor', async () => {
@@ -397,7 +441,8 @@ describe('telemetry gaps', () => {
     await addConvoys(10);
     const many = await measure();
     expect(many.result.data!.corridor.convoys).toHaveLength(12);
-    expect(many.result.data!.corridor.convoys[0].telemetryGaps).toEqual([{ minutes: 58 }, { minutes: 60 }]); // the second is ongoing
+    // From the arrival at 07:00 to the first point at 07:58, between 08:00 and 08:58, and ongoing since 09:00.
+    expect(many.result.data!.corridor.convoys[0].telemetryGaps).toEqual([{ minutes: 58 }, { minutes: 58 }, { minutes: 60 }]);
     expect(many.result.data!.corridor.convoys.map((c: any) => c.positionConflicts.length)).toEqual(Array(12).fill(1));
     expect(many.count).toBe(few.count);
   });

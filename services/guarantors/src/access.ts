@@ -49,5 +49,10 @@ export const commitmentOwner = either(role('MEDIATOR'), ownGuarantor((commitment
 /** releaseTranche: only the funding guarantor (the parent is the tranche). */
 export const fundingGuarantor = ownGuarantor((tranche) => (tranche as { guarantorId: string }).guarantorId);
 
-/** No sibling calls this service. */
-export const siblings: SiblingGrants = {};
+/**
+ * What sibling services may ask when they call as themselves: milestones confirms that a guarantor who
+ * rules at a dispute's guarantor-panel tier has a commitment to that agreement.
+ */
+export const siblings: SiblingGrants = {
+  milestones: ['Query.guarantor'],
+};

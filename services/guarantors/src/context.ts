@@ -2,9 +2,9 @@ import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import { baseContext, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import type { TotalsRow } from './domain/commitment.js';
-import { coverage, type FundingLine, type HoldingTranche } from './domain/funding.js';
-import { remainingMinor } from './domain/tranche.js';
+import type { HoldingFunds } from './domain/funding.js';
 import { Commitment, EscrowAccount, Guarantor, LedgerJournal, PenaltySchedule, Tranche, TrancheApproval, type LedgerAccountKind } from './entities/index.js';
+import { fundsOfHoldings } from './ledger.js';
 import { createPeers, type MilestoneFacts, type Peers } from './peers.js';
 
 export interface AgreementTotalsRow extends TotalsRow {
@@ -95,62 +95,20 @@ export function createLoaders(db: DataSource, peers: Peers) {
     approvalOfTranche: oneByKey((keys: readonly string[]) => db.getRepository(TrancheApproval).findBy({ trancheId: ids(keys) }), (a) => a.trancheId),
     penaltySchedule: oneByKey((keys: readonly string[]) => db.getRepository(PenaltySchedule).findBy({ agreementId: ids(keys) }), (s) => s.agreementId),
     /**
-     * What each milestone's tranches owe and what escrow covers, per currency, in one statement: the
-     * tranches of every holding (guarantor and escrow account) the milestones' tranches draw on, with
-     * their release and penalty amounts and the holding's balance. Coverage is then allotted in order.
+     * Each holding's balance, reserved for its tranches in creation order (`allotHolding`), keyed by
+     * `holdingKey(escrowAccountId, guarantorId)`: one statement per batch, whatever the number of holdings.
      */
-    fundingOfMilestone: valueByKey(async (keys: readonly string[]) => {
-      const rows: {
-        id: string; milestone_id: string; escrow_account_id: string; guarantor_id: string; currency: string;
-        amount: string; forfeited: string; released: string | null; balance: string;
-      }[] = await db.query(
-        `WITH holdings AS (
-           SELECT DISTINCT escrow_account_id, guarantor_id FROM tranche WHERE milestone_id = ANY($1::uuid[])
-         ), balances AS (
-           SELECT a.escrow_account_id, a.guarantor_id, sum(e.amount_minor) AS balance
-             FROM ledger_account a
-             JOIN holdings h ON h.escrow_account_id = a.escrow_account_id AND h.guarantor_id = a.guarantor_id
-             JOIN ledger_entry e ON e.account_id = a.id
-            WHERE a.kind = 'ESCROW'
-            GROUP BY a.escrow_account_id, a.guarantor_id
-         )
-         SELECT t.id, t.milestone_id, t.escrow_account_id, t.guarantor_id, t.currency, t.amount_minor::text AS amount,
-                coalesce(f.amount_minor, 0)::text AS forfeited, r.amount_minor::text AS released, coalesce(b.balance, 0)::text AS balance
-           FROM tranche t
-           JOIN holdings h ON h.escrow_account_id = t.escrow_account_id AND h.guarantor_id = t.guarantor_id
-           LEFT JOIN ledger_journal r ON r.tranche_id = t.id AND r.kind = 'RELEASE'
-           LEFT JOIN ledger_journal f ON f.tranche_id = t.id AND f.kind = 'FORFEIT'
-           LEFT JOIN balances b ON b.escrow_account_id = t.escrow_account_id AND b.guarantor_id = t.guarantor_id
-          ORDER BY t.escrow_account_id, t.guarantor_id, t.sequence`,
-        [uuids(keys)],
-      );
-      const holdings = new Map<string, { balance: bigint; tranches: HoldingTranche[] }>();
-      for (const r of rows) {
-        const key = `${r.escrow_account_id}|${r.guarantor_id}`;
-        const h = holdings.get(key) ?? { balance: BigInt(r.balance), tranches: [] };
-        const released = r.released !== null;
-        h.tranches.push({
-          id: r.id,
-          milestoneId: r.milestone_id,
-          currency: r.currency,
-          dueMinor: released ? BigInt(r.released!) : remainingMinor(BigInt(r.amount), BigInt(r.forfeited)),
-          released,
-        });
-        holdings.set(key, h);
-      }
-      const wanted = new Set(keys);
-      const lines = new Map<string, FundingLine[]>();
-      for (const h of holdings.values()) {
-        const funded = coverage(h.balance, h.tranches);
-        for (const t of h.tranches) {
-          if (!wanted.has(t.milestoneId)) continue;
-          const list = lines.get(t.milestoneId) ?? [];
-          list.push({ currency: t.currency, dueMinor: t.dueMinor, fundedMinor: funded.get(t.id) ?? 0n });
-          lines.set(t.milestoneId, list);
-        }
-      }
-      return lines;
-    }, [] as FundingLine[]),
+    fundsOfHolding: valueByKey(
+      (keys: readonly string[]) =>
+        fundsOfHoldings(
+          db,
+          keys
+            .map((k) => k.split('|'))
+            .filter(([escrowAccountId, guarantorId]) => isUuid(escrowAccountId) && isUuid(guarantorId))
+            .map(([escrowAccountId, guarantorId]) => ({ escrowAccountId: escrowAccountId!, guarantorId: guarantorId! })),
+        ),
+      null as HoldingFunds | null,
+    ),
     /** Milestone status and agreement, confirmed with the milestones service: one call per batch. */
     milestone: new DataLoader<string, MilestoneFacts | null>(async (keys) => {
       const valid = uuids(keys);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Caller } from '@treaty/service-kit';
+import { allotHolding, type HoldingFunds, type HoldingTranche } from './domain/funding.js';
 import { unbalancedReason } from './domain/ledger.js';
 import { EscrowAccount, LedgerAccount, LedgerEntry, LedgerJournal, type JournalKind, type LedgerAccountKind } from './entities/index.js';
 
@@ -36,10 +37,63 @@ export async function ledgerAccount(
   return qb.getOneOrFail();
 }
 
-/** The balance of one ledger account: the sum of its entries. */
-export async function balanceOf(m: EntityManager, account: LedgerAccount): Promise<bigint> {
-  const [row] = await m.query(`SELECT coalesce(sum(amount_minor), 0)::text AS balance FROM ledger_entry WHERE account_id = $1`, [account.id]);
-  return BigInt(row.balance);
+/** One guarantor's holding in one escrow account, as a loader key. */
+export function holdingKey(escrowAccountId: string, guarantorId: string): string {
+  return `${escrowAccountId}|${guarantorId}`;
+}
+
+/**
+ * The balance and the tranches of each holding, in creation order with what was released and forfeited
+ * of each, reserved as `allotHolding` says: one statement for any number of holdings. Mutations call it
+ * inside their transaction with the holding's ledger account locked, so the reservations they check
+ * cannot change before their journal is written; reads call it through a per-request loader.
+ */
+export async function fundsOfHoldings(
+  q: Pick<EntityManager, 'query'>,
+  holdings: readonly { escrowAccountId: string; guarantorId: string }[],
+): Promise<Map<string, HoldingFunds>> {
+  const rows: {
+    escrow_account_id: string; guarantor_id: string; balance: string;
+    id: string | null; milestone_id: string; currency: string; amount: string; forfeited: string; released: string | null;
+  }[] = holdings.length === 0 ? [] : await q.query(
+    `WITH h AS (
+       SELECT DISTINCT escrow_account_id, guarantor_id FROM unnest($1::uuid[], $2::uuid[]) AS x(escrow_account_id, guarantor_id)
+     ), balances AS (
+       SELECT a.escrow_account_id, a.guarantor_id, coalesce(sum(e.amount_minor), 0) AS balance
+         FROM ledger_account a
+         JOIN h ON h.escrow_account_id = a.escrow_account_id AND h.guarantor_id = a.guarantor_id
+         LEFT JOIN ledger_entry e ON e.account_id = a.id
+        WHERE a.kind = 'ESCROW'
+        GROUP BY a.escrow_account_id, a.guarantor_id
+     )
+     SELECT h.escrow_account_id, h.guarantor_id, coalesce(b.balance, 0)::text AS balance,
+            t.id, t.milestone_id, t.currency, t.amount_minor::text AS amount,
+            coalesce(f.amount_minor, 0)::text AS forfeited, r.amount_minor::text AS released
+       FROM h
+       LEFT JOIN balances b ON b.escrow_account_id = h.escrow_account_id AND b.guarantor_id = h.guarantor_id
+       LEFT JOIN tranche t ON t.escrow_account_id = h.escrow_account_id AND t.guarantor_id = h.guarantor_id
+       LEFT JOIN ledger_journal r ON r.tranche_id = t.id AND r.kind = 'RELEASE'
+       LEFT JOIN ledger_journal f ON f.tranche_id = t.id AND f.kind = 'FORFEIT'
+      ORDER BY h.escrow_account_id, h.guarantor_id, t.sequence`,
+    [holdings.map((h) => h.escrowAccountId), holdings.map((h) => h.guarantorId)],
+  );
+  const grouped = new Map<string, { balance: bigint; tranches: HoldingTranche[] }>();
+  for (const r of rows) {
+    const key = holdingKey(r.escrow_account_id, r.guarantor_id);
+    const g = grouped.get(key) ?? { balance: BigInt(r.balance), tranches: [] };
+    if (r.id !== null) {
+      g.tranches.push({
+        id: r.id,
+        milestoneId: r.milestone_id,
+        currency: r.currency,
+        amountMinor: BigInt(r.amount),
+        forfeitedMinor: BigInt(r.forfeited),
+        releasedMinor: r.released === null ? null : BigInt(r.released),
+      });
+    }
+    grouped.set(key, g);
+  }
+  return new Map([...grouped].map(([key, g]) => [key, allotHolding(g.balance, g.tranches)]));
 }
 
 /** The unique index that holds a deposit's reference to one deposit per escrow account (its migration says why). */

@@ -42,6 +42,7 @@ const MILESTONES = /* GraphQL */ `
           escrowAccount { id currency }
           release { amount { amount } releasedAt }
           penalty { basisPoints forfeited { amount } }
+          forfeited { amount } released { amount } held { amount } unfunded { amount } releasable { amount }
         }
       }
     }
@@ -103,7 +104,7 @@ describe('_entities for Milestone, as the gateway calls it (status from the repr
     const r = await h.ok(anonymous, MILESTONES, {
       representations: [...reps([m1], 'MET'), ...reps([m1], 'MISSED'), ...reps([m1], 'WAIVED'), ...reps([m0], 'MET'), ...reps([m1], 'MET', true)],
     });
-    expect(r._entities.map((e: any) => e.tranches.map((t: any) => t.status))).toEqual([['RELEASABLE'], ['FORFEITED'], ['HELD'], ['RELEASED'], ['WITHHELD']]);
+    expect(r._entities.map((e: any) => e.tranches.map((t: any) => t.status))).toEqual([['RELEASABLE'], ['MISSED_HELD'], ['HELD'], ['RELEASED'], ['WITHHELD']]);
     expect(r._entities[0].tranches[0]).toMatchObject({ amount: { amount: '400.00', currency: 'USD' }, milestone: { id: m1 }, guarantor: { name: 'UN Recovery Fund', kind: 'UN_BODY' }, escrowAccount: { id: usd, currency: 'USD' }, release: null, penalty: null });
     expect(r._entities[3].tranches[0].release.amount.amount).toBe('400.00');
   });
@@ -124,7 +125,7 @@ describe('_entities for Milestone, as the gateway calls it (status from the repr
 
 describe('bounded work per request', () => {
   it('lists guarantors, their tranches and commitments with a fixed number of statements and one call to milestones', async () => {
-    const query = `{ guarantors { name commitments { status } commitmentTotals { currency } tranches { status amount { amount } escrowAccount { currency } } } }`;
+    const query = `{ guarantors { name commitments { status } commitmentTotals { currency } tranches { status amount { amount } held { amount } releasable { amount } escrowAccount { currency } } } }`;
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
     try {
       const before = await statements.measure(() => h.run(anonymous, query));
@@ -167,7 +168,7 @@ describe('bounded work per request', () => {
   });
 
   it('reads escrow accounts and their movements with a fixed number of statements', async () => {
-    const query = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { escrowAccounts { balance { amount } released { amount } holdings { guarantor { name } balance { amount } } movements { kind guarantor { name } tranche { id } } tranches { id } } penaltySchedule { forfeitBasisPoints } commitmentTotals { currency } } } }`;
+    const query = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { escrowAccounts { balance { amount } released { amount } holdings { guarantor { name } balance { amount } reserved { amount } unreserved { amount } } movements { kind guarantor { name } tranche { id } } tranches { id } } penaltySchedule { forfeitBasisPoints } commitmentTotals { currency } } } }`;
     const r = { r: [{ __typename: 'Agreement', id: agreement.id }] };
     const before = await statements.measure(() => h.run(mediator, query, r));
     expect(before.result.errors).toBeUndefined();

@@ -1,8 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous, caller, codes } from '@treaty/testing';
+import { CEILINGS, CURRENCIES, groupedMajor } from '../src/domain/money.js';
 import {
+  CREATE_TRANCHE,
   DEPOSIT,
   OPEN_ACCOUNT,
+  PLEDGE,
+  addMilestone,
   createAgreement,
   deposit,
   guarantorCaller,
@@ -143,7 +148,7 @@ describe('depositToEscrow', () => {
     await h.expectRefused(() => h.run(g, DEPOSIT, depositInput(usd, un, '1,000.00')), 'BAD_USER_INPUT', /not a decimal amount/);
     await h.expectRefused(() => h.run(g, DEPOSIT, depositInput(usd, un, '1e6')), 'BAD_USER_INPUT', /not a decimal amount/);
     await h.expectRefused(() => h.run(g, DEPOSIT, depositInput(usd, un, '10.005')), 'BAD_USER_INPUT', /3 decimals but USD allows 2/);
-    await h.expectRefused(() => h.run(g, DEPOSIT, depositInput(usd, un, '99999999999999999999.00')), 'BAD_USER_INPUT', /larger than the ledger can hold/);
+    await h.expectRefused(() => h.run(g, DEPOSIT, depositInput(usd, un, '99999999999999999999.00')), 'BAD_USER_INPUT', /more than a single amount may be: at most 10000000000\.00 USD/);
   });
 
   it('is for the GUARANTOR of the depositing guarantor only, and that guarantor must be a FUNDER', async () => {
@@ -168,6 +173,45 @@ describe('depositToEscrow', () => {
     expect(r.escrowAccount.balance.amount).toBe('78.12');
     expect(r.escrowAccount.movements).toHaveLength(12);
     await h.expectLedgerReconciles();
+  });
+});
+
+describe('amounts: no spaces around them, and a ceiling per currency (issue 14, item 7)', () => {
+  it('refuses " 100.00 " on a deposit, a pledge and a tranche, saying so, and writes nothing', async () => {
+    const milestoneId = await addMilestone(h, agreement, 20, 'Exchange of lists');
+    const spaced = /" 100\.00 " has spaces around it; send the amount alone, like "100\.00"/;
+    const attempts = [
+      () => h.run(guarantorCaller(un), DEPOSIT, depositInput(usd, un, ' 100.00 ')),
+      () => h.run(guarantorCaller(un), PLEDGE, { input: { guarantorId: un, agreementId: agreement.id, kind: 'FUNDING_PLEDGE', amount: ' 100.00 ', currency: 'USD' } }),
+      () => h.run(mediator, CREATE_TRANCHE, { input: { escrowAccountId: usd, milestoneId, guarantorId: un, amount: ' 100.00 ', currency: 'USD' } }),
+    ];
+    for (const attempt of attempts) {
+      const r = await h.expectRefused(attempt, 'BAD_USER_INPUT', spaced);
+      expect(r.errors![0]!.extensions!.details).toMatchObject({ problems: [{ path: 'input.amount', message: expect.stringMatching(/has spaces around it/) }] });
+    }
+  });
+
+  it('refuses 90000000000000000.00 USD on a deposit, a pledge and a tranche, stating the ceiling, and accepts the ceiling itself', async () => {
+    const milestoneId = await addMilestone(h, agreement, 21, 'Release of the sick and wounded');
+    const huge = '90000000000000000.00';
+    const ceiling = /90000000000000000\.00 USD is more than a single amount may be: at most 10000000000\.00 USD \(10,000,000,000 USD\)/;
+    await h.expectRefused(() => h.run(guarantorCaller(un), DEPOSIT, depositInput(usd, un, huge)), 'BAD_USER_INPUT', ceiling);
+    await h.expectRefused(
+      () => h.run(guarantorCaller(un), PLEDGE, { input: { guarantorId: un, agreementId: agreement.id, kind: 'FUNDING_PLEDGE', amount: huge, currency: 'USD' } }),
+      'BAD_USER_INPUT',
+      ceiling,
+    );
+    await h.expectRefused(() => h.run(mediator, CREATE_TRANCHE, { input: { escrowAccountId: usd, milestoneId, guarantorId: un, amount: huge, currency: 'USD' } }), 'BAD_USER_INPUT', ceiling);
+    await h.expectRefused(() => h.run(guarantorCaller(un), DEPOSIT, depositInput(usd, un, '10000000000.01')), 'BAD_USER_INPUT', /at most 10000000000\.00 USD/);
+    const big = await openAccount(h, other.id, other.movement, 'USD');
+    expect((await deposit(h, big, un, '10000000000.00')).balance).toEqual({ amount: '10000000000.00', currency: 'USD' });
+  });
+
+  it('states every currency\'s ceiling in the schema a partner agency reads', async () => {
+    const sdl = await readFile(new URL('../src/schema.graphql', import.meta.url), 'utf8');
+    const money = sdl.slice(sdl.indexOf('An amount of money'), sdl.indexOf('type Money'));
+    expect(Object.keys(CEILINGS).sort()).toEqual(Object.keys(CURRENCIES).sort());
+    for (const [currency, major] of Object.entries(CEILINGS)) expect(money).toContain(`${currency} ${groupedMajor(major)}`);
   });
 });
 

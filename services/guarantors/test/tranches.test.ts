@@ -114,12 +114,12 @@ describe('tranche status, derived from the milestone', () => {
     expect(g.guarantor.tranches).toEqual([{ status: 'RELEASABLE', amount: { amount: '500000.00' } }]);
   });
 
-  it('is FORFEITED once the milestone is missed, and HELD when it is waived', async () => {
+  it('is MISSED_HELD (not FORFEITED: nothing is forfeited until a penalty) once the milestone is missed, and HELD when it is waived', async () => {
     const missed = await scenario();
     const waived = await scenario();
     await h.milestonesOk(mediator, WAIVE, { input: { milestoneId: waived.milestoneId, reason: 'Deadline superseded by the revised schedule' } });
     h.clock.set(AFTER_DEADLINE);
-    expect(await status(missed.trancheId)).toBe('FORFEITED');
+    expect(await status(missed.trancheId)).toBe('MISSED_HELD');
     expect(await status(waived.trancheId)).toBe('HELD');
   });
 
@@ -128,7 +128,7 @@ describe('tranche status, derived from the milestone', () => {
     const columns = await h.db.query(`SELECT column_name FROM information_schema.columns WHERE table_name IN ('tranche', 'commitment', 'escrow_account', 'ledger_account') AND column_name ~ 'status|balance'`);
     expect(columns).toEqual([]);
     h.clock.set(AFTER_DEADLINE);
-    expect(await status(s.trancheId)).toBe('FORFEITED');
+    expect(await status(s.trancheId)).toBe('MISSED_HELD');
     await certify(h, s.milestoneId);
     expect(await status(s.trancheId)).toBe('RELEASABLE');
   });
@@ -329,7 +329,7 @@ describe('applyPenalty', () => {
     h.clock.set(AFTER_DEADLINE);
     const r = await h.ok(mediator, APPLY_PENALTY, { input: { trancheId: s.trancheId } });
     // 25% of 50,000,001 cents is 12,500,000.25 cents: the quarter cent stays with the tranche.
-    expect(r.applyPenalty).toEqual({ id: s.trancheId, status: 'FORFEITED', penalty: { basisPoints: 2500, forfeited: { amount: '125000.00', currency: 'USD' }, appliedBy: 'Office of the Envoy' } });
+    expect(r.applyPenalty).toEqual({ id: s.trancheId, status: 'PARTLY_FORFEITED', penalty: { basisPoints: 2500, forfeited: { amount: '125000.00', currency: 'USD' }, appliedBy: 'Office of the Envoy' } });
     const account = await h.ok(mediator, ACCOUNT(s.accountId));
     expect(account.escrowAccount).toMatchObject({ balance: { amount: '875000.00' }, refunded: { amount: '125000.00' }, released: { amount: '0.00' } });
     expect(account.escrowAccount.movements.at(-1)).toEqual({ kind: 'FORFEIT', amount: { amount: '125000.00' }, tranche: { id: s.trancheId } });

@@ -11,7 +11,8 @@ export const rules: AccessRules = {
   'Mutation.waiveMilestone': role('MEDIATOR'),
   // Filed by the monitors, the mediator, or a party to the agreement (checked in the resolver).
   'Mutation.fileDispute': role('MEDIATOR', 'MONITOR', 'PARTY'),
-  // The bodies that sit on dispute tiers; the resolver checks the tier the dispute is before now.
+  // The bodies that sit on dispute tiers; the resolver checks the tier the dispute is before now and, at
+  // a GUARANTOR tier, that the token's guarantor is committed to the agreement (asked of guarantors).
   'Mutation.ruleOnDispute': role('MEDIATOR', 'GUARANTOR', 'MONITOR'),
   'Mutation.addSnapBackClause': role('MEDIATOR'),
   'Mutation.liftSnapBack': role('MEDIATOR'),

@@ -9,11 +9,20 @@ import { callPeer, type PeerDeps } from '@treaty/service-kit';
 
 const VIOLATION_TIMES = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { id verifiedMaterialViolationTimes } } }';
 const INCIDENT = 'query ($id: ID!) { incident(id: $id) { id agreement { id } } }';
+/** Needs guarantors' grant `milestones: ['Query.guarantor']` (its access.ts `siblings`). */
+const GUARANTOR_COMMITMENTS = 'query ($id: ID!, $agreementId: ID!) { guarantor(id: $id) { id name commitments(agreementId: $agreementId) { id } } }';
 
 /** What corridors confirms about an incident a dispute names. */
 export interface IncidentFacts {
   id: string;
   agreement: { id: string };
+}
+
+/** What guarantors confirms about a guarantor and its commitments to one agreement. */
+export interface GuarantorCommitments {
+  id: string;
+  name: string;
+  commitments: { id: string }[];
 }
 
 export function createPeers(deps: PeerDeps) {
@@ -33,6 +42,16 @@ export function createPeers(deps: PeerDeps) {
       async incident(id: string): Promise<IncidentFacts | null> {
         const { incident } = await callPeer<{ incident: IncidentFacts | null }>(deps, 'corridors', INCIDENT, { id });
         return incident;
+      },
+    },
+    guarantors: {
+      /**
+       * The guarantor with this id and its commitments (security assurances and funding pledges, any
+       * status) to one agreement, or null when guarantors has no such guarantor.
+       */
+      async commitmentsTo(guarantorId: string, agreementId: string): Promise<GuarantorCommitments | null> {
+        const { guarantor } = await callPeer<{ guarantor: GuarantorCommitments | null }>(deps, 'guarantors', GUARANTOR_COMMITMENTS, { id: guarantorId, agreementId });
+        return guarantor;
       },
     },
   };

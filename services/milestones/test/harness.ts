@@ -1,14 +1,17 @@
-import { FixedClock, silentLogger, type Caller } from '@treaty/service-kit';
+import { FixedClock, silentLogger, type Caller, type PeerDeps } from '@treaty/service-kit';
 import { createTestDatabase, execute, type GraphQLResult } from '@treaty/testing';
 import { entities, migrations, milestones } from '../src/server.js';
 
 export const DAY0 = '2026-03-01T00:00:00.000Z';
 
-/** A migrated database, a fixed clock and the built milestones server for one test file. */
-export async function startMilestones(now = DAY0) {
+/**
+ * A migrated database, a fixed clock and the built milestones server for one test file; `peers` routes
+ * its sibling calls (none by default: a test that needs a sibling starts a stand-in for it).
+ */
+export async function startMilestones(now = DAY0, peers: PeerDeps = {}) {
   const database = await createTestDatabase('milestones', { entities, migrations });
   const clock = new FixedClock(now);
-  const built = await milestones.build({ db: database.db, clock, logger: silentLogger });
+  const built = await milestones.build({ db: database.db, clock, logger: silentLogger, ...peers });
   const run = <T = any>(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> =>
     execute<T>(built.server, built.context(caller), query, variables);
   /** Row counts of every table, to prove a refused write left nothing behind. */

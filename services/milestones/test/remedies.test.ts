@@ -112,6 +112,10 @@ describe('disputes', () => {
 
 const SNAP = (id: string) => `{ agreement(id: "${id}") { permittedCargo snapBack { active triggeredAt reason liftedAt liftReason } milestones { title underSnapBack } } }`;
 const CLAUSE = `mutation ($input: AddSnapBackClauseInput!) { addSnapBackClause(input: $input) { id trigger } }`;
+const TWO_PHASES = [
+  { ordinal: 1, name: 'Phase 1', startDay: 0, endDay: 9, permittedCargo: ['HUMANITARIAN_AID'] },
+  { ordinal: 2, name: 'Phase 2', startDay: 10, endDay: 60, permittedCargo: ['HUMANITARIAN_AID', 'COMMERCIAL', 'FUEL'] },
+];
 
 describe('snap-back', () => {
   it('triggers when a named milestone is missed, reverts cargo to Phase 1, withholds later milestones, and can be lifted', async () => {
@@ -163,8 +167,94 @@ describe('snap-back', () => {
     const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { snapBack { active triggeredAt reason } } } }`;
     const few = await h.run(anonymous, q, { r: [{ __typename: 'Agreement', id: a.id, verifiedMaterialViolationTimes: ['2026-03-08T00:00:00Z', '2026-03-09T00:00:00Z'] }] });
     expect(few.data!._entities[0].snapBack.active).toBe(false);
-    const many = await h.run(anonymous, q, { r: [{ __typename: 'Agreement', id: a.id, verifiedMaterialViolationTimes: ['2026-03-08T00:00:00Z', '2026-03-09T00:00:00Z', '2026-03-09T12:00:00Z'] }] });
-    expect(many.data!._entities[0].snapBack).toMatchObject({ active: true, triggeredAt: '2026-03-09T12:00:00.000Z' });
+    h.clock.set('2026-03-11T00:00:00Z');
+    const many = await h.run(anonymous, q, { r: [{ __typename: 'Agreement', id: a.id, verifiedMaterialViolationTimes: ['2026-03-10T02:00:00Z', '2026-03-10T05:00:00Z', '2026-03-10T12:00:00Z'] }] });
+    expect(many.data!._entities[0].snapBack).toEqual({ active: true, triggeredAt: '2026-03-10T12:00:00.000Z', reason: 'More than 2 verified material violations within 72 hours.' });
+  });
+
+  it('counts violations from the clause\'s adoption: a window already over the threshold then triggers at the adoption, an earlier burst never', async () => {
+    h.clock.set('2026-03-10T00:00:00Z');
+    const { a } = await setup();
+    const added = await h.run(mediator, `mutation ($input: AddSnapBackClauseInput!) { addSnapBackClause(input: $input) { adoptedAt } }`, {
+      input: { agreementId: a.id, trigger: 'VIOLATIONS_THRESHOLD', threshold: 2, windowHours: 72, reverts: 'Phase 1 cargo only' },
+    });
+    expect(added.data!.addSnapBackClause.adoptedAt).toBe('2026-03-10T00:00:00.000Z');
+    h.clock.set('2026-03-12T00:00:00Z');
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { snapBack { active triggeredAt reason } } } }`;
+    const state = async (times: string[]) =>
+      (await h.run(anonymous, q, { r: [{ __typename: 'Agreement', id: a.id, verifiedMaterialViolationTimes: times }] })).data!._entities[0].snapBack;
+    // Three within 72 hours, a week before the clause existed: that burst is not the clause's to judge.
+    expect(await state(['2026-03-02T00:00:00Z', '2026-03-02T06:00:00Z', '2026-03-02T12:00:00Z'])).toEqual({ active: false, triggeredAt: null, reason: null });
+    // Three within the 72 hours before the adoption: still so when the clause was adopted, so it triggers then, not before.
+    expect(await state(['2026-03-08T00:00:00Z', '2026-03-09T00:00:00Z', '2026-03-09T12:00:00Z'])).toEqual({
+      active: true,
+      triggeredAt: '2026-03-10T00:00:00.000Z',
+      reason: 'More than 2 verified material violations within 72 hours; already so when the clause was adopted.',
+    });
+  });
+
+  it('does not count a ruling that confirmed a breach before the clause was adopted', async () => {
+    h.clock.set('2026-03-10T00:00:00Z');
+    const { a, add } = await setup();
+    const m = await add(30);
+    const id = (await h.run(monitor, FILE, { input: { agreementId: a.id, milestoneId: m.id, allegation: 'Shelling of the corridor' } })).data!.fileDispute.id;
+    await h.run(mediator, RULE, { input: { disputeId: id, outcome: 'BREACH_CONFIRMED', reasoning: 'Verified by the monitoring cell' } });
+    h.clock.set('2026-03-11T00:00:00Z');
+    await h.run(mediator, CLAUSE, { input: { agreementId: a.id, trigger: 'RULING_CONFIRMS_BREACH', reverts: 'Sanctions relief reverts' } });
+    expect((await h.run(anonymous, SNAP(a.id))).data!.agreement.snapBack).toMatchObject({ active: false, triggeredAt: null });
+  });
+
+  it('applies a MILESTONE_MISSED clause added after the miss from its adoption, never from the deadline before it existed', async () => {
+    h.clock.set('2026-03-05T00:00:00Z');
+    const { a, add } = await setup({ phases: TWO_PHASES });
+    const early = await add(7);
+    await add(40, { phaseOrdinal: 2, title: 'Later' });
+    h.clock.set('2026-03-18T00:00:00Z'); // the Day-7 milestone was missed at 2026-03-09T00:00Z, nine days ago
+    const added = await h.run(mediator, `mutation ($input: AddSnapBackClauseInput!) { addSnapBackClause(input: $input) { adoptedAt } }`, {
+      input: { agreementId: a.id, trigger: 'MILESTONE_MISSED', milestoneId: early.id, reverts: 'Commercial traffic suspended' },
+    });
+    expect(added.errors).toBeUndefined();
+    expect(added.data!.addSnapBackClause.adoptedAt).toBe('2026-03-18T00:00:00.000Z');
+    const on = (await h.run(anonymous, SNAP(a.id))).data!.agreement;
+    expect(on.snapBack).toMatchObject({ active: true, triggeredAt: '2026-03-18T00:00:00.000Z', reason: "Milestone 'Due 7' missed (due Day 7); still unmet when the clause was adopted." });
+    expect(on.permittedCargo).toEqual(['HUMANITARIAN_AID']);
+    expect(on.milestones.map((m: any) => [m.title, m.underSnapBack])).toEqual([
+      ['Due 7', false],
+      ['Later', true],
+    ]);
+  });
+
+  it('ends a MILESTONE_MISSED trigger when the missed milestone is certified late, from the moment the certification is recorded', async () => {
+    h.clock.set('2026-03-05T00:00:00Z');
+    const { a, add } = await setup({ phases: TWO_PHASES });
+    const early = await add(7);
+    await add(40, { phaseOrdinal: 2, title: 'Later' });
+    await h.run(mediator, CLAUSE, { input: { agreementId: a.id, trigger: 'MILESTONE_MISSED', milestoneId: early.id, reverts: 'Commercial traffic suspended' } });
+    h.clock.set('2026-03-12T00:00:00Z');
+    expect((await h.run(anonymous, SNAP(a.id))).data!.agreement.snapBack).toMatchObject({ active: true, triggeredAt: '2026-03-09T00:00:00.000Z' });
+    h.clock.set('2026-03-14T00:00:00Z');
+    const certified = await h.run(monitor, CERTIFY, { input: { milestoneId: early.id, metAt: '2026-03-13T00:00:00Z', evidence: [{ reference: 'Intermediary receipt of lists' }] } });
+    expect(certified.data!.certifyMilestone.status).toBe('MET_LATE');
+    const off = (await h.run(anonymous, SNAP(a.id))).data!.agreement;
+    expect(off.snapBack).toEqual({ active: false, triggeredAt: null, reason: null, liftedAt: null, liftReason: null });
+    expect(off.permittedCargo).toEqual(['HUMANITARIAN_AID', 'COMMERCIAL', 'FUEL']);
+    expect(off.milestones.map((m: any) => m.underSnapBack)).toEqual([false, false]);
+    await expectRefused(() => h.run(mediator, `mutation { liftSnapBack(input: { agreementId: "${a.id}", reason: "vote" }) { id } }`), 'BAD_USER_INPUT', /nothing to lift/);
+  });
+
+  it('ends a MILESTONE_MISSED trigger when the mediator waives the missed milestone, and never fires for a miss cured before adoption', async () => {
+    h.clock.set('2026-03-05T00:00:00Z');
+    const { a, add } = await setup({ phases: TWO_PHASES });
+    const waived = await add(7, { title: 'Waived later' });
+    const cured = await add(8, { title: 'Cured early' });
+    await h.run(mediator, CLAUSE, { input: { agreementId: a.id, trigger: 'MILESTONE_MISSED', milestoneId: waived.id, reverts: 'Commercial traffic suspended' } });
+    h.clock.set('2026-03-12T00:00:00Z');
+    expect((await h.run(anonymous, SNAP(a.id))).data!.agreement.snapBack).toMatchObject({ active: true, triggeredAt: '2026-03-09T00:00:00.000Z' });
+    await h.run(monitor, CERTIFY, { input: { milestoneId: cured.id, evidence: [{ reference: 'r' }] } });
+    await h.run(mediator, WAIVE, { input: { milestoneId: waived.id, reason: 'Superseded by the Day-10 protocol' } });
+    h.clock.set('2026-03-13T00:00:00Z');
+    await h.run(mediator, CLAUSE, { input: { agreementId: a.id, trigger: 'MILESTONE_MISSED', milestoneId: cured.id, reverts: 'Commercial traffic suspended' } });
+    expect((await h.run(anonymous, SNAP(a.id))).data!.agreement.snapBack).toMatchObject({ active: false, triggeredAt: null });
   });
 
   it('refuses malformed clauses and writes nothing', async () => {
@@ -229,5 +319,28 @@ describe('scorecard and compliance', () => {
     const two = await statements.measure(() => h.run(anonymous, q, { r: milestones.slice(0, 2).map((m) => rep(m.id, 1)) }));
     const six = await statements.measure(() => h.run(anonymous, q, { r: milestones.map((m) => rep(m.id, 1)) }));
     expect(six.count).toBe(two.count);
+  });
+
+  it('puts a milestone due today and uncertified at risk, and one without benchmarks at risk late in its window', async () => {
+    h.clock.set('2026-03-05T00:00:00Z');
+    const { a, add } = await setup();
+    const bare = await add(30, { title: 'Lists handed over' });
+    const satisfied = await add(30, { title: 'Trucks through', benchmarks: [{ metric: 'TRUCKS_DELIVERED', comparator: 'AT_LEAST', threshold: 100 }] });
+    const q = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Milestone { title status compliance { verdict benchmarks { satisfied } } } } }`;
+    const rep = (id: string) => ({ __typename: 'Milestone', id, detaineesReleased: 0, priorityDetaineesReleased: 0, trucksDelivered: 140, escrowFundedRatio: 1, agreement: { quietHours: 90 } });
+    const read = async () => (await h.run(anonymous, q, { r: [rep(bare.id), rep(satisfied.id)] })).data!._entities;
+    expect((await read()).map((m: any) => m.compliance.verdict)).toEqual(['ON_TRACK', 'ON_TRACK']); // Day 4 of a 31-day window
+    h.clock.set('2026-03-25T00:00:00Z'); // Day 24: 7 of 31 days left
+    expect(await read()).toEqual([
+      { title: 'Lists handed over', status: 'PENDING', compliance: { verdict: 'AT_RISK', benchmarks: [] } },
+      { title: 'Trucks through', status: 'PENDING', compliance: { verdict: 'ON_TRACK', benchmarks: [{ satisfied: true }] } },
+    ]);
+    h.clock.set('2026-03-31T08:00:00Z'); // Day 30, the due day
+    expect(await read()).toEqual([
+      { title: 'Lists handed over', status: 'DUE', compliance: { verdict: 'AT_RISK', benchmarks: [] } },
+      { title: 'Trucks through', status: 'DUE', compliance: { verdict: 'AT_RISK', benchmarks: [{ satisfied: true }] } },
+    ]);
+    await h.run(monitor, CERTIFY, { input: { milestoneId: bare.id, evidence: [{ reference: 'Intermediary receipt' }] } });
+    expect((await read()).map((m: any) => m.compliance.verdict)).toEqual(['MET', 'AT_RISK']);
   });
 });

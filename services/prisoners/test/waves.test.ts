@@ -194,12 +194,12 @@ describe('addToManifest and removeFromManifest', () => {
     const first = await h.plan(w, { sequence: 1, scheduledAt: at(15) });
     const second = await h.plan(w, { sequence: 2 });
     await add(first.id, [a!, b!]);
-    await h.expectRefused(() => add(second.id, [a!]), 'ALREADY_RELEASED', new RegExp(`${a} is on the open manifest of wave 1`));
+    await h.expectRefused(() => add(second.id, [a!]), 'ALREADY_RELEASED', new RegExp(`Wave 2 cannot take this detainee: detainee ${a} is already on the open manifest of wave 1`));
     await h.expectRefused(() => add(first.id, [a!]), 'BAD_USER_INPUT', /already on the manifest of wave 1/);
     await seal(first.id);
     await h.proof(a!);
     expect((await h.handover(first.id, a!)).errors).toBeUndefined();
-    await h.expectRefused(() => add(second.id, [a!]), 'ALREADY_RELEASED', new RegExp(`${a} was released on wave 1`));
+    await h.expectRefused(() => add(second.id, [a!]), 'ALREADY_RELEASED', new RegExp(`detainee ${a} was already released on wave 1`));
     // A detainee who refused to return may be offered a later wave.
     expect((await h.handover(first.id, b!, { interview: 'REFUSES', medicalCheck: { fitToTravel: true } })).errors).toBeUndefined();
     expect((await add(second.id, [b!])).errors).toBeUndefined();

@@ -288,6 +288,20 @@ export function checkIncident(p: Problems, d: IncidentDraft, now: Date): void {
   }
 }
 
+/**
+ * An incident is monitored under an agreement from its entry into force (Day 0): one that occurred
+ * before it is refused, whether the agreement is named directly or through a corridor or convoy.
+ */
+export function checkInForce(p: Problems, occurredAt: Date, agreement: { title: string; entryIntoForceAt: string }, now: Date): void {
+  const inForce = new Date(agreement.entryIntoForceAt);
+  if (occurredAt.getTime() >= inForce.getTime()) return;
+  const verb = inForce.getTime() <= now.getTime() ? 'entered' : 'enters';
+  p.add(
+    'input.occurredAt',
+    `occurredAt ${occurredAt.toISOString()} is before "${agreement.title}" ${verb} into force (${inForce.toISOString()}); incidents are monitored under an agreement only from its entry into force. Check the date and time (UTC) and the agreement concerned.`,
+  );
+}
+
 export interface VerificationDraft {
   state: VerificationState;
   confidence?: Confidence | null;
@@ -298,13 +312,10 @@ export interface VerificationDraft {
 
 /**
  * Confidence and findings belong to a finding (VERIFIED, FALSE, INCONCLUSIVE); severity and attribution
- * to a VERIFIED finding only. REPORTED is where a report starts, never a step to record.
+ * to a VERIFIED finding only. Whether the step may follow the incident's state at all (REPORTED never
+ * may) is the verification machine's question, asked first (`verificationRefusal`).
  */
 export function checkVerification(p: Problems, d: VerificationDraft): void {
-  if (d.state === 'REPORTED') {
-    p.add('input.state', 'REPORTED is where every report starts; record UNDER_REVIEW, then VERIFIED, FALSE or INCONCLUSIVE.');
-    return;
-  }
   const finding = FINDINGS.includes(d.state);
   if (finding && !d.confidence) p.add('input.confidence', `A ${d.state} finding states its confidence: LOW, MEDIUM or HIGH.`);
   if (!finding && d.confidence) p.add('input.confidence', 'Confidence belongs to a finding (VERIFIED, FALSE or INCONCLUSIVE); omit it when taking a report UNDER_REVIEW.');

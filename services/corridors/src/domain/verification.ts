@@ -1,4 +1,5 @@
 import type { VerificationState } from '../entities/enums.js';
+import { oneOf } from './convoy-status.js';
 
 /**
  * The verification machine of an incident. A report starts REPORTED (no step recorded); the monitoring
@@ -21,4 +22,15 @@ export function currentVerificationState(steps: readonly { state: VerificationSt
 
 export function verificationAllowedNext(state: VerificationState): readonly VerificationState[] {
   return VERIFICATION_TRANSITIONS[state];
+}
+
+/**
+ * Why an incident in `from` may not be taken to `to`, or null when it may. REPORTED is where every report
+ * starts and never a step to record, so asking for it is an illegal move like any other: INVALID_TRANSITION.
+ */
+export function verificationRefusal(from: VerificationState, to: VerificationState): string | null {
+  const allowed = verificationAllowedNext(from);
+  if (allowed.includes(to)) return null;
+  const next = allowed.length ? `From ${from} it may move to ${oneOf(allowed)}.` : `${from} is a final finding; no further step can follow it.`;
+  return to === 'REPORTED' ? `REPORTED is where every report starts, not a step to record. ${next}` : next;
 }

@@ -227,9 +227,16 @@ export type Convoy = {
   /** The current status: that of the latest transition on record. */
   status: ConvoyStatus;
   /**
-   * Silences in the convoy's tracking longer than its corridor's telemetryGapMinutes, oldest first,
-   * derived at read time from the positions on record. While the convoy is on the move (AT_CROSSING,
-   * INSPECTED or IN_TRANSIT), a silence that lasts until now is included as ongoing.
+   * Every stretch of the convoy's movement without a position for longer than its corridor's
+   * telemetryGapMinutes, oldest first, derived at read time from the positions on record (after UNVIM's
+   * rule that a gap in tracking is itself grounds for action). The movement runs from the moment the
+   * convoy reached the crossing (AT_CROSSING, or IN_TRANSIT where no crossing is on record) to the moment
+   * it reached its end state (DELIVERED, INTERCEPTED or RETURNED), or to now while it is still on the
+   * move. Within it, gaps are the stretch before the first position, each silence between consecutive
+   * positions (from any of its devices), and the stretch after the last position; a movement without any
+   * position is one gap over all of it, so a convoy delivered without tracking shows it. A silence that
+   * lasts until now is `ongoing`. Positions with a device time outside the movement are not counted. Empty
+   * for a convoy that has not moved (REQUESTED, CLEARED, DENIED).
    */
   telemetryGaps: Array<TelemetryGap>;
   /** Tonnes on all cargo lines, as requested. */
@@ -404,8 +411,9 @@ export type Corridor = {
   /** Today's status (UTC day), derived from the closures and the clock. */
   statusToday: CorridorStatus;
   /**
-   * A silence longer than this many minutes between two positions of a convoy on this corridor is flagged
-   * as a telemetry gap.
+   * A stretch longer than this many minutes without a position while a convoy on this corridor is on the
+   * move (from reaching the crossing to its end state) is flagged as a telemetry gap; see
+   * `Convoy.telemetryGaps`.
    */
   telemetryGapMinutes: Scalars['Int']['output'];
 };
@@ -514,7 +522,10 @@ export type CreateCorridorInput = {
   longitude: Scalars['Float']['input'];
   /** A name unique within the agreement, e.g. "Sorrel crossing". */
   name: Scalars['String']['input'];
-  /** Minutes of silence in a convoy's tracking before a gap is flagged (1 to 1440; 30 when omitted). */
+  /**
+   * Minutes without a position, while a convoy is on the move, before a telemetry gap is flagged (1 to
+   * 1440; 30 when omitted). UNVIM treats over 240 (4 hours) as grounds to cancel a clearance.
+   */
   telemetryGapMinutes?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -748,8 +759,13 @@ export type Mutation = {
    * Moves a convoy to its next status. Clearance decisions (REQUESTED to CLEARED or DENIED) need the
    * MEDIATOR or MONITOR role, and clearing confirms the cargo against the current phase again; movement
    * steps (to AT_CROSSING, IN_TRANSIT, DELIVERED, INTERCEPTED or RETURNED) need the AGENCY role of the
-   * agency running the convoy. A convoy becomes INSPECTED only through recordInspection. A move the status
-   * machine does not allow is refused with INVALID_TRANSITION naming the allowed next statuses.
+   * agency running the convoy. A move the status machine does not allow is refused with
+   * INVALID_TRANSITION naming the statuses that may follow. So is `to: INSPECTED`, from any status: a
+   * convoy becomes INSPECTED only when the monitoring cell records its PRIMARY inspection with
+   * recordInspection. Refusals come in this order: NOT_FOUND (no such convoy), FORBIDDEN (not yours to
+   * take), INVALID_TRANSITION (the move itself), then BAD_USER_INPUT (note, or a time in the future, more
+   * than 30 days back or before the previous step); an illegal move is refused as such even when other
+   * fields are wrong too.
    */
   advanceConvoy: Convoy;
   /**
@@ -777,13 +793,18 @@ export type Mutation = {
   recordCorridorClosure: Corridor;
   /**
    * Records a joint inspection of a convoy. A PRIMARY inspection needs the convoy AT_CROSSING and moves it
-   * to INSPECTED; a SECONDARY inspection re-examines an INSPECTED convoy. After a REJECTED inspection the
-   * convoy can only be RETURNED. Requires the MONITOR role.
+   * to INSPECTED (INVALID_TRANSITION from any other status); a SECONDARY inspection re-examines an
+   * INSPECTED convoy and changes no status (BAD_USER_INPUT for a convoy that is not INSPECTED). After a
+   * REJECTED inspection the convoy can only be RETURNED. Requires the MONITOR role.
    */
   recordInspection: Inspection;
   /**
    * Reports an incident observed on the ground. The report is kept as made; verification is recorded
-   * separately with verifyIncident. Any partner agency (any role) may report.
+   * separately with verifyIncident. The agreement, however it is named (directly, or through the corridor
+   * or convoy concerned), is confirmed with the milestones service, and the incident must have occurred no
+   * earlier than the agreement's entry into force (Day 0, `Agreement.entryIntoForceAt`): one before it is
+   * refused with BAD_USER_INPUT on occurredAt, as is any incident under an agreement not yet in force.
+   * Any partner agency (any role) may report.
    */
   reportIncident: Incident;
   /**
@@ -797,7 +818,10 @@ export type Mutation = {
   /**
    * Records a step in the verification of an incident: REPORTED to UNDER_REVIEW, then UNDER_REVIEW to
    * VERIFIED, FALSE or INCONCLUSIVE with a confidence. Only a VERIFIED finding may attribute the incident to
-   * a party to the agreement. Requires the MONITOR role.
+   * a party to the agreement. Any other move is refused with INVALID_TRANSITION naming the states that may
+   * follow, `state: REPORTED` included (it is where every report starts, never a step to record), and
+   * before the step's own fields are checked: NOT_FOUND, then INVALID_TRANSITION, then BAD_USER_INPUT
+   * (confidence, findings, severity, attribution). Requires the MONITOR role.
    */
   verifyIncident: Incident;
 };
@@ -1109,7 +1133,10 @@ export type ReportIncidentInput = {
   latitude: Scalars['Float']['input'];
   /** Decimal degrees (WGS 84), -180 to 180. */
   longitude: Scalars['Float']['input'];
-  /** Not in the future. */
+  /**
+   * When it happened: not in the future, and not before the agreement's entry into force
+   * (`Agreement.entryIntoForceAt`).
+   */
   occurredAt: Scalars['DateTime']['input'];
   /** The place in words, e.g. "Orchard road, 2 km east of the Sorrel crossing". */
   placeDescription: Scalars['String']['input'];
@@ -1145,21 +1172,38 @@ export type SentPosition = {
   longitude: Scalars['Float']['output'];
 };
 
-/** A silence in a convoy's tracking. */
+/** A stretch of a convoy's movement without a position, longer than its corridor's telemetryGapMinutes. */
 export type TelemetryGap = {
   __typename?: 'TelemetryGap';
   /**
-   * The device time of the last position before the silence (or when the convoy reached the crossing, if
-   * no position came after it).
+   * When the silence began: the device time of the last position before it, or, for the stretch before
+   * the first position (kind BEFORE_FIRST_POSITION or NO_POSITION), when the convoy reached the crossing.
    */
   from: Scalars['DateTime']['output'];
-  /** The length of the silence in minutes (until now while it lasts). */
+  /** Which stretch of the movement the silence is. */
+  kind: TelemetryGapKind;
+  /** The length of the silence in minutes, to the hundredth (until now while it lasts). */
   minutes: Scalars['Float']['output'];
-  /** True when no position has come since `from` and the convoy is still on the move. */
+  /** True when the convoy is still on the move and no position has come since `from`. */
   ongoing: Scalars['Boolean']['output'];
-  /** The device time of the first position after the silence; null while it lasts. */
+  /**
+   * When the silence ended: the device time of the first position after it, or, for the stretch after the
+   * last position (kind AFTER_LAST_POSITION or NO_POSITION), when the convoy reached its end state. Null
+   * while the silence lasts.
+   */
   to: Maybe<Scalars['DateTime']['output']>;
 };
+
+/** Which stretch of a convoy's movement a telemetry gap is. */
+export type TelemetryGapKind =
+  /** From the last position to the end state, or to now while the convoy is still on the move. */
+  | 'AFTER_LAST_POSITION'
+  /** From reaching the crossing to the first position. */
+  | 'BEFORE_FIRST_POSITION'
+  /** Between two consecutive positions, from any of the convoy's devices. */
+  | 'BETWEEN_POSITIONS'
+  /** No position at all during the movement: from reaching the crossing to the end state, or to now. */
+  | 'NO_POSITION';
 
 /** A verification step to record. */
 export type VerifyIncidentInput = {
@@ -1173,7 +1217,10 @@ export type VerifyIncidentInput = {
   incidentId: Scalars['ID']['input'];
   /** VERIFIED only: the severity found; the reported severity when omitted. */
   severity?: InputMaybe<IncidentSeverity>;
-  /** The state to record: UNDER_REVIEW, then VERIFIED, FALSE or INCONCLUSIVE. */
+  /**
+   * The state to record: UNDER_REVIEW, then VERIFIED, FALSE or INCONCLUSIVE. REPORTED is where every
+   * report starts and is never recorded (INVALID_TRANSITION).
+   */
   state: IncidentVerificationState;
 };
 
@@ -1340,6 +1387,7 @@ export type ResolversTypes = {
   SentPosition: ResolverTypeWrapper<Partial<SentPosition>>;
   TelemetryGap: ResolverTypeWrapper<Partial<TelemetryGap>>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
+  TelemetryGapKind: ResolverTypeWrapper<Partial<TelemetryGapKind>>;
   VerifyIncidentInput: ResolverTypeWrapper<Partial<VerifyIncidentInput>>;
 };
 
@@ -1644,6 +1692,7 @@ export type SentPositionResolvers<ContextType = unknown, ParentType extends Reso
 
 export type TelemetryGapResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TelemetryGap'] = ResolversParentTypes['TelemetryGap']> = {
   from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TelemetryGapKind'], ParentType, ContextType>;
   minutes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   ongoing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   to?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;

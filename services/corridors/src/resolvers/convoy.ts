@@ -1,7 +1,8 @@
 import { BadUserInputError } from '@treaty/service-kit';
 import type { Convoy as ConvoyRow } from '../entities/index.js';
 import { allowedNext, currentStatus } from '../domain/convoy-status.js';
-import { gap, ongoingGap } from '../domain/telemetry.js';
+import { movementOf, telemetryGaps } from '../domain/telemetry.js';
+import { windowKey } from '../domain/metrics.js';
 import type { Context } from '../context.js';
 import type { ConvoyPositionConflictsArgs, ConvoyPositionsArgs } from '../generated/graphql.js';
 
@@ -45,19 +46,11 @@ export const Convoy = {
     return ctx.loaders.latestPositionConflicts(limit).load(c.id);
   },
   async telemetryGaps(c: ConvoyRow, _: unknown, ctx: Context) {
-    const [telemetry, events, corridor] = await Promise.all([
-      ctx.loaders.telemetry.load(c.id),
-      ctx.loaders.eventsOfConvoy.load(c.id),
-      ctx.loaders.corridor.load(c.corridorId),
-    ]);
-    const gaps = telemetry.gaps.map(([from, to]) => gap(from, to));
-    const ongoing = ongoingGap({
-      status: currentStatus(events),
-      lastPositionAt: telemetry.lastPositionAt,
-      movingSince: events.find((e) => e.toStatus === 'AT_CROSSING')?.at ?? null,
-      now: ctx.clock.now(),
-      thresholdMinutes: corridor!.telemetryGapMinutes,
-    });
-    return ongoing ? [...gaps, ongoing] : gaps;
+    const [events, corridor] = await Promise.all([ctx.loaders.eventsOfConvoy.load(c.id), ctx.loaders.corridor.load(c.corridorId)]);
+    const movement = movementOf(events);
+    if (!movement) return [];
+    const thresholdMinutes = corridor!.telemetryGapMinutes;
+    const positions = await ctx.loaders.telemetry.load(windowKey(c.id, movement, String(thresholdMinutes)));
+    return telemetryGaps({ movement, ...positions, now: ctx.clock.now(), thresholdMinutes });
   },
 };

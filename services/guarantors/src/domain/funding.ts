@@ -1,41 +1,121 @@
 /**
- * How well a milestone's tranches are funded. Funds sit in escrow per holding (one guarantor's money in
- * one escrow account). A holding's balance covers its open tranches in the order they were created;
- * a released tranche was paid in full from escrow and counts as funded.
+ * How escrow funds tranches. Funds sit in escrow per holding (one guarantor's money in one escrow
+ * account). A holding's balance is reserved for its open tranches in the order they were created: each
+ * takes what it still stands for (its amount less any forfeited share) while the balance lasts. Money
+ * reserved for a tranche leaves the holding only for that tranche: a release or a penalty may draw only
+ * on what is held for its own tranche (`drawProblem`). So what a tranche holds never goes down because
+ * of another tranche: a deposit adds to the first tranches still short, a tranche created later comes
+ * after every existing one, and a release or penalty takes exactly what it removes from its own
+ * tranche's claim (issue 14: releasing a later tranche used to drain an earlier milestone's funding).
  */
 
 export interface HoldingTranche {
   id: string;
   milestoneId: string;
   currency: string;
-  /** The amount still owed: the tranche less any forfeited share (for a released tranche, what was paid). */
-  dueMinor: bigint;
-  released: boolean;
+  amountMinor: bigint;
+  /** The share forfeited under the penalty schedule; 0 when none. */
+  forfeitedMinor: bigint;
+  /** What the release paid; null until released. */
+  releasedMinor: bigint | null;
+}
+
+/** Where one tranche's amount is, in minor units: forfeited + released + held + unfunded = its amount. */
+export interface TrancheFunds {
+  /** Went back to the guarantor under the penalty schedule. */
+  forfeited: bigint;
+  /** Paid to the beneficiary. */
+  released: bigint;
+  /** In escrow, reserved for this tranche. */
+  held: bigint;
+  /** Still owed by the tranche and not yet in escrow for it. */
+  unfunded: bigint;
+}
+
+export interface HoldingFunds {
+  balanceMinor: bigint;
+  /** The holding's tranches in creation order, each with its funds. */
+  order: string[];
+  tranches: Map<string, TrancheFunds>;
+  /** The part of the balance held for open tranches. */
+  reservedMinor: bigint;
+  /** The rest of the balance: what the next tranche short of funds (or a tranche created later) draws on. */
+  unreservedMinor: bigint;
+}
+
+/** What a tranche still stands for and may have reserved: its amount less any forfeited share, or nothing once released. */
+export function openMinor(t: HoldingTranche): bigint {
+  return t.releasedMinor !== null ? 0n : t.amountMinor - t.forfeitedMinor;
+}
+
+/** Reserves a holding's balance for its tranches in creation order, and says where each tranche's amount is. */
+export function allotHolding(balanceMinor: bigint, tranchesInOrder: HoldingTranche[]): HoldingFunds {
+  const tranches = new Map<string, TrancheFunds>();
+  let left = balanceMinor > 0n ? balanceMinor : 0n;
+  let reserved = 0n;
+  for (const t of tranchesInOrder) {
+    const open = openMinor(t);
+    const held = open < left ? open : left;
+    left -= held;
+    reserved += held;
+    tranches.set(t.id, { forfeited: t.forfeitedMinor, released: t.releasedMinor ?? 0n, held, unfunded: open - held });
+  }
+  return { balanceMinor, order: tranchesInOrder.map((t) => t.id), tranches, reservedMinor: reserved, unreservedMinor: left };
+}
+
+export interface DrawShortfall {
+  /** The holding's balance. */
+  balanceMinor: bigint;
+  /** What is reserved for the holding's tranches created before this one. */
+  reservedEarlierMinor: bigint;
+  /** What the tranches created before this one still lack: a deposit covers them first. */
+  earlierUnfundedMinor: bigint;
+  /** What is held for this tranche. */
+  heldMinor: bigint;
+  neededMinor: bigint;
+  /** What must still be deposited before the draw can be made: what earlier tranches lack, then what this one lacks. */
+  shortMinor: bigint;
 }
 
 /**
- * What each tranche of one holding has in escrow: open tranches, in creation order, draw on the
- * balance until it runs out; released tranches are funded in full.
+ * Why `neededMinor` cannot be drawn for tranche `id` (a release of what remains of it, or a forfeited
+ * share), or null when it can: only what is held for the tranche itself may leave the holding for it.
  */
-export function coverage(balanceMinor: bigint, tranchesInOrder: HoldingTranche[]): Map<string, bigint> {
-  const funded = new Map<string, bigint>();
-  let left = balanceMinor > 0n ? balanceMinor : 0n;
-  for (const t of tranchesInOrder) {
-    if (t.released) {
-      funded.set(t.id, t.dueMinor);
-      continue;
-    }
-    const take = t.dueMinor < left ? t.dueMinor : left;
-    funded.set(t.id, take);
-    left -= take;
+export function drawProblem(holding: HoldingFunds, id: string, neededMinor: bigint): DrawShortfall | null {
+  const own = holding.tranches.get(id);
+  if (!own) throw new Error(`tranche ${id} is not in this holding`);
+  if (own.held >= neededMinor) return null;
+  let reservedEarlier = 0n;
+  let earlierUnfunded = 0n;
+  for (const other of holding.order) {
+    if (other === id) break;
+    reservedEarlier += holding.tranches.get(other)!.held;
+    earlierUnfunded += holding.tranches.get(other)!.unfunded;
   }
-  return funded;
+  return {
+    balanceMinor: holding.balanceMinor,
+    reservedEarlierMinor: reservedEarlier,
+    earlierUnfundedMinor: earlierUnfunded,
+    heldMinor: own.held,
+    neededMinor,
+    shortMinor: earlierUnfunded + neededMinor - own.held,
+  };
 }
 
 export interface FundingLine {
   currency: string;
   dueMinor: bigint;
   fundedMinor: bigint;
+}
+
+/**
+ * A tranche's line in its milestone's funded ratio: what it owes (its amount less any forfeited share)
+ * and what covers it (what is held for it; for a released tranche, what was paid, in full).
+ */
+export function fundingLine(currency: string, funds: TrancheFunds): FundingLine {
+  return funds.released > 0n
+    ? { currency, dueMinor: funds.released, fundedMinor: funds.released }
+    : { currency, dueMinor: funds.held + funds.unfunded, fundedMinor: funds.held };
 }
 
 /**

@@ -6,7 +6,7 @@
 
 export const MILESTONE_STATUSES = ['PENDING', 'DUE', 'MET', 'MET_LATE', 'MISSED', 'WAIVED'] as const;
 export type MilestoneStatus = (typeof MILESTONE_STATUSES)[number];
-export type TrancheStatus = 'HELD' | 'RELEASABLE' | 'RELEASED' | 'FORFEITED' | 'WITHHELD';
+export type TrancheStatus = 'HELD' | 'RELEASABLE' | 'RELEASED' | 'MISSED_HELD' | 'PARTLY_FORFEITED' | 'FORFEITED' | 'WITHHELD';
 
 export function isMilestoneStatus(v: unknown): v is MilestoneStatus {
   return typeof v === 'string' && (MILESTONE_STATUSES as readonly string[]).includes(v);
@@ -20,6 +20,8 @@ export function isCertified(s: MilestoneStatus): boolean {
 export interface TrancheFacts {
   /** A release journal exists for the tranche. */
   released: boolean;
+  /** The share forfeited under the penalty schedule, in minor units (0 when no penalty was applied). */
+  forfeitedMinor: bigint;
   /** The tranche's amount less any share forfeited under the penalty schedule, in minor units. */
   remainingMinor: bigint;
   milestoneStatus: MilestoneStatus;
@@ -28,18 +30,22 @@ export interface TrancheFacts {
 }
 
 /**
- * RELEASED once paid out; FORFEITED when the whole amount went back under the penalty schedule; WITHHELD
- * while a snap-back triggered before the milestone's deadline is in force; FORFEITED when the milestone
- * is MISSED; RELEASABLE when the milestone is certified MET or MET_LATE (including after a
- * partial penalty, for what remains); HELD otherwise (PENDING, DUE, and WAIVED, which neither releases
- * nor forfeits).
+ * Where the tranche's money stands, in this order: RELEASED once paid out; FORFEITED only when the whole
+ * amount went back to the guarantor under the penalty schedule; WITHHELD while a snap-back triggered
+ * before the milestone's deadline is in force; RELEASABLE when the milestone is certified MET or MET_LATE
+ * (after a partial penalty, for what remains); PARTLY_FORFEITED when a share was forfeited and the rest
+ * still waits in escrow; MISSED_HELD when the milestone is MISSED and nothing has been forfeited (all of
+ * it still the tranche's); HELD otherwise (PENDING, DUE, and WAIVED, which neither releases nor forfeits).
+ * A missed milestone alone forfeits nothing: only a penalty applied under the schedule does, and only its
+ * share (issue 14: reading "FORFEITED" for a missed milestone, a mediator took the whole amount for lost).
  */
 export function trancheStatus(f: TrancheFacts): TrancheStatus {
   if (f.released) return 'RELEASED';
   if (f.remainingMinor <= 0n) return 'FORFEITED';
   if (f.underSnapBack) return 'WITHHELD';
   if (isCertified(f.milestoneStatus)) return 'RELEASABLE';
-  if (f.milestoneStatus === 'MISSED') return 'FORFEITED';
+  if (f.forfeitedMinor > 0n) return 'PARTLY_FORFEITED';
+  if (f.milestoneStatus === 'MISSED') return 'MISSED_HELD';
   return 'HELD';
 }
 

@@ -112,7 +112,10 @@ export type CommitmentTotal = {
 };
 
 export type CreateTrancheInput = {
-  /** A positive decimal string, e.g. "500000.00", with no more decimals than the currency has. */
+  /**
+   * A positive decimal string, e.g. "500000.00", with no more decimals than the currency has, no spaces,
+   * and not above the currency's ceiling (see Money: 10,000,000,000 for USD).
+   */
   amount: Scalars['String']['input'];
   /** Must be the account's currency. */
   currency: Scalars['String']['input'];
@@ -125,7 +128,10 @@ export type CreateTrancheInput = {
 };
 
 export type DepositToEscrowInput = {
-  /** A positive decimal string, e.g. "1250000.00", with no more decimals than the currency has. */
+  /**
+   * A positive decimal string, e.g. "1250000.00", with no more decimals than the currency has, no spaces,
+   * and not above the currency's ceiling (see Money: 10,000,000,000 for USD).
+   */
   amount: Scalars['String']['input'];
   /** Must be the account's currency. */
   currency: Scalars['String']['input'];
@@ -179,12 +185,26 @@ export type EscrowAccount = {
   tranches: Array<Tranche>;
 };
 
-/** One guarantor's funds in an escrow account. Tranches it funds are paid from here. */
+/**
+ * One guarantor's funds in an escrow account. Tranches it funds are paid from here, each from the funds
+ * reserved for it: the balance is reserved for the guarantor's tranches in this account in the order they
+ * were created, each taking what it still stands for (its amount less any forfeited share) while the
+ * balance lasts. Money reserved for a tranche leaves only for that tranche (its release, or its penalty), so
+ * no tranche loses funds because another one is released or penalised. `reserved` + `unreserved` =
+ * `balance`.
+ */
 export type EscrowHolding = {
   __typename?: 'EscrowHolding';
   /** Deposited less released and forfeited. */
   balance: Money;
   guarantor: Guarantor;
+  /**
+   * The part of the balance reserved for the guarantor's open tranches in this account (the sum of their
+   * `Tranche.held`).
+   */
+  reserved: Money;
+  /** The part of the balance that no tranche has reserved: a tranche created later draws on it first. */
+  unreserved: Money;
 };
 
 /** One balanced journal of an escrow account's ledger. */
@@ -273,11 +293,14 @@ export type Milestone = {
   __typename?: 'Milestone';
   /**
    * The funded share of this milestone's tranches, from 0 to 1. For each tranche, what it still owes is its
-   * amount less any forfeited share. Each guarantor's balance in an escrow account covers its open tranches
-   * there in the order they were created; a released tranche counts as fully funded. The ratio is what is
-   * covered divided by what is owed, summed in minor units per currency; with tranches in several
-   * currencies, the lowest of those ratios. 0 when the milestone has no tranches or owes nothing.
-   * Null only when the guarantors service is unavailable; the error then names it.
+   * amount less any forfeited share, and what covers it is `Tranche.held` (a released tranche counts as
+   * fully funded). The ratio is what is covered divided by what is owed, summed in minor units per currency;
+   * with tranches in several currencies, the lowest of those ratios. 0 when the milestone has no tranches or
+   * owes nothing. Each guarantor's balance in an escrow account is reserved for its tranches there in the
+   * order they were created, and money reserved for a tranche leaves only for that tranche: so this ratio
+   * never drops because another milestone's tranche is released, penalised or created. It rises with
+   * deposits, and changes with this milestone's own tranches (a penalty takes its share out of its
+   * tranche's reserved funds). Null only when the guarantors service is unavailable; the error then names it.
    */
   escrowFundedRatio: Maybe<Scalars['Float']['output']>;
   id: Scalars['ID']['output'];
@@ -311,6 +334,28 @@ export type MilestoneStatus =
  * An amount of money: a decimal string with exactly as many decimals as the currency has (USD and EUR 2,
  * JPY 0, KWD 3), and the currency's ISO 4217 code. Amounts are held as whole minor units and never as
  * floating-point numbers.
+ *
+ * An amount you send (a deposit, a pledge, a tranche) is the digits alone, e.g. "1250000.00": no spaces
+ * around them, no sign, no thousands separators; " 100.00 " is refused (send "100.00"). No single amount may
+ * be above its currency's ceiling, given here in whole units of the currency. Each is worth about ten
+ * billion US dollars: far above any one transfer to an escrow account, low enough that an amount typed with
+ * a few digits too many is refused (BAD_USER_INPUT, naming the ceiling) instead of booked. A penalty is a
+ * share of a tranche, so it is never more than one. Balances and totals, being sums, may exceed a ceiling.
+ * - USD 10,000,000,000
+ * - EUR 10,000,000,000
+ * - GBP 10,000,000,000
+ * - CHF 10,000,000,000
+ * - CAD 10,000,000,000
+ * - NOK 100,000,000,000
+ * - SEK 100,000,000,000
+ * - QAR 40,000,000,000
+ * - SAR 40,000,000,000
+ * - AED 40,000,000,000
+ * - JPY 1,500,000,000,000
+ * - XOF 6,000,000,000,000
+ * - KWD 3,000,000,000
+ * - BHD 4,000,000,000
+ * - JOD 7,000,000,000
  */
 export type Money = {
   __typename?: 'Money';
@@ -349,9 +394,12 @@ export type Mutation = {
   /**
    * Applies the agreement's penalty schedule to a tranche whose milestone is confirmed MISSED by the
    * milestones service: moves the forfeited share (rounded down to a whole minor unit) from the
-   * guarantor's escrow holding to its refund account, as a balanced journal. At most once per tranche
-   * (INVALID_TRANSITION), never after release (ALREADY_RELEASED). What remains of the tranche can still be
-   * released if the milestone is later certified MET_LATE. Requires the MEDIATOR role.
+   * guarantor's escrow holding to its refund account, as a balanced journal. The share leaves the funds
+   * reserved for this tranche only (`Tranche.held`); when they do not cover it, it is refused with
+   * BAD_USER_INPUT saying how much to deposit, so that no other tranche's funds are taken. At most once per
+   * tranche (INVALID_TRANSITION), never after release (ALREADY_RELEASED). The tranche then reads
+   * PARTLY_FORFEITED (FORFEITED only at 10000 basis points), and what remains can still be released if the
+   * milestone is later certified MET_LATE. Requires the MEDIATOR role.
    */
   applyPenalty: Tranche;
   /**
@@ -362,14 +410,18 @@ export type Mutation = {
   /**
    * Ties an amount in an escrow account to a milestone of the account's agreement (confirmed with the
    * milestones service), funded by a guarantor with the FUNDER role. A tranche may be created before it is
-   * funded; `Milestone.escrowFundedRatio` shows how much of it escrow covers. Requires the MEDIATOR role, or
-   * the GUARANTOR role for the funding guarantor.
+   * funded. The guarantor's funds in the account are reserved for its tranches in the order they were
+   * created, so a new tranche draws only on what earlier tranches have not reserved
+   * (`EscrowHolding.unreserved`) and on later deposits; `Tranche.held` and `Tranche.unfunded` show how much
+   * of it escrow covers. Requires the MEDIATOR role, or the GUARANTOR role for the funding guarantor.
    */
   createTranche: Tranche;
   /**
    * Records a guarantor's deposit into an escrow account, as a balanced journal in the ledger (from the
    * guarantor's funding source into its escrow holding). The amount must be positive, in the account's
-   * currency, with no more decimals than the currency has. The guarantor must have the FUNDER role.
+   * currency, with no more decimals than the currency has and not above its ceiling (see Money). The
+   * deposit is reserved for the guarantor's tranches in the account that are still short of funds, oldest
+   * first (see EscrowHolding). The guarantor must have the FUNDER role.
    * Requires the GUARANTOR role for the guarantor named in the token.
    *
    * A deposit's `reference` is booked at most once per escrow account, so a request resent over a poor link
@@ -405,8 +457,11 @@ export type Mutation = {
    * the GUARANTOR role for the tranche's funding guarantor (FORBIDDEN otherwise); a mediator's recorded
    * approval by someone other than the caller (FORBIDDEN otherwise: two people, two roles); the milestone
    * certified MET or MET_LATE, as confirmed with the milestones service at the time of the call
-   * (MILESTONE_NOT_CERTIFIED otherwise); enough funds in the holding (BAD_USER_INPUT otherwise). A tranche
-   * is released at most once, even under concurrent requests (ALREADY_RELEASED).
+   * (MILESTONE_NOT_CERTIFIED otherwise); all of what remains of it held in escrow for it (`Tranche.unfunded`
+   * is 0.00). A release pays only from the funds reserved for its own tranche, never from those reserved
+   * for the guarantor's tranches created earlier; when they do not cover it, it is refused with
+   * BAD_USER_INPUT saying what the holding has, what earlier tranches keep, and how much to deposit. A
+   * tranche is released at most once, even under concurrent requests (ALREADY_RELEASED).
    */
   releaseTranche: Tranche;
   /**
@@ -592,7 +647,8 @@ export type PledgeInput = {
   agreementId: Scalars['ID']['input'];
   /**
    * For a funding pledge: a positive decimal string, e.g. "2500000.00", with no more decimals than the
-   * currency has. Leave out for a security assurance.
+   * currency has, no spaces, and not above the currency's ceiling (see Money). Leave out for a security
+   * assurance.
    */
   amount?: InputMaybe<Scalars['String']['input']>;
   /** For a funding pledge: an ISO 4217 code such as "USD". Leave out for a security assurance. */
@@ -658,14 +714,30 @@ export type SetPenaltyScheduleInput = {
  */
 export type Tranche = {
   __typename?: 'Tranche';
+  /**
+   * The amount tied to the milestone when the tranche was created; it never changes. Where it is now:
+   * `forfeited` + `released` + `held` + `unfunded` = `amount`.
+   */
   amount: Money;
   /** The mediator's approval of the release, if recorded. Readable by partner agencies (any role). */
   approval: Maybe<TrancheApproval>;
   createdAt: Scalars['DateTime']['output'];
   description: Maybe<Scalars['String']['output']>;
   escrowAccount: EscrowAccount;
+  /**
+   * What went back to the funding guarantor under the penalty schedule; 0.00 when no penalty was applied.
+   * Readable by everyone.
+   */
+  forfeited: Money;
   /** The funding guarantor: its escrow holding pays the tranche and only it may release it. */
   guarantor: Guarantor;
+  /**
+   * What escrow holds for this tranche now: funds of the guarantor's holding reserved for it (see
+   * EscrowHolding). 0.00 once it is released or wholly forfeited. Reserved funds leave only for this
+   * tranche, so another tranche's release or penalty never lowers it; a deposit may raise it. Readable by
+   * everyone.
+   */
+  held: Money;
   id: Scalars['ID']['output'];
   /**
    * The milestone the tranche is tied to. Null only when the milestones service is unavailable; the error
@@ -674,14 +746,27 @@ export type Tranche = {
   milestone: Maybe<Milestone>;
   /** The penalty applied under the agreement's schedule, if any. */
   penalty: Maybe<TranchePenalty>;
+  /**
+   * What a release would pay now (after a mediator's approval): all of `held` when the status is RELEASABLE
+   * and nothing is `unfunded`; 0.00 otherwise. Readable by everyone. Null exactly when `status` is null.
+   */
+  releasable: Maybe<Money>;
   /** The release, once it happened. */
   release: Maybe<TrancheRelease>;
+  /** What was paid to the beneficiary; 0.00 until the tranche is released. Readable by everyone. */
+  released: Money;
   /**
    * Derived from the milestone's status and the release and penalty on record. Readable by everyone.
    * Null only when it depends on whether a snap-back is in force and that could not be established in
    * this request (a service was unavailable); the error then says so, and the amount is still shown.
    */
   status: Maybe<TrancheStatus>;
+  /**
+   * What the tranche still stands for but escrow does not hold for it yet: the guarantor has still to deposit
+   * it (its holding's funds are reserved for its tranches in the order they were created). 0.00 once it is
+   * released or wholly forfeited. Readable by everyone.
+   */
+  unfunded: Money;
 };
 
 /** A mediator's recorded approval of a tranche's release. */
@@ -719,17 +804,41 @@ export type TrancheRelease = {
 };
 
 /**
- * Where a tranche stands, derived from the release and penalty on record and the milestone's status (never
- * stored):
+ * Where a tranche's money stands, derived from the release and penalty on record and the milestone's status
+ * (never stored). A missed milestone alone forfeits nothing: only the penalty schedule, applied by a
+ * MEDIATOR, does, and only its share. The amounts behind each status are on the tranche: `forfeited`,
+ * `released`, `held`, `unfunded` (which add up to `amount`) and `releasable`.
+ *
+ * Changed meaning (issue 14): FORFEITED used to be shown from the moment a milestone was missed, before any
+ * penalty; it now means that the whole amount went back to the guarantor. A missed milestone's tranche reads
+ * MISSED_HELD until a penalty is applied, then PARTLY_FORFEITED while the rest waits in escrow.
  */
 export type TrancheStatus =
-  /** The milestone is MISSED, or its whole amount was forfeited under the penalty schedule. */
+  /**
+   * The whole amount went back to the guarantor under the penalty schedule (a schedule of 10000 basis
+   * points): nothing is left to release.
+   */
   | 'FORFEITED'
   /** Waiting: the milestone is PENDING, DUE or WAIVED (a waiver neither releases nor forfeits a tranche). */
   | 'HELD'
-  /** The milestone is certified MET or MET_LATE; the funding guarantor may release it once a mediator approves. */
+  /**
+   * The milestone is MISSED, and nothing has been forfeited: the whole amount is still the tranche's (`held`
+   * in escrow, plus any `unfunded` part). A MEDIATOR may apply the penalty schedule, which forfeits only its
+   * share; if the milestone is certified late, the tranche becomes RELEASABLE in full.
+   */
+  | 'MISSED_HELD'
+  /**
+   * The penalty schedule was applied to the missed milestone: `forfeited` went back to the guarantor, and the
+   * rest stays with the tranche (`held` in escrow, plus any `unfunded` part). It can still be released if the
+   * milestone is certified late.
+   */
+  | 'PARTLY_FORFEITED'
+  /**
+   * The milestone is certified MET or MET_LATE: the funding guarantor may release what remains of the tranche
+   * (`releasable`: its amount less any forfeited share, once escrow holds all of it) after a mediator approves.
+   */
   | 'RELEASABLE'
-  /** Paid out to the beneficiary. */
+  /** Paid out to the beneficiary: `released` says how much (the amount less any share forfeited before). */
   | 'RELEASED'
   /**
    * Held back while a snap-back triggered before the milestone fell due is in force (see
@@ -971,6 +1080,8 @@ export type EscrowAccountResolvers<ContextType = unknown, ParentType extends Res
 export type EscrowHoldingResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EscrowHolding'] = ResolversParentTypes['EscrowHolding']> = {
   balance?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   guarantor?: Resolver<ResolversTypes['Guarantor'], ParentType, ContextType>;
+  reserved?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  unreserved?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
 export type EscrowMovementResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EscrowMovement'] = ResolversParentTypes['EscrowMovement']> = {
@@ -1045,12 +1156,17 @@ export type TrancheResolvers<ContextType = unknown, ParentType extends Resolvers
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   escrowAccount?: Resolver<ResolversTypes['EscrowAccount'], ParentType, ContextType>;
+  forfeited?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   guarantor?: Resolver<ResolversTypes['Guarantor'], ParentType, ContextType>;
+  held?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   milestone?: Resolver<Maybe<ResolversTypes['Milestone']>, ParentType, ContextType>;
   penalty?: Resolver<Maybe<ResolversTypes['TranchePenalty']>, ParentType, ContextType>;
+  releasable?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   release?: Resolver<Maybe<ResolversTypes['TrancheRelease']>, ParentType, ContextType>;
+  released?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['TrancheStatus']>, ParentType, ContextType>;
+  unfunded?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
 export type TrancheApprovalResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TrancheApproval'] = ResolversParentTypes['TrancheApproval']> = {

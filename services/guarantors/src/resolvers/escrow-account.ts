@@ -1,5 +1,6 @@
 import type { EscrowAccount as EscrowAccountRow, LedgerAccountKind } from '../entities/index.js';
-import { money } from '../domain/money.js';
+import { money, type Money } from '../domain/money.js';
+import { holdingKey } from '../ledger.js';
 import type { Context } from '../context.js';
 import { ref } from './shared.js';
 
@@ -31,7 +32,7 @@ export const EscrowAccount = {
   },
   async holdings(a: EscrowAccountRow, _: unknown, ctx: Context) {
     const sums = await ctx.loaders.ledgerSumsOfEscrowAccount.load(a.id);
-    return sums.filter((s) => s.kind === 'ESCROW').map((s) => ({ guarantorId: s.guarantorId!, balance: money(s.minor, a.currency) }));
+    return sums.filter((s) => s.kind === 'ESCROW').map((s): HoldingView => ({ escrowAccountId: a.id, guarantorId: s.guarantorId!, currency: a.currency, balance: money(s.minor, a.currency) }));
   },
   movements(a: EscrowAccountRow, _: unknown, ctx: Context) {
     return ctx.loaders.movementsOfEscrowAccount.load(a.id);
@@ -41,8 +42,26 @@ export const EscrowAccount = {
   },
 };
 
+export interface HoldingView {
+  escrowAccountId: string;
+  guarantorId: string;
+  currency: string;
+  balance: Money;
+}
+
+async function fundsOfView(h: HoldingView, ctx: Context) {
+  const funds = await ctx.loaders.fundsOfHolding.load(holdingKey(h.escrowAccountId, h.guarantorId));
+  return { reserved: funds?.reservedMinor ?? 0n, unreserved: funds?.unreservedMinor ?? 0n };
+}
+
 export const EscrowHolding = {
-  guarantor(h: { guarantorId: string }, _: unknown, ctx: Context) {
+  guarantor(h: HoldingView, _: unknown, ctx: Context) {
     return ctx.loaders.guarantor.load(h.guarantorId);
+  },
+  async reserved(h: HoldingView, _: unknown, ctx: Context) {
+    return money((await fundsOfView(h, ctx)).reserved, h.currency);
+  },
+  async unreserved(h: HoldingView, _: unknown, ctx: Context) {
+    return money((await fundsOfView(h, ctx)).unreserved, h.currency);
   },
 };

@@ -1,5 +1,6 @@
 import { isUuid } from '@treaty/service-kit';
-import { fundedRatio } from '../domain/funding.js';
+import { fundedRatio, fundingLine } from '../domain/funding.js';
+import { holdingKey } from '../ledger.js';
 import { isMilestoneStatus, type MilestoneStatus } from '../domain/tranche.js';
 import type { Context } from '../context.js';
 import { withStatus } from './shared.js';
@@ -28,7 +29,10 @@ export const Milestone = {
   async tranches(m: MilestoneRef, _: unknown, ctx: Context) {
     return withStatus(await ctx.loaders.tranchesOfMilestone.load(m.id), m.status, m.underSnapBack);
   },
+  /** From each tranche's reserved funds in its holding (see domain/funding.ts): another milestone's release or penalty cannot lower it. */
   async escrowFundedRatio(m: MilestoneRef, _: unknown, ctx: Context) {
-    return fundedRatio(await ctx.loaders.fundingOfMilestone.load(m.id));
+    const tranches = await ctx.loaders.tranchesOfMilestone.load(m.id);
+    const holdings = await Promise.all(tranches.map((t) => ctx.loaders.fundsOfHolding.load(holdingKey(t.escrowAccountId, t.guarantorId))));
+    return fundedRatio(tranches.map((t, i) => fundingLine(t.currency, holdings[i]!.tranches.get(t.id)!)));
   },
 };

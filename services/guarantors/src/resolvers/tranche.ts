@@ -1,6 +1,8 @@
 import { DomainError, ErrorCode, ServiceUnavailableError } from '@treaty/service-kit';
+import type { TrancheFunds } from '../domain/funding.js';
 import { money } from '../domain/money.js';
-import { remainingMinor, settledStatus, trancheStatus } from '../domain/tranche.js';
+import { remainingMinor, settledStatus, trancheStatus, type TrancheStatus } from '../domain/tranche.js';
+import { holdingKey } from '../ledger.js';
 import type { Context } from '../context.js';
 import { ref, type TrancheView } from './shared.js';
 
@@ -9,7 +11,15 @@ async function settlements(t: TrancheView, ctx: Context) {
   const journals = await ctx.loaders.settlementsOfTranche.load(t.id);
   const release = journals.find((j) => j.kind === 'RELEASE') ?? null;
   const penalty = journals.find((j) => j.kind === 'FORFEIT') ?? null;
-  return { release, penalty, remainingMinor: remainingMinor(t.amountMinor, penalty?.amountMinor) };
+  return { release, penalty, forfeitedMinor: penalty?.amountMinor ?? 0n, remainingMinor: remainingMinor(t.amountMinor, penalty?.amountMinor) };
+}
+
+/** Where the tranche's amount is (forfeited, released, held in escrow for it, unfunded), from its holding's reservations. */
+export async function fundsOf(t: TrancheView, ctx: Context): Promise<TrancheFunds> {
+  const holding = await ctx.loaders.fundsOfHolding.load(holdingKey(t.escrowAccountId, t.guarantorId));
+  const funds = holding?.tranches.get(t.id);
+  if (!funds) throw new Error(`tranche ${t.id} is missing from its holding's funds`);
+  return funds;
 }
 
 export const Tranche = {
@@ -29,9 +39,9 @@ export const Tranche = {
    * From the stored release and penalty first; only when neither settles it, from the milestone's status:
    * the one passed down from `Milestone` (`@requires`), or else confirmed with milestones (batched).
    */
-  async status(t: TrancheView, _: unknown, ctx: Context) {
+  async status(t: TrancheView, _: unknown, ctx: Context): Promise<TrancheStatus> {
     const s = await settlements(t, ctx);
-    const facts = { released: s.release !== null, remainingMinor: s.remainingMinor };
+    const facts = { released: s.release !== null, forfeitedMinor: s.forfeitedMinor, remainingMinor: s.remainingMinor };
     const settled = settledStatus(facts);
     if (settled) return settled;
     if (t.milestoneUnderSnapBack === null) {
@@ -48,6 +58,23 @@ export const Tranche = {
       throw new DomainError(ErrorCode.NOT_FOUND, `The milestones service does not know milestone ${t.milestoneId} of tranche ${t.id}, so its status cannot be told.`);
     }
     return trancheStatus({ ...facts, milestoneStatus: milestone.status, underSnapBack: milestone.underSnapBack });
+  },
+  async forfeited(t: TrancheView, _: unknown, ctx: Context) {
+    return money((await fundsOf(t, ctx)).forfeited, t.currency);
+  },
+  async released(t: TrancheView, _: unknown, ctx: Context) {
+    return money((await fundsOf(t, ctx)).released, t.currency);
+  },
+  async held(t: TrancheView, _: unknown, ctx: Context) {
+    return money((await fundsOf(t, ctx)).held, t.currency);
+  },
+  async unfunded(t: TrancheView, _: unknown, ctx: Context) {
+    return money((await fundsOf(t, ctx)).unfunded, t.currency);
+  },
+  /** All that is held, once the status is RELEASABLE and escrow holds all that remains; else nothing. Fails with `status` when that cannot be told. */
+  async releasable(t: TrancheView, args: unknown, ctx: Context) {
+    const [status, funds] = await Promise.all([Tranche.status(t, args, ctx), fundsOf(t, ctx)]);
+    return money(status === 'RELEASABLE' && funds.unfunded === 0n ? funds.held : 0n, t.currency);
   },
   approval(t: TrancheView, _: unknown, ctx: Context) {
     return ctx.loaders.approvalOfTranche.load(t.id);

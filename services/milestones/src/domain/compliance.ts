@@ -36,16 +36,20 @@ export function evaluateBenchmark(b: BenchmarkInputs, measured: number): Benchma
  * The verdict on a milestone:
  * - MET: certified (MET or MET_LATE) or waived; nothing more is owed.
  * - BREACHED: its deadline passed without certification (MISSED).
- * - AT_RISK: not yet due, at least one benchmark unmet, and at most a quarter of the milestone's
- *   window (from `windowStartsAt` to `dueAt`) remains — or it is due today with a benchmark unmet.
- * - ON_TRACK: otherwise (every benchmark satisfied, or enough of the window left).
+ * - AT_RISK: due today and not yet certified, whatever the benchmarks say (only a certification settles
+ *   it, and the day is running out); or not yet due, unmet, and at most a quarter of the milestone's
+ *   window (from `windowStartsAt` to `dueAt`) remains.
+ * - ON_TRACK: otherwise (met so far, or enough of the window left).
+ * "Unmet" is a benchmark not satisfied, or no benchmarks at all: then nothing measured shows progress
+ * and only a certification can, so a milestone without benchmarks is judged as one with a benchmark
+ * still unmet (else it could never be at risk).
  */
 export function verdict(status: MilestoneStatus, results: BenchmarkResult[], windowStart: Date, dueAt: Date, now: Date): Verdict {
   if (status === 'MET' || status === 'MET_LATE' || status === 'WAIVED') return 'MET';
   if (status === 'MISSED') return 'BREACHED';
-  const unmet = results.some((r) => !r.satisfied);
-  if (!unmet) return 'ON_TRACK';
   if (status === 'DUE') return 'AT_RISK';
+  const unmet = results.length === 0 || results.some((r) => !r.satisfied);
+  if (!unmet) return 'ON_TRACK';
   const span = dueAt.getTime() - windowStart.getTime();
   const remaining = dueAt.getTime() - now.getTime();
   return span <= 0 || remaining / span <= AT_RISK_REMAINING_SHARE ? 'AT_RISK' : 'ON_TRACK';

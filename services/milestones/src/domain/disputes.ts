@@ -41,3 +41,57 @@ export function disputeStage(filedAt: Date, tiers: TierRule[], ruledAt: Date | n
   if (!current) return { kind: 'EXHAUSTED', since: ladder[ladder.length - 1]!.deadline };
   return { kind: 'OPEN', tier: current.tier, deadline: current.deadline };
 }
+
+/** The part of a caller that decides who may rule. */
+export interface RulingCaller {
+  roles: readonly string[];
+  guarantorId: string | null;
+}
+
+/**
+ * Why `caller` may not rule on a dispute before `open.tier`, from the token alone, or null. The tier's
+ * ruling role is needed; at a GUARANTOR tier the token must also name the guarantor it acts for, since
+ * only a guarantor of the agreement sits on that panel (confirmed next: guarantorStandingRefusal).
+ */
+export function tierRoleRefusal(open: { tier: TierRule; deadline: Date }, caller: RulingCaller, agreementTitle: string): string | null {
+  const where = `The dispute is before tier ${open.tier.ordinal} (${open.tier.name}) until ${open.deadline.toISOString()}`;
+  if (!caller.roles.includes(open.tier.rulingRole)) {
+    return open.tier.rulingRole === 'GUARANTOR'
+      ? `${where}; only the GUARANTOR role rules there, for a guarantor of "${agreementTitle}" (a token naming that guarantor).`
+      : `${where}; only the ${open.tier.rulingRole} role rules there.`;
+  }
+  if (open.tier.rulingRole === 'GUARANTOR' && !caller.guarantorId) {
+    return (
+      `${where}, where only a guarantor of "${agreementTitle}" rules, and your GUARANTOR token names no guarantor. ` +
+      "Ask your agency administrator for a token that carries your guarantor's id (guarantorId)."
+    );
+  }
+  return null;
+}
+
+/** What the guarantors service confirms about the guarantor a token names: null when it knows none. */
+export interface GuarantorStanding {
+  id: string;
+  name: string;
+  /** How many commitments (security assurances and funding pledges, in any status) it has to the agreement. */
+  commitments: number;
+}
+
+/**
+ * Why the guarantor a token names may not rule at a GUARANTOR tier of this agreement, or null: it must
+ * be registered with the guarantors service and have at least one commitment to the agreement. A
+ * guarantor of another agreement has no standing on this one's panel.
+ */
+export function guarantorStandingRefusal(open: { tier: TierRule }, guarantorId: string, agreementTitle: string, standing: GuarantorStanding | null): string | null {
+  const tier = `tier ${open.tier.ordinal} (${open.tier.name})`;
+  if (!standing) {
+    return `Your token names guarantor ${guarantorId}, which the guarantors service does not know; only a guarantor of "${agreementTitle}" rules at ${tier}. Ask your agency administrator for a token naming your registered guarantor.`;
+  }
+  if (standing.commitments === 0) {
+    return (
+      `${standing.name} (guarantor ${standing.id}) has made no commitment to "${agreementTitle}"; only a guarantor of the agreement (one with a security assurance or funding pledge to it) rules at ${tier}. ` +
+      'If it does guarantee the agreement, record its commitment with the guarantors service (pledge) first.'
+    );
+  }
+  return null;
+}

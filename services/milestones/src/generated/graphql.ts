@@ -85,8 +85,10 @@ export type Agreement = {
    */
   scorecard: Array<PartyScore>;
   /**
-   * Whether snap-back is in force now, derived from the clauses, the facts (missed milestones, verified
-   * material violations reported by the corridors service, rulings) and any lifts.
+   * Whether snap-back is in force now, derived from the clauses, the facts (missed milestones and their
+   * late certifications or waivers, verified material violations reported by the corridors service,
+   * rulings), each clause's adoption and any lifts; never stored. In force while a trigger that fired
+   * after the last lift still holds (see SnapBackTrigger).
    * Null only when the corridors service is unavailable; the error then names it.
    */
   snapBack: Maybe<SnapBackState>;
@@ -392,7 +394,15 @@ export type Mutation = {
    * party must be a party to the agreement. Requires the MEDIATOR role.
    */
   addMilestone: Milestone;
-  /** Adds a snap-back clause to an agreement: what triggers it and what reverts. Requires the MEDIATOR role. */
+  /**
+   * Adds a snap-back clause to an agreement: what triggers it and what reverts. The clause applies from
+   * now (its `adoptedAt`) and never reaches back: it never triggers before it existed. A situation still
+   * holding now (a milestone missed and still unmet, more violations in the rolling window than the
+   * threshold) triggers it at once, with `triggeredAt` = `adoptedAt`; one that ended before (a miss
+   * already certified late or waived, a burst of violations that has left the window) does not, and
+   * neither does a ruling made before now. See SnapBackTrigger for what ends each trigger. Requires the
+   * MEDIATOR role.
+   */
   addSnapBackClause: SnapBackClause;
   /**
    * Records a third-party verifier's finding that a milestone was met, with the evidence relied on.
@@ -412,13 +422,22 @@ export type Mutation = {
    */
   fileDispute: Dispute;
   /**
-   * Lifts an active snap-back with the reason on record (e.g. a vote to keep relief in place). Triggers
-   * before the lift no longer count; a later trigger activates it again. Requires the MEDIATOR role.
+   * Lifts an active snap-back with the reason on record (e.g. a vote to keep relief in place). Every
+   * trigger fired before the lift no longer counts; a later trigger activates it again. This is the only
+   * way to end a VIOLATIONS_THRESHOLD or RULING_CONFIRMS_BREACH trigger; a MILESTONE_MISSED trigger also
+   * ends by itself when its milestone is certified late or waived. Requires the MEDIATOR role.
    */
   liftSnapBack: Agreement;
   /**
    * Rules on a dispute. Only the body of the tier the dispute is before now may rule (the tier's ruling
-   * role), and only before that tier's deadline. A ruling that confirms a breach can trigger snap-back.
+   * role), and only before that tier's deadline. At a tier whose ruling role is GUARANTOR (the guarantor
+   * panel by default) only a guarantor of this agreement may rule: a GUARANTOR token that names its
+   * guarantor (guarantorId), and that guarantor has at least one commitment to the agreement (a security
+   * assurance or funding pledge, in any status) on record with the guarantors service, which is asked at
+   * the time of the ruling. A GUARANTOR token naming no guarantor, an unknown guarantor, or a guarantor
+   * of other agreements only, is refused with FORBIDDEN; if the guarantors service cannot answer, the
+   * ruling is refused with SERVICE_UNAVAILABLE and nothing is written. A ruling that confirms a breach can
+   * trigger snap-back.
    */
   ruleOnDispute: Dispute;
   /**
@@ -650,13 +669,22 @@ export type RulingOutcome =
   /** Settled between the parties. */
   | 'SETTLED';
 
+/** Who sits on a dispute tier. */
 export type RulingRole =
+  /**
+   * A guarantor of the agreement: the GUARANTOR role, with a token naming a guarantor that has a
+   * commitment to the agreement in the guarantors service.
+   */
   | 'GUARANTOR'
+  /** The MEDIATOR role. */
   | 'MEDIATOR'
+  /** The MONITOR role. */
   | 'MONITOR';
 
 export type SnapBackClause = {
   __typename?: 'SnapBackClause';
+  /** When the clause was added. It judges only what holds from this moment on. */
+  adoptedAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   milestone: Maybe<Milestone>;
   /**
@@ -671,28 +699,60 @@ export type SnapBackClause = {
 
 export type SnapBackState = {
   __typename?: 'SnapBackState';
+  /** A trigger fired after the last lift and still holds. */
   active: Scalars['Boolean']['output'];
   liftReason: Maybe<Scalars['String']['output']>;
   /** The most recent lift, if any. */
   liftedAt: Maybe<Scalars['DateTime']['output']>;
-  /** Which clause triggered and why, e.g. Milestone 'Lists exchanged' missed (due Day 7). */
+  /**
+   * Which clause triggered and why, e.g. Milestone 'Lists exchanged' missed (due Day 7). Says so when
+   * the situation already held at the clause's adoption. Null when not active.
+   */
   reason: Maybe<Scalars['String']['output']>;
+  /**
+   * When the earliest trigger still in force fired; never before its clause's adoption. Null when not
+   * active.
+   */
   triggeredAt: Maybe<Scalars['DateTime']['output']>;
 };
 
+/**
+ * What fires a snap-back clause. Every clause applies from its adoption (`SnapBackClause.adoptedAt`) and
+ * never triggers before it: a situation still holding at the adoption triggers it at the adoption, one that
+ * ended before does not.
+ */
 export type SnapBackTrigger =
-  /** A named milestone (or, with no milestone named, any milestone of the agreement) is missed. */
+  /**
+   * A named milestone (or, with no milestone named, any milestone of the agreement) is missed. Fires at
+   * the milestone's deadline, or at the clause's adoption if the milestone was already missed and still
+   * unmet then. Ends by itself when the milestone is certified late (from the moment the certification is
+   * recorded, not the earlier metAt: relief returns with the verified fact) or waived by the mediator; a
+   * lift also ends it. A milestone met or waived by its deadline never fires it.
+   */
   | 'MILESTONE_MISSED'
-  /** A dispute ruling confirms a breach. */
+  /**
+   * A dispute ruling, made at or after the clause's adoption, confirms a breach. Fires at the ruling. Ends
+   * only by a lift.
+   */
   | 'RULING_CONFIRMS_BREACH'
-  /** More than `threshold` verified material violations occur within any rolling window of `windowHours`. */
+  /**
+   * More than `threshold` verified material violations (by when they occurred) within a rolling window
+   * of `windowHours`. Fires at the first moment from the adoption on that the window ending then holds
+   * more than the threshold (at the adoption, if it already did). Ends only by a lift: violations that
+   * happened cannot be undone.
+   */
   | 'VIOLATIONS_THRESHOLD';
 
-/** The verdict on a milestone. */
+/**
+ * The verdict on a milestone. "Unmet" below means a benchmark not satisfied, or no benchmarks at all: a
+ * milestone without benchmarks has nothing measured to show progress, so until it is certified it is
+ * judged as unmet.
+ */
 export type Verdict =
   /**
-   * Not yet certified with at least one benchmark unmet, and a quarter or less of the window remains (or
-   * the milestone is due today).
+   * Not yet certified and either due today (status DUE, whatever the benchmarks say: only a
+   * certification settles it, and the day is running out), or unmet with a quarter or less of the window
+   * left.
    */
   | 'AT_RISK'
   /** The deadline passed without certification (status MISSED). */
@@ -700,8 +760,8 @@ export type Verdict =
   /** Certified as met (on time or late), or waived: nothing more is owed. */
   | 'MET'
   /**
-   * Not yet due, and either every benchmark is satisfied or more than a quarter of the milestone's window
-   * (from windowStartsAt to dueAt) remains.
+   * Not yet due (before its due day), and either every benchmark is satisfied or more than a quarter of
+   * the milestone's window (from windowStartsAt to dueAt) remains.
    */
   | 'ON_TRACK';
 
@@ -1077,6 +1137,7 @@ export type RulingResolvers<ContextType = unknown, ParentType extends ResolversP
 };
 
 export type SnapBackClauseResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['SnapBackClause'] = ResolversParentTypes['SnapBackClause']> = {
+  adoptedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   milestone?: Resolver<Maybe<ResolversTypes['Milestone']>, ParentType, ContextType>;
   reverts?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

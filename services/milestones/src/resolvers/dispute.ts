@@ -41,6 +41,9 @@ export const Dispute = {
 };
 
 export const SnapBackClause = {
+  adoptedAt(c: { createdAt: Date }) {
+    return c.createdAt;
+  },
   milestone(c: { milestoneId: string | null }, _: unknown, ctx: Context) {
     return c.milestoneId ? ctx.loaders.milestone.load(c.milestoneId) : null;
   },

@@ -1,8 +1,6 @@
 import type { Agreement as AgreementRow } from '../entities/index.js';
-import { endOfDay } from '../domain/calendar.js';
-import { snapBackState, violationThresholdCrossed, type Trigger } from '../domain/snapback.js';
+import { missTrigger, rulingTriggers, snapBackState, violationsTrigger, type Trigger } from '../domain/snapback.js';
 import type { Context } from '../context.js';
-import { statusOf } from './milestone.js';
 
 /**
  * Whether snap-back is in force for an agreement, from its clauses and the facts, once per request.
@@ -20,25 +18,27 @@ export function snapBackOf(a: AgreementRow, ctx: Context) {
 
 async function compute(a: AgreementRow, ctx: Context) {
   const [clauses, lifts] = await Promise.all([ctx.loaders.clausesOfAgreement.load(a.id), ctx.loaders.liftsOfAgreement.load(a.id)]);
+  // Each clause judges the facts from its own adoption (createdAt) on; see domain/snapback.ts.
   const triggers: Trigger[] = [];
   for (const clause of clauses) {
     if (clause.trigger === 'MILESTONE_MISSED') {
       const milestones = (await ctx.loaders.milestonesOfAgreement.load(a.id)).filter((m) => !clause.milestoneId || m.id === clause.milestoneId);
-      const statuses = await Promise.all(milestones.map((m) => statusOf(m, ctx)));
+      const [certifications, waivers] = await Promise.all([
+        Promise.all(milestones.map((m) => ctx.loaders.certificationsOfMilestone.load(m.id))),
+        Promise.all(milestones.map((m) => ctx.loaders.waiversOfMilestone.load(m.id))),
+      ]);
       milestones.forEach((m, i) => {
-        // MET_LATE means it was missed when its deadline passed; the trigger fired then.
-        if (statuses[i] === 'MISSED' || statuses[i] === 'MET_LATE') {
-          triggers.push({ at: endOfDay(a.entryIntoForceAt, m.dueDay), reason: `Milestone '${m.title}' missed (due Day ${m.dueDay}).` });
-        }
+        const trigger = missTrigger(
+          { entryIntoForceAt: a.entryIntoForceAt, dueDay: m.dueDay, title: m.title, certification: certifications[i]![0] ?? null, waivedAt: waivers[i]![0]?.waivedAt ?? null },
+          clause.createdAt,
+        );
+        if (trigger) triggers.push(trigger);
       });
     } else if (clause.trigger === 'VIOLATIONS_THRESHOLD') {
-      const times = await ctx.loaders.violationTimes.load(a.id);
-      const at = violationThresholdCrossed(times, clause.threshold!, clause.windowHours!);
-      if (at) triggers.push({ at, reason: `More than ${clause.threshold} verified material violations within ${clause.windowHours} hours.` });
+      const trigger = violationsTrigger(await ctx.loaders.violationTimes.load(a.id), clause.threshold!, clause.windowHours!, clause.createdAt);
+      if (trigger) triggers.push(trigger);
     } else {
-      for (const ruling of await ctx.loaders.rulingsOfAgreement.load(a.id)) {
-        if (ruling.outcome === 'BREACH_CONFIRMED') triggers.push({ at: ruling.ruledAt, reason: `A ruling confirmed a breach (dispute ${ruling.disputeId}).` });
-      }
+      triggers.push(...rulingTriggers(await ctx.loaders.rulingsOfAgreement.load(a.id), clause.createdAt));
     }
   }
   const now = ctx.clock.now();

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { BadUserInputError, DomainError, ErrorCode, ForbiddenError, NotFoundError, Problems, actor, describeCaller, hasRole, isUniqueViolation, isUuid } from '@treaty/service-kit';
 import { Convoy, ConvoyCargoLine, ConvoyEvent, Corridor, type ConvoyStatus, type InspectionResult } from '../../entities/index.js';
-import { stepKind } from '../../domain/convoy-status.js';
+import { advanceRefusal, stepKind } from '../../domain/convoy-status.js';
 import { checkCargoLines, checkOptionalText, checkReportedTime, checkText } from '../../domain/rules.js';
 import type { MutationAdvanceConvoyArgs, MutationRequestConvoyArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { CONVOY_HINT, CORRIDOR_HINT, agreementOrFail, convoyState, invalidTransition, lockConvoy, refuseCargoOutside, trimmed } from './shared.js';
 
-function rejectedAfterInspection(latest: InspectionResult | null, to: ConvoyStatus): string {
-  return latest === 'REJECTED' && to !== 'RETURNED' ? 'Its latest inspection REJECTED the cargo, so it can only be RETURNED. ' : '';
+/** INVALID_TRANSITION unless advanceConvoy may take the convoy from where it stands to `to`. */
+function refuseIllegalMove(convoy: Convoy, state: { status: ConvoyStatus; allowed: readonly ConvoyStatus[]; latestInspection: InspectionResult | null }, to: ConvoyStatus): void {
+  const why = advanceRefusal(state.status, to, state.latestInspection);
+  if (why !== null) throw invalidTransition(convoy, state.status, to, state.allowed, why);
 }
 
 export const convoyMutations = {
@@ -78,14 +80,9 @@ export const convoyMutations = {
     const caller = ctx.caller;
     const now = ctx.clock.now();
     const at = input.at ?? now;
-    const p = new Problems();
-    checkOptionalText(p, 'input.note', input.note, 'Note');
-    if (input.at) checkReportedTime(p, 'input.at', input.at, now, 'at');
-    if (input.to === 'INSPECTED') {
-      p.add('input.to', 'A convoy becomes INSPECTED when its primary inspection is recorded: the monitoring cell calls recordInspection (MONITOR role).');
-    }
-    p.throwIfAny();
 
+    // Refusals come in a fixed order: NOT_FOUND, FORBIDDEN, INVALID_TRANSITION, then BAD_USER_INPUT. An
+    // illegal move is refused as such even when other fields are wrong too: fixing them would not help.
     const convoy = isUuid(input.convoyId) ? await ctx.db.getRepository(Convoy).findOneBy({ id: input.convoyId }) : null;
     if (!convoy) throw new NotFoundError('convoy', input.convoyId, CONVOY_HINT);
     const kind = stepKind(input.to);
@@ -105,9 +102,13 @@ export const convoyMutations = {
     // Checked once before confirming cargo with milestones (so a refused move calls nobody), and again
     // under the lock, where it decides.
     const before = await convoyState(ctx.db.manager, convoy.id);
-    if (!before.allowed.includes(input.to)) {
-      throw invalidTransition(convoy, before.status, input.to, before.allowed, rejectedAfterInspection(before.latestInspection, input.to));
-    }
+    refuseIllegalMove(convoy, before, input.to);
+
+    const p = new Problems();
+    checkOptionalText(p, 'input.note', input.note, 'Note');
+    if (input.at) checkReportedTime(p, 'input.at', input.at, now, 'at');
+    p.throwIfAny();
+
     if (input.to === 'CLEARED') {
       const [corridor, lines] = await Promise.all([
         ctx.db.getRepository(Corridor).findOneByOrFail({ id: convoy.corridorId }),
@@ -120,9 +121,7 @@ export const convoyMutations = {
       return await ctx.db.transaction(async (m) => {
         const locked = await lockConvoy(m, convoy.id);
         const state = await convoyState(m, locked.id);
-        if (!state.allowed.includes(input.to)) {
-          throw invalidTransition(locked, state.status, input.to, state.allowed, rejectedAfterInspection(state.latestInspection, input.to));
-        }
+        refuseIllegalMove(locked, state, input.to);
         if (at.getTime() < state.last.at.getTime()) {
           throw BadUserInputError.one(
             'input.at',

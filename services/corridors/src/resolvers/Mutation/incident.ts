@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BadUserInputError, DomainError, ErrorCode, NotFoundError, Problems, actor, isUniqueViolation, isUuid } from '@treaty/service-kit';
 import { Convoy, Corridor, Incident, IncidentVerification, type VerificationState } from '../../entities/index.js';
-import { currentVerificationState, verificationAllowedNext } from '../../domain/verification.js';
-import { checkIncident, checkVerification } from '../../domain/rules.js';
+import { currentVerificationState, verificationAllowedNext, verificationRefusal } from '../../domain/verification.js';
+import { checkInForce, checkIncident, checkVerification } from '../../domain/rules.js';
 import type { MutationReportIncidentArgs, MutationVerifyIncidentArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { CONVOY_HINT, CORRIDOR_HINT, agreementOrFail, trimmed } from './shared.js';
@@ -32,9 +32,12 @@ export const incidentMutations = {
         throw BadUserInputError.one('input.agreementId', `${corridor.name} serves agreement ${corridor.agreementId}, not ${agreementId}; give that agreement or omit agreementId.`);
       }
       agreementId = corridor.agreementId;
-    } else {
-      agreementId = (await agreementOrFail(ctx, agreementId!)).id;
     }
+    // Confirmed with milestones whichever way the agreement was named: it owns entry into force.
+    const agreement = await agreementOrFail(ctx, agreementId!);
+    agreementId = agreement.id;
+    checkInForce(p, input.occurredAt, agreement, now);
+    p.throwIfAny();
 
     return ctx.db.transaction(async (m) => {
       const incident = m.create(Incident, {
@@ -59,21 +62,26 @@ export const incidentMutations = {
   },
 
   async verifyIncident(_: unknown, { input }: MutationVerifyIncidentArgs, ctx: Context) {
+    // Refusals come in a fixed order: NOT_FOUND, INVALID_TRANSITION, then BAD_USER_INPUT. An illegal move
+    // is refused as such even when the step is malformed too: completing it would not make it legal.
+    const incident = isUuid(input.incidentId) ? await ctx.db.getRepository(Incident).findOneBy({ id: input.incidentId }) : null;
+    if (!incident) throw new NotFoundError('incident', input.incidentId, 'List incidents with { agreement(id: "…") { incidents { id verificationState } } }.');
+    /** INVALID_TRANSITION unless the machine allows the step from `state`. */
+    const refuseIllegal = (state: VerificationState) => {
+      const why = verificationRefusal(state, input.state);
+      if (why !== null) {
+        throw new DomainError(ErrorCode.INVALID_TRANSITION, `Incident ${incident.id} is ${state} and cannot move to ${input.state}. ${why}`, {
+          state,
+          to: input.state,
+          allowed: verificationAllowedNext(state),
+        });
+      }
+    };
+    refuseIllegal(currentVerificationState(await ctx.db.getRepository(IncidentVerification).find({ where: { incidentId: incident.id }, order: { sequence: 'ASC' } })));
+
     const p = new Problems();
     checkVerification(p, input);
     p.throwIfAny();
-
-    const incident = isUuid(input.incidentId) ? await ctx.db.getRepository(Incident).findOneBy({ id: input.incidentId }) : null;
-    if (!incident) throw new NotFoundError('incident', input.incidentId, 'List incidents with { agreement(id: "…") { incidents { id verificationState } } }.');
-    const refuse = (state: VerificationState) =>
-      new DomainError(
-        ErrorCode.INVALID_TRANSITION,
-        `Incident ${incident.id} is ${state} and cannot move to ${input.state}. ` +
-          (verificationAllowedNext(state).length ? `From ${state} it may move to ${verificationAllowedNext(state).join(' or ')}.` : `${state} is a final finding.`),
-        { state, to: input.state, allowed: verificationAllowedNext(state) },
-      );
-    const before = currentVerificationState(await ctx.db.getRepository(IncidentVerification).find({ where: { incidentId: incident.id }, order: { sequence: 'ASC' } }));
-    if (!verificationAllowedNext(before).includes(input.state)) throw refuse(before);
 
     let attributedPartyId: string | null = null;
     if (input.attributedPartyId) {
@@ -92,8 +100,7 @@ export const incidentMutations = {
       return await ctx.db.transaction(async (m) => {
         const locked = await m.getRepository(Incident).createQueryBuilder('i').setLock('pessimistic_write').where('i.id = :id', { id: incident.id }).getOneOrFail();
         const steps = await m.find(IncidentVerification, { where: { incidentId: locked.id }, order: { sequence: 'ASC' } });
-        const state = currentVerificationState(steps);
-        if (!verificationAllowedNext(state).includes(input.state)) throw refuse(state);
+        refuseIllegal(currentVerificationState(steps));
         await m.insert(IncidentVerification, {
           id: randomUUID(),
           incidentId: locked.id,

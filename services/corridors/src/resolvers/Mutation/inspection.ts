@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BadUserInputError, DomainError, ErrorCode, Problems, actor, isUniqueViolation } from '@treaty/service-kit';
 import { ConvoyCargoLine, ConvoyEvent, Inspection, RejectedItem } from '../../entities/index.js';
 import { checkInspection, remainingCargoProblems } from '../../domain/rules.js';
+import { describeAllowed } from '../../domain/convoy-status.js';
 import type { MutationRecordInspectionArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { convoyState, invalidTransition, lockConvoy, trimmed } from './shared.js';
@@ -20,7 +21,14 @@ export const inspectionMutations = {
         const state = await convoyState(m, convoy.id);
         if (input.kind === 'PRIMARY') {
           if (state.status !== 'AT_CROSSING') {
-            throw invalidTransition(convoy, state.status, 'INSPECTED', state.allowed, 'A primary inspection is recorded for a convoy AT_CROSSING and moves it to INSPECTED. ');
+            throw invalidTransition(
+              convoy,
+              state.status,
+              'INSPECTED',
+              state.allowed,
+              `A primary inspection is recorded for a convoy AT_CROSSING and moves it to INSPECTED. ${describeAllowed(state.status, state.allowed)}` +
+                (state.status === 'INSPECTED' ? ' To examine it again, record a SECONDARY inspection.' : ''),
+            );
           }
           const arrived = [...state.events].reverse().find((e) => e.toStatus === 'AT_CROSSING')!;
           if (input.startedAt.getTime() < arrived.at.getTime()) {

@@ -29,8 +29,9 @@ export function refuseCargoOutside(lines: readonly { cargoClass: string }[], agr
   if (refusal) throw new DomainError(ErrorCode.CARGO_NOT_PERMITTED, refusal.message, refusal.details);
 }
 
-export function invalidTransition(convoy: Convoy, from: ConvoyStatus, to: ConvoyStatus, allowed: readonly ConvoyStatus[], why = ''): DomainError {
-  return new DomainError(ErrorCode.INVALID_TRANSITION, `Convoy ${convoy.id} is ${from} and cannot move to ${to}. ${why}${describeAllowed(from, allowed)}`, {
+/** INVALID_TRANSITION: where the convoy stands, the move refused, and `why` (what may follow, how to get there). */
+export function invalidTransition(convoy: Convoy, from: ConvoyStatus, to: ConvoyStatus, allowed: readonly ConvoyStatus[], why = describeAllowed(from, allowed)): DomainError {
+  return new DomainError(ErrorCode.INVALID_TRANSITION, `Convoy ${convoy.id} is ${from} and cannot move to ${to}. ${why}`, {
     status: from,
     to,
     allowed,

@@ -3,7 +3,8 @@ import { EscrowAccount, Guarantor, LedgerJournal, PenaltySchedule, Tranche } fro
 import { formatMinor } from '../../domain/money.js';
 import { checkBasisPoints, checkOptionalText } from '../../domain/rules.js';
 import { forfeitedShare, penaltyApplies } from '../../domain/tranche.js';
-import { balanceOf, ledgerAccount, postTransfer } from '../../ledger.js';
+import { drawProblem } from '../../domain/funding.js';
+import { fundsOfHoldings, holdingKey, ledgerAccount, postTransfer } from '../../ledger.js';
 import type { MutationApplyPenaltyArgs, MutationSetPenaltyScheduleArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import type { TrancheView } from '../shared.js';
@@ -91,9 +92,11 @@ export const penaltyMutations = {
             );
           }
           const guarantor = await m.findOneByOrFail(Guarantor, { id: tranche.guarantorId });
+          // The share leaves only what is reserved for this tranche, never an earlier tranche's money.
           const holding = await ledgerAccount(m, escrow, 'ESCROW', guarantor.id, true);
-          const balance = await balanceOf(m, holding);
-          if (balance < forfeited) throw insufficientFunds('input.trancheId', guarantor.name, escrow, balance, forfeited, 'forfeiting this share');
+          const funds = (await fundsOfHoldings(m, [{ escrowAccountId: escrow.id, guarantorId: guarantor.id }])).get(holdingKey(escrow.id, guarantor.id))!;
+          const short = drawProblem(funds, tranche.id, forfeited);
+          if (short) throw insufficientFunds('input.trancheId', guarantor.name, escrow, short, 'forfeiting this share');
           const refund = await ledgerAccount(m, escrow, 'GUARANTOR_REFUND', guarantor.id);
           await postTransfer(
             m,

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { BadUserInputError, DomainError, ErrorCode, NotFoundError, isUniqueViolation, isUuid, type Problems } from '@treaty/service-kit';
 import { EscrowAccount, Guarantor, LedgerJournal, Tranche } from '../../entities/index.js';
+import type { DrawShortfall } from '../../domain/funding.js';
 import { formatMinor } from '../../domain/money.js';
 import { roleProblem, type GuarantorRole } from '../../domain/rules.js';
 import type { AgreementFacts, MilestoneFacts } from '../../peers.js';
@@ -76,12 +77,22 @@ export function alreadyReleased(tranche: Tranche, release: LedgerJournal): Domai
   );
 }
 
-export function insufficientFunds(path: string, guarantor: string, escrow: EscrowAccount, balance: bigint, needed: bigint, what: string): BadUserInputError {
+/**
+ * A release or penalty that the tranche's own reserved funds do not cover (`drawProblem`): what the
+ * holding has, what earlier tranches keep and lack, and how much to deposit.
+ */
+export function insufficientFunds(path: string, guarantor: string, escrow: EscrowAccount, short: DrawShortfall, what: string): BadUserInputError {
   const c = escrow.currency;
+  const f = (minor: bigint) => `${formatMinor(minor, c)} ${c}`;
+  const earlier =
+    short.reservedEarlierMinor > 0n
+      ? `, but ${f(short.reservedEarlierMinor)} of it is reserved for its tranches created earlier (money reserved for a tranche stays with it until that tranche is released or penalised), leaving ${f(short.heldMinor)} for this one`
+      : '';
+  const first = short.earlierUnfundedMinor > 0n ? ` A deposit covers the earlier tranches first, and they still lack ${f(short.earlierUnfundedMinor)}.` : '';
   return BadUserInputError.one(
     path,
-    `${guarantor} holds ${formatMinor(balance, c)} ${c} in escrow account ${escrow.id}; ${what} needs ${formatMinor(needed, c)} ${c}. ` +
-      `Deposit at least ${formatMinor(needed - balance, c)} ${c} more with depositToEscrow first.`,
+    `${guarantor} holds ${f(short.balanceMinor)} in escrow account ${escrow.id}${earlier}; ${what} needs ${f(short.neededMinor)}.${first} ` +
+      `Deposit at least ${f(short.shortMinor)} more with depositToEscrow first.`,
   );
 }
 

@@ -4,7 +4,8 @@ import { fundingGuarantor } from '../../access.js';
 import { EscrowAccount, Guarantor, LedgerJournal, Tranche, TrancheApproval } from '../../entities/index.js';
 import { checkMoney, checkOptionalText } from '../../domain/rules.js';
 import { isSecondPerson, releaseBlocker, remainingMinor } from '../../domain/tranche.js';
-import { balanceOf, ledgerAccount, postTransfer } from '../../ledger.js';
+import { drawProblem } from '../../domain/funding.js';
+import { fundsOfHoldings, holdingKey, ledgerAccount, postTransfer } from '../../ledger.js';
 import type { MutationApproveTrancheReleaseArgs, MutationCreateTrancheArgs, MutationReleaseTrancheArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import type { TrancheView } from '../shared.js';
@@ -44,6 +45,10 @@ export const trancheMutations = {
     }
     p.throwIfAny();
     return ctx.db.transaction(async (m) => {
+      // Tranches are reserved funds in creation order; taking this lock first makes that order the order
+      // in which creations commit, so a tranche created a moment earlier never lands ahead of one already
+      // read as funded. (FOR NO KEY UPDATE does not block deposits, whose foreign keys only share the row.)
+      await m.query('SELECT 1 FROM escrow_account WHERE id = $1 FOR NO KEY UPDATE', [escrow.id]);
       const tranche = m.create(Tranche, {
         id: randomUUID(),
         escrowAccountId: escrow.id,
@@ -140,9 +145,11 @@ export const trancheMutations = {
           }
           const escrow = await m.findOneByOrFail(EscrowAccount, { id: tranche.escrowAccountId });
           const guarantor = await m.findOneByOrFail(Guarantor, { id: tranche.guarantorId });
+          // The holding's row is locked: no other release, penalty or deposit changes its reservations now.
           const holding = await ledgerAccount(m, escrow, 'ESCROW', guarantor.id, true);
-          const balance = await balanceOf(m, holding);
-          if (balance < due) throw insufficientFunds('input.trancheId', guarantor.name, escrow, balance, due, 'releasing this tranche');
+          const funds = (await fundsOfHoldings(m, [{ escrowAccountId: escrow.id, guarantorId: guarantor.id }])).get(holdingKey(escrow.id, guarantor.id))!;
+          const short = drawProblem(funds, tranche.id, due);
+          if (short) throw insufficientFunds('input.trancheId', guarantor.name, escrow, short, 'releasing this tranche');
           const beneficiary = await ledgerAccount(m, escrow, 'BENEFICIARY', null);
           await postTransfer(m, { kind: 'RELEASE', escrow, guarantorId: guarantor.id, trancheId: tranche.id, amountMinor: due, at: ctx.clock.now(), caller: ctx.caller }, holding, beneficiary);
           return confirmedView(tranche, milestone);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadUserInputError, ForbiddenError, NotFoundError, Problems, actor, hasRole, isUuid } from '@treaty/service-kit';
-import { AgreementParty, Dispute, DisputeRuling, DisputeTier } from '../../entities/index.js';
-import { disputeStage } from '../../domain/disputes.js';
+import { Agreement, AgreementParty, Dispute, DisputeRuling, DisputeTier } from '../../entities/index.js';
+import { disputeStage, guarantorStandingRefusal, tierRoleRefusal } from '../../domain/disputes.js';
 import { checkLodgedAt, checkText } from '../../domain/rules.js';
 import type { MutationFileDisputeArgs, MutationRuleOnDisputeArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
@@ -64,17 +64,27 @@ export const disputeMutations = {
         if (!dispute) throw new NotFoundError('dispute', input.disputeId);
         const ruling = await m.findOneBy(DisputeRuling, { disputeId: dispute.id });
         if (ruling) throw BadUserInputError.one('input.disputeId', `This dispute was already ruled on (${ruling.outcome}) by ${ruling.ruledBy} at ${ruling.ruledAt.toISOString()}; a dispute has one ruling.`);
-        const tiers = await m.find(DisputeTier, { where: { agreementId: dispute.agreementId }, order: { ordinal: 'ASC' } });
+        const [tiers, agreement] = await Promise.all([
+          m.find(DisputeTier, { where: { agreementId: dispute.agreementId }, order: { ordinal: 'ASC' } }),
+          m.findOneByOrFail(Agreement, { id: dispute.agreementId }),
+        ]);
         const now = ctx.clock.now();
         const stage = disputeStage(dispute.filedAt, tiers, null, now);
         if (stage.kind === 'EXHAUSTED') {
           throw BadUserInputError.one('input.disputeId', `Every tier's clock ran out (the last at ${stage.since.toISOString()}); the dispute can no longer be ruled on under the agreement's ladder.`);
         }
-        if (stage.kind === 'OPEN' && !hasRole(ctx.caller, stage.tier.rulingRole)) {
-          throw new ForbiddenError(
-            `The dispute is before tier ${stage.tier.ordinal} (${stage.tier.name}) until ${stage.deadline.toISOString()}; only the ${stage.tier.rulingRole} role rules there.`,
-            { needs: stage.tier.rulingRole },
-          );
+        if (stage.kind === 'OPEN') {
+          const refused = tierRoleRefusal(stage, ctx.caller, agreement.title);
+          if (refused) throw new ForbiddenError(refused, { needs: stage.tier.rulingRole });
+          if (stage.tier.rulingRole === 'GUARANTOR') {
+            // The token says which guarantor the caller acts for; whether that guarantor stands behind this
+            // agreement is for the guarantors service, which owns commitments, to say (DESIGN §4).
+            const guarantorId = ctx.caller.guarantorId!;
+            const found = await ctx.peers.guarantors.commitmentsTo(guarantorId, agreement.id);
+            const standing = found && { id: found.id, name: found.name, commitments: found.commitments.length };
+            const notOne = guarantorStandingRefusal(stage, guarantorId, agreement.title, standing);
+            if (notOne) throw new ForbiddenError(notOne, { needs: stage.tier.rulingRole });
+          }
         }
         await m.insert(DisputeRuling, {
           disputeId: dispute.id,

@@ -94,12 +94,13 @@ export async function refuseReleasedOrOpen(m: EntityManager, wave: ExchangeWave,
   if (entries.length === 0) return;
   const describe = (e: ManifestEntry) =>
     e.outcome === 'CONSENTS'
-      ? `${e.detaineeId} was released on wave ${e.wave.sequence} at ${e.confirmedAt!.toISOString()}`
-      : `${e.detaineeId} is on the open manifest of wave ${e.wave.sequence} (${e.waveId})`;
+      ? `detainee ${e.detaineeId} was already released on wave ${e.wave.sequence} at ${e.confirmedAt!.toISOString()}`
+      : `detainee ${e.detaineeId} is already on the open manifest of wave ${e.wave.sequence} (${e.waveId})`;
+  const n = new Set(entries.map((e) => e.detaineeId)).size;
   throw new DomainError(
     ErrorCode.ALREADY_RELEASED,
-    `Wave ${wave.sequence} cannot take ${entries.map(describe).join('; ')}. A detainee is released once and is on at most one open manifest; ` +
-      'remove them from the other wave first if they are to move.',
+    `Wave ${wave.sequence} cannot take ${n === 1 ? 'this detainee' : `${n} of these detainees`}: ${entries.map(describe).join('; ')}. ` +
+      'A detainee is released once and is on at most one open manifest at a time; to move someone, remove them from the other wave first.',
     { detaineeIds: [...new Set(entries.map((e) => e.detaineeId))] },
   );
 }
