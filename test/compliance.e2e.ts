@@ -62,6 +62,20 @@ describe('the full journey, then the headline compliance query', () => {
     expect(card['Republic of Veltria']).toMatchObject({ met: 0, pending: 2 });
   });
 
+  it('tells the demo\'s telemetry story: every moving convoy tracked, one silence over Sorrel\'s 30 minutes', async () => {
+    const monitor = await f.token({ roles: ['MONITOR'], agency: 'Joint Monitoring Cell' });
+    const { body } = await f.request<any>(
+      `query ($id: ID!) { agreement(id: $id) { corridors { name convoys { status telemetryGaps { kind from to minutes } } } } }`,
+      { id: demo.agreementId },
+      monitor,
+    );
+    expect(body.errors).toBeUndefined();
+    const gaps = body.data.agreement.corridors.flatMap((c: any) => c.convoys.flatMap((v: any) => v.telemetryGaps.map((g: any) => ({ corridor: c.name, status: v.status, ...g }))));
+    expect(gaps).toEqual([
+      { corridor: 'Sorrel crossing', status: 'DELIVERED', kind: 'BETWEEN_POSITIONS', from: '2026-06-13T11:00:00.000Z', to: '2026-06-13T11:50:00.000Z', minutes: 50 },
+    ]);
+  });
+
   it('answers each subgraph issue\'s own check through the gateway', async () => {
     const prisoners = await f.request('{ agreements { milestones { detaineesReleased exchangeWaves { sequence status } } } }');
     expect(prisoners.body.errors).toBeUndefined();
@@ -72,13 +86,27 @@ describe('the full journey, then the headline compliance query', () => {
 
   it('records who read personal data, when and for what purpose, and never the values', async () => {
     const intermediary = await f.token({ roles: ['INTERMEDIARY'], agency: 'Neutral Intermediary', subject: 'delegate-4' });
-    const { body } = await f.request('query ($id: ID!) { exchangeWaves(agreementId: $id) { manifest { detainee { id name } } } }', { id: demo.agreementId }, intermediary, { 'x-purpose': 'handover planning' });
+    const { body } = await f.request('query ($id: ID!) { exchangeWaves(agreementId: $id) { manifest { detainee { id name } } } }', { id: demo.agreementId }, intermediary, { 'x-purpose': 'release-verification' });
     expect(body.errors).toBeUndefined();
     const detainee = body.data.exchangeWaves[0].manifest[0].detainee;
     const log = await f.request('query ($id: ID!) { personalDataAccessLog(recordId: $id) { agency subject fields purpose } }', { id: detainee.id }, await f.token({ roles: ['MEDIATOR'] }));
     expect(log.body.errors).toBeUndefined();
-    expect(log.body.data.personalDataAccessLog).toContainEqual({ agency: 'Neutral Intermediary', subject: 'delegate-4', fields: ['name'], purpose: 'handover planning' });
+    expect(log.body.data.personalDataAccessLog).toContainEqual({ agency: 'Neutral Intermediary', subject: 'delegate-4', fields: ['name'], purpose: 'release-verification' });
     expect(JSON.stringify(log.body)).not.toContain(detainee.name);
+  });
+
+  it('refuses a read of personal data through the gateway without a stated purpose, listing the purposes, and logs nothing', async () => {
+    const intermediary = await f.token({ roles: ['INTERMEDIARY'], agency: 'Neutral Intermediary', subject: 'delegate-5' });
+    const q = 'query ($id: ID!) { exchangeWaves(agreementId: $id) { manifest { detainee { id name } } } }';
+    const logRows = async () => (await f.databases.prisoners!.db.query(`SELECT count(*)::int AS n FROM personal_data_access WHERE subject = 'delegate-5'`))[0].n;
+    for (const headers of [{}, { 'x-purpose': 'curiosity' }] as Record<string, string>[]) {
+      const { body } = await f.request<any>(q, { id: demo.agreementId }, intermediary, headers);
+      const codes = new Set((body.errors ?? []).map((e: any) => e.extensions?.code));
+      expect([...codes]).toEqual(['PURPOSE_REQUIRED']);
+      expect(body.errors![0]!.message).toMatch(/X-Purpose with one of "release-verification".*"family-tracing".*"medical-care".*"audit"/);
+      for (const w of body.data.exchangeWaves) for (const e of w.manifest) expect(e.detainee.name).toBeNull();
+    }
+    expect(await logRows()).toBe(0);
   });
 });
 
@@ -113,7 +141,13 @@ describe('verified violations trigger snap-back, with its effects in corridors a
     }
     const on = await state();
     expect(on.errors).toBeUndefined();
-    expect(on.data.agreement.snapBack).toEqual({ active: true, triggeredAt: at(24, 6), reason: 'More than 3 verified material violations within 72 hours.' });
+    // The clause was adopted on Day 24 at 09:30, with the window already over the threshold: it applies
+    // from its adoption, never before (milestones' snap-back rules), so that is when it triggered.
+    expect(on.data.agreement.snapBack).toEqual({
+      active: true,
+      triggeredAt: '2026-06-15T09:30:00.000Z',
+      reason: 'More than 3 verified material violations within 72 hours; already so when the clause was adopted.',
+    });
     const tranches = Object.fromEntries(on.data.agreement.milestones.map((m: any) => [m.title, m.tranches.map((t: any) => t.status)]));
     expect(tranches[LISTS]).toEqual(['RELEASED']);
     expect(tranches[FIRST_RELEASE]).toEqual(['WITHHELD']);
@@ -172,7 +206,14 @@ describe('a dispute escalates when its clock runs out', () => {
     expect(late.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(late.body.errors?.[0]?.message).toMatch(/Guarantor panel.*only the GUARANTOR role/);
 
-    const ruled = await rule(await f.token({ roles: ['GUARANTOR'], agency: 'Council of Southern Littoral States' }), 'BREACH_CONFIRMED');
+    // Only a guarantor of this agreement rules at the panel: a GUARANTOR token that names no guarantor is refused.
+    const nameless = await rule(await f.token({ roles: ['GUARANTOR'], agency: 'Council of Southern Littoral States' }), 'BREACH_CONFIRMED');
+    expect(nameless.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await read()).disputes[0].status).toBe('OPEN');
+    const { body: listed } = await f.request(`{ guarantors { id name } }`);
+    const council = listed.data.guarantors.find((g: any) => g.name === 'Council of Southern Littoral States');
+    expect(council, JSON.stringify(listed.data.guarantors)).toBeDefined();
+    const ruled = await rule(await f.token({ roles: ['GUARANTOR'], agency: 'Council of Southern Littoral States', guarantorId: council.id }), 'BREACH_CONFIRMED');
     expect(ruled.body.errors).toBeUndefined();
     const after = await read();
     expect(after.disputes[0]).toMatchObject({ status: 'RULED', ruling: { outcome: 'BREACH_CONFIRMED', tier: { name: 'Guarantor panel' } } });

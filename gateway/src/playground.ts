@@ -23,7 +23,7 @@ const cache = new Map<string, Buffer>();
 
 /** The example operations shipped for partner agencies, one .graphql file each, in a fixed order. */
 export const OPERATIONS_DIR = new URL('../operations/', import.meta.url);
-const ORDER = ['agreements', 'compliance', 'party-scorecard', 'convoys-at-crossing', 'wave-progress', 'tranches-awaiting-release'];
+const ORDER = ['agreements', 'compliance', 'party-scorecard', 'convoys-at-crossing', 'wave-progress', 'wave-manifests', 'tranches-awaiting-release'];
 
 export async function exampleOperations(): Promise<{ name: string; query: string }[]> {
   const files = (await readdir(OPERATIONS_DIR)).filter((f) => f.endsWith('.graphql'));

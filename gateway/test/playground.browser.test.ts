@@ -63,4 +63,16 @@ describe.skipIf(!CHROMIUM)('the playground in Chromium', () => {
     expect(await page.content()).not.toContain(SECRET);
     expect(outside, 'the playground must load nothing from outside the gateway').toEqual([]);
   }, 60_000);
+
+  it('opens the personal-data example with its X-Purpose header already in the Headers tab', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/graphql`, { waitUntil: 'networkidle' });
+    await page.locator('.graphiql-tab', { hasText: 'WaveManifests' }).click();
+    await page.getByText('Headers', { exact: true }).click();
+    const headers = page.locator('.graphiql-editor-tool .graphiql-editor').last();
+    await expect.poll(() => headers.innerText()).toContain('"X-Purpose": "release-verification"');
+    // Another example has no such header: the header belongs to that tab only.
+    await page.locator('.graphiql-tab', { hasText: 'WaveProgress' }).click();
+    await expect.poll(() => headers.innerText()).not.toContain('X-Purpose');
+  }, 60_000);
 });

@@ -22,6 +22,9 @@ subgraphs as separate processes, and the gateway; loads the demo scenario into e
 Environment: TREATY_DATA_DIR (default .treaty-data in the repository), TREATY_RESET=1,
 DATABASE_URL or <SERVICE>_DATABASE_URL, GATEWAY_PORT (4000), <SERVICE>_PORT (4001-4004), TREATY_PG_PORT.`;
 
+/** The services that encrypt personal data at rest and need TREATY_DATA_KEYS (ServiceModule.encryptsPersonalData). */
+const ENCRYPTS_PERSONAL_DATA = new Set(['prisoners']);
+
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (msg: string) => console.log(`▸ ${msg}`);
@@ -134,7 +137,15 @@ async function main(): Promise<void> {
       const spec = {
         name: s.name,
         file: path.join(REPO_ROOT, 'services', s.name, 'dist', 'index.js'),
-        env: { ...env, ...peers, DATABASE_URL: url, PORT: String(port), TREATY_INTERNAL_KEYS: keys.internal[s.name]! },
+        env: {
+          ...env,
+          ...peers,
+          DATABASE_URL: url,
+          PORT: String(port),
+          TREATY_INTERNAL_KEYS: keys.internal[s.name]!,
+          // Only a service that holds personal data is handed the KEKs, as each is handed only its own internal keys.
+          ...(ENCRYPTS_PERSONAL_DATA.has(s.name) ? { TREATY_DATA_KEYS: keys.dataKeys } : {}),
+        },
         health: `http://127.0.0.1:${port}/health`,
       };
       specs.push(spec);

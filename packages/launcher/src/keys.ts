@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importPKCS8 } from 'jose';
-import { SUBGRAPHS, deriveInternalKeys, generateMasterSecret, serializeInternalKeys, type Role } from '@treaty/service-kit';
+import { SUBGRAPHS, deriveInternalKeys, generateDataKeys, generateMasterSecret, parseDataKeys, serializeDataKeys, serializeInternalKeys, type Role } from '@treaty/service-kit';
 
 /** Development token settings; the gateway started by npm start trusts exactly these. */
 export const DEV_ISSUER = 'treaty-dev';
@@ -15,6 +15,8 @@ export interface LocalKeys {
   /** JWKS file the gateway verifies partner tokens against. */
   jwksFile: string;
   devPrivateKeyFile: string;
+  /** TREATY_DATA_KEYS: the KEKs that wrap the data keys of encrypted personal fields (kept in data-keys.json). */
+  dataKeys: string;
 }
 
 async function writeSecret(file: string, content: string): Promise<void> {
@@ -24,8 +26,9 @@ async function writeSecret(file: string, content: string): Promise<void> {
 
 /**
  * Creates, once, the keys a local federation needs in `<dataDir>/keys`: the master secret every internal
- * key is derived from (each process is handed only its own pairs, see packages/service-kit/internal-credentials.md), and
- * the development token issuer's pair with its public JWKS.
+ * key is derived from (each process is handed only its own pairs, see packages/service-kit/internal-credentials.md),
+ * the development token issuer's pair with its public JWKS, and the KEK set (`data-keys.json`) that wraps
+ * the prisoners service's data keys.
  */
 export async function ensureKeys(dataDir: string): Promise<LocalKeys> {
   const dir = path.join(dataDir, 'keys');
@@ -45,7 +48,16 @@ export async function ensureKeys(dataDir: string): Promise<LocalKeys> {
     const jwk = { ...(await exportJWK(publicKey)), kid: DEV_KID, alg: 'EdDSA', use: 'sig' };
     await writeFile(jwksFile, JSON.stringify({ keys: [jwk] }, null, 2));
   }
-  return { internal, jwksFile, devPrivateKeyFile };
+  // The KEK is made once: a new one could not unwrap the data keys already in the databases.
+  const dataKeysFile = path.join(dir, 'data-keys.json');
+  if (!existsSync(dataKeysFile)) await writeSecret(dataKeysFile, serializeDataKeys(generateDataKeys()));
+  const dataKeys = (await readFile(dataKeysFile, 'utf8')).trim();
+  try {
+    parseDataKeys(dataKeys);
+  } catch (e) {
+    throw new Error(`${dataKeysFile} ${(e as Error).message}. Restore it from a backup; without it the personal data in the local databases cannot be read.`);
+  }
+  return { internal, jwksFile, devPrivateKeyFile, dataKeys };
 }
 
 

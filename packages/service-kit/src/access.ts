@@ -1,6 +1,7 @@
 import { defaultFieldResolver, type DocumentNode, type GraphQLFieldResolver } from 'graphql';
 import { describeCaller, hasRole, isAuthenticated, type Caller, type Role } from './caller.js';
 import { ForbiddenError } from './errors.js';
+import { ALL_PURPOSES, PurposeRequiredError, isPurpose, type Purpose } from './purposes.js';
 import type { BaseContext } from './context.js';
 
 /**
@@ -26,8 +27,10 @@ export function role(...roles: Role[]): Rule {
 
 /** Allowed when any of the rules allows. */
 export function either(...rules: Rule[]): Rule {
+  // Two rules of one kind (the PARTY of either side) read the same: say it once.
+  const described = [...new Set(rules.map((r) => r.describe))];
   return {
-    describe: rules.map((r) => r.describe).join(', or '),
+    describe: described.length <= 2 ? described.join(', or ') : `${described.slice(0, -1).join(', ')}, or ${described.at(-1)}`,
     allows: (caller, parent, args) => rules.some((r) => r.allows(caller, parent, args)),
   };
 }
@@ -40,17 +43,37 @@ export function ownParty(partyOf: (parent: unknown, args: Record<string, unknown
   };
 }
 
-/** Marks a field as personal data: every permitted read is written to the service's access log. */
-export interface PersonalField {
-  /** The record type written to the log, e.g. "Detainee". */
-  recordType: string;
-  /** The record's id, taken from the parent object. */
-  recordId: (parent: unknown) => string;
-}
-
 export interface FieldAccess {
   rule: Rule;
-  personal?: PersonalField;
+}
+
+/**
+ * A field the SDL marks `@personal`: the one place personal data is declared. Such a field is read only
+ * by a caller its rule allows, with a stated purpose (X-Purpose, one of `purposes`), and every read is
+ * written to the access log as (type, parent id, field). A personal field without a rule stops the
+ * service at start-up.
+ */
+export interface PersonalField {
+  purposes: readonly Purpose[];
+}
+
+/** Every `@personal` field of the SDL, by "Type.field"; throws on a purpose that is not in PURPOSES. */
+export function personalFields(typeDefs: DocumentNode): Map<string, PersonalField> {
+  const out = new Map<string, PersonalField>();
+  for (const def of typeDefs.definitions) {
+    if (def.kind !== 'ObjectTypeDefinition' && def.kind !== 'ObjectTypeExtension') continue;
+    for (const f of def.fields ?? []) {
+      const d = f.directives?.find((x) => x.name.value === 'personal');
+      if (!d) continue;
+      const coordinate = `${def.name.value}.${f.name.value}`;
+      const arg = d.arguments?.find((a) => a.name.value === 'purposes')?.value;
+      const listed = arg?.kind === 'ListValue' ? arg.values.map((v) => (v.kind === 'StringValue' ? v.value : '')) : arg?.kind === 'StringValue' ? [arg.value] : ALL_PURPOSES;
+      const unknown = listed.filter((p) => !isPurpose(p));
+      if (unknown.length) throw new Error(`${coordinate} is @personal with purposes ${unknown.map((u) => `"${u}"`).join(', ')} that are not defined; use ${ALL_PURPOSES.join(', ')}.`);
+      out.set(coordinate, { purposes: listed as Purpose[] });
+    }
+  }
+  return out;
 }
 
 /** Keys are "Type.field", including "Type.__resolveReference" and "Mutation.name". */
@@ -111,16 +134,28 @@ export function checkRulesAgainstSchema(rules: AccessRules, typeDefs: DocumentNo
  * selection, or an `_entities` call (through `__resolveReference`). Fields with no rule stay public;
  * every mutation must have a rule, so a new mutation cannot ship unguarded.
  */
-export function applyAccess<R extends ResolverMap>(resolvers: R, rules: AccessRules, mutationNames: string[], grants: SiblingGrants = {}): R {
+export function applyAccess<R extends ResolverMap>(
+  resolvers: R,
+  rules: AccessRules,
+  mutationNames: string[],
+  grants: SiblingGrants = {},
+  personal: ReadonlyMap<string, PersonalField> = new Map(),
+): R {
   const missing = mutationNames.filter((m) => !(`Mutation.${m}` in rules));
   if (missing.length > 0) {
     throw new Error(`Access rules are missing for mutations: ${missing.join(', ')}. Add a rule for each in the service's access rules.`);
+  }
+  // Fail closed: a field declared personal in the SDL but given no rule would be public.
+  const unguarded = [...personal.keys()].filter((c) => !(c in rules));
+  if (unguarded.length > 0) {
+    throw new Error(`Personal fields have no access rule: ${unguarded.join(', ')}. Add a role rule for each in the service's access rules; until then the service does not start.`);
   }
   const out: ResolverMap = {};
   for (const [typeName, fields] of Object.entries(resolvers)) out[typeName] = { ...fields };
   for (const [coordinate, raw] of Object.entries(rules)) {
     const [typeName, fieldName] = coordinate.split('.') as [string, string];
-    const { rule, personal } = asFieldAccess(raw);
+    const { rule } = asFieldAccess(raw);
+    const personalField = personal.get(coordinate);
     // A sibling acting as itself has no roles: it reads a guarded field only where this service granted it.
     const allows = (caller: Caller, parent: unknown, args: Record<string, unknown>) =>
       caller.via ? (grants[caller.via]?.includes(coordinate) ?? false) : rule.allows(caller, parent, args);
@@ -138,7 +173,11 @@ export function applyAccess<R extends ResolverMap>(resolvers: R, rules: AccessRu
     const resolve = typeof inner === 'function' ? inner : (inner as { resolve: GraphQLFieldResolver<unknown, BaseContext> }).resolve;
     type[fieldName] = (parent: unknown, args: Record<string, unknown>, ctx: BaseContext, info: Parameters<GraphQLFieldResolver<unknown, BaseContext>>[3]) => {
       if (!allows(ctx.caller, parent, args)) throw refusal(coordinate, rule, ctx.caller);
-      if (personal) ctx.personalReads.record(personal.recordType, personal.recordId(parent), fieldName);
+      if (personalField) {
+        const purpose = ctx.caller.purpose;
+        if (!isPurpose(purpose) || !personalField.purposes.includes(purpose)) throw new PurposeRequiredError(coordinate, purpose, personalField.purposes);
+        ctx.personalReads.record(typeName, (parent as { id: string }).id, fieldName);
+      }
       return resolve(parent, args, ctx, info);
     };
   }

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { parseInternalKeys } from './internal-auth.js';
+import { DATA_KEYS_VARIABLE, parseDataKeys, type DataKeys } from './field-crypto.js';
+
+/** Days personal data is kept after a person's case closes (TREATY_RETENTION_DAYS), unless configured. */
+export const DEFAULT_RETENTION_DAYS = 180;
 
 /** Raised when the environment does not describe a runnable service; lists every problem at once. */
 export class ConfigError extends Error {
@@ -29,9 +33,33 @@ const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:pass@localhost:5432/milestones');
 
+function toDataKeys(s: string, ctx: z.RefinementCtx): DataKeys {
+  try {
+    return parseDataKeys(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+}
+
+/** TREATY_DATA_KEYS, parsed: the KEKs that wrap a service's data keys (see field-crypto.ts). */
+export const dataKeysSetting = (required: string | null) =>
+  (required ? z.string({ message: required }) : z.string()).transform(toDataKeys);
+
+export interface SubgraphConfigOptions {
+  /** A service that holds personal data encrypts it at rest and cannot start without TREATY_DATA_KEYS. */
+  dataKeysRequired?: boolean;
+}
+
 /** Settings every subgraph process reads. The service name prefixes its own variables. */
-export function subgraphConfigSchema(service: string, defaultPort: number) {
+export function subgraphConfigSchema(service: string, defaultPort: number, opts: SubgraphConfigOptions = {}) {
   const upper = service.toUpperCase();
+  const dataKeys = opts.dataKeysRequired
+    ? dataKeysSetting(
+        `is required: the ${service} service encrypts personal data at rest under data keys wrapped by these KEKs, ` +
+          'a JSON object like {"active":"kek-1","keys":{"kek-1":"<32 random bytes, base64url>"}}; npm start provides it',
+      )
+    : dataKeysSetting(null).optional();
   return z
     .object({
       // <NAME>_PORT wins over PORT and has no default of its own: with one, PORT could never apply.
@@ -56,6 +84,13 @@ export function subgraphConfigSchema(service: string, defaultPort: number) {
         .min(100, 'must be at least 100 ms')
         .max(60_000, 'must be at most 60000 ms')
         .default(2_000),
+      [DATA_KEYS_VARIABLE]: dataKeys,
+      TREATY_RETENTION_DAYS: z.coerce
+        .number({ message: 'must be a number of days, e.g. 180' })
+        .int('must be a whole number of days, e.g. 180')
+        .min(1, 'must be at least 1 day')
+        .max(3650, 'must be at most 3650 days (ten years)')
+        .default(DEFAULT_RETENTION_DAYS),
     })
     .transform((env) => ({
       service,
@@ -66,6 +101,8 @@ export function subgraphConfigSchema(service: string, defaultPort: number) {
       idempotencyRetentionMs: (env.TREATY_IDEMPOTENCY_RETENTION_HOURS as number) * 3_600_000,
       logLevel: env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error',
       peerTimeoutMs: env.TREATY_PEER_TIMEOUT_MS as number,
+      dataKeys: env[DATA_KEYS_VARIABLE] as DataKeys | undefined,
+      retentionDays: env.TREATY_RETENTION_DAYS as number,
     }))
     .refine((c) => c.databaseUrl !== undefined, {
       message: `${upper}_DATABASE_URL or DATABASE_URL is required (npm start provides one from the embedded PostgreSQL)`,
@@ -85,6 +122,10 @@ export type SubgraphConfig = {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** How long a call to a sibling service may take (TREATY_PEER_TIMEOUT_MS). */
   peerTimeoutMs: number;
+  /** TREATY_DATA_KEYS: the KEKs wrapping the data keys of personal fields; absent for a service without any. */
+  dataKeys?: DataKeys;
+  /** Days personal data is kept after a person's case closes, for a service that holds any. */
+  retentionDays: number;
 };
 
 /**
@@ -103,6 +144,6 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, s
   return result.data;
 }
 
-export function loadSubgraphConfig(service: string, defaultPort: number, env: Record<string, string | undefined>): SubgraphConfig {
-  return loadConfig(subgraphConfigSchema(service, defaultPort), env) as SubgraphConfig;
+export function loadSubgraphConfig(service: string, defaultPort: number, env: Record<string, string | undefined>, opts: SubgraphConfigOptions = {}): SubgraphConfig {
+  return loadConfig(subgraphConfigSchema(service, defaultPort, opts), env) as SubgraphConfig;
 }

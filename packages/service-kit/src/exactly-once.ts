@@ -71,6 +71,16 @@ export async function purgeExactlyOnce(db: DataSource, clock: Clock): Promise<vo
   await db.query('DELETE FROM idempotency_key WHERE expires_at < $1', [clock.now().toISOString()]);
 }
 
+/**
+ * Seals a stored first response at rest. A service that holds personal data gives one (prisoners seals
+ * with its data keys), because a response may carry a name: the idempotency store must not keep in
+ * plain text what the service's own tables keep encrypted.
+ */
+export interface ResponseSealer {
+  seal(body: string, ref: { table: string; column: string; id: string }): Promise<string>;
+  open(stored: string, ref: { table: string; column: string; id: string }): Promise<string>;
+}
+
 /** A keyed mutation as the owning service sees it: whose key, which key, and what exactly was asked. */
 export interface KeyedRequest {
   agency: string;
@@ -140,7 +150,10 @@ export async function runOnce(
   request: KeyedRequest,
   execute: (db: DataSource) => Promise<HTTPGraphQLResponse>,
   retentionMs = IDEMPOTENCY_RETENTION_MS,
+  sealer?: ResponseSealer,
 ): Promise<OnceOutcome> {
+  // Bound to this agency and key: a sealed response cannot be replayed to another.
+  const ref = { table: 'idempotency_key', column: 'response_body', id: `${request.agency}\n${request.key}` };
   for (let attempt = 0; ; attempt += 1) {
     const runner = db.createQueryRunner();
     await runner.connect();
@@ -165,7 +178,7 @@ export async function runOnce(
           throw new Error('idempotency key kept changing under a retry');
         }
         if (first.request_hash !== request.requestHash) return { kind: 'reused', firstUsedAt: new Date(first.created_at) };
-        return { kind: 'replayed', status: first.response_status ?? 200, body: first.response_body };
+        return { kind: 'replayed', status: first.response_status ?? 200, body: sealer ? await sealer.open(first.response_body, ref) : first.response_body };
       }
       const result = await execute(boundTo(db, runner));
       if (!wroteSomething(result) || result.body.kind !== 'complete') {
@@ -176,7 +189,7 @@ export async function runOnce(
         request.agency,
         request.key,
         result.status ?? 200,
-        result.body.string,
+        sealer ? await sealer.seal(result.body.string, ref) : result.body.string,
       ]);
       await runner.commitTransaction();
       return { kind: 'executed', result };

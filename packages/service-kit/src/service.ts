@@ -8,7 +8,9 @@ import type { BaseContext } from './context.js';
 import { createDataSource, migrate } from './database.js';
 import { parseInternalKeys, type InternalKeys } from './internal-auth.js';
 import { createLogger, type Logger } from './log.js';
+import type { DataKeys } from './field-crypto.js';
 import { onShutdown, serveSubgraph, type RunningSubgraph } from './subgraph.js';
+import type { ResponseSealer } from './exactly-once.js';
 import type { PeerDeps } from './peer.js';
 
 /** What a service needs from outside to build its server; `signer` and `peers` are for sibling calls. */
@@ -16,12 +18,16 @@ export interface ServiceDeps extends PeerDeps {
   db: DataSource;
   clock: Clock;
   logger: Logger;
+  /** TREATY_DATA_KEYS: the KEKs for a service that encrypts personal data (see field-crypto.ts). */
+  dataKeys?: DataKeys;
 }
 
 export interface BuiltService<C extends BaseContext> {
   server: ApolloServer<C>;
   /** A request's context; with `db`, every read and write of the request goes through that data source. */
   context(caller: Caller, requestId?: string, db?: DataSource): C;
+  /** Seals the first responses kept for Idempotency-Keys; given by a service whose answers can hold personal data. */
+  responseSealer?: ResponseSealer;
 }
 
 /** Every service exports one of these from its server.ts; launcher, tests and index.ts all use it. */
@@ -30,7 +36,14 @@ export interface ServiceModule<C extends BaseContext = any> {
   defaultPort: number;
   entities: MixedList<Function | string | EntitySchema>;
   migrations: MixedList<Function | string>;
+  /** True for a service that holds personal data: it encrypts it at rest and will not start without TREATY_DATA_KEYS. */
+  encryptsPersonalData?: boolean;
   build(deps: ServiceDeps): Promise<BuiltService<C>>;
+  /**
+   * Work the running service does on its own, on a timer (the retention of personal data); started by
+   * runService once it listens, never by tests' in-process services. Returns a function that stops it.
+   */
+  jobs?(deps: { db: DataSource; clock: Clock; logger: Logger; retentionDays: number }): () => void;
 }
 
 /**
@@ -40,12 +53,12 @@ export interface ServiceModule<C extends BaseContext = any> {
  */
 export async function startService<C extends BaseContext>(
   module: ServiceModule<C>,
-  opts: Omit<PeerDeps, 'signer'> & { db: DataSource; keys: InternalKeys; clock?: Clock; port?: number; host?: string; logger?: Logger; idempotencyRetentionMs?: number },
+  opts: Omit<PeerDeps, 'signer'> & { db: DataSource; keys: InternalKeys; clock?: Clock; port?: number; host?: string; logger?: Logger; idempotencyRetentionMs?: number; dataKeys?: DataKeys },
 ): Promise<RunningSubgraph> {
   const logger = opts.logger ?? createLogger(module.name);
   const clock = opts.clock ?? systemClock;
   const signer = { issuer: module.name, keys: opts.keys };
-  const built = await module.build({ db: opts.db, clock, logger, signer, peers: opts.peers, timeoutMs: opts.timeoutMs });
+  const built = await module.build({ db: opts.db, clock, logger, signer, peers: opts.peers, timeoutMs: opts.timeoutMs, dataKeys: opts.dataKeys });
   return serveSubgraph({
     name: module.name,
     server: built.server,
@@ -54,6 +67,7 @@ export async function startService<C extends BaseContext>(
     clock,
     idempotencyRetentionMs: opts.idempotencyRetentionMs,
     context: built.context,
+    responseSealer: built.responseSealer,
     port: opts.port ?? 0,
     host: opts.host,
     logger,
@@ -62,7 +76,7 @@ export async function startService<C extends BaseContext>(
 
 /** The body of every service's index.ts: read config, migrate, listen, stop cleanly on a signal. */
 export async function runService<C extends BaseContext>(module: ServiceModule<C>, env: Record<string, string | undefined>): Promise<void> {
-  const config = loadSubgraphConfig(module.name, module.defaultPort, env);
+  const config = loadSubgraphConfig(module.name, module.defaultPort, env, { dataKeysRequired: module.encryptsPersonalData });
   const logger = createLogger(module.name, config.logLevel);
   const db = createDataSource({ url: config.databaseUrl, entities: module.entities, migrations: module.migrations, applicationName: module.name });
   const applied = await migrate(db);
@@ -82,7 +96,12 @@ export async function runService<C extends BaseContext>(module: ServiceModule<C>
     peers,
     timeoutMs: config.peerTimeoutMs,
     idempotencyRetentionMs: config.idempotencyRetentionMs,
+    dataKeys: config.dataKeys,
   });
-  onShutdown(() => running.close(), logger);
+  const stopJobs = module.jobs?.({ db, clock: systemClock, logger, retentionDays: config.retentionDays }) ?? (() => undefined);
+  onShutdown(async () => {
+    stopJobs();
+    await running.close();
+  }, logger);
   logger.info('ready', { url: running.url });
 }

@@ -6,19 +6,19 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { applyAccess, checkRulesAgainstSchema, type AccessRules, type SiblingGrants } from './access.js';
+import { applyAccess, checkRulesAgainstSchema, personalFields, type AccessRules, type SiblingGrants } from './access.js';
 import type { Caller } from './caller.js';
 import type { BaseContext } from './context.js';
 import { CLIENT_ERROR_CODES, ErrorCode } from './errors.js';
 import { INTERNAL_TOKEN_HEADER, InternalAuthError, verifyInternal, type InternalKeys, type VerifiedRequest } from './internal-auth.js';
-import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, runOnce } from './exactly-once.js';
+import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, runOnce, type ResponseSealer } from './exactly-once.js';
 import { systemClock, type Clock } from './clock.js';
 import { bodyHash } from './internal-auth.js';
 import { statements } from './database.js';
 import { DateTimeScalar } from './scalars.js';
 import { SafeLiteralsRule, checkVariables } from './input-guards.js';
 import { createLogger, type Logger } from './log.js';
-import { PayloadTooLarge, listen, readBody, sendGraphQLError, sendJson, writeGraphQLResponse } from './http.js';
+import { MALFORMED_BODY_MESSAGE, MalformedBody, PayloadTooLarge, listen, readBody, sendGraphQLError, sendJson, writeGraphQLResponse } from './http.js';
 
 /** Codes graphql-js and Apollo Server attach to malformed requests; safe to show. */
 const REQUEST_ERROR_CODES = new Set([
@@ -65,7 +65,7 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
   const logger = def.logger ?? createLogger(def.name);
   const grants = def.siblings ?? {};
   checkRulesAgainstSchema(def.rules, def.typeDefs, grants);
-  const guarded = applyAccess({ ...def.resolvers, DateTime: DateTimeScalar as never }, def.rules, mutationNames(def.typeDefs), grants);
+  const guarded = applyAccess({ ...def.resolvers, DateTime: DateTimeScalar as never }, def.rules, mutationNames(def.typeDefs), grants, personalFields(def.typeDefs));
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: guarded as never }]);
 
   const accessLogPlugin: ApolloServerPlugin<C> = {
@@ -155,6 +155,8 @@ export interface ServeOptions<C extends BaseContext> {
   idempotencyRetentionMs?: number;
   /** A request's context; `db` is given when the request must run inside a transaction of its own. */
   context: (caller: Caller, requestId: string, db?: DataSource) => C;
+  /** Seals stored first responses of keyed mutations (a service with personal data gives one). */
+  responseSealer?: ResponseSealer;
   port: number;
   host?: string;
   logger?: Logger;
@@ -207,6 +209,7 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
       body = await readBody(req);
     } catch (e) {
       if (e instanceof PayloadTooLarge) return sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', `The ${opts.name} subgraph accepts request bodies of up to 10 MiB; send fewer items at a time.`);
+      if (e instanceof MalformedBody) return sendGraphQLError(res, 400, 'BAD_USER_INPUT', MALFORMED_BODY_MESSAGE);
       throw e;
     }
     const token = req.headers[INTERNAL_TOKEN_HEADER];
@@ -248,7 +251,7 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
 
       const agency = caller.agency ?? caller.subject;
       if (!idempotencyKey || !agency || !isMutation(parsedBody?.query)) return writeGraphQLResponse(res, await execute());
-      const outcome = await runOnce(opts.db, clock, { agency, key: idempotencyKey, requestHash: bodyHash(body) }, execute, opts.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS);
+      const outcome = await runOnce(opts.db, clock, { agency, key: idempotencyKey, requestHash: bodyHash(body) }, execute, opts.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS, opts.responseSealer);
       if (outcome.kind === 'executed') return writeGraphQLResponse(res, outcome.result);
       if (outcome.kind === 'replayed') {
         logger.info('idempotent retry answered with the first response', { requestId });

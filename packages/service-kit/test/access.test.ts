@@ -8,6 +8,8 @@ import { PersonalReads } from '../src/access-log.js';
 
 const caller = (roles: Caller['roles'], partyId: string | null = null): Caller => ({ ...PUBLIC_CALLER, agency: 'A', roles, partyId });
 const ctx = (c: Caller) => ({ caller: c, personalReads: new PersonalReads() }) as any;
+/** A caller who states why they read personal data. */
+const stating = (c: Caller, purpose: string | null) => ({ ...c, purpose });
 
 describe('applyAccess', () => {
   const resolvers = {
@@ -21,9 +23,15 @@ describe('applyAccess', () => {
       'Query.secret': role('MEDIATOR'),
       'Mutation.act': either(role('MEDIATOR'), ownParty((_p, args) => args.partyId as string)),
       'Person.__resolveReference': role('INTERMEDIARY'),
-      'Person.name': { rule: role('INTERMEDIARY'), personal: { recordType: 'Person', recordId: (p) => (p as { id: string }).id } },
+      'Person.name': role('INTERMEDIARY'),
+      'Person.notes': role('INTERMEDIARY'),
     },
     ['act'],
+    {},
+    new Map([
+      ['Person.name', { purposes: ['release-verification', 'family-tracing', 'medical-care', 'audit'] as const }],
+      ['Person.notes', { purposes: ['medical-care'] as const }],
+    ]),
   ) as any;
 
   it('lets the named role through and refuses others with FORBIDDEN naming the role', () => {
@@ -48,12 +56,48 @@ describe('applyAccess', () => {
   });
 
   it('records a permitted personal read, and nothing for a refused one', () => {
-    const allowed = ctx(caller(['INTERMEDIARY']));
+    const allowed = ctx(stating(caller(['INTERMEDIARY']), 'family-tracing'));
     expect(guarded.Person.name({ id: 'r1', name: 'N' }, {}, allowed, { fieldName: 'name' })).toBe('N');
     expect(allowed.personalReads.size).toBe(1);
-    const refused = ctx(caller(['MONITOR']));
+    const refused = ctx(stating(caller(['MONITOR']), 'family-tracing'));
     expect(() => guarded.Person.name({ id: 'r1', name: 'N' }, {}, refused, { fieldName: 'name' })).toThrow();
     expect(refused.personalReads.size).toBe(0);
+  });
+
+  it('refuses a personal read without a stated purpose, or with one the field does not serve: PURPOSE_REQUIRED naming them', () => {
+    for (const [purpose, said] of [
+      [null, /sent no X-Purpose header/],
+      ['curiosity', /"curiosity", which is not one of them/],
+    ] as const) {
+      const c = ctx(stating(caller(['INTERMEDIARY']), purpose));
+      try {
+        guarded.Person.name({ id: 'r1', name: 'N' }, {}, c, { fieldName: 'name' });
+        expect.unreachable();
+      } catch (e: any) {
+        expect(e.extensions.code).toBe('PURPOSE_REQUIRED');
+        expect(e.message).toMatch(said);
+        expect(e.message).toMatch(/"release-verification".*"family-tracing".*"medical-care".*"audit"/);
+      }
+      expect(c.personalReads.size).toBe(0);
+    }
+    // Medical notes serve medical care only: family tracing is a real purpose, but not this field's.
+    const tracing = ctx(stating(caller(['INTERMEDIARY']), 'family-tracing'));
+    expect(() => guarded.Person.notes({ id: 'r1', notes: 'x' }, {}, tracing, { fieldName: 'notes' })).toThrow(/one of "medical-care"/);
+    expect(tracing.personalReads.size).toBe(0);
+  });
+
+  it('checks the role before the purpose: a caller without the role learns nothing about purposes', () => {
+    expect(() => guarded.Person.name({ id: 'r1' }, {}, ctx(caller(['MONITOR'])), { fieldName: 'name' })).toThrow(/needs the INTERMEDIARY role/);
+  });
+
+  it('refuses to build when a field the SDL marks @personal has no rule, so it cannot be public', () => {
+    expect(() => applyAccess({ Person: {} }, {}, [], {}, new Map([['Person.name', { purposes: ['audit'] as const }]]))).toThrow(/Personal fields have no access rule: Person\.name/);
+  });
+
+  it('says each alternative once: the PARTY of either side is one alternative, not two', () => {
+    const rule = either(role('MEDIATOR', 'INTERMEDIARY'), ownParty(() => 'a'), ownParty(() => 'b'));
+    expect(rule.describe).toBe('one of the roles MEDIATOR, INTERMEDIARY, or the PARTY role for the party concerned');
+    expect(either(role('MEDIATOR'), role('MONITOR'), ownParty(() => 'a')).describe).toBe('the MEDIATOR role, the MONITOR role, or the PARTY role for the party concerned');
   });
 
   it('refuses to build when a mutation has no rule', () => {

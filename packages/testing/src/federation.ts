@@ -4,6 +4,7 @@ import {
   INTERNAL_TOKEN_HEADER,
   SUBGRAPHS,
   deriveInternalKeys,
+  generateDataKeys,
   generateMasterSecret,
   signInternal,
   type Caller,
@@ -39,6 +40,8 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
   const clock = new FixedClock(opts.now ?? '2026-03-01T00:00:00Z');
   // One master secret per run, as the launcher keeps one per data directory; each process gets its pairs.
   const master = generateMasterSecret();
+  // One KEK per run too, for the services that encrypt personal data (the others ignore it).
+  const dataKeys = generateDataKeys('kek-test');
   const names = ['gateway', ...services.map((s) => s.name)];
   const databases: Record<string, TestDatabase> = {};
   await Promise.all(services.map(async (s) => (databases[s.name] = await createTestDatabase(s.name, s))));
@@ -53,6 +56,7 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
         port: 0,
         logger: silentLogger,
         peers,
+        dataKeys,
       });
       peers[s.name] = r.url;
       byName[s.name] = r;
@@ -81,6 +85,8 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
     /** Each running subgraph by name: a test may close one to see how the rest behaves. */
     running: byName,
     databases,
+    /** The run's TREATY_DATA_KEYS, for tests that build a service again or rotate its keys. */
+    dataKeys,
     gatewaySigner,
     serviceSigner,
     call,
@@ -154,6 +160,7 @@ export async function startFederation(
     gatewaySigner: subgraphs.gatewaySigner,
     serviceSigner: subgraphs.serviceSigner,
     databases,
+    dataKeys: subgraphs.dataKeys,
     issuerKey: issuer.privateKey,
     token,
     request,

@@ -1,12 +1,12 @@
-import { authenticated, either, hasRole, ownParty, role, type AccessRules, type Caller, type FieldAccess, type SiblingGrants } from '@treaty/service-kit';
-import type { Detainee, ManifestEntry } from './entities/index.js';
+import { authenticated, either, hasRole, ownParty, role, type AccessRules, type Caller, type SiblingGrants } from '@treaty/service-kit';
+import type { Detainee } from './entities/index.js';
 
-/** Personal data: readable by the intermediary and the mediator only, and every read is logged. */
-const personal = (recordType: string, recordId: (parent: unknown) => string): FieldAccess => ({
-  rule: role('INTERMEDIARY', 'MEDIATOR'),
-  personal: { recordType, recordId },
-});
-const detaineeField = personal('Detainee', (d) => (d as Detainee).id);
+/**
+ * Personal data (the fields schema.graphql marks @personal): readable by the intermediary and the
+ * mediator only. The kit adds the purpose check and the access log to every @personal field, and stops
+ * the service if one of them has no rule here.
+ */
+const personal = role('INTERMEDIARY', 'MEDIATOR');
 
 type Input = { input: Record<string, unknown> };
 const inputField = (name: string) => (_: unknown, args: Record<string, unknown>) => (args as Input).input?.[name] as string | undefined;
@@ -36,10 +36,10 @@ export const rules: AccessRules = {
   'Query.detaineeLists': authenticated,
   'Query.personalDataAccessLog': role('MEDIATOR'),
   'Detainee.__resolveReference': authenticated,
-  'Detainee.name': detaineeField,
-  'Detainee.dateOfBirth': detaineeField,
-  'Detainee.medicalNotes': detaineeField,
-  'Handover.medicalNotes': personal('Handover', (e) => (e as ManifestEntry).id),
+  'Detainee.name': personal,
+  'Detainee.dateOfBirth': personal,
+  'Detainee.medicalNotes': personal,
+  'Handover.medicalNotes': personal,
   'Agreement.detaineeLists': authenticated,
   'Agreement.listSchedule': authenticated,
   'ExchangeWave.manifest': authenticated,

@@ -3,6 +3,7 @@ import { baseContext, manyByKey, oneByKey, valueByKey, type BaseContext, type Ca
 import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, type DetaineeCategory } from './entities/index.js';
 import { PRIORITY_CATEGORIES } from './domain/priority.js';
 import { createPeers, type Peers } from './peers.js';
+import type { PersonalDataCipher } from './crypto/keyring.js';
 
 export interface WaveCounts {
   entries: number;
@@ -154,10 +155,17 @@ export interface Context extends BaseContext {
   loaders: Loaders;
   /** The typed clients of the sibling services (milestones), called as this service itself. */
   peers: Peers;
+  /** Opens and seals the personal fields, which are stored encrypted (src/crypto/). */
+  crypto: PersonalDataCipher;
 }
 
-export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
-  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers) };
+/** The kit's context dependencies, and the cipher of this service's personal fields. */
+export interface PrisonersContextDeps extends ContextDeps {
+  crypto: PersonalDataCipher;
+}
+
+export function createContext(deps: PrisonersContextDeps, caller: Caller, requestId?: string): Context {
+  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers), crypto: deps.crypto };
 }
 
 export type { ContextDeps };

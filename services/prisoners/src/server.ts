@@ -1,6 +1,9 @@
-import { buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { DATA_KEYS_VARIABLE, buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
 import { rules, siblings } from './access.js';
 import { createContext, type Context } from './context.js';
+import { openCipher } from './crypto/keyring.js';
+import { sealPlaintext } from './crypto/rewrite.js';
+import { scheduleRetention } from './retention.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 import { resolvers } from './resolvers/index.js';
@@ -14,11 +17,25 @@ export const prisoners: ServiceModule<Context> = {
   defaultPort: defaultPortOf('prisoners'),
   entities,
   migrations,
-  async build({ db, clock, logger, signer, peers, timeoutMs }) {
+  encryptsPersonalData: true,
+  async build({ db, clock, logger, signer, peers, timeoutMs, dataKeys }) {
+    if (!dataKeys) {
+      throw new Error(`${DATA_KEYS_VARIABLE} is required: the prisoners service stores names, dates of birth and medical notes encrypted, under data keys wrapped by these KEKs (npm start provides it).`);
+    }
+    // Every data key is unwrapped now (the service will not start if one cannot be), and whatever is still in plain text is sealed before the first request.
+    const crypto = await openCipher(db, dataKeys);
+    await sealPlaintext(db, crypto, logger);
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: 'prisoners', typeDefs, resolvers, rules, siblings, logger });
-    return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs } }, caller, requestId) };
+    return {
+      server,
+      context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, crypto }, caller, requestId),
+      // A keyed mutation's stored answer may hold a name: it is kept sealed like the fields themselves.
+      responseSealer: crypto.responseSealer(db),
+    };
   },
+  // Erases personal data a set time after each case closes (src/retention.ts), hourly.
+  jobs: ({ db, clock, logger, retentionDays }) => scheduleRetention(db, clock, retentionDays, logger),
 };
 
 export default prisoners;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous, caller, codes } from '@treaty/testing';
 import { statements } from '@treaty/service-kit';
@@ -31,14 +32,16 @@ const logRows = (recordId: string) => h.db.query(`SELECT * FROM personal_data_ac
 
 describe('registerDetainee', () => {
   it('registers a detainee after confirming both parties with the milestones service', async () => {
-    const r = await h.ok(intermediary, REGISTER, { input: input() });
+    // Each registration here is a different person: a second one of the same person is refused (encryption.test.ts).
+    const r = await h.ok(intermediary, REGISTER, { input: input({ name: 'Orsolya Brenn' }) });
     expect(r.registerDetainee).toMatchObject({ category: 'MEDICAL', holdingParty: { id: w.gov }, affiliatedParty: { id: w.mov } });
-    const [row] = await h.db.query('SELECT agreement_id, registered_by, date_of_birth::text AS dob FROM detainee WHERE id = $1', [r.registerDetainee.id]);
-    expect(row).toEqual({ agreement_id: w.agreementId, registered_by: 'Neutral Humanitarian Intermediary', dob: '1979-11-02' });
+    const [row] = await h.db.query('SELECT agreement_id, registered_by, date_of_birth AS dob FROM detainee WHERE id = $1', [r.registerDetainee.id]);
+    // The date of birth is stored sealed (encryption at rest), never as the date itself.
+    expect(row).toEqual({ agreement_id: w.agreementId, registered_by: 'Neutral Humanitarian Intermediary', dob: expect.stringMatching(/^enc:v1:/) });
   });
 
   it('lets a PARTY register a detainee of its own party (held or belonging), and no other', async () => {
-    await h.ok(partyOf(w.mov), REGISTER, { input: input({ category: 'OTHER', medicalNotes: null }) });
+    await h.ok(partyOf(w.mov), REGISTER, { input: input({ name: 'Kasimir Dovell', category: 'OTHER', medicalNotes: null }) });
     await h.expectRefused(() => h.run(partyOf(w.third ?? '00000000-0000-4000-8000-0000000000aa'), REGISTER, { input: input() }), 'FORBIDDEN', /PARTY role for the party concerned/);
     await h.expectRefused(() => h.run(monitor, REGISTER, { input: input() }), 'FORBIDDEN', /MEDIATOR, INTERMEDIARY/);
   });
@@ -97,7 +100,7 @@ describe('personal data', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       agency: 'Neutral Humanitarian Intermediary', subject: 'delegate-7', roles: ['INTERMEDIARY'],
-      record_type: 'Detainee', record_id: id, fields: ['dateOfBirth', 'medicalNotes', 'name'], purpose: 'handover planning',
+      record_type: 'Detainee', record_id: id, fields: ['dateOfBirth', 'medicalNotes', 'name'], purpose: 'release-verification',
     });
     expect(JSON.stringify(rows)).not.toMatch(/Ilan|Verest|1979-11-02|Shrapnel/);
 
@@ -154,13 +157,16 @@ describe('who sees which detainee', () => {
     thirdHeld = await h.register(w3, w3.third!, 'OTHER', w3.gov);
   });
 
-  it('lets a PARTY read its own party’s detainees, held or belonging, and refuses the others', async () => {
+  it('lets a PARTY read its own party’s detainees, held or belonging, and answers another party’s exactly as an id that does not exist', async () => {
     const mov = partyOf(w3.mov);
-    expect((await h.run(mov, `query ($id: ID!) { detainee(id: $id) { id } }`, { id: govHeld })).data!.detainee.id).toBe(govHeld);
-    expect((await h.run(mov, `query ($id: ID!) { detainee(id: $id) { id } }`, { id: movHeld })).data!.detainee.id).toBe(movHeld);
-    const r = await h.run(mov, `query ($id: ID!) { detainee(id: $id) { id } }`, { id: thirdHeld });
-    expect(codes(r)).toEqual(['FORBIDDEN']);
-    expect(r.errors![0]!.message).toMatch(/neither held by nor belongs to your party/);
+    const q = `query ($id: ID!) { detainee(id: $id) { id } }`;
+    expect((await h.run(mov, q, { id: govHeld })).data!.detainee.id).toBe(govHeld);
+    expect((await h.run(mov, q, { id: movHeld })).data!.detainee.id).toBe(movHeld);
+    const other = await h.run(mov, q, { id: thirdHeld });
+    const missing = await h.run(mov, q, { id: randomUUID() });
+    // No oracle: the same answer, byte for byte, whether the id exists or not.
+    expect(other).toEqual({ data: { detainee: null } });
+    expect(JSON.stringify(other)).toBe(JSON.stringify(missing));
   });
 
   it('filters the detainee list for a PARTY, and gives everyone else the whole list in priority order', async () => {
@@ -189,13 +195,22 @@ describe('who sees which detainee', () => {
     const reps = [{ __typename: 'Detainee', id: govHeld }, { __typename: 'Detainee', id: thirdHeld }];
     const asParty = await h.run(partyOf(w3.mov), q, { representations: reps });
     expect(asParty.data!._entities[0]).toEqual({ id: govHeld, category: 'OTHER', name: null });
+    // Another party's detainee is null, exactly like an id that does not exist; only the name is refused.
     expect(asParty.data!._entities[1]).toBeNull();
-    expect(codes(asParty)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+    expect(codes(asParty)).toEqual(['FORBIDDEN']);
+    expect(asParty.errors![0]!.path).toEqual(['_entities', 0, 'name']);
     const anon = await h.run(anonymous, q, { representations: reps });
     expect(codes(anon)).toContain('FORBIDDEN');
     expect(JSON.stringify(anon.data ?? null)).not.toMatch(new RegExp(`${govHeld}|${thirdHeld}`));
     const asIntermediary = await h.run(intermediary, q, { representations: [...reps, { __typename: 'Detainee', id: 'nonsense' }] });
     expect(asIntermediary.errors).toBeUndefined();
     expect(asIntermediary.data!._entities.map((e: any) => e?.id ?? null)).toEqual([govHeld, thirdHeld, null]);
+    // The purpose is checked on this path too: the intermediary without X-Purpose gets no name, and no log row.
+    const logged = async () => (await h.db.query(`SELECT count(*)::int AS n FROM personal_data_access`))[0].n;
+    const rowsBefore = await logged();
+    const unstated = await h.run({ ...intermediary, purpose: null }, q, { representations: reps });
+    expect(codes(unstated)).toEqual(['PURPOSE_REQUIRED', 'PURPOSE_REQUIRED']);
+    expect(unstated.data!._entities.map((e: any) => e.name)).toEqual([null, null]);
+    expect(await logged()).toBe(rowsBefore);
   });
 });

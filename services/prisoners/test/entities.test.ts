@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous } from '@treaty/testing';
-import { statements, type Caller } from '@treaty/service-kit';
+import { silentLogger, statements, type Caller } from '@treaty/service-kit';
+import { openCipher } from '../src/crypto/keyring.js';
+import { sealPlaintext } from '../src/crypto/rewrite.js';
 import { at, intermediary, monitor, partyOf, startPrisoners, type Harness, type World } from './harness.js';
 
 let h: Harness;
@@ -17,7 +19,8 @@ let big: Seeded;
 /**
  * Seeds n detainees straight into the database (registration, lists and handovers are tested through
  * the API elsewhere; here only the number of rows matters): listed and agreed, a proof of life each,
- * and each released on a sealed wave of its own milestone.
+ * and each released on a sealed wave of its own milestone. Their personal fields go in as plain text and
+ * are then sealed, as the service does at start-up with rows stored before encryption.
  */
 async function seed(n: number): Promise<Seeded> {
   const w = await h.world();
@@ -59,6 +62,7 @@ async function seed(n: number): Promise<Seeded> {
        FROM unnest($1::uuid[], $2::uuid[]) AS t(wv, d)`,
     [waves.map((x) => x.id), ids, at(16)],
   );
+  await sealPlaintext(h.db, await openCipher(h.db, h.dataKeys), silentLogger);
   return { w, detaineeIds: ids, milestoneIds: waves.map((x) => x.milestone_id) };
 }
 

@@ -11,8 +11,9 @@ export const at = (day: number, hour = 12) => new Date(Date.parse(DAY0) + day * 
 /** The test clock's usual "now": Day 19 of the agreements. */
 export const NOW = at(19, 0);
 
-export const mediator = caller('MEDIATOR', { agency: 'Office of the Envoy' });
-export const intermediary = caller('INTERMEDIARY', { agency: 'Neutral Humanitarian Intermediary', subject: 'delegate-7', purpose: 'handover planning' });
+// Both state why they read personal data (X-Purpose), as every such read must.
+export const mediator = caller('MEDIATOR', { agency: 'Office of the Envoy', purpose: 'audit' });
+export const intermediary = caller('INTERMEDIARY', { agency: 'Neutral Humanitarian Intermediary', subject: 'delegate-7', purpose: 'release-verification' });
 export const monitor = caller('MONITOR', { agency: 'Joint Monitoring Cell' });
 export const partyOf = (partyId: string) => caller('PARTY', { agency: `Delegation of ${partyId.slice(0, 8)}`, partyId });
 
@@ -94,7 +95,7 @@ let counter = 0;
 export async function startPrisoners(now = NOW) {
   const subgraphs = await startSubgraphs([milestones, prisoners], { now });
   const db = subgraphs.databases.prisoners!.db;
-  const built = await prisoners.build({ db, clock: subgraphs.clock, logger: silentLogger });
+  const built = await prisoners.build({ db, clock: subgraphs.clock, logger: silentLogger, dataKeys: subgraphs.dataKeys });
 
   /** An operation sent to the prisoners subgraph over HTTP, signed as the gateway would. */
   const run = async <T = any>(who: Caller, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<T>> =>

@@ -6,8 +6,9 @@ export type DetaineeCategory = (typeof DETAINEE_CATEGORIES)[number];
 
 /**
  * A person held by one party who belongs to another. Name, date of birth and medical notes are personal
- * data: only the roles in access.ts read them, and every read is logged. Release is never stored here:
- * it follows from a confirmed handover on a manifest entry.
+ * data: only the roles in access.ts read them, every read is logged, and they are stored encrypted
+ * (`enc:v1:...`, see src/crypto/): these properties hold ciphertext, opened only by the field resolvers.
+ * Release is never stored here: it follows from a confirmed handover on a manifest entry.
  */
 @Entity({ name: 'detainee' })
 @Index('detainee_agreement_holder_idx', ['agreementId', 'holdingPartyId', 'category'])
@@ -24,8 +25,8 @@ export class Detainee {
   @Column({ type: 'text', name: 'name' })
   name: string;
 
-  /** A calendar date, YYYY-MM-DD. */
-  @Column({ type: 'date', name: 'date_of_birth' })
+  /** A calendar date, YYYY-MM-DD, when opened; text so that it can hold its ciphertext. */
+  @Column({ type: 'text', name: 'date_of_birth' })
   dateOfBirth: string;
 
   @Column({ type: 'uuid', name: 'holding_party_id' })
@@ -45,4 +46,15 @@ export class Detainee {
 
   @Column({ type: 'text', name: 'registered_by' })
   registeredBy: string;
+
+  /**
+   * Keyed blind index (HMAC) of the agreement, normalised name and date of birth: finds a second
+   * registration of the same person without decrypting anyone. Null only until the service fills it in.
+   */
+  @Column({ type: 'text', name: 'person_index', nullable: true })
+  personIndex: string | null;
+
+  /** When the personal fields were erased under retention (src/retention.ts); null while they are kept. */
+  @Column({ type: 'timestamptz', name: 'personal_data_purged_at', nullable: true })
+  personalDataPurgedAt: Date | null;
 }

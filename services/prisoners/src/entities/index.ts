@@ -1,4 +1,5 @@
 import { PersonalDataAccess } from '@treaty/service-kit';
+import { DataKey } from './data-key.entity.js';
 import { Detainee } from './detainee.entity.js';
 import { DetaineeList } from './detainee-list.entity.js';
 import { ExchangeWave } from './exchange-wave.entity.js';
@@ -8,11 +9,11 @@ import { ManifestEntry } from './manifest-entry.entity.js';
 import { ProofOfLife } from './proof-of-life.entity.js';
 import { RatioTerm } from './ratio-term.entity.js';
 
-export { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, PersonalDataAccess, ProofOfLife, RatioTerm };
+export { DataKey, Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, PersonalDataAccess, ProofOfLife, RatioTerm };
 export * from './detainee.entity.js';
 export * from './list-entry.entity.js';
 export * from './manifest-entry.entity.js';
 export * from './proof-of-life.entity.js';
 
 /** Listed explicitly (never globbed) so the data source works the same from src and dist. */
-export const entities = [Detainee, ProofOfLife, ListDeadline, DetaineeList, ListEntry, ExchangeWave, RatioTerm, ManifestEntry, PersonalDataAccess];
+export const entities = [Detainee, ProofOfLife, ListDeadline, DetaineeList, ListEntry, ExchangeWave, RatioTerm, ManifestEntry, PersonalDataAccess, DataKey];

@@ -46,6 +46,7 @@ export class ManifestEntry {
   @Column({ type: 'boolean', name: 'fit_to_travel', nullable: true })
   fitToTravel: boolean | null;
 
+  /** Personal data, stored encrypted (`enc:v1:...`, see src/crypto/); opened only by Handover.medicalNotes. */
   @Column({ type: 'text', name: 'medical_check_notes', nullable: true })
   medicalCheckNotes: string | null;
 

@@ -97,7 +97,7 @@ export type Detainee = {
   agreement: Maybe<Agreement>;
   /** The priority category (see DetaineeCategory for the order). */
   category: DetaineeCategory;
-  /** Personal data (INTERMEDIARY, MEDIATOR). A calendar date, YYYY-MM-DD. */
+  /** Personal data (INTERMEDIARY, MEDIATOR, with an X-Purpose; see @personal). A calendar date, YYYY-MM-DD. */
   dateOfBirth: Maybe<Scalars['String']['output']>;
   /**
    * The party that holds the detainee.
@@ -112,10 +112,20 @@ export type Detainee = {
   listEntry: Maybe<DetaineeListEntry>;
   /** Every manifest the detainee has been put on, earliest wave first. */
   manifestEntries: Array<ManifestEntry>;
-  /** Personal data (INTERMEDIARY, MEDIATOR): the condition and care needed. */
+  /**
+   * Personal data (INTERMEDIARY, MEDIATOR): the condition and care needed. Read only for
+   * medical-care, release-verification (the check before a handover) or audit.
+   */
   medicalNotes: Maybe<Scalars['String']['output']>;
-  /** Personal data (INTERMEDIARY, MEDIATOR). */
+  /** Personal data (INTERMEDIARY, MEDIATOR, with an X-Purpose; see @personal). */
   name: Maybe<Scalars['String']['output']>;
+  /**
+   * When this record's personal data (name, date of birth, medical notes, and the handovers' medical
+   * notes) was erased under the retention rule: a set time after the case closed with a confirmed
+   * release (TREATY_RETENTION_DAYS, 180 by default). Null while it is kept. Counts, ratios and waves are
+   * unchanged by erasure. Readable by any partner agency.
+   */
+  personalDataPurgedAt: Maybe<Scalars['DateTime']['output']>;
   /** Proofs of life, most recent observation first. */
   proofsOfLife: Array<ProofOfLife>;
   /** When the detainee was registered. */
@@ -336,8 +346,8 @@ export type Handover = {
   /** The outcome of the private interview. */
   interview: InterviewOutcome;
   /**
-   * Personal data (INTERMEDIARY, MEDIATOR): the medical check's findings. Reads are logged against the
-   * manifest entry's id.
+   * Personal data (INTERMEDIARY, MEDIATOR): the medical check's findings. Read only for medical-care,
+   * release-verification or audit. Reads are logged against the manifest entry's id.
    */
   medicalNotes: Maybe<Scalars['String']['output']>;
   /** When the intermediary recorded it. */
@@ -1109,7 +1119,6 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   ConfirmHandoverInput: ResolverTypeWrapper<Partial<ConfirmHandoverInput>>;
   ContestListEntryInput: ResolverTypeWrapper<Partial<ContestListEntryInput>>;
-  String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
   ContestReason: ResolverTypeWrapper<Partial<ContestReason>>;
   DateTime: ResolverTypeWrapper<Partial<Scalars['DateTime']['output']>>;
   Detainee: ResolverTypeWrapper<Partial<Detainee>>;
@@ -1155,6 +1164,7 @@ export type ResolversTypes = {
   SequencingExceptionInput: ResolverTypeWrapper<Partial<SequencingExceptionInput>>;
   SetListDeadlinesInput: ResolverTypeWrapper<Partial<SetListDeadlinesInput>>;
   SubmitDetaineeListInput: ResolverTypeWrapper<Partial<SubmitDetaineeListInput>>;
+  String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1163,7 +1173,6 @@ export type ResolversParentTypes = {
   ID: Partial<Scalars['ID']['output']>;
   ConfirmHandoverInput: Partial<ConfirmHandoverInput>;
   ContestListEntryInput: Partial<ContestListEntryInput>;
-  String: Partial<Scalars['String']['output']>;
   DateTime: Partial<Scalars['DateTime']['output']>;
   Detainee: Partial<Detainee | FederationReferenceTypes['Detainee']>;
   Boolean: Partial<Scalars['Boolean']['output']>;
@@ -1200,7 +1209,14 @@ export type ResolversParentTypes = {
   SequencingExceptionInput: Partial<SequencingExceptionInput>;
   SetListDeadlinesInput: Partial<SetListDeadlinesInput>;
   SubmitDetaineeListInput: Partial<SubmitDetaineeListInput>;
+  String: Partial<Scalars['String']['output']>;
 };
+
+export type PersonalDirectiveArgs = {
+  purposes?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type PersonalDirectiveResolver<Result, Parent, ContextType = unknown, Args = PersonalDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AgreementResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Agreement'] = ResolversParentTypes['Agreement'], FederationReferenceType extends FederationReferenceTypes['Agreement'] = FederationReferenceTypes['Agreement']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Agreement']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -1227,6 +1243,7 @@ export type DetaineeResolvers<ContextType = unknown, ParentType extends Resolver
   manifestEntries?: Resolver<Array<ResolversTypes['ManifestEntry']>, ParentType, ContextType>;
   medicalNotes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  personalDataPurgedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   proofsOfLife?: Resolver<Array<ResolversTypes['ProofOfLife']>, ParentType, ContextType>;
   registeredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   released?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1431,3 +1448,6 @@ export type Resolvers<ContextType = unknown> = {
   SequencingException?: SequencingExceptionResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = unknown> = {
+  personal?: PersonalDirectiveResolver<any, any, ContextType>;
+};

@@ -1,11 +1,15 @@
 import type { Detainee as DetaineeRow } from '../entities/index.js';
-import { visibleDetainee } from './query.js';
+import { detaineeOrNull } from './query.js';
 import type { Context } from '../context.js';
 
 export const Detainee = {
   __resolveReference(ref: { id: string }, ctx: Context) {
-    return visibleDetainee(ref.id, ctx);
+    return detaineeOrNull(ref.id, ctx);
   },
+  // Stored encrypted: opened here, only for a field that is asked for and allowed (access.ts, which also logs the read).
+  name: (d: DetaineeRow, _: unknown, ctx: Context) => ctx.crypto.open('detainee', 'name', d.id, d.name),
+  dateOfBirth: (d: DetaineeRow, _: unknown, ctx: Context) => ctx.crypto.open('detainee', 'date_of_birth', d.id, d.dateOfBirth),
+  medicalNotes: (d: DetaineeRow, _: unknown, ctx: Context) => ctx.crypto.open('detainee', 'medical_notes', d.id, d.medicalNotes),
   agreement: (d: DetaineeRow) => ({ id: d.agreementId }),
   holdingParty: (d: DetaineeRow) => ({ id: d.holdingPartyId }),
   affiliatedParty: (d: DetaineeRow) => ({ id: d.affiliatedPartyId }),

@@ -16,7 +16,10 @@ import type { Context } from '../context.js';
 /** CHILD first, OTHER last (built from constants, never from input). */
 const BY_PRIORITY = `CASE d.category ${PRIORITY_ORDER.map((c, i) => `WHEN '${c}' THEN ${i}`).join(' ')} END`;
 
-/** A detainee the caller may see, or null for an unknown id; FORBIDDEN for another party's detainee. */
+/**
+ * The detainee an entry the caller can already see points to; FORBIDDEN for another party's detainee
+ * (the entry itself shows it exists, so saying so reveals nothing more).
+ */
 export async function visibleDetainee(id: string, ctx: Context): Promise<Detainee | null> {
   const d = isUuid(id) ? await ctx.loaders.detainee.load(id) : null;
   if (d && !visibleTo(ctx.caller, d)) {
@@ -28,9 +31,19 @@ export async function visibleDetainee(id: string, ctx: Context): Promise<Detaine
   return d;
 }
 
+/**
+ * A detainee by id for a root query or a reference: null both when there is none and when the caller may
+ * not see it, so that a PARTY cannot learn by probing ids which detainees exist (FORBIDDEN for one and
+ * null for the other would tell it).
+ */
+export async function detaineeOrNull(id: string, ctx: Context): Promise<Detainee | null> {
+  const d = isUuid(id) ? await ctx.loaders.detainee.load(id) : null;
+  return d && visibleTo(ctx.caller, d) ? d : null;
+}
+
 export const Query = {
   detainee(_: unknown, { id }: QueryDetaineeArgs, ctx: Context) {
-    return visibleDetainee(id, ctx);
+    return detaineeOrNull(id, ctx);
   },
 
   async detainees(_: unknown, args: QueryDetaineesArgs, ctx: Context) {

@@ -1,10 +1,32 @@
 import { randomUUID } from 'node:crypto';
+import { IsNull, type EntityManager } from 'typeorm';
 import { BadUserInputError, Problems, actor } from '@treaty/service-kit';
 import { Detainee, ManifestEntry, ProofOfLife } from '../../entities/index.js';
+import { visibleTo } from '../../access.js';
 import { checkDetainee, checkPartyTo, checkPast, checkText } from '../../domain/rules.js';
 import type { MutationRecordProofOfLifeArgs, MutationRegisterDetaineeArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { agreementOrFail, lockDetainees } from './shared.js';
+
+/**
+ * Refuses a second registration of one person under an agreement: a detainee with the same blind index
+ * (normalised name and date of birth, see PersonalDataCipher.personIndex) that is not yet erased.
+ */
+async function refuseSecondRegistration(m: EntityManager, ctx: Context, agreementId: string, personIndex: string): Promise<void> {
+  // Two registrations of one person at the same moment meet here: the second waits, then finds the first.
+  await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('prisoners.person:' || $1, 0))`, [personIndex]);
+  const twins = await m.findBy(Detainee, { agreementId, personIndex, personalDataPurgedAt: IsNull() });
+  // A PARTY is not told of a record it may not see (that would reveal whom another party holds); the
+  // mediator sees both records, and the lists' DUPLICATE contest settles them.
+  const twin = twins.find((t) => visibleTo(ctx.caller, t));
+  if (twin) {
+    throw BadUserInputError.one(
+      'input.name',
+      `Detainee ${twin.id} under this agreement has the same name and date of birth, so this would register the same person twice. ` +
+        `If it is the same person, use that record (detainee(id: "${twin.id}")); if it is someone else, register them with their name in full as the lists give it (with a father's or family name, for example) so that the two can be told apart.`,
+    );
+  }
+}
 
 export const detaineeMutations = {
   async registerDetainee(_: unknown, { input }: MutationRegisterDetaineeArgs, ctx: Context) {
@@ -16,17 +38,23 @@ export const detaineeMutations = {
     checkPartyTo(p, 'input.affiliatedPartyId', input.affiliatedPartyId, agreement);
     p.throwIfAny();
     return ctx.db.transaction(async (m) => {
+      const id = randomUUID();
+      const name = input.name.trim();
+      const personIndex = ctx.crypto.personIndex(agreement.id, name, input.dateOfBirth);
+      await refuseSecondRegistration(m, ctx, agreement.id, personIndex);
+      const { seal } = await ctx.crypto.sealer(m);
       const detainee = m.create(Detainee, {
-        id: randomUUID(),
+        id,
         agreementId: agreement.id,
-        name: input.name.trim(),
-        dateOfBirth: input.dateOfBirth,
+        name: seal('detainee', 'name', id, name)!,
+        dateOfBirth: seal('detainee', 'date_of_birth', id, input.dateOfBirth)!,
         holdingPartyId: input.holdingPartyId,
         affiliatedPartyId: input.affiliatedPartyId,
         category: input.category,
-        medicalNotes: input.medicalNotes?.trim() || null,
+        medicalNotes: seal('detainee', 'medical_notes', id, input.medicalNotes?.trim() || null),
         registeredAt: ctx.clock.now(),
         registeredBy: actor(ctx.caller),
+        personIndex,
       });
       await m.insert(Detainee, detainee);
       return detainee;

@@ -59,10 +59,11 @@ export const handoverMutations = {
           }
         }
         const outcome: InterviewOutcome = input.interview;
+        const { seal } = await ctx.crypto.sealer(m);
         Object.assign(entry, {
           outcome,
           fitToTravel: input.medicalCheck.fitToTravel,
-          medicalCheckNotes: input.medicalCheck.notes?.trim() || null,
+          medicalCheckNotes: seal('manifest_entry', 'medical_check_notes', entry.id, input.medicalCheck.notes?.trim() || null),
           confirmedAt: input.confirmedAt,
           confirmedBy: actor(ctx.caller),
           recordedAt: now,

@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { DEFAULT_RETENTION_DAYS, createDataSource, loadConfig, silentLogger, systemClock } from '@treaty/service-kit';
+import { entities } from './entities/index.js';
+import { migrations } from './migrations/index.js';
+import { purgeExpired } from './retention.js';
+
+const HELP = `npm run purge-personal-data -w services/prisoners [-- --batch-size N]
+
+Erases, now, the personal data (name, date of birth, medical notes, and the handovers' medical notes)
+of every detainee whose case closed with a confirmed release more than TREATY_RETENTION_DAYS days ago
+(${DEFAULT_RETENTION_DAYS} by default), as the running service does every hour. Each erasure is written to the access log.
+Safe to run while the service runs, and to run again: what is erased stays erased, and nothing else
+(counts, ratios, waves) changes.
+
+Environment: PRISONERS_DATABASE_URL or DATABASE_URL, TREATY_RETENTION_DAYS.`;
+
+const schema = z
+  .object({
+    PRISONERS_DATABASE_URL: z.string().optional(),
+    DATABASE_URL: z.string().optional(),
+    TREATY_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650).default(DEFAULT_RETENTION_DAYS),
+  })
+  .refine((e) => e.PRISONERS_DATABASE_URL ?? e.DATABASE_URL, { message: 'PRISONERS_DATABASE_URL or DATABASE_URL is required', path: ['DATABASE_URL'] });
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { 'batch-size': { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help) return console.log(HELP);
+  const env = loadConfig(schema, process.env);
+  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new Error(`--batch-size is "${values['batch-size']}"; give a whole number of at least 1.`);
+  const db = createDataSource({ url: (env.PRISONERS_DATABASE_URL ?? env.DATABASE_URL)!, entities, migrations, applicationName: 'prisoners-purge', poolSize: 2 });
+  await db.initialize();
+  try {
+    if (await db.showMigrations()) throw new Error('The database has migrations the prisoners service has not applied yet; start the service once (it migrates), then purge.');
+    console.log(`▸ erasing personal data of cases closed more than ${env.TREATY_RETENTION_DAYS} days ago…`);
+    const result = await purgeExpired(db, systemClock, env.TREATY_RETENTION_DAYS, {
+      batchSize,
+      logger: { ...silentLogger, info: (msg: string, f?: Record<string, unknown>) => console.log(`▸ ${msg}: ${JSON.stringify(f)}`) },
+    });
+    console.log(`✓ ${result.purged} record${result.purged === 1 ? '' : 's'} erased; each is in the access log (subject retention-job).`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch((e) => {
+  console.error(`✗ ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+});
