@@ -19,3 +19,4 @@ export * from './peer.js';
 export * from './http.js';
 export * from './input-guards.js';
 export * from './purposes.js';
+export * from './writes.js';

@@ -6,9 +6,11 @@ import { cargoRefusal } from '../../domain/rules.js';
 import type { AgreementFacts } from '../../peers.js';
 import type { Context } from '../../context.js';
 
+/** One definition for every service (the kit's): re-exported so the mutation files import their helpers from one place. */
+export { trimmed } from '@treaty/service-kit';
+
 /** Helpers the mutation files share: lookups that refuse with NOT_FOUND, the cargo check, convoy state. */
 
-export const trimmed = (s: string | null | undefined) => s?.trim() || null;
 
 export const CORRIDOR_HINT = 'List corridors with { agreement(id: "…") { corridors { id name } } }.';
 export const CONVOY_HINT = 'List convoys with { corridor(id: "…") { convoys { id status } } }.';

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { BadUserInputError, DomainError, ErrorCode, NotFoundError, isUniqueViolation, isUuid, type Problems } from '@treaty/service-kit';
+import { BadUserInputError, DomainError, ErrorCode, NotFoundError, isUuid, type Problems } from '@treaty/service-kit';
 import { EscrowAccount, Guarantor, LedgerJournal, Tranche } from '../../entities/index.js';
 import type { DrawShortfall } from '../../domain/funding.js';
 import { formatMinor } from '../../domain/money.js';
@@ -8,12 +8,14 @@ import type { AgreementFacts, MilestoneFacts } from '../../peers.js';
 import type { Context } from '../../context.js';
 import type { TrancheView } from '../shared.js';
 
+/** One definition for every service (the kit's): re-exported so the mutation files import their helpers from one place. */
+export { onceOnly, trimmed } from '@treaty/service-kit';
+
 /**
  * Helpers the mutation files share: lookups that refuse with NOT_FOUND, confirmations from milestones,
  * the refusals several mutations give, and first-write-wins.
  */
 
-export const trimmed = (s: string | null | undefined) => s?.trim() || null;
 
 export async function findGuarantor(m: EntityManager, id: string): Promise<Guarantor> {
   const g = isUuid(id) ? await m.findOneBy(Guarantor, { id }) : null;
@@ -117,16 +119,3 @@ export function referenceTakenProblem(reference: string, escrowAccountId: string
   );
 }
 
-/**
- * Runs a write that a unique constraint (`constraint`, or any) makes happen once; when a concurrent
- * request got there first, the caller gets `refusal()` instead of an internal error. The refusal may
- * read what the winner wrote (it runs after the losing transaction has rolled back).
- */
-export async function onceOnly<T>(refusal: () => Error | Promise<Error>, write: () => Promise<T>, constraint?: string): Promise<T> {
-  try {
-    return await write();
-  } catch (e) {
-    if (isUniqueViolation(e, constraint)) throw await refusal();
-    throw e;
-  }
-}

@@ -56,7 +56,7 @@ export const disputeMutations = {
     const p = new Problems();
     checkText(p, 'input.reasoning', input.reasoning, 'Reasoning', 10000);
     p.throwIfAny();
-    return onceOnly('input.disputeId', 'This dispute was ruled on by another request a moment ago; reload it to see the ruling.', () =>
+    return onceOnly(() => BadUserInputError.one('input.disputeId', 'This dispute was ruled on by another request a moment ago; reload it to see the ruling.'), () =>
       ctx.db.transaction(async (m) => {
         const dispute = isUuid(input.disputeId)
           ? await m.getRepository(Dispute).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: input.disputeId }).getOne()

@@ -101,7 +101,7 @@ export const milestoneMutations = {
     const now = ctx.clock.now();
     const metAt = input.metAt ?? now;
 
-    return onceOnly('input.milestoneId', 'This milestone was certified by another request a moment ago; reload it to see the certification.', () =>
+    return onceOnly(() => BadUserInputError.one('input.milestoneId', 'This milestone was certified by another request a moment ago; reload it to see the certification.'), () =>
       ctx.db.transaction(async (m) => {
         const milestone = await lockMilestone(m, input.milestoneId);
         await refuseIfSettled(m, milestone, 'certified');
@@ -127,7 +127,7 @@ export const milestoneMutations = {
     const p = new Problems();
     checkText(p, 'input.reason', input.reason, 'Reason', 5000);
     p.throwIfAny();
-    return onceOnly('input.milestoneId', 'This milestone was waived by another request a moment ago; reload it to see the waiver.', () =>
+    return onceOnly(() => BadUserInputError.one('input.milestoneId', 'This milestone was waived by another request a moment ago; reload it to see the waiver.'), () =>
       ctx.db.transaction(async (m) => {
         const milestone = await lockMilestone(m, input.milestoneId);
         await refuseIfSettled(m, milestone, 'waived');

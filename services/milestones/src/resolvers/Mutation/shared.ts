@@ -1,6 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import { BadUserInputError, NotFoundError, isUniqueViolation, isUuid } from '@treaty/service-kit';
+import { NotFoundError, isUuid } from '@treaty/service-kit';
 import { Agreement, Milestone } from '../../entities/index.js';
+
+/** One definition for every service (the kit's): re-exported so the mutation files import their helpers from one place. */
+export { onceOnly } from '@treaty/service-kit';
 
 /** Helpers the mutation files share: lookups that refuse with NOT_FOUND, and first-write-wins. */
 
@@ -17,15 +20,3 @@ export async function findMilestone(m: EntityManager, id: string): Promise<Miles
   return milestone;
 }
 
-/**
- * Runs a write that a unique constraint makes happen once; when a concurrent request got there first,
- * the caller is refused at `path` with `message` instead of an internal error.
- */
-export async function onceOnly<T>(path: string, message: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (e) {
-    if (isUniqueViolation(e)) throw BadUserInputError.one(path, message);
-    throw e;
-  }
-}
