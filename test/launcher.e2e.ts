@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '@treaty/local-postgres';
+import { freePort, isPortFree } from '@treaty/local-postgres';
 
 const CLI = fileURLToPath(new URL('../packages/launcher/dist/cli.js', import.meta.url));
 const dirs: string[] = [];
@@ -19,9 +19,9 @@ async function freePorts() {
 }
 type Ports = Awaited<ReturnType<typeof freePorts>>;
 
-/** Starts `npm start`'s launcher on free ports in a fresh data directory and waits for its banner. */
-async function launch(dataDir: string, ports: Ports) {
-  const child = spawn(process.execPath, [CLI], {
+/** Starts `npm start`'s launcher on `ports` with data in `dataDir` and waits for its banner (or its exit). */
+async function launch(dataDir: string, ports: Ports, args: string[] = [], extraEnv: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], {
     env: {
       ...process.env,
       DATABASE_URL: '',
@@ -32,6 +32,7 @@ async function launch(dataDir: string, ports: Ports) {
       CORRIDORS_PORT: String(ports.corridors),
       GUARANTORS_PORT: String(ports.guarantors),
       TREATY_PG_PORT: String(ports.pg),
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -66,19 +67,52 @@ async function graphql(port: number, query: string): Promise<any> {
   return res.json();
 }
 
-async function waitFor(done: () => boolean, ms: number): Promise<void> {
+async function waitFor(done: () => boolean | Promise<boolean>, ms: number, what = 'it'): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('gave up waiting');
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
+/**
+ * Every process a launcher on `dataDir` started, and the launcher itself: the subgraphs, the gateway and the
+ * PostgreSQL guardian inherit TREATY_DATA_DIR (this run's directory is unique), and the PostgreSQL server is
+ * named by its data directory on its command line (its backends rewrite theirs, and die with it).
+ */
+function processesOf(dataDir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // PostgreSQL rewrites its command line as one string (its ps title): compare as text.
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      const ours = cmdline.includes(`-D ${path.join(dataDir, 'pg')} `) || readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`TREATY_DATA_DIR=${dataDir}`);
+      if (ours) found.push(`${pid} ${cmdline.slice(0, 100)}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** Nothing is left: no process of this run, PostgreSQL shut down cleanly, every port free again. */
+async function expectNothingLeft(dataDir: string, ports: Ports): Promise<void> {
+  await waitFor(() => processesOf(dataDir).length === 0, 30_000, `the processes to exit: ${processesOf(dataDir).join('; ')}`);
+  // A server that stops cleanly removes its pid file; one killed outright leaves it.
+  expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  for (const [name, port] of Object.entries(ports)) expect(await isPortFree(port), `${name}'s port ${port}`).toBe(true);
+}
+
 describe('npm start (the launcher)', () => {
-  it('brings up the federation with the demo, answers the first query, and stops cleanly on Ctrl-C', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'treaty-launch-'));
+  // The first three tests share one data directory and its ports, in order: one demo load serves them all.
+  let dataDir: string;
+  let ports: Ports;
+  let killed: number | undefined;
+
+  it('brings up the federation with the demo, answers the first query, refuses a second launcher, and stops cleanly on Ctrl-C', async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'treaty-launch-'));
     dirs.push(dataDir);
-    const ports = await freePorts();
+    ports = await freePorts();
     const started = Date.now();
     const run = await launch(dataDir, ports);
     expect(run.output(), run.output()).toContain('Press Ctrl-C to stop');
@@ -106,21 +140,72 @@ describe('npm start (the launcher)', () => {
     expect(during.data.agreements[0].title).toBe('Veltria Ceasefire and Phased Exchange Framework');
     expect(during.errors?.[0]?.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', service: 'prisoners' });
     await waitFor(() => run.output().includes('prisoners is back'), 30_000);
-    expect(run.output()).toContain('✗ prisoners stopped unexpectedly (killed by a signal); restarting it in 1 s.');
+    expect(run.output()).toContain('✗ prisoners stopped unexpectedly (killed by a signal); restarting it in 1 s. The gateway keeps serving the rest meanwhile');
     const after = await graphql(ports.gateway, releases);
     expect(after.errors).toBeUndefined();
     expect(after.data.agreements[0].milestones.some((m: any) => m.detaineesReleased > 0)).toBe(true);
     expect(processListeningFor('prisoners', ports.prisoners)).not.toBe(prisoners);
 
+    // A second launcher on the same data directory refuses before touching anything, naming the first,
+    // which keeps serving from its database (it used to stop the first one's PostgreSQL).
+    const second = await launch(dataDir, ports);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain(`✗ Another launcher (pid ${run.child.pid}, started `);
+    expect(second.output()).toContain(`playground http://localhost:${ports.gateway}/graphql) is running on the data directory ${dataDir}.`);
+    expect(second.output()).not.toContain('PostgreSQL');
+    const still = await graphql(ports.gateway, releases);
+    expect(still.errors).toBeUndefined();
+    expect(still.data.agreements[0].milestones.some((m: any) => m.detaineesReleased > 0)).toBe(true);
+
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
+    expect(run.output()).toContain('▸ Ctrl-C: stopping gateway, guarantors, corridors, prisoners, milestones, PostgreSQL…');
     expect(run.output()).toContain('stopped.');
+    await expectNothingLeft(dataDir, ports);
+  });
 
+  it('killed with SIGKILL, leaves nothing running: its children and its PostgreSQL stop on their own', async () => {
     // Data persists: a second start finds the agreement and does not load the demo twice.
     const again = await launch(dataDir, ports);
     expect(again.output()).toContain('demo not loaded');
-    again.child.kill('SIGINT');
-    expect(await again.exited).toBe(0);
+    // The launcher, four subgraphs, the gateway, PostgreSQL's guardian and the server.
+    const running = processesOf(dataDir);
+    expect(running.length, running.join('\n')).toBe(8);
+    expect(running.filter((p) => p.includes('/bin/postgres -D '))).toHaveLength(1);
+    killed = again.child.pid;
+    again.child.kill('SIGKILL');
+    expect(await again.exited).toBe(null);
+    await expectNothingLeft(dataDir, ports);
+  });
+
+  it('after a SIGKILL, the next launcher takes the data directory over; SIGHUP (a closed terminal) stops everything', async () => {
+    expect(killed).toBeDefined();
+    const run = await launch(dataDir, ports, ['--no-demo']);
+    expect(run.output(), run.output()).toContain('Press Ctrl-C to stop');
+    expect(run.output()).toContain(`▸ taking over ${dataDir} from an earlier launcher (pid ${killed}, started `);
+    expect((await graphql(ports.gateway, '{ agreements { title } }')).data.agreements).toHaveLength(1);
+    run.child.kill('SIGHUP');
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain('▸ terminal closed (SIGHUP): stopping gateway, guarantors, corridors, prisoners, milestones, PostgreSQL…');
+    expect(run.output()).toContain('stopped.');
+    await expectNothingLeft(dataDir, ports);
+  });
+
+  it('names a bad variable and what a valid value looks like, before starting anything', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'treaty-launch-'));
+    dirs.push(dataDir);
+    const ports = await freePorts();
+    const badPort = await launch(dataDir, ports, [], { GATEWAY_PORT: 'abc' });
+    expect(await badPort.exited).toBe(1);
+    expect(badPort.output()).toContain('GATEWAY_PORT: must be a port number from 1 to 65535, e.g. 4000');
+    expect(badPort.output()).not.toContain('options.port');
+    // An unreachable server: the variable, where, why and what to check, not `connect ECONNREFUSED`.
+    const nobody = await freePort();
+    const unreachable = await launch(dataDir, ports, [], { DATABASE_URL: `postgres://u@127.0.0.1:${nobody}/x` });
+    expect(await unreachable.exited).toBe(1);
+    expect(unreachable.output()).toContain(`✗ DATABASE_URL could not connect to 127.0.0.1:${nobody} (connection refused): check that PostgreSQL is running there`);
+    expect(unreachable.output()).not.toContain('ECONNREFUSED');
+    expect(processesOf(dataDir)).toEqual([]);
   });
 
   it('says which port is taken and exits non-zero', async () => {

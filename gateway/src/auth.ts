@@ -22,7 +22,7 @@ export interface TokenVerifierOptions {
 }
 
 async function keySource(opts: TokenVerifierOptions): Promise<JWTVerifyGetKey | CryptoKey> {
-  if (opts.jwksFile) return createLocalJWKSet(JSON.parse(await readFile(opts.jwksFile, 'utf8')));
+  if (opts.jwksFile) return createLocalJWKSet(await readJwksFile(opts.jwksFile));
   if (opts.jwksUrl) return createRemoteJWKSet(new URL(opts.jwksUrl));
   if (opts.publicKey) {
     // The PEM does not say which algorithm it is for; an Ed25519 key imports as EdDSA, a P-256 key as ES256.
@@ -91,4 +91,26 @@ function callerFromClaims(claims: Record<string, unknown>, purpose?: string): Ca
     via: null,
     purpose: purpose ? purpose.slice(0, 200) : null,
   };
+}
+
+/** TREATY_JWKS_FILE, read and checked: a failure names the variable and what the file must hold. */
+async function readJwksFile(file: string): Promise<Parameters<typeof createLocalJWKSet>[0]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'this process may not read it' : code === 'EISDIR' ? 'it is a directory' : 'it cannot be read';
+    throw new Error(`TREATY_JWKS_FILE: cannot read ${file} (${why}); it must be the path of a JSON Web Key Set file, like {"keys":[{"kty":"OKP","crv":"Ed25519","x":"…","kid":"…"}]} (npm start writes one in .treaty-data/keys/dev-jwks.json).`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`TREATY_JWKS_FILE: ${file} is not JSON; it must hold a JSON Web Key Set, like {"keys":[{"kty":"OKP","crv":"Ed25519","x":"…","kid":"…"}]}.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { keys?: unknown }).keys) || (parsed as { keys: unknown[] }).keys.length === 0) {
+    throw new Error(`TREATY_JWKS_FILE: ${file} holds no "keys" list; a JSON Web Key Set looks like {"keys":[{"kty":"OKP","crv":"Ed25519","x":"…","kid":"…"}]}.`);
+  }
+  return parsed as Parameters<typeof createLocalJWKSet>[0];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GATEWAY_DEFAULT_PORT, SUBGRAPHS, loadConfig, parseInternalKeys, type InternalKeys } from '@treaty/service-kit';
+import { GATEWAY_DEFAULT_PORT, SUBGRAPHS, hostSetting, loadConfig, logLevelSetting, parseInternalKeys, portSetting, type InternalKeys } from '@treaty/service-kit';
 
 function isInternalKeys(s: string): boolean {
   try {
@@ -11,10 +11,10 @@ function isInternalKeys(s: string): boolean {
 }
 import { DEFAULT_LIMITS, type OperationLimits } from './limits.js';
 
-const port = z.coerce.number({ message: 'must be a port number, e.g. 4000' }).int().min(0).max(65535);
+const port = portSetting(GATEWAY_DEFAULT_PORT);
 const limit = (example: number, max: number) =>
-  z.coerce.number({ message: `must be a whole number, e.g. ${example}` }).int(`must be a whole number, e.g. ${example}`).min(1, `must be at least 1, e.g. ${example}`).max(max, `must be at most ${max}`);
-const milliseconds = z.coerce.number({ message: 'must be a number of milliseconds, e.g. 5000' }).int('must be a whole number of milliseconds, e.g. 5000').min(100, 'must be at least 100 ms').max(600_000, 'must be at most 600000 ms (10 minutes)');
+  z.coerce.number({ message: `must be a whole number, e.g. ${example}` }).int(`must be a whole number, e.g. ${example}`).min(1, `must be at least 1, e.g. ${example}`).max(max, `must be at most ${max}, e.g. ${example}`);
+const milliseconds = z.coerce.number({ message: 'must be a number of milliseconds, e.g. 5000' }).int('must be a whole number of milliseconds, e.g. 5000').min(100, 'must be at least 100 ms, e.g. 5000').max(600_000, 'must be at most 600000 ms (10 minutes), e.g. 5000');
 
 /** Settings that shape what the gateway accepts; every one has a safe default. */
 export interface GatewaySettings {
@@ -50,17 +50,18 @@ export const gatewayConfigSchema = z
   .object({
     GATEWAY_PORT: port.optional(),
     PORT: port.default(GATEWAY_DEFAULT_PORT),
-    HOST: z.string().min(1).default('127.0.0.1'),
+    HOST: hostSetting(),
     TREATY_INTERNAL_KEYS: z
       .string({ message: 'is required: the keys the gateway signs calls to subgraphs with, a JSON object from "gateway>service" to a 32-byte base64url key (packages/service-kit/internal-credentials.md); npm start provides it' })
       .refine(isInternalKeys, 'must be a JSON object like {"gateway>milestones":"<43 base64url characters>"} (packages/service-kit/internal-credentials.md)'),
     TREATY_JWKS_FILE: z.string().min(1).optional(),
-    TREATY_JWKS_URL: z.url({ message: 'must be an https URL of a JSON Web Key Set' }).optional(),
-    TREATY_JWT_PUBLIC_KEY: z.string().includes('PUBLIC KEY', { message: 'must be an SPKI PEM public key' }).optional(),
+    TREATY_JWKS_URL: z.url({ protocol: /^https?$/, message: 'must be the URL of a JSON Web Key Set, e.g. https://login.example.org/.well-known/jwks.json' }).optional(),
+    TREATY_JWT_PUBLIC_KEY: z.string().includes('PUBLIC KEY', { message: 'must be an SPKI PEM public key like -----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----' }).optional(),
     TREATY_JWT_ISSUER: z.string().min(1).default('treaty-dev'),
     TREATY_JWT_AUDIENCE: z.string().min(1).default('treaty-gateway'),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    NODE_ENV: z.string().optional(),
+    LOG_LEVEL: logLevelSetting(),
+    // Refused rather than ignored: NODE_ENV=prod would otherwise leave introspection and the playground on.
+    NODE_ENV: z.enum(['production', 'development', 'test'], { message: 'must be one of production (no introspection, no playground, anonymous callers run trusted documents only), development or test (the local defaults), e.g. production' }).optional(),
     GATEWAY_MAX_DEPTH: limit(DEFAULT_LIMITS.depth, 1_000).default(DEFAULT_LIMITS.depth),
     GATEWAY_MAX_ALIASES: limit(DEFAULT_LIMITS.aliases, 100_000).default(DEFAULT_LIMITS.aliases),
     GATEWAY_MAX_TOKENS: limit(DEFAULT_LIMITS.tokens, 1_000_000).default(DEFAULT_LIMITS.tokens),
@@ -77,10 +78,14 @@ export const gatewayConfigSchema = z
       .string()
       .transform((v) => v.split(',').map((d) => d.trim()).filter(Boolean))
       .default([]),
+    // A separate listener for /health, /ready and /metrics; unset, they are served on the gateway's port.
+    GATEWAY_OPS_PORT: portSetting(9464).optional(),
+    GATEWAY_OPS_HOST: hostSetting().unwrap().optional(),
     ...Object.fromEntries(
       SUBGRAPHS.flatMap((s) => {
         const upper = s.name.toUpperCase();
-        return [[`${upper}_URL`, z.url().optional()], [`${upper}_PORT`, port.optional()], [`${upper}_TIMEOUT_MS`, milliseconds.optional()]];
+        const url = z.url({ protocol: /^https?$/, message: `must be the ${s.name} subgraph's GraphQL URL, e.g. http://${s.name}:${s.defaultPort}/graphql` });
+        return [[`${upper}_URL`, url.optional()], [`${upper}_PORT`, portSetting(s.defaultPort).optional()], [`${upper}_TIMEOUT_MS`, milliseconds.optional()]];
       }),
     ),
   })
@@ -98,6 +103,8 @@ export interface GatewayConfig {
   subgraphUrls: Record<string, string>;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   settings: GatewaySettings;
+  /** GATEWAY_OPS_PORT / GATEWAY_OPS_HOST (HOST unless set): where /health, /ready and /metrics are served apart. */
+  ops?: { port: number; host: string };
 }
 
 export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {
@@ -114,6 +121,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       }),
     ),
     logLevel: e.LOG_LEVEL,
+    ...(e.GATEWAY_OPS_PORT !== undefined ? { ops: { port: e.GATEWAY_OPS_PORT, host: e.GATEWAY_OPS_HOST ?? e.HOST } } : {}),
     settings: {
       production: e.NODE_ENV === 'production',
       limits: { depth: e.GATEWAY_MAX_DEPTH, aliases: e.GATEWAY_MAX_ALIASES, tokens: e.GATEWAY_MAX_TOKENS, directives: e.GATEWAY_MAX_DIRECTIVES, cost: e.GATEWAY_MAX_COST },

@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { INTERNAL_TOKEN_HEADER, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
+import { performance } from 'node:perf_hooks';
+import { INTERNAL_TOKEN_HEADER, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type Caller, type InternalSigner, type Logger, type ServiceMetrics } from '@treaty/service-kit';
 import type { GatewayContext } from './context.js';
 
 /** Carry the caller and Idempotency-Key from willSendRequest to the fetcher; removed before the request leaves. */
@@ -35,6 +36,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     signer: InternalSigner,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
+    metrics?: Pick<ServiceMetrics, 'observeSubgraphFetch'>,
   ) {
     super({
       url,
@@ -46,7 +48,18 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         delete headers[PENDING_KEY_HEADER];
         headers[INTERNAL_TOKEN_HEADER] = signInternal(signer, subgraph, caller, init.body, { idempotencyKey });
         // The timeout covers connecting, waiting and reading the whole body: a stopped process holds nothing for longer.
-        return fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
+        // (With tracing on, the undici instrumentation adds this hop's traceparent to `headers`.)
+        const started = performance.now();
+        const seconds = () => (performance.now() - started) / 1000;
+        try {
+          const res = await fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
+          metrics?.observeSubgraphFetch(subgraph, seconds(), res.ok ? 'ok' : 'error');
+          return res;
+        } catch (e) {
+          const name = (e as Error).name;
+          metrics?.observeSubgraphFetch(subgraph, seconds(), name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'error');
+          throw e;
+        }
       }) as never,
     });
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLFormattedError } from 'graphql';
-import { CLIENT_ERROR_CODES, type Logger } from '@treaty/service-kit';
+import { CLIENT_ERROR_CODES, currentRequest, type Logger } from '@treaty/service-kit';
 
 /** Codes graphql-js and Apollo Server give to malformed requests and documents; safe to show as they are. */
 const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
@@ -54,8 +54,9 @@ export function formatGatewayError(logger: Logger) {
       // Already masked by the subgraph (logged under its reference), or worded by SignedDataSource for the caller.
       return { message: scrub(formatted.message), ...(formatted.path ? { path: formatted.path } : {}), extensions: publicExtensions(ext, code) };
     }
-    const reference = randomUUID();
-    logger.error('internal error', { reference, code, service: ext?.serviceName ?? ext?.service, error: formatted.message.slice(0, 500) });
+    // The request id is the reference: the caller quotes it, support finds this line and the request's own.
+    const reference = currentRequest()?.requestId ?? randomUUID();
+    logger.error('internal error', { requestId: reference, reference, code, service: ext?.serviceName ?? ext?.service, error: formatted.message.slice(0, 500) });
     return {
       message: `Internal error in the gateway; nothing was changed by the failing step. Report reference ${reference} if it persists.`,
       ...(formatted.path ? { path: formatted.path } : {}),

@@ -1,11 +1,39 @@
-import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ApolloServer, HeaderMap } from '@apollo/server';
+import path from 'node:path';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import type { GraphQLError, GraphQLScalarType } from 'graphql';
-import { MALFORMED_BODY_MESSAGE, MalformedBody, PayloadTooLarge, SafeLiteralsRule, checkVariables, createLogger, isAuthenticated, isIdempotencyKey, listen, parseDateTime, readBody, sendGraphQLError, writeGraphQLResponse, type Caller, type InternalSigner, type Logger } from '@treaty/service-kit';
+import { parse, type GraphQLError, type GraphQLScalarType } from 'graphql';
+import {
+  MALFORMED_BODY_MESSAGE,
+  MalformedBody,
+  PayloadTooLarge,
+  SafeLiteralsRule,
+  annotateSpan,
+  checkVariables,
+  createLogger,
+  createMetrics,
+  currentRequest,
+  isAuthenticated,
+  isIdempotencyKey,
+  listen,
+  logWhenDone,
+  operationNameOf,
+  opsRoutes,
+  parseDateTime,
+  readBody,
+  sendGraphQLError,
+  serveOps,
+  subgraphsReadiness,
+  writeGraphQLResponse,
+  type Caller,
+  type InternalSigner,
+  type Listening,
+  type Logger,
+  type RequestScope,
+  type ServiceMetrics,
+} from '@treaty/service-kit';
 import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 import type { GatewayContext } from './context.js';
@@ -13,7 +41,7 @@ import { SignedDataSource } from './data-source.js';
 import { formatGatewayError } from './errors.js';
 import { armor, checkTokens } from './limits.js';
 import { PLAYGROUND_CSP, playgroundAsset, playgroundHtml } from './playground.js';
-import { loadTrustedDocuments, type TrustedDocuments } from './trusted-documents.js';
+import { OPERATIONS_DIR, loadTrustedDocuments, type TrustedDocuments } from './trusted-documents.js';
 
 export type { GatewayContext } from './context.js';
 
@@ -40,7 +68,35 @@ export interface BuiltGateway {
   server: ApolloServer<GatewayContext>;
   gateway: ApolloGateway;
   settings: GatewaySettings;
+  /** The gateway's Prometheus metrics (served at /metrics). */
+  metrics: ServiceMetrics;
+  /** The trusted documents' operation names, always kept as metric labels; filled by serveGateway. */
+  trustedOperationNames: Set<string>;
+  /** Each subgraph's URL as the gateway calls it (known once the gateway has started); /ready asks each. */
+  subgraphUrls: Record<string, string>;
 }
+
+/**
+ * Tells the request's log line and metrics what ran and how it ended: the operation's name once Apollo
+ * has resolved it, and the code of every error in the answer, as formatted for the caller.
+ */
+const observePlugin: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    const scope = currentRequest();
+    return {
+      async validationDidStart({ document, request }) {
+        if (scope) scope.operation = operationNameOf(document, request.operationName) ?? scope.operation;
+      },
+      async didResolveOperation({ operationName }) {
+        if (scope && operationName) scope.operation = operationName;
+      },
+      async willSendResponse({ response }) {
+        if (!scope || response.body.kind !== 'single') return;
+        for (const e of response.body.singleResult.errors ?? []) scope.codes.push(String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      },
+    };
+  },
+};
 
 /**
  * The supergraph declares `scalar DateTime` without behaviour, so the gateway would pass "yesterday" or
@@ -65,12 +121,16 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const settings: GatewaySettings = { ...DEFAULT_SETTINGS, ...opts.settings, limits: { ...DEFAULT_SETTINGS.limits, ...opts.settings?.limits } };
   const logger = opts.logger ?? createLogger('gateway');
+  const trustedOperationNames = new Set<string>();
+  const metrics = createMetrics('gateway', { trustedOperations: trustedOperationNames });
+  const subgraphUrls: Record<string, string> = {};
   const gateway = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
     buildService: ({ name, url }) => {
       const target = opts.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`No URL for subgraph ${name}; set ${name.toUpperCase()}_URL.`);
-      return new SignedDataSource(name, target, opts.signer, settings.subgraphTimeoutMs[name] ?? 5_000, logger);
+      subgraphUrls[name] = target;
+      return new SignedDataSource(name, target, opts.signer, settings.subgraphTimeoutMs[name] ?? 5_000, logger, metrics);
     },
     logger: { debug: () => {}, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
     ...(opts.onQueryPlan ? { experimental_didResolveQueryPlan: ({ queryPlan }: { queryPlan: unknown }) => opts.onQueryPlan!(queryPlan) } : {}),
@@ -86,21 +146,28 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
     // Hash-only requests are resolved against the trusted documents before Apollo sees them.
     persistedQueries: false,
     validationRules: [SafeLiteralsRule, ...protection.validationRules],
-    plugins: [...protection.plugins, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [...protection.plugins, observePlugin, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: formatGatewayError(logger),
   });
-  return { server, gateway, settings };
+  return { server, gateway, settings, metrics, trustedOperationNames, subgraphUrls };
+}
+
+/** The names of the operations in the trusted documents' folders (bounded, so always metric labels). */
+async function trustedOperationNames(dirs: string[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const dir of [OPERATIONS_DIR, ...dirs]) {
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.graphql'))) {
+      for (const def of parse(await readFile(path.join(dir, file), 'utf8')).definitions) {
+        if (def.kind === 'OperationDefinition' && def.name) names.push(def.name.value);
+      }
+    }
+  }
+  return names;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff', ...extra });
   res.end(body);
-}
-
-/** A client's X-Request-Id is kept when it is a plain token; otherwise (or when absent) one is made. */
-function requestIdOf(req: IncomingMessage): string {
-  const sent = req.headers['x-request-id'];
-  return typeof sent === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(sent) ? sent : randomUUID();
 }
 
 const CORS_ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-purpose, x-request-id, traceparent, tracestate, apollo-require-preflight';
@@ -115,6 +182,8 @@ export interface RunningGateway {
   url: string;
   port: number;
   http: Server;
+  /** The port of the separate /health, /ready and /metrics listener (GATEWAY_OPS_PORT), when one was asked for. */
+  opsPort?: number;
   close(): Promise<void>;
 }
 
@@ -127,23 +196,34 @@ interface OperationRequest {
 
 /**
  * Serves the gateway: POST /graphql for operations, GET /graphql in a browser for the playground (not in
- * production), /health for liveness. Everything that can be refused without the schema is refused here,
+ * production), /health for liveness, /ready (every subgraph ready), /metrics (Prometheus; on the ops
+ * listener instead when `ops` is given). Each request to /graphql writes one log line (requests.ts) under
+ * its request id: the client's X-Request-Id when it sent a plain token. Everything that can be refused without the schema is refused here,
  * before Apollo runs and long before any subgraph is called: a bad token (401), an oversized body (413),
  * a body that is not one JSON operation, a document over the token limit, unsafe text in variables, and
  * in production an anonymous caller's document that is not trusted.
  */
-export async function serveGateway(built: BuiltGateway, opts: { port: number; host?: string; verifier: TokenVerifier; logger?: Logger }): Promise<RunningGateway> {
+export async function serveGateway(
+  built: BuiltGateway,
+  opts: { port: number; host?: string; verifier: TokenVerifier; logger?: Logger; ops?: { port: number; host?: string } },
+): Promise<RunningGateway> {
   const logger = opts.logger ?? createLogger('gateway');
-  const { settings } = built;
+  const { settings, metrics } = built;
   const trusted: TrustedDocuments = await loadTrustedDocuments(settings.trustedDocumentDirs);
+  for (const name of await trustedOperationNames(settings.trustedDocumentDirs)) built.trustedOperationNames.add(name);
   await built.server.start();
+  const ops = { service: 'gateway', logger, metrics, ready: () => subgraphsReadiness(built.subgraphUrls) };
+  const opsRoute = opsRoutes(ops);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const requestId = requestIdOf(req);
+    const { requestId } = scope;
     const cors = corsHeaders(req, settings.corsOrigins);
     const base = { 'x-request-id': requestId, ...cors };
-    const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}) => sendGraphQLError(res, status, code, message, { ...base, ...extra });
+    const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}) => {
+      scope.codes.push(code);
+      sendGraphQLError(res, status, code, message, { ...base, ...extra });
+    };
 
     if (req.method === 'OPTIONS') {
       // A browser's preflight: allowed origins get the methods and headers they may use; others get nothing to use.
@@ -155,7 +235,7 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       });
       return void res.end();
     }
-    if (url.pathname === '/health') return send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }), base);
+    if (await opsRoute(req, res, url.pathname, !opts.ops)) return;
     if (url.pathname.startsWith('/playground/')) {
       const asset = settings.production ? null : await playgroundAsset(url.pathname.slice('/playground/'.length));
       if (!asset) return send(res, 404, 'text/plain', 'Not found', base);
@@ -171,6 +251,8 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       }
       return send(res, 200, 'text/html; charset=utf-8', playgroundHtml(), { 'content-security-policy': PLAYGROUND_CSP, 'referrer-policy': 'no-referrer', ...base });
     }
+    logWhenDone(res, scope, logger, (done) => metrics.observeRequest(done));
+    annotateSpan({ 'treaty.service': 'gateway', 'treaty.request_id': requestId });
     if (req.method !== 'GET' && req.method !== 'POST') {
       return refuse(405, 'BAD_REQUEST', `${req.method} is not supported at /graphql; send operations with POST (or queries with GET).`, { allow: 'GET, POST, OPTIONS' });
     }
@@ -185,6 +267,7 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       }
       throw e;
     }
+    scope.caller = { agency: caller.agency, roles: caller.roles, via: caller.via };
 
     const sentKey = req.headers['idempotency-key'];
     if (sentKey !== undefined && (typeof sentKey !== 'string' || !isIdempotencyKey(sentKey))) {
@@ -228,6 +311,7 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       }
     }
 
+    if (typeof operation.operationName === 'string') scope.operation = operation.operationName;
     if (operation.query !== undefined && typeof operation.query !== 'string') return refuse(400, 'BAD_REQUEST', '"query" must be a string holding the GraphQL document.');
     const unsafe = checkVariables(operation.variables);
     if (unsafe) return refuse(400, 'BAD_USER_INPUT', unsafe.message);
@@ -263,6 +347,7 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body: req.method === 'POST' ? operation : undefined },
       context: async () => context,
     });
+    if (context.outcome.replayed) scope.replayed = true;
     // A retry answered from the first response says so, as payment APIs do, so a client can tell.
     await writeGraphQLResponse(res, result, context.outcome.replayed ? { ...base, 'idempotent-replayed': 'true' } : base);
   };
@@ -271,16 +356,26 @@ export async function serveGateway(built: BuiltGateway, opts: { port: number; ho
     port: opts.port,
     host: opts.host,
     logger,
-    failureMessage: 'The gateway failed to handle the request. Retry; if it persists, check the gateway log.',
+    failureMessage: 'The gateway failed to handle the request; retry.',
   });
+  let opsListener: Listening | undefined;
+  try {
+    opsListener = opts.ops ? await serveOps(ops, opts.ops) : undefined;
+  } catch (e) {
+    await close();
+    await built.server.stop();
+    throw e;
+  }
   let closing: Promise<void> | null = null;
   return {
     url: `http://localhost:${port}/graphql`,
     port,
     http,
+    ...(opsListener ? { opsPort: opsListener.port } : {}),
     close() {
       closing ??= (async () => {
         await close();
+        await opsListener?.close();
         await built.server.stop();
       })();
       return closing;

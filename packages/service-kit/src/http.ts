@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { Logger } from './log.js';
+import { beginRequest, inRequest, requestIdFrom, type RequestScope } from './requests.js';
 
 /** The plain-HTTP pieces the subgraphs and the gateway share. */
 
@@ -81,18 +82,23 @@ export interface Listening {
 }
 
 /**
- * Listens with `handle`; a handler that throws gets a 500 in GraphQL form and a log line (never the
- * request's content). Port 0 picks a free port.
+ * Listens with `handle`, each request inside its RequestScope (its id: the client's X-Request-Id when it
+ * is a plain token, otherwise a new one; see currentRequest). A handler that throws gets a 500 in GraphQL
+ * form whose reference is the request id, and a log line under that id (never the request's content).
+ * Port 0 picks a free port.
  */
 export async function listen(
-  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  handle: (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => Promise<void>,
   opts: { port: number; host?: string; logger: Logger; failureMessage: string },
 ): Promise<Listening> {
   const http = createServer((req, res) => {
-    handle(req, res).catch((e: Error) => {
-      opts.logger.error('request failed', { error: e.message });
-      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', opts.failureMessage);
-      else res.end();
+    const scope = beginRequest(requestIdFrom(req.headers['x-request-id']));
+    inRequest(scope, () => handle(req, res, scope)).catch((e: Error) => {
+      opts.logger.error('request failed', { requestId: scope.requestId, error: e.message });
+      scope.codes.push('INTERNAL_SERVER_ERROR');
+      if (!res.headersSent) {
+        sendJson(res, 500, { errors: [{ message: `${opts.failureMessage} Report reference ${scope.requestId} if it persists.`, extensions: { code: 'INTERNAL_SERVER_ERROR', reference: scope.requestId } }] }, { 'x-request-id': scope.requestId });
+      } else res.end();
     });
   });
   http.keepAliveTimeout = 5_000;

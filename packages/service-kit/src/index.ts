@@ -20,3 +20,7 @@ export * from './http.js';
 export * from './input-guards.js';
 export * from './purposes.js';
 export * from './writes.js';
+export * from './metrics.js';
+export * from './ops.js';
+export * from './requests.js';
+export * from './tracing.js';

@@ -1,6 +1,10 @@
-/** Structured one-line logs. Callers pass identifiers, never tokens or personal data. */
-type Level = 'debug' | 'info' | 'warn' | 'error';
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+import { pino, type DestinationStream } from 'pino';
+
+/**
+ * Structured one-line logs (pino, JSON to stdout). Callers pass identifiers, never tokens or personal
+ * data; the paths below are censored all the same, in case a field of that name is ever handed in.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -9,13 +13,26 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(service: string, level: Level = 'info'): Logger {
-  const emit = (l: Level) => (msg: string, fields?: Record<string, unknown>) => {
-    if (order[l] < order[level]) return;
-    const line = JSON.stringify({ t: new Date().toISOString(), level: l, service, msg, ...fields });
-    if (l === 'error' || l === 'warn') console.error(line);
-    else console.log(line);
-  };
+const REDACTED = ['authorization', 'token', 'variables', 'password', 'headers.authorization', '*.authorization', '*.token', '*.variables'];
+
+/**
+ * A logger for one process (`service` names it on every line). The line keeps the shape the launcher
+ * and log collectors read: `{"level":"info","t":"<ISO time>","service":"...","msg":"...", ...fields}`.
+ * `destination` is for tests that capture the lines; processes write to stdout.
+ */
+export function createLogger(service: string, level: LogLevel = 'info', destination?: DestinationStream): Logger {
+  const log = pino(
+    {
+      level,
+      base: { service },
+      messageKey: 'msg',
+      timestamp: () => `,"t":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED, censor: '[withheld]' },
+    },
+    destination ?? pino.destination({ dest: 1, sync: true }),
+  );
+  const emit = (l: LogLevel) => (msg: string, fields?: Record<string, unknown>) => (fields ? log[l](fields, msg) : log[l](msg));
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

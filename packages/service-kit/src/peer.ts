@@ -1,5 +1,7 @@
 import { ServiceUnavailableError } from './errors.js';
 import { signInternal, INTERNAL_TOKEN_HEADER, type InternalSigner } from './internal-auth.js';
+import { performance } from 'node:perf_hooks';
+import { currentRequest } from './requests.js';
 
 /**
  * How long a sibling call may take. Shorter than the gateway's default wait for a subgraph (5 s), so a
@@ -31,24 +33,37 @@ export async function callPeer<T>(deps: PeerDeps, peer: string, query: string, v
   if (!deps.signer || !url) throw new Error(`No route to the ${peer} service: configure TREATY_PEER_${peer.toUpperCase()}_URL and TREATY_INTERNAL_KEYS.`);
   const timeoutMs = deps.timeoutMs ?? DEFAULT_PEER_TIMEOUT_MS;
   const body = JSON.stringify({ query, variables });
+  // The request this call serves: its id goes along (one id in every log line of the request), and the
+  // call's duration goes to the serving subgraph's metrics. The trace context is sent by the tracing itself.
+  const scope = currentRequest();
+  const started = performance.now();
+  const observe = (outcome: 'ok' | 'error' | 'timeout') => scope?.observePeer?.(peer, (performance.now() - started) / 1000, outcome);
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: signInternal(deps.signer, peer, null, body) },
+      headers: {
+        'content-type': 'application/json',
+        [INTERNAL_TOKEN_HEADER]: signInternal(deps.signer, peer, null, body),
+        ...(scope ? { 'x-request-id': scope.requestId } : {}),
+      },
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
     const name = (e as Error).name;
-    throw unavailable(peer, name === 'TimeoutError' || name === 'AbortError' ? `did not answer within ${timeoutMs / 1000} s` : 'is not reachable');
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
+    observe(timedOut ? 'timeout' : 'error');
+    throw unavailable(peer, timedOut ? `did not answer within ${timeoutMs / 1000} s` : 'is not reachable');
   }
   let json: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     json = (await res.json()) as typeof json;
   } catch {
+    observe('error');
     throw unavailable(peer, `answered with HTTP ${res.status} and no GraphQL body`);
   }
+  observe(res.ok && !json.errors?.length ? 'ok' : 'error');
   if (!res.ok || json.errors?.length) {
     const first = json.errors?.[0];
     // A refusal between services is a fault of this deployment (a grant missing, keys out of step), not

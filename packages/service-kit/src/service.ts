@@ -3,11 +3,12 @@ import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import type { Caller } from './caller.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { loadSubgraphConfig } from './config.js';
+import { describeDatabaseError, loadSubgraphConfig } from './config.js';
 import type { BaseContext } from './context.js';
 import { createDataSource, migrate } from './database.js';
 import { parseInternalKeys, type InternalKeys } from './internal-auth.js';
 import { createLogger, type Logger } from './log.js';
+import { startTracing } from './tracing.js';
 import type { DataKeys } from './field-crypto.js';
 import { onShutdown, serveSubgraph, type RunningSubgraph } from './subgraph.js';
 import type { ResponseSealer } from './exactly-once.js';
@@ -53,7 +54,18 @@ export interface ServiceModule<C extends BaseContext = any> {
  */
 export async function startService<C extends BaseContext>(
   module: ServiceModule<C>,
-  opts: Omit<PeerDeps, 'signer'> & { db: DataSource; keys: InternalKeys; clock?: Clock; port?: number; host?: string; logger?: Logger; idempotencyRetentionMs?: number; dataKeys?: DataKeys },
+  opts: Omit<PeerDeps, 'signer'> & {
+    db: DataSource;
+    keys: InternalKeys;
+    clock?: Clock;
+    port?: number;
+    host?: string;
+    logger?: Logger;
+    idempotencyRetentionMs?: number;
+    dataKeys?: DataKeys;
+    /** A separate listener for /health, /ready and /metrics (TREATY_OPS_PORT / TREATY_OPS_HOST). */
+    ops?: { port: number; host?: string };
+  },
 ): Promise<RunningSubgraph> {
   const logger = opts.logger ?? createLogger(module.name);
   const clock = opts.clock ?? systemClock;
@@ -71,14 +83,21 @@ export async function startService<C extends BaseContext>(
     port: opts.port ?? 0,
     host: opts.host,
     logger,
+    ops: opts.ops,
   });
 }
 
 /** The body of every service's index.ts: read config, migrate, listen, stop cleanly on a signal. */
 export async function runService<C extends BaseContext>(module: ServiceModule<C>, env: Record<string, string | undefined>): Promise<void> {
   const config = loadSubgraphConfig(module.name, module.defaultPort, env, { dataKeysRequired: module.encryptsPersonalData });
+  // Before any connection is made: pg is instrumented as it loads. Off unless OTEL_* configures it.
+  const tracing = startTracing(module.name, env);
   const logger = createLogger(module.name, config.logLevel);
   const db = createDataSource({ url: config.databaseUrl, entities: module.entities, migrations: module.migrations, applicationName: module.name });
+  // Connecting first, on its own, so a bad URL or a server that is down is reported by the variable's name.
+  await db.initialize().catch((e: unknown) => {
+    throw new Error(describeDatabaseError(config.databaseUrlVariable, config.databaseUrl, e), { cause: e });
+  });
   const applied = await migrate(db);
   if (applied.length) logger.info('migrations applied', { migrations: applied });
   const keys = parseInternalKeys(config.internalKeys);
@@ -97,11 +116,13 @@ export async function runService<C extends BaseContext>(module: ServiceModule<C>
     timeoutMs: config.peerTimeoutMs,
     idempotencyRetentionMs: config.idempotencyRetentionMs,
     dataKeys: config.dataKeys,
+    ops: config.opsPort === undefined ? undefined : { port: config.opsPort, host: config.opsHost },
   });
   const stopJobs = module.jobs?.({ db, clock: systemClock, logger, retentionDays: config.retentionDays }) ?? (() => undefined);
   onShutdown(async () => {
     stopJobs();
     await running.close();
+    await tracing?.shutdown();
   }, logger);
-  logger.info('ready', { url: running.url });
+  logger.info('ready', { url: running.url, ...(running.opsPort !== undefined ? { opsPort: running.opsPort } : {}), tracing: tracing !== null });
 }

@@ -18,7 +18,11 @@ import { statements } from './database.js';
 import { DateTimeScalar } from './scalars.js';
 import { SafeLiteralsRule, checkVariables } from './input-guards.js';
 import { createLogger, type Logger } from './log.js';
-import { MALFORMED_BODY_MESSAGE, MalformedBody, PayloadTooLarge, listen, readBody, sendGraphQLError, sendJson, writeGraphQLResponse } from './http.js';
+import { MALFORMED_BODY_MESSAGE, MalformedBody, PayloadTooLarge, listen, readBody, sendGraphQLError, sendJson, writeGraphQLResponse, type Listening } from './http.js';
+import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { databaseReadiness, opsRoutes, serveOps } from './ops.js';
+import { currentRequest, logWhenDone, operationNameOf, type RequestScope } from './requests.js';
+import { annotateSpan } from './tracing.js';
 
 /** Codes graphql-js and Apollo Server attach to malformed requests; safe to show. */
 const REQUEST_ERROR_CODES = new Set([
@@ -95,6 +99,29 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
     },
   };
 
+  /**
+   * Tells the request's log line and metrics what ran and how it ended: the operation's name and the code
+   * of every error in the answer as it leaves (after the access-log plugin, which may replace it).
+   */
+  const observePlugin: ApolloServerPlugin<C> = {
+    async requestDidStart({ request }) {
+      const scope = currentRequest();
+      if (scope && request.operationName) scope.operation = request.operationName;
+      return {
+        async validationDidStart({ document, request }) {
+          if (scope) scope.operation = operationNameOf(document, request.operationName) ?? scope.operation;
+        },
+        async didResolveOperation({ operationName }) {
+          if (scope && operationName) scope.operation = operationName;
+        },
+        async willSendResponse({ response }) {
+          if (!scope || response.body.kind !== 'single') return;
+          for (const e of response.body.singleResult.errors ?? []) scope.codes.push(String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+        },
+      };
+    },
+  };
+
   /** A sibling calling as itself may run only queries, and only the root fields granted to it. */
   const siblingPlugin: ApolloServerPlugin<C> = {
     async requestDidStart() {
@@ -122,7 +149,7 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
     includeStacktraceInErrorResponses: false,
     introspection: true,
     validationRules: [SafeLiteralsRule],
-    plugins: [siblingPlugin, accessLogPlugin, ApolloServerPluginInlineTraceDisabled()],
+    plugins: [siblingPlugin, accessLogPlugin, observePlugin, ApolloServerPluginInlineTraceDisabled()],
     formatError(formatted, error) {
       const code = formatted.extensions?.code as string | undefined;
       const original = unwrapResolverError(error);
@@ -132,8 +159,9 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
       if (original instanceof GraphQLError && original.extensions?.code && CLIENT_ERROR_CODES.has(original.extensions.code as string)) {
         return formatted;
       }
-      const reference = randomUUID();
-      logger.error('internal error', { reference, error: (original as Error)?.message, stack: (original as Error)?.stack?.split('\n').slice(0, 6).join(' | ') });
+      // The request id is the reference: the caller quotes it, support finds this line and the request's own.
+      const reference = currentRequest()?.requestId ?? randomUUID();
+      logger.error('internal error', { requestId: reference, reference, error: (original as Error)?.message, stack: (original as Error)?.stack?.split('\n').slice(0, 6).join(' | ') });
       return {
         message: `Internal error in the ${def.name} service; nothing was changed by the failing step. Report reference ${reference} if it persists.`,
         path: formatted.path,
@@ -160,6 +188,11 @@ export interface ServeOptions<C extends BaseContext> {
   port: number;
   host?: string;
   logger?: Logger;
+  /**
+   * A separate listener for /health, /ready and /metrics (TREATY_OPS_PORT, TREATY_OPS_HOST); when given,
+   * the public port serves /health and /ready but no longer /metrics.
+   */
+  ops?: { port: number; host?: string };
 }
 
 /** Set on a subgraph's answer that repeats the first response to an Idempotency-Key. */
@@ -179,6 +212,10 @@ export interface RunningSubgraph {
   url: string;
   port: number;
   http: Server;
+  /** This server's Prometheus metrics (also served at /metrics). */
+  metrics: ServiceMetrics;
+  /** The port of the separate /health, /ready and /metrics listener, when one was asked for. */
+  opsPort?: number;
   /** Stops accepting requests, lets in-flight ones finish, then stops Apollo and closes the pool. */
   close(): Promise<void>;
 }
@@ -186,7 +223,9 @@ export interface RunningSubgraph {
 /**
  * Serves a subgraph over HTTP. Every GraphQL request must carry an internal credential signed by the
  * gateway (or a trusted sibling service) for this exact body; anything else gets 401 before any
- * resolver runs, `_service` and `_entities` included. `/health` answers liveness only, with no data.
+ * resolver runs, `_service` and `_entities` included. `/health` answers liveness only, with no data;
+ * `/ready` whether the database answers and is migrated; `/metrics` the Prometheus metrics (see ops.ts).
+ * Each GraphQL request writes one log line (requests.ts) under the request id the gateway sent.
  */
 export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>): Promise<RunningSubgraph> {
   const logger = opts.logger ?? createLogger(opts.name);
@@ -198,22 +237,44 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
     purgeExactlyOnce(opts.db, clock).catch((e: Error) => logger.warn('purge of used credentials and expired keys failed', { error: e.message }));
   }, 60_000);
   purge.unref();
+  const metrics = createMetrics(opts.name);
+  const unwatch = metrics.watchDatabase(opts.db);
+  const ops = {
+    service: opts.name,
+    logger,
+    metrics,
+    ready: async () => {
+      const database = await databaseReadiness(opts.db);
+      return { ready: database === 'ready', checks: { database } };
+    },
+  };
+  const opsRoute = opsRoutes(ops);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok', service: opts.name });
+    if (await opsRoute(req, res, url.pathname, !opts.ops)) return;
     if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found. GraphQL is served at /graphql, through the gateway.' });
+    logWhenDone(res, scope, logger, (done) => metrics.observeRequest(done));
+    annotateSpan({ 'treaty.service': opts.name, 'treaty.request_id': scope.requestId });
+    scope.observePeer = (peer, seconds, outcome) => metrics.observePeerCall(peer, seconds, outcome);
 
     let body: string;
     try {
       body = await readBody(req);
     } catch (e) {
-      if (e instanceof PayloadTooLarge) return sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', `The ${opts.name} subgraph accepts request bodies of up to 10 MiB; send fewer items at a time.`);
-      if (e instanceof MalformedBody) return sendGraphQLError(res, 400, 'BAD_USER_INPUT', MALFORMED_BODY_MESSAGE);
+      if (e instanceof PayloadTooLarge) {
+        scope.codes.push('PAYLOAD_TOO_LARGE');
+        return sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', `The ${opts.name} subgraph accepts request bodies of up to 10 MiB; send fewer items at a time.`);
+      }
+      if (e instanceof MalformedBody) {
+        scope.codes.push('BAD_USER_INPUT');
+        return sendGraphQLError(res, 400, 'BAD_USER_INPUT', MALFORMED_BODY_MESSAGE);
+      }
       throw e;
     }
     const token = req.headers[INTERNAL_TOKEN_HEADER];
-    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    // The gateway's (or the calling sibling's) request id, so every line of one request shares it.
+    const { requestId } = scope;
     await statements.run(async () => {
       let verified: VerifiedRequest;
       try {
@@ -221,6 +282,7 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
       } catch (e) {
         const reason = e instanceof InternalAuthError ? e.message : 'invalid internal credential';
         logger.warn('refused request without a valid internal credential', { reason, requestId, remote: req.socket.remoteAddress });
+        scope.codes.push('UNAUTHENTICATED');
         return sendJson(res, 401, {
           errors: [
             {
@@ -230,19 +292,25 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
           ],
         });
       }
+      const { caller, idempotencyKey } = verified;
+      scope.caller = { agency: caller.agency, roles: caller.roles, via: caller.via };
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST.' });
 
       const headers = new HeaderMap();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-      let parsedBody: { query?: unknown; variables?: unknown } | null;
+      let parsedBody: { query?: unknown; variables?: unknown; operationName?: unknown } | null;
       try {
         parsedBody = JSON.parse(body);
       } catch {
+        scope.codes.push('BAD_REQUEST');
         return sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
       }
+      if (typeof parsedBody?.operationName === 'string') scope.operation = parsedBody.operationName;
       const unsafe = checkVariables(parsedBody?.variables);
-      if (unsafe) return sendJson(res, 400, { errors: [{ message: unsafe.message, extensions: unsafe.extensions }] });
-      const { caller, idempotencyKey } = verified;
+      if (unsafe) {
+        scope.codes.push(String(unsafe.extensions?.code ?? 'BAD_USER_INPUT'));
+        return sendJson(res, 400, { errors: [{ message: unsafe.message, extensions: unsafe.extensions }] });
+      }
       const execute = (db?: DataSource) =>
         opts.server.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method: 'POST', headers, search: url.search, body: parsedBody },
@@ -255,9 +323,12 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
       if (outcome.kind === 'executed') return writeGraphQLResponse(res, outcome.result);
       if (outcome.kind === 'replayed') {
         logger.info('idempotent retry answered with the first response', { requestId });
+        scope.replayed = true;
+        scope.codes.push(...codesIn(outcome.body));
         res.writeHead(outcome.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(outcome.body), [REPLAYED_HEADER]: 'true' });
         return void res.end(outcome.body);
       }
+      scope.codes.push(ErrorCode.IDEMPOTENCY_KEY_REUSED);
       return sendJson(res, 200, {
         data: null,
         errors: [
@@ -278,21 +349,42 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
     logger,
     failureMessage: `The ${opts.name} subgraph failed to handle the request; nothing was changed by the failing step.`,
   });
+  let opsListener: Listening | undefined;
+  try {
+    opsListener = opts.ops ? await serveOps(ops, opts.ops) : undefined;
+  } catch (e) {
+    await close();
+    throw e;
+  }
   let closing: Promise<void> | null = null;
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}/graphql`,
     port,
     http,
+    metrics,
+    ...(opsListener ? { opsPort: opsListener.port } : {}),
     close() {
       closing ??= (async () => {
         clearInterval(purge);
         await close();
+        await opsListener?.close();
+        unwatch();
         await opts.server.stop();
         if (opts.db.isInitialized) await opts.db.destroy();
       })();
       return closing;
     },
   };
+}
+
+/** The error codes in a stored GraphQL answer (an idempotent replay), for the request's log line. */
+function codesIn(body: string): string[] {
+  try {
+    const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: unknown } }[] };
+    return (parsed.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -3,6 +3,8 @@ import {
   FixedClock,
   INTERNAL_TOKEN_HEADER,
   SUBGRAPHS,
+  createDataSource,
+  migrate,
   deriveInternalKeys,
   generateDataKeys,
   generateMasterSecret,
@@ -17,8 +19,10 @@ import {
   type RunningSubgraph,
 } from '@treaty/service-kit';
 import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type GatewaySettings } from '@treaty/gateway';
+import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './index.js';
 import type { GraphQLResult } from './graphql.js';
+import { startRoundRobinProxy, type RoundRobinProxy } from './replicas.js';
 
 export const TEST_ISSUER = 'treaty-test-issuer';
 export const TEST_AUDIENCE = 'treaty-gateway';
@@ -31,12 +35,44 @@ export interface TokenClaims {
   subject?: string;
 }
 
+/** How many replicas to run of a service, by name; a service not named runs once. */
+export type ReplicaCounts = Partial<Record<string, number>>;
+
+/**
+ * The replicas of one service: separate startService calls, each with its own HTTP server, Apollo
+ * server and connection pool, on the one database of that service, behind a round-robin proxy.
+ */
+export interface ReplicaSet {
+  /** The proxy's URL: what the gateway and the sibling services were given as this service's URL. */
+  url: string;
+  /** Each replica's own URL, for a request that must reach one replica in particular. */
+  urls: string[];
+  running: RunningSubgraph[];
+  /** Each replica's own data source (the first is also `databases[name].db`). */
+  dbs: DataSource[];
+  /** How many requests the proxy has sent to each replica so far. */
+  served: readonly number[];
+}
+
+function replicaCount(name: string, counts: ReplicaCounts): number {
+  const n = counts[name] ?? 1;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`replicas.${name} must be a whole number of at least 1, like 2; got ${String(n)}`);
+  return n;
+}
+
 /**
  * Some subgraphs on real HTTP, each on a free port with a fresh migrated database, wired to each other
  * as peers and sharing one fixed clock. `call` sends an operation to one of them exactly as the gateway
  * would (signed for that subgraph and body), for `_entities` and cross-service tests without a gateway.
+ *
+ * `replicas` runs a service more than once against its one database (DESIGN §8: subgraphs are
+ * stateless), with a round-robin proxy in front whose URL the gateway and the siblings use instead.
  */
-export async function startSubgraphs(services: ServiceModule[], opts: { now?: string | Date } = {}) {
+export async function startSubgraphs(services: ServiceModule[], opts: { now?: string | Date; replicas?: ReplicaCounts } = {}) {
+  const counts = opts.replicas ?? {};
+  const unknown = Object.keys(counts).filter((name) => !services.some((s) => s.name === name));
+  if (unknown.length) throw new Error(`replicas names ${unknown.join(', ')}, which is not among the services started (${services.map((s) => s.name).join(', ')})`);
+  for (const s of services) replicaCount(s.name, counts);
   const clock = new FixedClock(opts.now ?? '2026-03-01T00:00:00Z');
   // One master secret per run, as the launcher keeps one per data directory; each process gets its pairs.
   const master = generateMasterSecret();
@@ -47,30 +83,59 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
   await Promise.all(services.map(async (s) => (databases[s.name] = await createTestDatabase(s.name, s))));
   const peers: Record<string, string> = {};
   const byName: Record<string, RunningSubgraph> = {};
-  const running = await Promise.all(
+  const replicas: Record<string, ReplicaSet> = {};
+  const proxies: RoundRobinProxy[] = [];
+  const running: RunningSubgraph[] = [];
+  await Promise.all(
     services.map(async (s) => {
-      const r = await startService(s, {
-        db: databases[s.name]!.db,
-        clock,
-        keys: deriveInternalKeys(master, s.name, names),
-        port: 0,
-        logger: silentLogger,
-        peers,
-        dataKeys,
-      });
-      peers[s.name] = r.url;
-      byName[s.name] = r;
-      return r;
+      const n = replicaCount(s.name, counts);
+      // Replicas after the first open a pool of their own, as another process would; the database is migrated already.
+      const dbs = [databases[s.name]!.db];
+      for (let i = 1; i < n; i += 1) {
+        const db = createDataSource({ entities: s.entities, migrations: s.migrations, url: databases[s.name]!.url, applicationName: `test-${s.name}-replica-${i + 1}`, poolSize: 20 });
+        await migrate(db);
+        dbs.push(db);
+      }
+      const started = await Promise.all(
+        dbs.map((db) => startService(s, { db, clock, keys: deriveInternalKeys(master, s.name, names), port: 0, logger: silentLogger, peers, dataKeys })),
+      );
+      running.push(...started);
+      byName[s.name] = started[0]!;
+      if (n === 1) {
+        peers[s.name] = started[0]!.url;
+        return;
+      }
+      const proxy = await startRoundRobinProxy(started.map((r) => r.url));
+      proxies.push(proxy);
+      peers[s.name] = proxy.url;
+      replicas[s.name] = { url: proxy.url, urls: started.map((r) => r.url), running: started, dbs, served: proxy.served };
     }),
   );
   const gatewaySigner: InternalSigner = { issuer: 'gateway', keys: deriveInternalKeys(master, 'gateway', names) };
 
-  /** Sends an operation to one subgraph with a gateway credential for `caller` (and an Idempotency-Key). */
-  const call = async <T = any>(service: string, caller: Caller, query: string, variables: Record<string, unknown> = {}, opts: { idempotencyKey?: string } = {}) => {
+  /** Where `call` sends a request: the service (its proxy when replicated), or one replica of it by index. */
+  const target = (service: string, replica?: number): string => {
+    if (replica === undefined) return peers[service]!;
+    const urls = replicas[service]?.urls ?? [peers[service]!];
+    if (!Number.isInteger(replica) || !urls[replica]) throw new Error(`${service} runs ${urls.length} replica(s); replica must be 0 to ${urls.length - 1}, got ${replica}`);
+    return urls[replica]!;
+  };
+
+  /**
+   * Sends an operation to one subgraph with a gateway credential for `caller` (and an Idempotency-Key);
+   * `replica` picks one replica of a replicated service, bypassing its proxy.
+   */
+  const call = async <T = any>(
+    service: string,
+    caller: Caller,
+    query: string,
+    variables: Record<string, unknown> = {},
+    opts: { idempotencyKey?: string; replica?: number } = {},
+  ) => {
     const body = JSON.stringify({ query, variables });
-    const res = await fetch(peers[service]!, {
+    const res = await fetch(target(service, opts.replica), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: signInternal(gatewaySigner, service, caller, body, opts) },
+      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: signInternal(gatewaySigner, service, caller, body, { idempotencyKey: opts.idempotencyKey }) },
       body,
     });
     return { status: res.status, replayed: res.headers.get('idempotent-replayed') === 'true', body: (await res.json()) as GraphQLResult<T> };
@@ -82,8 +147,10 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
   return {
     clock: clock as FixedClock & Clock,
     urls: peers,
-    /** Each running subgraph by name: a test may close one to see how the rest behaves. */
+    /** Each running subgraph by name (the first replica of a replicated one): a test may close one to see how the rest behaves. */
     running: byName,
+    /** The replicated services by name: their replicas, the proxy in front and what each replica served. */
+    replicas,
     databases,
     /** The run's TREATY_DATA_KEYS, for tests that build a service again or rotate its keys. */
     dataKeys,
@@ -91,6 +158,7 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
     serviceSigner,
     call,
     async stop() {
+      await Promise.all(proxies.map((p) => p.close()));
       await Promise.all(running.map((r) => r.close()));
       await Promise.all(Object.values(databases).map((d) => d.drop()));
     },
@@ -102,10 +170,12 @@ export type Subgraphs = Awaited<ReturnType<typeof startSubgraphs>>;
 /**
  * The whole federation in one process, over real HTTP: every subgraph on its own port with its own
  * fresh database, the gateway in front with the checked-in supergraph, and one fixed clock for all.
+ * With `replicas` (e.g. `{ milestones: 2, guarantors: 2 }`) those services run that many times on their
+ * one database, and the gateway reaches them through a round-robin proxy (see startSubgraphs).
  */
 export async function startFederation(
   services: ServiceModule[],
-  opts: { now?: string | Date; onQueryPlan?: (plan: unknown) => void; gateway?: Partial<GatewaySettings> } = {},
+  opts: { now?: string | Date; onQueryPlan?: (plan: unknown) => void; gateway?: Partial<GatewaySettings>; replicas?: ReplicaCounts } = {},
 ) {
   const missing = SUBGRAPHS.filter((s) => !services.some((m) => m.name === s.name));
   if (missing.length) throw new Error(`startFederation needs every subgraph of the supergraph; missing ${missing.map((m) => m.name).join(', ')}`);
@@ -156,6 +226,7 @@ export async function startFederation(
     clock: clock as FixedClock & Clock,
     subgraphUrls: peers,
     running: subgraphs.running,
+    replicas: subgraphs.replicas,
     call: subgraphs.call,
     gatewaySigner: subgraphs.gatewaySigner,
     serviceSigner: subgraphs.serviceSigner,

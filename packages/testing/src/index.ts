@@ -43,4 +43,5 @@ export async function createTestDatabase(service: string, options: Pick<Database
   };
 }
 export * from './federation.js';
+export * from './replicas.js';
 export * from './codegen.js';
