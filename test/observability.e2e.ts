@@ -3,26 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { SignJWT, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '@treaty/gateway';
 import { loadAllDemos, type DemoResult } from '@treaty/launcher';
-import {
-  FixedClock,
-  InMemorySpanExporter,
-  OPERATION_LABEL_CAP,
-  SimpleSpanProcessor,
-  createLogger,
-  deriveInternalKeys,
-  generateDataKeys,
-  generateMasterSecret,
-  startService,
-  startTracing,
-  type ReadableSpan,
-  type RunningSubgraph,
-  type ServiceModule,
-} from '@treaty/service-kit';
-import { TEST_AUDIENCE, TEST_ISSUER, createTestDatabase, startFederation, type Federation, type TestDatabase, type TokenClaims } from '@treaty/testing';
+import { InMemorySpanExporter, OPERATION_LABEL_CAP, SimpleSpanProcessor, createLogger, startTracing, type ReadableSpan } from '@treaty/service-kit';
+import { startFederation, type Federation } from '@treaty/testing';
 import { ALL_SERVICES } from './services.js';
 
 // Tracing starts before any database connection of this file is made (pg is instrumented as it loads),
@@ -201,8 +185,9 @@ describe('readiness, metrics and traces of a running federation', () => {
 });
 
 /**
- * The federation again, with every process's logger writing into `lines` (startFederation silences them).
- * The same pieces as startFederation: fresh migrated databases, pairwise keys, a test token issuer.
+ * The federation with every process's logger writing into `lines` (startFederation silences them by
+ * default), and milestones and the gateway, as in production, with /health, /ready and /metrics on a
+ * port of their own.
  */
 async function federationWithLogs(lines: Record<string, any>[]) {
   const sink = new Writable({
@@ -211,52 +196,7 @@ async function federationWithLogs(lines: Record<string, any>[]) {
       done();
     },
   });
-  const clock = new FixedClock(NOW);
-  const master = generateMasterSecret();
-  const names = ['gateway', ...ALL_SERVICES.map((s) => s.name)];
-  const dataKeys = generateDataKeys('kek-test');
-  const databases: TestDatabase[] = await Promise.all(ALL_SERVICES.map((s) => createTestDatabase(s.name, s)));
-  const peers: Record<string, string> = {};
-  const running: RunningSubgraph[] = [];
-  for (const [i, s] of (ALL_SERVICES as ServiceModule[]).entries()) {
-    // milestones (and the gateway) as in production, with /health, /ready and /metrics on a port of their own.
-    const ops = s.name === 'milestones' ? { port: 0 } : undefined;
-    const r = await startService(s, { db: databases[i]!.db, clock, keys: deriveInternalKeys(master, s.name, names), port: 0, logger: createLogger(s.name, 'info', sink), peers, dataKeys, ops });
-    peers[s.name] = r.url;
-    running.push(r);
-  }
-  const issuer = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const verifier = await createTokenVerifier({ publicKey: await exportSPKI(issuer.publicKey), issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
-  const logger = createLogger('gateway', 'info', sink);
-  const built = buildGateway({ supergraphSdl: await readSupergraph(), subgraphUrls: { ...peers }, signer: { issuer: 'gateway', keys: deriveInternalKeys(master, 'gateway', names) }, verifier, logger });
-  const gateway: RunningGateway = await serveGateway(built, { port: 0, verifier, logger, ops: { port: 0 } });
-  const url = `http://127.0.0.1:${gateway.port}/graphql`;
-  const token = (claims: TokenClaims) =>
-    new SignJWT({
-      agency: claims.agency ?? `Test ${claims.roles.join('+')} Agency`,
-      roles: claims.roles,
-      ...(claims.partyId ? { party_id: claims.partyId } : {}),
-      ...(claims.guarantorId ? { guarantor_id: claims.guarantorId } : {}),
-    })
-      .setProtectedHeader({ alg: 'EdDSA' })
-      .setIssuer(TEST_ISSUER)
-      .setAudience(TEST_AUDIENCE)
-      .setSubject(claims.subject ?? 'tester')
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(issuer.privateKey);
-  return {
-    url,
-    clock,
-    token,
-    gateway,
-    running: Object.fromEntries(running.map((r, i) => [ALL_SERVICES[i]!.name, r])),
-    async stop() {
-      await gateway.close();
-      await Promise.all(running.map((r) => r.close()));
-      await Promise.all(databases.map((d) => d.drop()));
-    },
-  };
+  return startFederation(ALL_SERVICES, { now: NOW, logger: (name) => createLogger(name, 'info', sink), ops: { milestones: { port: 0 }, gateway: { port: 0 } } });
 }
 
 describe('one log line per request', () => {

@@ -12,6 +12,7 @@ import {
   type Caller,
   type InternalSigner,
   silentLogger,
+  type Logger,
   startService,
   type Clock,
   type Role,
@@ -68,7 +69,15 @@ function replicaCount(name: string, counts: ReplicaCounts): number {
  * `replicas` runs a service more than once against its one database (DESIGN §8: subgraphs are
  * stateless), with a round-robin proxy in front whose URL the gateway and the siblings use instead.
  */
-export async function startSubgraphs(services: ServiceModule[], opts: { now?: string | Date; replicas?: ReplicaCounts } = {}) {
+/** What a test may change about the processes the kit starts: their loggers (silent by default) and ops listeners. */
+export interface ProcessOptions {
+  /** The logger of each process by name ("gateway" or a service); silent unless given. */
+  logger?: (name: string) => Logger;
+  /** A separate /health, /ready and /metrics listener for these processes ("gateway" or a service name). */
+  ops?: Record<string, { port: number; host?: string }>;
+}
+
+export async function startSubgraphs(services: ServiceModule[], opts: { now?: string | Date; replicas?: ReplicaCounts } & ProcessOptions = {}) {
   const counts = opts.replicas ?? {};
   const unknown = Object.keys(counts).filter((name) => !services.some((s) => s.name === name));
   if (unknown.length) throw new Error(`replicas names ${unknown.join(', ')}, which is not among the services started (${services.map((s) => s.name).join(', ')})`);
@@ -97,7 +106,7 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
         dbs.push(db);
       }
       const started = await Promise.all(
-        dbs.map((db) => startService(s, { db, clock, keys: deriveInternalKeys(master, s.name, names), port: 0, logger: silentLogger, peers, dataKeys })),
+        dbs.map((db) => startService(s, { db, clock, keys: deriveInternalKeys(master, s.name, names), port: 0, logger: opts.logger?.(s.name) ?? silentLogger, peers, dataKeys, ops: opts.ops?.[s.name] })),
       );
       running.push(...started);
       byName[s.name] = started[0]!;
@@ -175,7 +184,7 @@ export type Subgraphs = Awaited<ReturnType<typeof startSubgraphs>>;
  */
 export async function startFederation(
   services: ServiceModule[],
-  opts: { now?: string | Date; onQueryPlan?: (plan: unknown) => void; gateway?: Partial<GatewaySettings>; replicas?: ReplicaCounts } = {},
+  opts: { now?: string | Date; onQueryPlan?: (plan: unknown) => void; gateway?: Partial<GatewaySettings>; replicas?: ReplicaCounts } & ProcessOptions = {},
 ) {
   const missing = SUBGRAPHS.filter((s) => !services.some((m) => m.name === s.name));
   if (missing.length) throw new Error(`startFederation needs every subgraph of the supergraph; missing ${missing.map((m) => m.name).join(', ')}`);
@@ -183,16 +192,17 @@ export async function startFederation(
   const { clock, databases, urls: peers } = subgraphs;
   const issuer = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const verifier = await createTokenVerifier({ publicKey: await exportSPKI(issuer.publicKey), issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+  const gatewayLogger = opts.logger?.('gateway') ?? silentLogger;
   const built = buildGateway({
     supergraphSdl: await readSupergraph(),
     subgraphUrls: { ...peers },
     signer: subgraphs.gatewaySigner,
     verifier,
-    logger: silentLogger,
+    logger: gatewayLogger,
     onQueryPlan: opts.onQueryPlan,
     settings: opts.gateway,
   });
-  const gateway = await serveGateway(built, { port: 0, verifier, logger: silentLogger });
+  const gateway = await serveGateway(built, { port: 0, verifier, logger: gatewayLogger, ops: opts.ops?.gateway });
   const url = `http://127.0.0.1:${gateway.port}/graphql`;
 
   /** A token as a partner agency's identity provider would sign it. */
@@ -233,6 +243,8 @@ export async function startFederation(
     databases,
     dataKeys: subgraphs.dataKeys,
     issuerKey: issuer.privateKey,
+    /** The running gateway (its ports, including the ops port when `ops.gateway` was given). */
+    gateway,
     token,
     request,
     async stop() {
