@@ -5,6 +5,14 @@ import { DATA_KEYS_VARIABLE, parseDataKeys, type DataKeys } from './field-crypto
 /** Days personal data is kept after a person's case closes (TREATY_RETENTION_DAYS), unless configured. */
 export const DEFAULT_RETENTION_DAYS = 180;
 
+/** TREATY_RETENTION_DAYS, as every process that reads it (the service and its purge command) checks it. */
+export const retentionDaysSetting = z.coerce
+  .number({ message: 'must be a number of days, e.g. 180' })
+  .int('must be a whole number of days, e.g. 180')
+  .min(1, 'must be at least 1 day, e.g. 180')
+  .max(3650, 'must be at most 3650 days (ten years), e.g. 180')
+  .default(DEFAULT_RETENTION_DAYS);
+
 /** Raised when the environment does not describe a runnable service; lists every problem at once. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -115,12 +123,7 @@ export function subgraphConfigSchema(service: string, defaultPort: number, opts:
         .max(60_000, 'must be at most 60000 ms, e.g. 2000')
         .default(2_000),
       [DATA_KEYS_VARIABLE]: dataKeys,
-      TREATY_RETENTION_DAYS: z.coerce
-        .number({ message: 'must be a number of days, e.g. 180' })
-        .int('must be a whole number of days, e.g. 180')
-        .min(1, 'must be at least 1 day, e.g. 180')
-        .max(3650, 'must be at most 3650 days (ten years), e.g. 180')
-        .default(DEFAULT_RETENTION_DAYS),
+      TREATY_RETENTION_DAYS: retentionDaysSetting,
       // A separate listener for /health, /ready and /metrics; unset, they are served on the service's port.
       TREATY_OPS_PORT: portSetting(9464).optional(),
       TREATY_OPS_HOST: hostSetting().unwrap().optional(),

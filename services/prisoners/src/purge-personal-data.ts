@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_RETENTION_DAYS, createDataSource, loadConfig, silentLogger, systemClock } from '@treaty/service-kit';
+import { DEFAULT_RETENTION_DAYS, createDataSource, loadConfig, retentionDaysSetting, silentLogger, systemClock } from '@treaty/service-kit';
+import { commandDatabase, databaseUrlOf } from './command-env.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 import { purgeExpired } from './retention.js';
@@ -15,13 +16,7 @@ Safe to run while the service runs, and to run again: what is erased stays erase
 
 Environment: PRISONERS_DATABASE_URL or DATABASE_URL, TREATY_RETENTION_DAYS.`;
 
-const schema = z
-  .object({
-    PRISONERS_DATABASE_URL: z.string().optional(),
-    DATABASE_URL: z.string().optional(),
-    TREATY_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650).default(DEFAULT_RETENTION_DAYS),
-  })
-  .refine((e) => e.PRISONERS_DATABASE_URL ?? e.DATABASE_URL, { message: 'PRISONERS_DATABASE_URL or DATABASE_URL is required', path: ['DATABASE_URL'] });
+const schema = commandDatabase.and(z.object({ TREATY_RETENTION_DAYS: retentionDaysSetting }));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'batch-size': { type: 'string' }, help: { type: 'boolean' } } });
@@ -29,7 +24,7 @@ async function main(): Promise<void> {
   const env = loadConfig(schema, process.env);
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new Error(`--batch-size is "${values['batch-size']}"; give a whole number of at least 1.`);
-  const db = createDataSource({ url: (env.PRISONERS_DATABASE_URL ?? env.DATABASE_URL)!, entities, migrations, applicationName: 'prisoners-purge', poolSize: 2 });
+  const db = createDataSource({ url: databaseUrlOf(env), entities, migrations, applicationName: 'prisoners-purge', poolSize: 2 });
   await db.initialize();
   try {
     if (await db.showMigrations()) throw new Error('The database has migrations the prisoners service has not applied yet; start the service once (it migrates), then purge.');

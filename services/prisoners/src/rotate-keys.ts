@@ -4,6 +4,7 @@ import { createDataSource, dataKeysSetting, loadConfig } from '@treaty/service-k
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 import { rotateKeys } from './crypto/rotation.js';
+import { commandDatabase, databaseUrlOf } from './command-env.js';
 
 const HELP = `npm run rotate-keys [-- --reencrypt] [-- --batch-size N] [-- --max-batches N]
 
@@ -23,13 +24,9 @@ function whole(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
-const schema = z
-  .object({
-    PRISONERS_DATABASE_URL: z.string().optional(),
-    DATABASE_URL: z.string().optional(),
-    TREATY_DATA_KEYS: dataKeysSetting('is required: the KEKs, as the service is given them (npm start keeps them in .treaty-data/keys/data-keys.json)'),
-  })
-  .refine((e) => e.PRISONERS_DATABASE_URL ?? e.DATABASE_URL, { message: 'PRISONERS_DATABASE_URL or DATABASE_URL is required', path: ['DATABASE_URL'] });
+const schema = commandDatabase.and(
+  z.object({ TREATY_DATA_KEYS: dataKeysSetting('is required: the KEKs, as the service is given them (npm start keeps them in .treaty-data/keys/data-keys.json)') }),
+);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -40,7 +37,7 @@ async function main(): Promise<void> {
   const env = loadConfig(schema, process.env);
   const batchSize = whole('--batch-size', values['batch-size']);
   const maxBatches = whole('--max-batches', values['max-batches']);
-  const db = createDataSource({ url: (env.PRISONERS_DATABASE_URL ?? env.DATABASE_URL)!, entities, migrations, applicationName: 'prisoners-rotate-keys', poolSize: 2 });
+  const db = createDataSource({ url: databaseUrlOf(env), entities, migrations, applicationName: 'prisoners-rotate-keys', poolSize: 2 });
   await db.initialize();
   try {
     // The service migrates its own database; a key tool never changes the schema.
