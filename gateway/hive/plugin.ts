@@ -1,6 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway';
 import { AuthenticationError, type TokenVerifier } from '@treaty/gateway';
-import { INTERNAL_TOKEN_HEADER, REPLAYED_HEADER, isIdempotencyKey, signInternal, type Caller, type InternalSigner } from '@treaty/service-kit';
+import { IDEMPOTENCY_KEY_MESSAGE, INTERNAL_TOKEN_HEADER, REPLAYED_HEADER, REQUEST_ID_PATTERN, isIdempotencyKey, isMutationDocument, signInternal, type Caller, type InternalSigner } from '@treaty/service-kit';
 
 export interface TreatyCredentialsOptions {
   /** Verifies the partner's bearer token exactly as our gateway does (createTokenVerifier from @treaty/gateway). */
@@ -25,14 +25,12 @@ interface RequestState {
  */
 const FORWARDED_HEADERS = new Set(['accept', 'content-type', 'content-length', 'x-request-id', 'traceparent', 'tracestate']);
 
-/** Hive passes a client's X-Request-Id on as sent; like our gateway, a subgraph gets it only when it is a plain token. */
-const PLAIN_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Same test as our gateway's: a mutation document. Only the fetch that runs it carries the Idempotency-Key. */
+/** Same test as our gateway's (the kit's): only the fetch that runs a mutation carries the Idempotency-Key. */
 function isMutation(body: string): boolean {
   try {
     const query = (JSON.parse(body) as { query?: unknown }).query;
-    return typeof query === 'string' && /^\s*mutation\b/.test(query);
+    return typeof query === 'string' && isMutationDocument(query);
   } catch {
     return false;
   }
@@ -73,7 +71,7 @@ export function useTreatyCredentials(opts: TreatyCredentialsOptions): GatewayPlu
       const sentKey = request.headers.get('idempotency-key');
       if (sentKey !== null && !isIdempotencyKey(sentKey)) {
         return endResponse(
-          refusal(fetchAPI, 400, 'BAD_USER_INPUT', 'Idempotency-Key must be 1 to 255 visible ASCII characters without spaces (a fresh UUID per request is the usual choice), sent once. Send it again with such a key; nothing was run.', requestId),
+          refusal(fetchAPI, 400, 'BAD_USER_INPUT', IDEMPOTENCY_KEY_MESSAGE, requestId),
         );
       }
       stateByRequest.set(request, { caller, idempotencyKey: sentKey, replayed: false });
@@ -94,7 +92,7 @@ export function useTreatyCredentials(opts: TreatyCredentialsOptions): GatewayPlu
 
       const headers: Record<string, string> = {};
       new Headers(options.headers as HeadersInit | undefined).forEach((value, name) => {
-        if (FORWARDED_HEADERS.has(name) && (name !== 'x-request-id' || PLAIN_REQUEST_ID.test(value))) headers[name] = value;
+        if (FORWARDED_HEADERS.has(name) && (name !== 'x-request-id' || REQUEST_ID_PATTERN.test(value))) headers[name] = value;
       });
       const idempotencyKey = state.idempotencyKey && isMutation(body) ? state.idempotencyKey : null;
       headers[INTERNAL_TOKEN_HEADER] = signInternal(opts.signer, subgraph, state.caller, body, { idempotencyKey });

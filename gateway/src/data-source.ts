@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { performance } from 'node:perf_hooks';
-import { INTERNAL_TOKEN_HEADER, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type Caller, type InternalSigner, type Logger, type ServiceMetrics } from '@treaty/service-kit';
+import { INTERNAL_TOKEN_HEADER, isMutationDocument, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type Caller, type InternalSigner, type Logger, type ServiceMetrics } from '@treaty/service-kit';
 import type { GatewayContext } from './context.js';
 
 /** Carry the caller and Idempotency-Key from willSendRequest to the fetcher; removed before the request leaves. */
@@ -68,7 +68,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     request.http!.headers.set(PENDING_CALLER_HEADER, JSON.stringify(context?.caller ?? PUBLIC_CALLER));
     if (context?.requestId) request.http!.headers.set('x-request-id', context.requestId);
     // Only the fetch that runs the mutation carries the key; the entity fetches after it are reads.
-    if (context?.idempotencyKey && /^\s*mutation\b/.test(request.query ?? '')) request.http!.headers.set(PENDING_KEY_HEADER, context.idempotencyKey);
+    if (context?.idempotencyKey && isMutationDocument(request.query)) request.http!.headers.set(PENDING_KEY_HEADER, context.idempotencyKey);
   }
 
   override didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {

@@ -16,6 +16,7 @@ import {
   createMetrics,
   currentRequest,
   isAuthenticated,
+  IDEMPOTENCY_KEY_MESSAGE,
   isIdempotencyKey,
   listen,
   logWhenDone,
@@ -271,7 +272,7 @@ export async function serveGateway(
 
     const sentKey = req.headers['idempotency-key'];
     if (sentKey !== undefined && (typeof sentKey !== 'string' || !isIdempotencyKey(sentKey))) {
-      return refuse(400, 'BAD_USER_INPUT', 'Idempotency-Key must be 1 to 255 visible ASCII characters without spaces (a fresh UUID per request is the usual choice), sent once. Send it again with such a key; nothing was run.');
+      return refuse(400, 'BAD_USER_INPUT', IDEMPOTENCY_KEY_MESSAGE);
     }
     const idempotencyKey = typeof sentKey === 'string' ? sentKey : null;
 

@@ -173,6 +173,18 @@ export async function verifyInternal(verifier: InternalVerifier, token: string |
   return { caller, idempotencyKey: claims.ik ?? null };
 }
 
+/** What a gateway answers (400 BAD_USER_INPUT) for an Idempotency-Key that `isIdempotencyKey` refuses. */
+export const IDEMPOTENCY_KEY_MESSAGE =
+  'Idempotency-Key must be 1 to 255 visible ASCII characters without spaces (a fresh UUID per request is the usual choice), sent once. Send it again with such a key; nothing was run.';
+
+/**
+ * Whether a subgraph fetch's document is a mutation: only that fetch carries the client's
+ * Idempotency-Key in its credential (the entity fetches after it are reads).
+ */
+export function isMutationDocument(query: string | undefined): boolean {
+  return /^\s*mutation\b/.test(query ?? '');
+}
+
 /** An Idempotency-Key a client may send: 1 to 255 visible ASCII characters (a UUID is the usual choice). */
 export function isIdempotencyKey(value: string): boolean {
   return /^[\x21-\x7e]{1,255}$/.test(value);
