@@ -47,6 +47,9 @@ async function metricsOf(url: string): Promise<Sample[]> {
   return samples(await res.text());
 }
 
+/** corridors' cargo rules @require permittedCargo, whose snap-back check makes milestones call corridors. */
+const CARGO = 'query Cargo($id: ID!) { agreement(id: $id) { corridorCargo { permittedCargo } } }';
+
 describe('readiness, metrics and traces of a running federation', () => {
   let f: Federation;
   let demo: DemoResult;
@@ -95,8 +98,13 @@ describe('readiness, metrics and traces of a running federation', () => {
     expect(find(milestones, 'treaty_db_statement_duration_seconds_count', { command: 'SELECT', outcome: 'ok' })[0]?.value).toBeGreaterThan(0);
     expect(find(milestones, 'treaty_db_pool_connections_total', {})[0]?.value).toBeGreaterThan(0);
     expect(find(milestones, 'treaty_db_pool_waiting_requests', {})[0]?.value).toBe(0);
-    // The headline's compliance verdict asks corridors for verified violations, as milestones itself.
-    expect(find(milestones, 'treaty_peer_call_duration_seconds_count', { peer: 'corridors', outcome: 'ok' })[0]?.value).toBeGreaterThan(0);
+    // The headline makes no sibling call; corridors' cargo rules do (milestones asks corridors for
+    // violation times as itself: the one read around the plan, README "How a team changes its subgraph").
+    expect(find(milestones, 'treaty_peer_call_duration_seconds_count', { peer: 'corridors' })).toHaveLength(0);
+    const cargo = await f.request(CARGO, { id: demo.agreementId });
+    expect(cargo.body.errors).toBeUndefined();
+    const after = await metricsOf(f.subgraphUrls.milestones!);
+    expect(find(after, 'treaty_peer_call_duration_seconds_count', { peer: 'corridors', outcome: 'ok' })[0]?.value).toBe(1);
   });
 
   it('keeps a flood of random operation names from growing the label set past the cap', async () => {
@@ -127,7 +135,9 @@ describe('readiness, metrics and traces of a running federation', () => {
     const traceId = randomBytes(16).toString('hex');
     const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
     // The test's own fetch is not traced (this process traces the servers), so the client's traceparent is the one sent.
-    const headline = await operation('compliance.graphql');
+    // The headline, with corridors' cargo rules so that the trace holds a sibling call too.
+    const headline = (await operation('compliance.graphql')).replace('title currentDay quietHours', 'title currentDay quietHours corridorCargo { permittedCargo }');
+    expect(headline).toContain('corridorCargo');
     const res = await context.with(suppressTracing(context.active()), () => f.request(headline, { id: demo.agreementId }, undefined, { traceparent }));
     expect(res.body.errors).toBeUndefined();
 

@@ -1,4 +1,5 @@
 import type { Caller } from '@treaty/service-kit';
+import type { RequestReads } from './coalesce.js';
 
 /** What every resolver and data source of the gateway sees about the request. */
 export interface GatewayContext {
@@ -11,4 +12,6 @@ export interface GatewayContext {
    * Server hands data sources a shallow copy of the context, so only a shared object carries news back.
    */
   outcome: { replayed: boolean };
+  /** The subgraph reads of this request so far, so that the same read is sent once (coalesce.ts). */
+  reads: RequestReads;
 }

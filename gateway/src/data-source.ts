@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { performance } from 'node:perf_hooks';
 import { INTERNAL_TOKEN_HEADER, isMutationDocument, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type Caller, type InternalSigner, type Logger, type ServiceMetrics } from '@treaty/service-kit';
 import type { GatewayContext } from './context.js';
+import { distinctRepresentations } from './coalesce.js';
 
 /** Carry the caller and Idempotency-Key from willSendRequest to the fetcher; removed before the request leaves. */
 const PENDING_CALLER_HEADER = 'x-treaty-pending-caller';
@@ -77,11 +78,20 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    try {
-      return await super.process(options);
-    } catch (e) {
-      throw this.translate(e, options.context?.requestId);
-    }
+    // Each distinct representation once, and the same read twice in one request (the planner plans by
+    // path) once: both in coalesce.ts.
+    const distinct = distinctRepresentations(options.request.variables);
+    const request = { ...options.request, variables: distinct.variables };
+    const send = async () => {
+      try {
+        return await super.process({ ...options, request });
+      } catch (e) {
+        throw this.translate(e, options.context?.requestId);
+      }
+    };
+    const reads = options.context?.reads;
+    const answer = reads && request.query ? reads.read(this.subgraph, request.query, request.variables, send) : send();
+    return distinct.spread(await answer);
   }
 
   /** An HTTP error answer from the subgraph, as an error for the caller (never with its URL). */

@@ -39,6 +39,7 @@ import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 import type { GatewayContext } from './context.js';
 import { SignedDataSource } from './data-source.js';
+import { RequestReads } from './coalesce.js';
 import { formatGatewayError } from './errors.js';
 import { armor, checkTokens } from './limits.js';
 import { PLAYGROUND_CSP, playgroundAsset, playgroundHtml } from './playground.js';
@@ -46,12 +47,7 @@ import { OPERATIONS_DIR, loadTrustedDocuments, type TrustedDocuments } from './t
 
 export type { GatewayContext } from './context.js';
 
-/** The composed supergraph checked in beside this package (see compose.ts). */
-export const SUPERGRAPH_URL = new URL('../supergraph.graphql', import.meta.url);
-
-export async function readSupergraph(): Promise<string> {
-  return readFile(SUPERGRAPH_URL, 'utf8');
-}
+export { SUPERGRAPH_URL, readSupergraph } from './supergraph-file.js';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -343,7 +339,7 @@ export async function serveGateway(
       url.searchParams.set('query', operation.query);
       url.searchParams.delete('extensions');
     }
-    const context: GatewayContext = { caller, requestId, idempotencyKey, outcome: { replayed: false } };
+    const context: GatewayContext = { caller, requestId, idempotencyKey, outcome: { replayed: false }, reads: new RequestReads() };
     const result = await built.server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body: req.method === 'POST' ? operation : undefined },
       context: async () => context,

@@ -86,8 +86,8 @@ describe('the demo scenario', () => {
     const { firstRelease, reopening } = ctx.milestoneIds as { firstRelease: string; reopening: string };
     const r = await h.ok(anonymous, `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Milestone { escrowFundedRatio tranches { amount { amount currency } status } } } }`, {
       representations: [
-        { __typename: 'Milestone', id: firstRelease, status: 'PENDING', underSnapBack: false },
-        { __typename: 'Milestone', id: reopening, status: 'PENDING', underSnapBack: false },
+        { __typename: 'Milestone', id: firstRelease, status: 'PENDING', dueAt: '2030-01-01T00:00:00.000Z', agreement: { snapBack: { active: false, triggeredAt: null } } },
+        { __typename: 'Milestone', id: reopening, status: 'PENDING', dueAt: '2030-01-01T00:00:00.000Z', agreement: { snapBack: { active: false, triggeredAt: null } } },
       ],
     });
     expect(r._entities[0]).toEqual({ escrowFundedRatio: 1, tranches: [{ amount: { amount: '1000000.00', currency: 'USD' }, status: 'HELD' }] });

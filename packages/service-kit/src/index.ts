@@ -24,3 +24,4 @@ export * from './metrics.js';
 export * from './ops.js';
 export * from './requests.js';
 export * from './tracing.js';
+export * from './snap-back.js';

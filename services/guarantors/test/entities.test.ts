@@ -48,7 +48,9 @@ const MILESTONES = /* GraphQL */ `
     }
   }`;
 
-const reps = (ids: string[], status = 'PENDING', underSnapBack = false) => ids.map((id) => ({ __typename: 'Milestone', id, status, underSnapBack }));
+// What the gateway sends through @requires: the status, the deadline, and the agreement's snap-back state.
+const reps = (ids: string[], status = 'PENDING', underSnapBack = false) =>
+  ids.map((id) => ({ __typename: 'Milestone', id, status, dueAt: '2030-01-01T00:00:00.000Z', agreement: { snapBack: { active: underSnapBack, triggeredAt: underSnapBack ? '2026-01-01T00:00:00.000Z' : null } } }));
 
 beforeAll(async () => {
   h = await startGuarantors();
@@ -109,8 +111,26 @@ describe('_entities for Milestone, as the gateway calls it (status from the repr
     expect(r._entities[3].tranches[0].release.amount.amount).toBe('400.00');
   });
 
+  it('withholds only for a snap-back triggered before the deadline, and says so when the state is unknown', async () => {
+    const [, m1] = milestoneIds as [string, string];
+    const at = (triggeredAt: string | null, active = true) => ({
+      __typename: 'Milestone', id: m1, status: 'MET', dueAt: '2026-03-10T23:59:59.999Z', agreement: { snapBack: { active, triggeredAt } },
+    });
+    const unknown = { __typename: 'Milestone', id: m1, status: 'MET', dueAt: '2026-03-10T23:59:59.999Z', agreement: { snapBack: null } };
+    const r = await h.run(anonymous, MILESTONES, {
+      representations: [at('2026-03-10T23:59:59.998Z'), at('2026-03-10T23:59:59.999Z'), at('2026-03-12T00:00:00.000Z'), at(null, false), unknown],
+    });
+    const statuses = r.data!._entities.map((e: any) => e.tranches.map((t: any) => t.status));
+    // Before the deadline: withheld. At or after it, or not in force: the milestone's own status decides.
+    expect(statuses).toEqual([['WITHHELD'], ['RELEASABLE'], ['RELEASABLE'], ['RELEASABLE'], [null]]);
+    // Each error belongs to the one tranche whose state was unknown (the query reads its status twice).
+    expect(r.errors!.length).toBeGreaterThan(0);
+    for (const e of r.errors!) expect(e.message).toContain('could not be established in this request');
+    expect(r.errors!.every((e: any) => e.path?.[1] === 4)).toBe(true);
+  });
+
   it('answers null for malformed ids without failing the batch, and empty lists for ids it holds nothing for', async () => {
-    const r = await h.ok(anonymous, MILESTONES, { representations: [{ __typename: 'Milestone', id: 'nonsense', status: 'MET', underSnapBack: false }, ...reps(['00000000-0000-4000-8000-00000000beef'])] });
+    const r = await h.ok(anonymous, MILESTONES, { representations: [{ __typename: 'Milestone', id: 'nonsense', status: 'MET', dueAt: '2030-01-01T00:00:00.000Z', agreement: { snapBack: { active: false, triggeredAt: null } } }, ...reps(['00000000-0000-4000-8000-00000000beef'])] });
     expect(r._entities).toEqual([null, { id: '00000000-0000-4000-8000-00000000beef', escrowFundedRatio: 0, tranches: [] }]);
   });
 

@@ -56,7 +56,7 @@ const moneyOf = async (trancheId: string) => flat((await h.ok(anonymous, `{ tran
 /** What the gateway's headline asks of guarantors for a milestone, with the milestone's status passed in (`@requires`). */
 async function headline(milestoneId: string, status: string) {
   const r = await h.ok(anonymous, `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Milestone { escrowFundedRatio tranches { ${MONEY_FIELDS} } } } }`, {
-    r: [{ __typename: 'Milestone', id: milestoneId, status, underSnapBack: false }],
+    r: [{ __typename: 'Milestone', id: milestoneId, status, dueAt: '2030-01-01T00:00:00.000Z', agreement: { snapBack: { active: false, triggeredAt: null } } }],
   });
   const m = r._entities[0];
   return { escrowFundedRatio: m.escrowFundedRatio, tranches: m.tranches.map(flat) };
@@ -65,7 +65,7 @@ async function headline(milestoneId: string, status: string) {
 const ratios = async (ids: string[]) =>
   (
     await h.ok(anonymous, `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Milestone { escrowFundedRatio } } }`, {
-      r: ids.map((id) => ({ __typename: 'Milestone', id, status: 'PENDING', underSnapBack: false })),
+      r: ids.map((id) => ({ __typename: 'Milestone', id, status: 'PENDING', dueAt: '2030-01-01T00:00:00.000Z', agreement: { snapBack: { active: false, triggeredAt: null } } })),
     })
   )._entities.map((e: any) => e.escrowFundedRatio);
 

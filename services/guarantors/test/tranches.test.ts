@@ -221,7 +221,7 @@ describe('releaseTranche', () => {
     const s = await scenario();
     await approve(s.trancheId);
     const read = await h.ok(anonymous, `query ($representations: [_Any!]!) { _entities(representations: $representations) { ... on Milestone { tranches { id status } } } }`, {
-      representations: [{ __typename: 'Milestone', id: s.milestoneId, status: 'MET', underSnapBack: false }],
+      representations: [{ __typename: 'Milestone', id: s.milestoneId, status: 'MET', dueAt: '2030-01-01T00:00:00.000Z', agreement: { snapBack: { active: false, triggeredAt: null } } }],
     });
     expect(read._entities[0].tranches).toEqual([{ id: s.trancheId, status: 'RELEASABLE' }]);
     await h.expectRefused(() => h.run(s.releaser, RELEASE, { input: { trancheId: s.trancheId } }), 'MILESTONE_NOT_CERTIFIED', /is PENDING/);

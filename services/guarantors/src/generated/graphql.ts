@@ -44,6 +44,8 @@ export type Agreement = {
    * unavailable; the error then names it.
    */
   penaltySchedule: Maybe<PenaltySchedule>;
+  /** Whether snap-back is in force under the agreement (owned by milestones). */
+  snapBack: Maybe<SnapBackState>;
 };
 
 export type ApplyPenaltyInput = {
@@ -291,6 +293,10 @@ export type GuarantorRole =
 
 export type Milestone = {
   __typename?: 'Milestone';
+  /** The agreement the milestone belongs to (owned by milestones), for its snap-back state. */
+  agreement: Agreement;
+  /** The milestone's deadline (owned by milestones): a snap-back triggered before it withholds its tranches. */
+  dueAt: Scalars['DateTime']['output'];
   /**
    * The funded share of this milestone's tranches, from 0 to 1. For each tranche, what it still owes is its
    * amount less any forfeited share, and what covers it is `Tranche.held` (a released tranche counts as
@@ -307,12 +313,10 @@ export type Milestone = {
   status: MilestoneStatus;
   /**
    * The tranches tied to this milestone, oldest first. Their status follows from this milestone's status
-   * and any snap-back in force. Null only when the guarantors or milestones service is unavailable; the
-   * error then names it.
+   * and any snap-back in force that was triggered before the milestone's deadline. Null only when the
+   * guarantors or milestones service is unavailable; the error then names it.
    */
   tranches: Maybe<Array<Tranche>>;
-  /** Whether a snap-back triggered before this milestone fell due is in force (owned by milestones). */
-  underSnapBack: Maybe<Scalars['Boolean']['output']>;
 };
 
 /** Where a milestone stands, derived from the facts on record and the clock: */
@@ -709,6 +713,16 @@ export type SetPenaltyScheduleInput = {
 };
 
 /**
+ * The snap-back state of an agreement, as the milestones service derives it; this service reads only
+ * whether it is in force and since when.
+ */
+export type SnapBackState = {
+  __typename?: 'SnapBackState';
+  active: Scalars['Boolean']['output'];
+  triggeredAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/**
  * An amount in an escrow account, funded by one guarantor and tied to one milestone: released to the
  * beneficiary only once the milestone is certified, and at most once.
  */
@@ -943,7 +957,7 @@ export type FederationReferenceTypes = {
     ( { __typename: 'Milestone' }
     & GraphQLRecursivePick<FederationTypes['Milestone'], {"id":true}>
     & ( Record<PropertyKey, never>
-        | GraphQLRecursivePick<FederationTypes['Milestone'], {"status":true,"underSnapBack":true}> ) );
+        | GraphQLRecursivePick<FederationTypes['Milestone'], {"status":true,"dueAt":true,"agreement":{"snapBack":{"active":true,"triggeredAt":true}}}> ) );
 };
 
 
@@ -971,7 +985,6 @@ export type ResolversTypes = {
   GuarantorRole: ResolverTypeWrapper<Partial<GuarantorRole>>;
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   Float: ResolverTypeWrapper<Partial<Scalars['Float']['output']>>;
-  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   MilestoneStatus: ResolverTypeWrapper<Partial<MilestoneStatus>>;
   Money: ResolverTypeWrapper<Partial<Money>>;
   MovementKind: ResolverTypeWrapper<Partial<MovementKind>>;
@@ -985,6 +998,8 @@ export type ResolversTypes = {
   RegisterGuarantorInput: ResolverTypeWrapper<Partial<RegisterGuarantorInput>>;
   ReleaseTrancheInput: ResolverTypeWrapper<Partial<ReleaseTrancheInput>>;
   SetPenaltyScheduleInput: ResolverTypeWrapper<Partial<SetPenaltyScheduleInput>>;
+  SnapBackState: ResolverTypeWrapper<Partial<SnapBackState>>;
+  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   Tranche: ResolverTypeWrapper<Partial<Tranche>>;
   TrancheApproval: ResolverTypeWrapper<Partial<TrancheApproval>>;
   TranchePenalty: ResolverTypeWrapper<Partial<TranchePenalty>>;
@@ -1011,7 +1026,6 @@ export type ResolversParentTypes = {
   Guarantor: Partial<Guarantor | FederationReferenceTypes['Guarantor']>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Float: Partial<Scalars['Float']['output']>;
-  Boolean: Partial<Scalars['Boolean']['output']>;
   Money: Partial<Money>;
   Mutation: Record<PropertyKey, never>;
   OpenEscrowAccountInput: Partial<OpenEscrowAccountInput>;
@@ -1023,6 +1037,8 @@ export type ResolversParentTypes = {
   RegisterGuarantorInput: Partial<RegisterGuarantorInput>;
   ReleaseTrancheInput: Partial<ReleaseTrancheInput>;
   SetPenaltyScheduleInput: Partial<SetPenaltyScheduleInput>;
+  SnapBackState: Partial<SnapBackState>;
+  Boolean: Partial<Scalars['Boolean']['output']>;
   Tranche: Partial<Tranche>;
   TrancheApproval: Partial<TrancheApproval>;
   TranchePenalty: Partial<TranchePenalty>;

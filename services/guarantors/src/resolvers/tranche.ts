@@ -45,11 +45,11 @@ export const Tranche = {
     const settled = settledStatus(facts);
     if (settled) return settled;
     if (t.milestoneUnderSnapBack === null) {
-      // The gateway could not learn whether a snap-back is in force (the error on Milestone.underSnapBack
-      // says why). Asking milestones again behind the gateway would only wait on the same outage.
+      // The gateway could not learn whether a snap-back is in force (another error of the answer names
+      // the service that failed). Asking milestones again behind the gateway would only wait on the same outage.
       throw new ServiceUnavailableError(
         'milestones',
-        `Whether a snap-back withholds tranche ${t.id} could not be established in this request (see the error on Milestone.underSnapBack), so its status is null; its amount is shown. Retry in a moment.`,
+        `Whether a snap-back withholds tranche ${t.id} could not be established in this request: the agreement's snap-back state was not available (another error in this answer names the service that failed), so its status is null; its amount is shown. Retry in a moment.`,
       );
     }
     const known = t.milestoneStatus !== undefined && t.milestoneUnderSnapBack !== undefined;

@@ -1,4 +1,4 @@
-import { HOUR_MS } from '@treaty/service-kit';
+import { HOUR_MS, snapBackReaches } from '@treaty/service-kit';
 import { endOfDay } from './calendar.js';
 
 export type TriggerKind = 'MILESTONE_MISSED' | 'VIOLATIONS_THRESHOLD' | 'RULING_CONFIRMS_BREACH';
@@ -116,5 +116,5 @@ export function snapBackState(triggers: Trigger[], lifts: Date[], now: Date): Sn
  * before the end of that day (the milestone's deadline); one triggered at or after it does not.
  */
 export function underSnapBackAt(state: SnapBackState, entryIntoForceAt: Date, dueDay: number): boolean {
-  return state.active && state.triggeredAt !== null && state.triggeredAt.getTime() < endOfDay(entryIntoForceAt, dueDay).getTime();
+  return snapBackReaches(state, endOfDay(entryIntoForceAt, dueDay));
 }

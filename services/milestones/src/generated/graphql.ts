@@ -875,7 +875,9 @@ export type FederationReferenceTypes = {
     ( { __typename: 'Milestone' }
     & GraphQLRecursivePick<FederationTypes['Milestone'], {"id":true}>
     & ( Record<PropertyKey, never>
-        | GraphQLRecursivePick<FederationTypes['Milestone'], {"detaineesReleased":true,"priorityDetaineesReleased":true,"trucksDelivered":true,"escrowFundedRatio":true,"agreement":{"quietHours":true}}> ) );
+        | GraphQLRecursivePick<FederationTypes['Milestone'], {"detaineesReleased":true,"priorityDetaineesReleased":true,"trucksDelivered":true,"escrowFundedRatio":true,"agreement":{"quietHours":true}}>
+        | GraphQLRecursivePick<FederationTypes['Milestone'], {"detaineesReleased":true,"priorityDetaineesReleased":true,"trucksDelivered":true,"escrowFundedRatio":true,"agreement":{"verifiedMaterialViolationTimes":true}}>
+        | GraphQLRecursivePick<FederationTypes['Milestone'], {"agreement":{"verifiedMaterialViolationTimes":true}}> ) );
   Party:
     ( { __typename: 'Party' }
     & GraphQLRecursivePick<FederationTypes['Party'], {"id":true}> );

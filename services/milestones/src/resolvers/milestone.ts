@@ -4,7 +4,7 @@ import { endOfDay, startOfDay } from '../domain/calendar.js';
 import { milestoneStatus } from '../domain/status.js';
 import { evaluateBenchmark, verdict, type Metric } from '../domain/compliance.js';
 import { underSnapBackAt } from '../domain/snapback.js';
-import { snapBackOf } from './snap-back.js';
+import { primeViolationTimes, snapBackOf } from './snap-back.js';
 import type { Context } from '../context.js';
 
 /** The status of one milestone from its batched facts; shared by every field that needs it. */
@@ -24,10 +24,13 @@ export async function statusOf(m: MilestoneRow, ctx: Context) {
 }
 
 export const Milestone = {
-  async __resolveReference(ref: { id: string }, ctx: Context) {
+  async __resolveReference(ref: { id: string; agreement?: { verifiedMaterialViolationTimes?: string[]; quietHours?: number | null } }, ctx: Context) {
     const row = isUuid(ref.id) ? await ctx.loaders.milestone.load(ref.id) : null;
-    // Keep the measured fields the gateway sent for @requires alongside the stored ones.
-    return row ? { ...row, ...ref } : null;
+    if (!row) return null;
+    // `underSnapBack` @requires the agreement's violation times: they arrive here, from corridors, through the plan.
+    if (ref.agreement) primeViolationTimes({ id: row.agreementId, verifiedMaterialViolationTimes: ref.agreement.verifiedMaterialViolationTimes }, ctx);
+    // Keep the measured fields the gateway sent for @requires (Measured) alongside the stored ones.
+    return { ...row, ...ref };
   },
   agreement(m: MilestoneRow, _: unknown, ctx: Context) {
     return ctx.loaders.agreement.load(m.agreementId);
@@ -59,10 +62,9 @@ export const Milestone = {
     return statusOf(m, ctx);
   },
   /**
-   * Asks corridors for the agreement's violation times directly (loaders.violationTimes) when it has a
-   * violations clause. A `@requires` would put that through the query plan, but guarantors' `tranches`
-   * requires this field, and the 2.14 planner does not chain requirements: it would fetch the violation
-   * times and still resolve this field in the first fetch, without them (seen in its plan for the headline query).
+   * Through the gateway the agreement's violation times come with the representation (`@requires`), so
+   * this asks no one. Only a sibling's direct `_entities` call (guarantors confirming a release) arrives
+   * without them; then snapBackOf asks corridors itself (loaders.violationTimes, the one direct read).
    */
   async underSnapBack(m: MilestoneRow, _: unknown, ctx: Context) {
     const agreement = (await ctx.loaders.agreement.load(m.agreementId))!;

@@ -1,3 +1,4 @@
+import { ServiceUnavailableError } from '@treaty/service-kit';
 import type { Agreement as AgreementRow } from '../entities/index.js';
 import { missTrigger, rulingTriggers, snapBackState, violationsTrigger, type Trigger } from '../domain/snapback.js';
 import type { Context } from '../context.js';
@@ -47,9 +48,18 @@ async function compute(a: AgreementRow, ctx: Context) {
   return { ...state, liftedAt: lastLift?.liftedAt ?? null, liftReason: lastLift?.reason ?? null };
 }
 
-/** Through the gateway, corridors' violation times arrive with the representation: use them. */
-export function primeViolationTimes(a: { id: string; verifiedMaterialViolationTimes?: (string | Date)[] }, ctx: Context): void {
-  if (Array.isArray(a.verifiedMaterialViolationTimes)) {
-    ctx.loaders.violationTimes.clear(a.id).prime(a.id, a.verifiedMaterialViolationTimes.map((t) => new Date(t)));
+/**
+ * Through the gateway, corridors' violation times arrive with the representation: use them. A null
+ * there means the gateway asked corridors and got no answer; asking corridors again behind the gateway
+ * would only wait on the same outage, so the state is unknown and the error says why.
+ */
+export function primeViolationTimes(a: { id: string; verifiedMaterialViolationTimes?: (string | Date)[] | null }, ctx: Context): void {
+  const times = a.verifiedMaterialViolationTimes;
+  if (Array.isArray(times)) {
+    ctx.loaders.violationTimes.clear(a.id).prime(a.id, times.map((t) => new Date(t)));
+  } else if (times === null) {
+    ctx.loaders.violationTimes
+      .clear(a.id)
+      .prime(a.id, new ServiceUnavailableError('corridors', 'The corridors service did not report the verified violations in this request, so whether snap-back is in force cannot be established; the rest of the answer is complete. Retry in a moment.'));
   }
 }
