@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFederation, type Federation } from '@treaty/testing';
-import { INTERNAL_TOKEN_HEADER, ROLES, SUBGRAPHS, signInternal, type Role } from '@treaty/service-kit';
+import { INTERNAL_TOKEN_HEADER, ROLES, signInternal, type Role } from '@treaty/service-kit';
+import { SUBGRAPHS } from '@treaty/gateway';
 import { ALL_SERVICES } from './services.js';
 
 /**

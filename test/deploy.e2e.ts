@@ -13,9 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import {
   ConfigError,
-  GATEWAY_DEFAULT_PORT,
-  SUBGRAPHS,
-  defaultPortOf,
   deriveInternalKeys,
   loadSubgraphConfig,
   parseDataKeys,
@@ -23,7 +20,7 @@ import {
   serializeInternalKeys,
   subgraphsReadiness,
 } from '@treaty/service-kit';
-import { createTokenVerifier, loadGatewayConfig } from '@treaty/gateway';
+import { GATEWAY_DEFAULT_PORT, SUBGRAPHS, createTokenVerifier, defaultPortOf, loadGatewayConfig } from '@treaty/gateway';
 import { freePort } from '@treaty/local-postgres';
 import { ALL_SERVICES } from './services.js';
 
@@ -190,7 +187,7 @@ describe('the image (Dockerfile)', () => {
       'gateway/operations',
       'gateway/playground/start.js',
       'packages/service-kit/dist/index.js',
-      'packages/service-kit/dist/federation.js',
+      'gateway/dist/topology.js',
       ...NAMES.map((n) => `services/${n}/dist/schema.graphql`),
       ...NAMES.map((n) => `services/${n}/dist/server.js`),
     ];

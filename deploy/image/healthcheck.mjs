@@ -1,9 +1,10 @@
 // The image's HEALTHCHECK: GET http://127.0.0.1:<port><path> and exit 0 on 200, 1 otherwise.
 //   node deploy/image/healthcheck.mjs [/health|/ready] [gateway|milestones|…]
 // Without a role it reads the one PID 1 runs (the entrypoint execs node with its script), and finds the
-// port as that process does: <NAME>_PORT, then PORT, then the code's default (SUBGRAPHS in service-kit).
+// port as that process does: <NAME>_PORT, then PORT, then the code's default (the gateway's topology,
+// read from the supergraph, where composition wrote each service's declared default port).
 import { readFileSync } from 'node:fs';
-import { GATEWAY_DEFAULT_PORT, SUBGRAPHS } from '../../packages/service-kit/dist/federation.js';
+import { GATEWAY_DEFAULT_PORT, SUBGRAPHS } from '../../gateway/dist/topology.js';
 
 const path = process.argv[2] ?? '/health';
 const role = process.argv[3] ?? roleOfPid1();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { GATEWAY_DEFAULT_PORT, SUBGRAPHS, hostSetting, loadConfig, logLevelSetting, parseInternalKeys, portSetting, type InternalKeys } from '@treaty/service-kit';
+import { hostSetting, loadConfig, logLevelSetting, parseInternalKeys, portSetting, type InternalKeys } from '@treaty/service-kit';
+import { GATEWAY_DEFAULT_PORT, SUBGRAPHS } from './topology.js';
 
 function isInternalKeys(s: string): boolean {
   try {

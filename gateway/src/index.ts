@@ -4,3 +4,4 @@ export { loadGatewayConfig, type GatewayConfig } from './config.js';
 export { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 export { DEFAULT_LIMITS, OPERATION_TOO_COMPLEX, type OperationLimits } from './limits.js';
 export { loadTrustedDocuments, OPERATIONS_DIR, type TrustedDocuments } from './trusted-documents.js';
+export { SUBGRAPHS, GATEWAY_DEFAULT_PORT, defaultPortOf, subgraphsOf, type Subgraph } from './topology.js';

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, exportSPKI, generateKeyPair, base64url, type CryptoKey } from 'jose';
-import { SUBGRAPHS, deriveInternalKeys, generateMasterSecret, type Logger } from '@treaty/service-kit';
+import { deriveInternalKeys, generateMasterSecret, type Logger } from '@treaty/service-kit';
+import { SUBGRAPHS } from '../src/topology.js';
 import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '../src/index.js';
 
 const ISSUER = 'https://idp.example.test';

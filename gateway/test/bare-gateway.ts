@@ -1,5 +1,6 @@
 import { exportSPKI, generateKeyPair } from 'jose';
-import { SUBGRAPHS, deriveInternalKeys, generateMasterSecret, silentLogger } from '@treaty/service-kit';
+import { deriveInternalKeys, generateMasterSecret, silentLogger } from '@treaty/service-kit';
+import { SUBGRAPHS } from '../src/topology.js';
 import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '../src/index.js';
 
 /**

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSPKI, generateKeyPair } from 'jose';
-import { SUBGRAPHS, deriveInternalKeys, generateMasterSecret, silentLogger } from '@treaty/service-kit';
+import { deriveInternalKeys, generateMasterSecret, silentLogger } from '@treaty/service-kit';
+import { SUBGRAPHS } from '../src/topology.js';
 import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '../src/index.js';
 
 /**

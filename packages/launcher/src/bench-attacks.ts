@@ -5,7 +5,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SignJWT, exportSPKI, generateKeyPair } from 'jose';
 import {
-  SUBGRAPHS,
   createDataSource,
   deriveInternalKeys,
   generateMasterSecret,
@@ -16,7 +15,7 @@ import {
   type ServiceModule,
 } from '@treaty/service-kit';
 import { databaseUrl, ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from '@treaty/local-postgres';
-import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '@treaty/gateway';
+import { SUBGRAPHS, buildGateway, createTokenVerifier, readSupergraph, serveGateway, type RunningGateway } from '@treaty/gateway';
 import { corridors } from '@treaty/corridors';
 import { guarantors } from '@treaty/guarantors';
 import { milestones } from '@treaty/milestones';

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importPKCS8 } from 'jose';
-import { SUBGRAPHS, deriveInternalKeys, generateDataKeys, generateMasterSecret, parseDataKeys, serializeDataKeys, serializeInternalKeys, type Role } from '@treaty/service-kit';
+import { SUBGRAPHS } from '@treaty/gateway';
+import { deriveInternalKeys, generateDataKeys, generateMasterSecret, parseDataKeys, serializeDataKeys, serializeInternalKeys, type Role } from '@treaty/service-kit';
 
 /** Development token settings; the gateway started by npm start trusts exactly these. */
 export const DEV_ISSUER = 'treaty-dev';

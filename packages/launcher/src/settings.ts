@@ -1,5 +1,5 @@
-import { ConfigError, GATEWAY_DEFAULT_PORT, SUBGRAPHS, loadSubgraphConfig, portSetting, postgresUrlSetting } from '@treaty/service-kit';
-import { loadGatewayConfig } from '@treaty/gateway';
+import { ConfigError, loadSubgraphConfig, portSetting, postgresUrlSetting } from '@treaty/service-kit';
+import { GATEWAY_DEFAULT_PORT, SUBGRAPHS, loadGatewayConfig } from '@treaty/gateway';
 
 export interface PortSetting {
   name: string;

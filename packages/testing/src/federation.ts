@@ -2,7 +2,6 @@ import { SignJWT, exportSPKI, generateKeyPair } from 'jose';
 import {
   FixedClock,
   INTERNAL_TOKEN_HEADER,
-  SUBGRAPHS,
   createDataSource,
   migrate,
   deriveInternalKeys,
@@ -19,7 +18,7 @@ import {
   type ServiceModule,
   type RunningSubgraph,
 } from '@treaty/service-kit';
-import { buildGateway, createTokenVerifier, readSupergraph, serveGateway, type GatewaySettings } from '@treaty/gateway';
+import { SUBGRAPHS, buildGateway, createTokenVerifier, readSupergraph, serveGateway, type GatewaySettings } from '@treaty/gateway';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './index.js';
 import type { GraphQLResult } from './graphql.js';

@@ -1,4 +1,4 @@
-import { buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { buildSubgraphServer, subgraphManifest, readSchema, type ServiceModule } from '@treaty/service-kit';
 import { rules, siblings } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
@@ -8,18 +8,21 @@ import { resolvers } from './resolvers/index.js';
 export { entities, migrations, rules, createContext };
 export type { Context };
 
+/** Name and default port, declared once in this package's package.json (`treaty`). */
+const manifest = subgraphManifest(new URL('../package.json', import.meta.url));
+
 /**
  * The corridors subgraph: crossings, convoys, inspections, position logs and incidents. Builds; never
  * listens. It calls the milestones service (ctx.peers.milestones, src/peers.ts) to confirm what an agreement permits.
  */
 export const corridors: ServiceModule<Context> = {
-  name: 'corridors',
-  defaultPort: defaultPortOf('corridors'),
+  name: manifest.name,
+  defaultPort: manifest.defaultPort,
   entities,
   migrations,
   async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
-    const server = buildSubgraphServer<Context>({ name: 'corridors', typeDefs, resolvers, rules, siblings, logger });
+    const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
     return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs } }, caller, requestId) };
   },
 };

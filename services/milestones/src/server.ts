@@ -1,4 +1,4 @@
-import { buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { buildSubgraphServer, subgraphManifest, readSchema, type ServiceModule } from '@treaty/service-kit';
 import { rules, siblings } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
@@ -8,15 +8,18 @@ import { resolvers } from './resolvers/index.js';
 export { entities, migrations, rules, createContext };
 export type { Context };
 
+/** Name and default port, declared once in this package's package.json (`treaty`). */
+const manifest = subgraphManifest(new URL('../package.json', import.meta.url));
+
 /** The milestones subgraph: agreements, their clock, milestones and verification. Builds; never listens. */
 export const milestones: ServiceModule<Context> = {
-  name: 'milestones',
-  defaultPort: defaultPortOf('milestones'),
+  name: manifest.name,
+  defaultPort: manifest.defaultPort,
   entities,
   migrations,
   async build({ db, clock, logger, signer, peers, timeoutMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
-    const server = buildSubgraphServer<Context>({ name: 'milestones', typeDefs, resolvers, rules, siblings, logger });
+    const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
     return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs } }, caller, requestId) };
   },
 };

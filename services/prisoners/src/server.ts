@@ -1,4 +1,4 @@
-import { DATA_KEYS_VARIABLE, buildSubgraphServer, defaultPortOf, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { DATA_KEYS_VARIABLE, buildSubgraphServer, subgraphManifest, readSchema, type ServiceModule } from '@treaty/service-kit';
 import { rules, siblings } from './access.js';
 import { createContext, type Context } from './context.js';
 import { openCipher } from './crypto/keyring.js';
@@ -11,10 +11,13 @@ import { resolvers } from './resolvers/index.js';
 export { entities, migrations, rules, createContext };
 export type { Context };
 
+/** Name and default port, declared once in this package's package.json (`treaty`). */
+const manifest = subgraphManifest(new URL('../package.json', import.meta.url));
+
 /** The prisoners subgraph: detainees, contested lists, sequenced exchange waves, verified handovers. Builds; never listens. */
 export const prisoners: ServiceModule<Context> = {
-  name: 'prisoners',
-  defaultPort: defaultPortOf('prisoners'),
+  name: manifest.name,
+  defaultPort: manifest.defaultPort,
   entities,
   migrations,
   encryptsPersonalData: true,
@@ -26,7 +29,7 @@ export const prisoners: ServiceModule<Context> = {
     const crypto = await openCipher(db, dataKeys);
     await sealPlaintext(db, crypto, logger);
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
-    const server = buildSubgraphServer<Context>({ name: 'prisoners', typeDefs, resolvers, rules, siblings, logger });
+    const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
     return {
       server,
       context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, crypto }, caller, requestId),
