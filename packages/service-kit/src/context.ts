@@ -24,3 +24,14 @@ export interface BaseContext {
 export function baseContext(db: DataSource, clock: Clock, caller: Caller, requestId: string = randomUUID()): BaseContext {
   return { caller, clock, db, requestId, personalReads: new PersonalReads() };
 }
+
+/** The arguments a generated resolver type (graphql-codegen `Resolver<...>`) passes. */
+type ArgsOf<R> = R extends (parent: never, args: infer A, ...rest: never[]) => unknown ? A : R extends { resolve: (parent: never, args: infer A, ...rest: never[]) => unknown } ? A : never;
+
+/**
+ * A service's whole Mutation map, held against the `MutationResolvers` graphql-codegen generates from
+ * its SDL (`satisfies MutationMap<MutationResolvers<Context>, Context>`): every mutation of the schema
+ * must be there, none that is not, each taking the arguments the schema gives it. Results are the
+ * service's own rows and views (the entities are not the generated types), so the tests check those.
+ */
+export type MutationMap<Generated, C> = { [K in keyof Required<Generated>]-?: (parent: unknown, args: ArgsOf<NonNullable<Required<Generated>[K]>>, ctx: C) => unknown };

@@ -1,3 +1,6 @@
+import type { MutationMap } from '@treaty/service-kit';
+import type { MutationResolvers } from '../../generated/graphql.js';
+import type { Context } from '../../context.js';
 import { commitmentMutations } from './commitment.js';
 import { escrowMutations } from './escrow.js';
 import { guarantorMutations } from './guarantor.js';
@@ -5,4 +8,12 @@ import { penaltyMutations } from './penalty.js';
 import { trancheMutations } from './tranche.js';
 
 /** Every mutation, one file per aggregate it writes. */
-export const Mutation = { ...guarantorMutations, ...commitmentMutations, ...escrowMutations, ...trancheMutations, ...penaltyMutations };
+export const Mutation = {
+  ...guarantorMutations,
+  ...commitmentMutations,
+  ...escrowMutations,
+  ...trancheMutations,
+  ...penaltyMutations,
+  // Every mutation of the SDL, each with the arguments codegen derived from it: a missing one, a
+  // misspelt one or a wrong argument type fails `tsc`.
+} satisfies MutationMap<MutationResolvers<Context>, Context>;

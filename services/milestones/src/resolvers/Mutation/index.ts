@@ -1,7 +1,17 @@
+import type { MutationMap } from '@treaty/service-kit';
+import type { MutationResolvers } from '../../generated/graphql.js';
+import type { Context } from '../../context.js';
 import { agreementMutations } from './agreement.js';
 import { disputeMutations } from './dispute.js';
 import { milestoneMutations } from './milestone.js';
 import { snapBackMutations } from './snap-back.js';
 
 /** Every mutation, one file per aggregate it writes. */
-export const Mutation = { ...agreementMutations, ...milestoneMutations, ...disputeMutations, ...snapBackMutations };
+export const Mutation = {
+  ...agreementMutations,
+  ...milestoneMutations,
+  ...disputeMutations,
+  ...snapBackMutations,
+  // Every mutation of the SDL, each with the arguments codegen derived from it: a missing one, a
+  // misspelt one or a wrong argument type fails `tsc`.
+} satisfies MutationMap<MutationResolvers<Context>, Context>;
