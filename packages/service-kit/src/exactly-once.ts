@@ -2,6 +2,7 @@ import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import type { Clock } from './clock.js';
 import type { NonceStore } from './internal-auth.js';
+import { preparedQuery } from './database.js';
 
 /**
  * What every service keeps so that no request changes state twice (DESIGN §9): the internal credentials
@@ -54,7 +55,10 @@ export class DatabaseNonceStore implements NonceStore {
   constructor(private readonly db: DataSource) {}
 
   async claim(jti: string, expiresAtMs: number): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
+    // Every request of every service runs this: prepared, so it is planned once per connection.
+    const rows = await preparedQuery(
+      this.db,
+      'kit.claim-credential.v1',
       'INSERT INTO internal_credential_use (jti, expires_at) VALUES ($1, to_timestamp($2::float8 / 1000)) ON CONFLICT (jti) DO NOTHING RETURNING 1',
       [jti, expiresAtMs],
     );

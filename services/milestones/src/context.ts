@@ -4,15 +4,38 @@ import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type C
 import { Agreement, AgreementParty, Benchmark, Certification, Dispute, DisputeRuling, DisputeTier, Milestone, Party, Phase, SnapBackClause, SnapBackLift, Waiver } from './entities/index.js';
 import type { SnapBackState } from './domain/snapback.js';
 import { createPeers, type Peers } from './peers.js';
+import { loadFacts, type AgreementFacts } from './facts.js';
 
 /** Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch. */
 export function createLoaders(db: DataSource, peers: Peers) {
   const ids = (keys: readonly string[]) => In([...keys]);
-  return {
-    agreement: oneByKey((keys: readonly string[]) => db.getRepository(Agreement).findBy({ id: ids(keys) }), (a) => a.id),
+  /**
+   * An agreement's whole aggregate in one prepared statement (facts.ts), keyed "a:<agreement id>" or
+   * "m:<milestone id>". Loading an agreement or a milestone goes through it and primes every loader
+   * below that it answers, so the rest of the request reads them without a statement. Mutations read
+   * what they check through their transaction's manager, not these loaders, so nothing primed before a
+   * write is served after it.
+   */
+  const facts: DataLoader<string, AgreementFacts | null> = new DataLoader(async (keys) => {
+    const agreementIds = keys.filter((k) => k.startsWith('a:')).map((k) => k.slice(2));
+    const milestoneIds = keys.filter((k) => k.startsWith('m:')).map((k) => k.slice(2));
+    const found = await loadFacts(db, agreementIds, milestoneIds);
+    const byKey = new Map<string, AgreementFacts>();
+    for (const f of found) {
+      byKey.set(`a:${f.agreement.id}`, f);
+      for (const m of f.milestones) byKey.set(`m:${m.id}`, f);
+      prime(loaders, f);
+    }
+    return keys.map((k) => byKey.get(k) ?? null);
+  });
+  const loaders = {
+    facts,
+    agreement: new DataLoader<string, Agreement | null>(async (keys) => (await facts.loadMany(keys.map((k) => `a:${k}`))).map((f) => (f instanceof Error ? f : (f?.agreement ?? null)))),
     party: oneByKey((keys: readonly string[]) => db.getRepository(Party).findBy({ id: ids(keys) }), (p) => p.id),
     phase: oneByKey((keys: readonly string[]) => db.getRepository(Phase).findBy({ id: ids(keys) }), (p) => p.id),
-    milestone: oneByKey((keys: readonly string[]) => db.getRepository(Milestone).findBy({ id: ids(keys) }), (m) => m.id),
+    milestone: new DataLoader<string, Milestone | null>(async (keys) =>
+      (await facts.loadMany(keys.map((k) => `m:${k}`))).map((f, i) => (f instanceof Error ? f : (f?.milestones.find((m) => m.id === keys[i]) ?? null))),
+    ),
     partiesOfAgreement: manyByKey(
       (keys: readonly string[]) =>
         db.getRepository(AgreementParty).find({ where: { agreementId: ids(keys) }, relations: { party: true }, order: { party: { name: 'ASC' } } }),
@@ -78,6 +101,32 @@ export function createLoaders(db: DataSource, peers: Peers) {
      */
     violationTimes: new DataLoader<string, Date[]>((keys) => peers.corridors.violationTimes(keys)),
   };
+  return loaders;
+}
+
+/** Everything an agreement's facts answer, primed (an entry already loaded is kept, never replaced). */
+function prime(l: Omit<ReturnType<typeof createLoaders>, never>, f: AgreementFacts): void {
+  const a = f.agreement.id;
+  const under = <T>(rows: T[], key: (row: T) => string, keys: string[]) => {
+    const by = new Map<string, T[]>(keys.map((k) => [k, []]));
+    for (const row of rows) by.get(key(row))?.push(row);
+    return by;
+  };
+  l.agreement.prime(a, f.agreement);
+  l.partiesOfAgreement.prime(a, f.parties);
+  for (const ap of f.parties) l.party.prime(ap.partyId, ap.party);
+  l.phasesOfAgreement.prime(a, f.phases);
+  for (const p of f.phases) l.phase.prime(p.id, p);
+  l.milestonesOfAgreement.prime(a, f.milestones);
+  for (const m of f.milestones) l.milestone.prime(m.id, m);
+  for (const [phase, rows] of under(f.milestones, (m) => m.phaseId, f.phases.map((p) => p.id))) l.milestonesOfPhase.prime(phase, rows);
+  const milestoneIds = f.milestones.map((m) => m.id);
+  for (const [m, rows] of under(f.benchmarks, (b) => b.milestoneId, milestoneIds)) l.benchmarksOfMilestone.prime(m, rows);
+  for (const [m, rows] of under(f.certifications, (c) => c.milestoneId, milestoneIds)) l.certificationsOfMilestone.prime(m, rows);
+  for (const [m, rows] of under(f.waivers, (w) => w.milestoneId, milestoneIds)) l.waiversOfMilestone.prime(m, rows);
+  l.clausesOfAgreement.prime(a, f.clauses);
+  l.liftsOfAgreement.prime(a, f.lifts);
+  l.rulingsOfAgreement.prime(a, f.rulings);
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
