@@ -1,0 +1,427 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { ensureKeys, mintDevToken, type LocalKeys } from './keys.js';
+import { LOCK_FILE } from './lock.js';
+import { REPO_ROOT, dataDir } from './paths.js';
+import { allPids, cmdline, cpuSnapshot, descendantsOf, environ, rssMb, type Accounted } from './bench-procs.js';
+
+/**
+ * `npm run bench`: the performance of the whole stack, measured side by side in one run.
+ *
+ * It starts its own federation with `npm start`'s launcher (separate processes, embedded PostgreSQL,
+ * the demo scenario) in a temporary data directory, or with --running uses the one `npm start` runs
+ * on TREATY_DATA_DIR. In front of the same subgraphs it starts three gateways: ours with the response
+ * cache off, ours with it on, and a stock @apollo/gateway (bench-stock-gateway.ts). Runs of the
+ * headline query (gateway/operations/compliance.graphql, MEDIATOR) are interleaved A, B, C, then B, C,
+ * A, ... so that drift of this noisy machine falls on all alike, and every figure is printed with its
+ * ratio to its counterpart or target. CPU is read from /proc per process; SQL statements from each
+ * subgraph's /metrics.
+ *
+ *   npm run bench [-- --seconds 5 --rounds 3 --running --skip-sizes --skip-ingest]
+ */
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    running: { type: 'boolean', default: false },
+    'skip-sizes': { type: 'boolean', default: false },
+    'skip-ingest': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+const SECONDS = Number(args.seconds);
+const ROUNDS = Number(args.rounds);
+const CONNECTIONS = [1, 10, 50];
+const log = (msg: string) => console.error(`▸ ${msg}`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until a gateway answers `{ __typename }` (the stock one has no /health). */
+async function waitForGraphQL(url: string, what: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready.`);
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      if (res.ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000} s.`);
+}
+
+interface Stack {
+  dir: string;
+  keys: LocalKeys;
+  /** The processes the launcher runs, by role; postgres as a tree. */
+  procs: Accounted[];
+  /** The gateway's environment as the launcher gave it (keys, subgraph URLs, JWKS). */
+  gatewayEnv: Record<string, string>;
+  subgraphPorts: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+const SUBGRAPH_NAMES = ['milestones', 'prisoners', 'corridors', 'guarantors'];
+
+/** The launcher's children, found by their command lines. */
+function discover(launcherPid: number, dir: string): Pick<Stack, 'procs' | 'gatewayEnv' | 'subgraphPorts'> {
+  const procs: Accounted[] = [];
+  let gatewayEnv: Record<string, string> | null = null;
+  const subgraphPorts: Record<string, number> = {};
+  const kids = descendantsOf(launcherPid);
+  for (const pid of kids) {
+    const argv = cmdline(pid).join(' ');
+    if (argv.includes('gateway/dist/main.js')) {
+      gatewayEnv = environ(pid);
+      procs.push({ name: 'gateway (npm start)', pid });
+    }
+    for (const name of SUBGRAPH_NAMES) {
+      if (argv.includes(`services/${name}/dist/`)) {
+        const env = environ(pid);
+        subgraphPorts[name] = Number(env[`${name.toUpperCase()}_PORT`] || env.PORT);
+        procs.push({ name, pid });
+      }
+    }
+  }
+  // The postmaster: pg_ctl detaches it from the launcher, so it is found by its data directory.
+  const postmaster = allPids().find((p) => {
+    const argv = cmdline(p);
+    return (argv[0] ?? '').endsWith('/bin/postgres') && argv.includes('-D') && argv[argv.indexOf('-D') + 1] === path.join(dir, 'pg');
+  });
+  if (postmaster) procs.push({ name: 'postgresql', pid: postmaster, tree: true });
+  if (!gatewayEnv || Object.keys(subgraphPorts).length !== SUBGRAPH_NAMES.length || !postmaster) {
+    throw new Error(`Could not find the gateway and the four subgraphs under launcher pid ${launcherPid}, and PostgreSQL on ${path.join(dir, 'pg')}.`);
+  }
+  return { procs, gatewayEnv, subgraphPorts };
+}
+
+async function startStack(): Promise<Stack> {
+  if (args.running) {
+    const dir = dataDir(process.env);
+    const lock = JSON.parse(await readFile(path.join(dir, LOCK_FILE), 'utf8').catch(() => '{}')) as { pid?: number };
+    if (!lock.pid) throw new Error(`No launcher holds ${dir} (no ${LOCK_FILE}). Start one with npm start, or run without --running.`);
+    log(`using the federation npm start runs on ${dir} (launcher pid ${lock.pid})`);
+    return { dir, keys: await ensureKeys(dir), ...discover(lock.pid, dir), stop: async () => undefined };
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'treaty-bench-'));
+  const ports = { GATEWAY_PORT: await freePort(), MILESTONES_PORT: await freePort(), PRISONERS_PORT: await freePort(), CORRIDORS_PORT: await freePort(), GUARANTORS_PORT: await freePort(), TREATY_PG_PORT: await freePort() };
+  log(`starting a federation with the demo scenario in ${dir} (npm start's launcher; about a minute)`);
+  const env = { ...process.env, TREATY_DATA_DIR: dir, APOLLO_TELEMETRY_DISABLED: '1', LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+  const launcher = spawn(process.execPath, [path.join(REPO_ROOT, 'packages/launcher/dist/cli.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      output += b.toString();
+      if (output.includes('Treaty graph is running')) resolve();
+    };
+    launcher.stdout!.on('data', onData);
+    launcher.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+    launcher.on('exit', (code) => reject(new Error(`The launcher exited (code ${code}) before the federation was up:\n${output.slice(-2000)}`)));
+  });
+  await ready;
+  log('federation up');
+  const stop = async () => {
+    launcher.kill('SIGINT');
+    await new Promise((r) => launcher.once('exit', r));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    return { dir, keys: await ensureKeys(dir), ...discover(launcher.pid!, dir), stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+interface Gateway {
+  name: string;
+  url: string;
+  proc: Accounted;
+  child: ChildProcess;
+}
+
+async function startGateway(name: string, file: string, env: Record<string, string>): Promise<Gateway> {
+  const port = await freePort();
+  const childEnv: Record<string, string> = { ...env, PORT: String(port), GATEWAY_PORT: String(port), LOG_LEVEL: 'warn' };
+  // Its /health, /ready and /metrics on its own port, not on the npm start gateway's ops port.
+  delete childEnv.GATEWAY_OPS_PORT;
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, file)], { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}/graphql`;
+  await waitForGraphQL(url, name, child);
+  return { name, url, proc: { name, pid: child.pid! }, child };
+}
+
+interface Run {
+  requests: number;
+  seconds: number;
+  latencies: number[];
+  errors: number;
+  cpuMs: Map<string, number>;
+  peakRssMb: number;
+}
+
+/** One timed run of `connections` clients posting `body` for SECONDS, with CPU and RSS of `procs`. */
+async function run(url: string, headers: Record<string, string>, body: string, connections: number, procs: Accounted[], rssOf?: number): Promise<Run> {
+  const latencies: number[] = [];
+  const before = cpuSnapshot(procs);
+  let peakRssMb = rssOf ? rssMb(rssOf) : 0;
+  const sampler = rssOf ? setInterval(() => (peakRssMb = Math.max(peakRssMb, rssMb(rssOf))), 200) : null;
+  const started = performance.now();
+  const tracker = autocannon({ url, method: 'POST', headers, body, connections, duration: SECONDS });
+  tracker.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status === 200) latencies.push(ms);
+  });
+  const result = await tracker;
+  const seconds = (performance.now() - started) / 1000;
+  if (sampler) clearInterval(sampler);
+  const after = cpuSnapshot(procs);
+  const cpuMs = new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
+  return { requests: latencies.length, seconds, latencies, errors: result.errors + result.non2xx + result.timeouts, cpuMs, peakRssMb };
+}
+
+const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN);
+
+interface Summary {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  requests: number;
+  cpuPerRequest: Map<string, number>;
+  peakRssMb: number;
+}
+
+function summarise(runs: Run[]): Summary {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const requests = runs.reduce((s, r) => s + r.requests, 0);
+  const seconds = runs.reduce((s, r) => s + r.seconds, 0);
+  const cpu = new Map<string, number>();
+  for (const r of runs) for (const [k, v] of r.cpuMs) cpu.set(k, (cpu.get(k) ?? 0) + v);
+  return {
+    rps: requests / seconds,
+    p50: quantile(latencies, 0.5),
+    p95: quantile(latencies, 0.95),
+    p99: quantile(latencies, 0.99),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    requests,
+    cpuPerRequest: new Map([...cpu].map(([k, v]) => [k, requests ? v / requests : NaN])),
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+  };
+}
+
+/** SQL statements each subgraph has issued in all, from its /metrics. */
+async function statementTotals(ports: Record<string, number>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, port] of Object.entries(ports)) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    out[name] = [...text.matchAll(/^treaty_db_statement_duration_seconds_count\{[^}]*\} (\d+(?:\.\d+)?)/gm)].reduce((s, m) => s + Number(m[1]), 0);
+  }
+  return out;
+}
+
+async function gql<T = any>(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+  if (body.errors?.length) throw new Error(`${query.slice(0, 60)}…: ${body.errors.map((e) => e.message).join('; ')}`);
+  return body.data!;
+}
+
+/** An agreement with `n` milestones, each with the demo's kinds of benchmark, and every kind of snap-back clause. */
+async function agreementWith(url: string, token: string, n: number): Promise<string> {
+  const a = (
+    await gql(url, token, `mutation ($input: CreateAgreementInput!) { createAgreement(input: $input) { id parties { id } } }`, {
+      input: {
+        title: `Benchmark accord, ${n} milestones`,
+        entryIntoForceAt: new Date(Date.now() - 20 * 86_400_000).toISOString(),
+        parties: [{ name: `Bench Republic ${n}`, kind: 'GOVERNMENT' }, { name: `Bench Front ${n}`, kind: 'NON_STATE_ARMED_GROUP' }],
+        phases: [{ ordinal: 1, name: 'Phase 1', startDay: 0, endDay: 120, permittedCargo: ['HUMANITARIAN_AID'] }],
+      },
+    })
+  ).createAgreement;
+  const benchmarks = [
+    { metric: 'DETAINEES_RELEASED', comparator: 'AT_LEAST', threshold: 5 },
+    { metric: 'TRUCKS_DELIVERED', comparator: 'AT_LEAST', threshold: 50 },
+    { metric: 'ESCROW_FUNDED_RATIO', comparator: 'AT_LEAST', threshold: 1 },
+    { metric: 'QUIET_HOURS', comparator: 'AT_LEAST', threshold: 72 },
+  ];
+  for (let i = 0; i < n; i += 20) {
+    await Promise.all(
+      Array.from({ length: Math.min(20, n - i) }, (_, k) =>
+        gql(url, token, `mutation ($input: AddMilestoneInput!) { addMilestone(input: $input) { id } }`, {
+          input: { agreementId: a.id, phaseOrdinal: 1, title: `Step ${i + k + 1}`, obligatedPartyId: a.parties[(i + k) % 2].id, dueDay: 1 + ((i + k) % 120), benchmarks },
+        }),
+      ),
+    );
+  }
+  for (const clause of [{ trigger: 'MILESTONE_MISSED', reverts: 'Phase 2 cargo' }, { trigger: 'VIOLATIONS_THRESHOLD', threshold: 3, windowHours: 72, reverts: 'Phase 2 cargo' }, { trigger: 'RULING_CONFIRMS_BREACH', reverts: 'Sanctions relief' }]) {
+    await gql(url, token, `mutation ($input: AddSnapBackClauseInput!) { addSnapBackClause(input: $input) { id } }`, { input: { agreementId: a.id, ...clause } });
+  }
+  return a.id;
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '–');
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : '–');
+const pad = (s: string, n: number) => s.padEnd(n);
+
+async function main(): Promise<void> {
+  if (args.help) {
+    console.log('npm run bench [-- --seconds 5 --rounds 3 --running --skip-sizes --skip-ingest]');
+    return;
+  }
+  if (process.platform !== 'linux') throw new Error('npm run bench reads CPU and memory from /proc, so it runs on Linux only.');
+  const stack = await startStack();
+  const gateways: Gateway[] = [];
+  try {
+    const mediatorCaller = { agency: 'Benchmark Mediation Office', roles: ['MEDIATOR' as const], subject: 'bench' };
+    const token = await mintDevToken(stack.keys, mediatorCaller);
+    const env = stack.gatewayEnv;
+    log('starting three gateways over the same subgraphs: ours (cache off), ours (cache on), stock @apollo/gateway');
+    gateways.push(await startGateway('ours, cache off', 'gateway/dist/main.js', { ...env, GATEWAY_RESPONSE_CACHE: 'off' }));
+    gateways.push(await startGateway('ours, cache on', 'gateway/dist/main.js', { ...env, GATEWAY_RESPONSE_CACHE: 'on' }));
+    gateways.push(
+      await startGateway('stock @apollo/gateway', 'packages/launcher/dist/bench-stock-gateway.js', {
+        ...env,
+        BENCH_CALLER: JSON.stringify({ agency: mediatorCaller.agency, roles: mediatorCaller.roles, subject: mediatorCaller.subject }),
+      }),
+    );
+    const [off, on, stock] = gateways as [Gateway, Gateway, Gateway];
+    const backends = stack.procs.filter((p) => !p.name.startsWith('gateway'));
+    const accounted = [...backends, ...gateways.map((g) => g.proc)];
+
+    const query = await readFile(path.join(REPO_ROOT, 'gateway/operations/compliance.graphql'), 'utf8');
+    const { agreements } = await gql<{ agreements: { id: string; title: string }[] }>(off.url, token, '{ agreements { id title } }');
+    const demo = agreements.find((a) => a.title.startsWith('Veltria')) ?? agreements[0];
+    if (!demo) throw new Error('The federation holds no agreement to query.');
+    const body = JSON.stringify({ query, variables: { id: demo.id } });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    // The same answer from all three, before anything is timed.
+    const answers = await Promise.all(gateways.map(async (g) => JSON.stringify((await (await fetch(g.url, { method: 'POST', headers, body })).json()) as object)));
+    for (const [i, a] of answers.entries()) {
+      if (a !== answers[0]) throw new Error(`${gateways[i]!.name} answers the headline query differently from ${gateways[0]!.name}: ${a.slice(0, 300)}`);
+      if (a.includes('"errors"')) throw new Error(`${gateways[i]!.name} answers the headline query with errors: ${a.slice(0, 300)}`);
+    }
+
+    // SQL statements per request, per service: one short run on the uncached gateway.
+    const sqlBefore = await statementTotals(stack.subgraphPorts);
+    const sqlRun = await run(off.url, headers, body, 1, []);
+    const sqlAfter = await statementTotals(stack.subgraphPorts);
+    const sqlPerRequest = Object.fromEntries(Object.entries(sqlAfter).map(([k, v]) => [k, (v - sqlBefore[k]!) / sqlRun.requests]));
+
+    // The headline, interleaved across the three gateways at each number of connections.
+    const results = new Map<string, Summary>();
+    for (const c of CONNECTIONS) {
+      const runs = new Map<string, Run[]>(gateways.map((g) => [g.name, []]));
+      for (const g of gateways) await run(g.url, headers, body, c, []); // warm-up, untimed
+      for (let r = 0; r < ROUNDS; r++) {
+        for (let k = 0; k < gateways.length; k++) {
+          const g = gateways[(r + k) % gateways.length]!;
+          log(`headline, ${c} connection(s), round ${r + 1}/${ROUNDS}: ${g.name}`);
+          runs.get(g.name)!.push(await run(g.url, headers, body, c, accounted, g.proc.pid));
+        }
+      }
+      for (const g of gateways) results.set(`${g.name}@${c}`, summarise(runs.get(g.name)!));
+    }
+
+    // 10 against 300 milestones, one connection, uncached, interleaved.
+    let sizes: { p50Small: number; p50Large: number } | null = null;
+    if (!args['skip-sizes']) {
+      log('creating agreements of 10 and 300 milestones');
+      const small = await agreementWith(off.url, token, 10);
+      const large = await agreementWith(off.url, token, 300);
+      const bodyOf = (id: string) => JSON.stringify({ query, variables: { id } });
+      const s: Run[] = [];
+      const l: Run[] = [];
+      await run(off.url, headers, bodyOf(small), 1, []);
+      await run(off.url, headers, bodyOf(large), 1, []);
+      for (let r = 0; r < ROUNDS; r++) {
+        log(`sizes, round ${r + 1}/${ROUNDS}`);
+        s.push(await run(off.url, headers, bodyOf(small), 1, []));
+        l.push(await run(off.url, headers, bodyOf(large), 1, []));
+      }
+      sizes = { p50Small: summarise(s).p50, p50Large: summarise(l).p50 };
+    }
+
+    // GPS ingest through our gateway (services/corridors/src/bench-positions.ts).
+    let ingest: { pointsPerSecond: number; points: number } | null = null;
+    if (!args['skip-ingest']) {
+      log('GPS ingest through the gateway');
+      try {
+        const { ingestRate } = (await import('@treaty/corridors/bench-positions')) as unknown as { ingestRate: (url: string, mint: (claims: object) => Promise<string>, opts?: object) => Promise<{ pointsPerSecond: number; points: number }> };
+        ingest = await ingestRate(off.url, (claims) => mintDevToken(stack.keys, claims as never), { seconds: SECONDS * 2 });
+      } catch (e) {
+        log(`GPS ingest not measured: ${(e as Error).message}`);
+      }
+    }
+
+    // ---- Report ----
+    const out: string[] = [];
+    out.push('', `Headline compliance query (demo agreement, MEDIATOR), ${ROUNDS} interleaved runs of ${SECONDS} s per gateway and connection count:`, '');
+    out.push(`${pad('gateway', 24)}${pad('conns', 7)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p95 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}peak RSS MB`);
+    for (const c of CONNECTIONS) {
+      for (const g of gateways) {
+        const s = results.get(`${g.name}@${c}`)!;
+        out.push(`${pad(g.name, 24)}${pad(String(c), 7)}${pad(s.rps.toFixed(1), 10)}${pad(ms(s.p50), 9)}${pad(ms(s.p95), 9)}${pad(ms(s.p99), 9)}${pad(String(s.errors), 8)}${s.peakRssMb.toFixed(0)}`);
+      }
+    }
+    out.push('', 'CPU milliseconds per request, per process (10 connections):', '');
+    const procNames = [...backends.map((p) => p.name), 'gateway'];
+    out.push(`${pad('gateway', 24)}${procNames.map((n) => pad(n, 12)).join('')}whole stack`);
+    const wholeStack = new Map<string, number>();
+    for (const g of gateways) {
+      const s = results.get(`${g.name}@10`)!;
+      const cells = backends.map((p) => s.cpuPerRequest.get(p.name) ?? NaN);
+      const own = s.cpuPerRequest.get(g.name) ?? NaN;
+      const total = [...cells, own].reduce((a, b) => a + b, 0);
+      wholeStack.set(g.name, total);
+      out.push(`${pad(g.name, 24)}${[...cells, own].map((v) => pad(ms(v), 12)).join('')}${ms(total)}`);
+    }
+    out.push('', `SQL statements per headline request: ${Object.entries(sqlPerRequest).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+
+    const offAt = (c: number) => results.get(`${off.name}@${c}`)!;
+    const onAt = (c: number) => results.get(`${on.name}@${c}`)!;
+    const stockAt = (c: number) => results.get(`${stock.name}@${c}`)!;
+    const targets: [string, string, boolean][] = [];
+    const target = (what: string, value: string, ok: boolean) => targets.push([what, value, ok]);
+    const cpu = wholeStack.get(off.name)!;
+    target('whole-stack CPU per uncached headline request <= 12 ms', `${ms(cpu)} ms (ratio to target ${ratio(cpu, 12)})`, cpu <= 12);
+    target('cached RPS at 50 connections >= 20x uncached', `${ratio(onAt(50).rps, offAt(50).rps)}x`, onAt(50).rps >= 20 * offAt(50).rps);
+    for (const c of [10, 50]) {
+      target(`ours (cache off) RPS >= stock at ${c} connections`, `${ratio(offAt(c).rps, stockAt(c).rps)}x`, offAt(c).rps >= stockAt(c).rps);
+      target(`ours (cache off) p95 <= stock at ${c} connections`, `${ratio(offAt(c).p95, stockAt(c).p95)}x`, offAt(c).p95 <= stockAt(c).p95);
+    }
+    const gwCpu1 = offAt(1).cpuPerRequest.get(off.name)!;
+    target('gateway overhead at 1 connection <= 10% of end-to-end p50 (gateway CPU per request / p50)', `${((100 * gwCpu1) / offAt(1).p50).toFixed(1)} %`, gwCpu1 <= 0.1 * offAt(1).p50);
+    target('gateway RSS under the 50-connection load <= 250 MB', `${offAt(50).peakRssMb.toFixed(0)} MB (cache on: ${onAt(50).peakRssMb.toFixed(0)} MB; stock: ${stockAt(50).peakRssMb.toFixed(0)} MB)`, Math.max(offAt(50).peakRssMb, onAt(50).peakRssMb) <= 250);
+    if (sizes) target('300-milestone p50 within 2x of 10 milestones (1 connection)', `${ms(sizes.p50Large)} / ${ms(sizes.p50Small)} ms = ${ratio(sizes.p50Large, sizes.p50Small)}x`, sizes.p50Large <= 2 * sizes.p50Small);
+    if (ingest) target('GPS ingest through the gateway >= 100,000 points/s', `${Math.round(ingest.pointsPerSecond).toLocaleString('en')} points/s (ratio to target ${ratio(ingest.pointsPerSecond, 100_000)})`, ingest.pointsPerSecond >= 100_000);
+    out.push('', 'Targets (issue 16):', '');
+    for (const [what, value, ok] of targets) out.push(`  ${ok ? 'met   ' : 'MISSED'}  ${pad(what, 88)} ${value}`);
+    console.log(out.join('\n'));
+  } finally {
+    for (const g of gateways) g.child.kill('SIGTERM');
+    await stack.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(`✗ ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+});
