@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
-import { DataSource, type Logger, type MixedList, type EntitySchema, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource, type EntityManager, type Logger, type MixedList, type EntitySchema, type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Counts the SQL statements issued inside one unit of work (an HTTP request, or a block in a test).
@@ -164,23 +165,39 @@ interface PgQueryable {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
+const statementNames = new Map<string, string>();
+
+/** A statement's name, from its text: equal texts share one prepared statement, different texts never do. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `treaty_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /**
- * Runs a named (prepared) statement: PostgreSQL parses and plans it once per connection, not on every
- * request as TypeORM's unnamed statements are. For the hot read paths, where parse and bind cost more
- * than executing. Runs on the request's own connection when the data source is bound to one (a keyed
- * mutation's transaction, see exactly-once.ts), else on the pool; counted and timed like every other
- * statement (statementsIssued, metrics). `name` must be unique per distinct `text`.
+ * Runs a statement as a named (prepared) one: PostgreSQL parses and plans it once per connection, not
+ * on every request as TypeORM's unnamed statements are. For the hot read paths, where parse and bind
+ * cost more than executing. Runs on the connection of the transaction `db` belongs to (a
+ * transaction's manager, or a keyed mutation's bound data source, see exactly-once.ts), else on the
+ * pool; counted and timed like every other statement (statementsIssued, metrics). Rows come back as
+ * from `db.query` (the same pg driver parses them). `text` must be one of a fixed set of templates
+ * (values go in `values`): each distinct text is prepared once per connection and kept.
  */
-export async function preparedQuery<T>(dataSource: DataSource, name: string, text: string, values: unknown[]): Promise<T[]> {
-  const runner = dataSource.manager.queryRunner;
+// T defaults to any, as db.query does, for callers that type their rows where they use them.
+export async function preparedQuery<T = any>(db: DataSource | EntityManager, text: string, values: unknown[]): Promise<T[]> {
+  const manager = db instanceof DataSource ? db.manager : (db as EntityManager);
+  const runner = manager.queryRunner;
   const target: PgQueryable = runner
     ? ((await (runner as unknown as { connect(): Promise<unknown> }).connect()) as PgQueryable)
-    : ((dataSource.driver as unknown as { master: PgQueryable }).master);
-  const logger = dataSource.logger as unknown;
+    : (manager.connection.driver as unknown as { master: PgQueryable }).master;
+  const logger = manager.connection.logger as unknown;
   const started = performance.now();
   let ok = false;
   try {
-    const result = await target.query({ name, text, values });
+    const result = await target.query({ name: statementName(text), text, values });
     ok = true;
     return result.rows as T[];
   } catch (e) {

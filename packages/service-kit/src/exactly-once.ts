@@ -58,7 +58,6 @@ export class DatabaseNonceStore implements NonceStore {
     // Every request of every service runs this: prepared, so it is planned once per connection.
     const rows = await preparedQuery(
       this.db,
-      'kit.claim-credential.v1',
       'INSERT INTO internal_credential_use (jti, expires_at) VALUES ($1, to_timestamp($2::float8 / 1000)) ON CONFLICT (jti) DO NOTHING RETURNING 1',
       [jti, expiresAtMs],
     );

@@ -1,5 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import { baseContext, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { baseContext, preparedQuery, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import {
   Convoy,
   ConvoyCargoLine,
@@ -97,7 +97,7 @@ export function createLoaders(db: DataSource) {
   const deliveries = (scope: Scope) =>
     valueByKey<string, DeliveryTotals>(async (keys) => {
       const t = keyTable(keys);
-      const rows = await db.query(
+      const rows = await preparedQuery(db, 
         `SELECT k.idx, count(*)::int AS convoys, coalesce(sum(n.trucks), 0)::int AS trucks, coalesce(sum(n.tonnes), 0)::text AS tonnes
          FROM ${t.sql} ${SCOPE_JOIN[scope]}
          JOIN convoy_event e ON e.convoy_id = cv.id AND e.to_status = 'DELIVERED' AND e.at >= k.from_at AND e.at < k.until_at
@@ -111,7 +111,7 @@ export function createLoaders(db: DataSource) {
   const deliveriesByDay = (scope: Scope) =>
     valueByKey<string, DeliveryDayRow[]>(async (keys) => {
       const t = keyTable(keys);
-      const rows: { idx: string; date: string; convoys: number; trucks: number; tonnes: string }[] = await db.query(
+      const rows: { idx: string; date: string; convoys: number; trucks: number; tonnes: string }[] = await preparedQuery(db, 
         `SELECT k.idx, to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date,
                 count(*)::int AS convoys, coalesce(sum(n.trucks), 0)::int AS trucks, coalesce(sum(n.tonnes), 0)::text AS tonnes
          FROM ${t.sql} ${SCOPE_JOIN[scope]}
@@ -134,7 +134,7 @@ export function createLoaders(db: DataSource) {
   const inspectionStats = (scope: Scope) =>
     valueByKey<string, InspectionStats>(async (keys) => {
       const t = keyTable(keys);
-      const rows = await db.query(
+      const rows = await preparedQuery(db, 
         `SELECT k.idx, count(*)::int AS inspections,
                 count(*) FILTER (WHERE i.result = 'PASSED')::int AS passed,
                 count(*) FILTER (WHERE i.result = 'PARTIAL')::int AS partial,
@@ -165,7 +165,7 @@ export function createLoaders(db: DataSource) {
     valueByKey<string, number>(async (keys) => {
       const t = keyTable(keys);
       const scope = by === 'agreement' ? 'i.agreement_id = k.scope_id' : 'v.attributed_party_id = k.scope_id';
-      const rows = await db.query(
+      const rows = await preparedQuery(db, 
         `SELECT k.idx, count(*)::int AS n
          FROM ${t.sql}
          JOIN incident_verification v ON v.state = 'VERIFIED' AND (k.extra = '' OR v.severity = k.extra)
@@ -216,7 +216,7 @@ export function createLoaders(db: DataSource) {
     telemetry: valueByKey<string, Telemetry>(
       async (keys) => {
         const t = keyTable(keys);
-        const rows: { idx: string; prev_time: Date | null; device_time: Date; is_first: boolean; is_last: boolean; is_gap: boolean }[] = await db.query(
+        const rows: { idx: string; prev_time: Date | null; device_time: Date; is_first: boolean; is_last: boolean; is_gap: boolean }[] = await preparedQuery(db, 
           `SELECT s.idx, s.prev_time, s.device_time, s.prev_time IS NULL AS is_first, s.is_last,
                   coalesce(s.device_time - s.prev_time > make_interval(mins => s.extra::int), false) AS is_gap
            FROM (
@@ -248,7 +248,7 @@ export function createLoaders(db: DataSource) {
     latestPositions: memo((limit: number) =>
       manyByKey(
         async (keys: readonly string[]) => {
-          const rows: Record<string, any>[] = await db.query(
+          const rows: Record<string, any>[] = await preparedQuery(db, 
             `SELECT device_id, sequence, convoy_id, device_time, received_at, latitude, longitude
              FROM (
                SELECT p.*, row_number() OVER (PARTITION BY p.convoy_id ORDER BY p.device_time DESC, p.device_id, p.sequence DESC) AS rn
@@ -281,7 +281,7 @@ export function createLoaders(db: DataSource) {
     latestPositionConflicts: memo((limit: number) =>
       manyByKey(
         async (keys: readonly string[]) => {
-          const rows: Record<string, any>[] = await db.query(
+          const rows: Record<string, any>[] = await preparedQuery(db, 
             `SELECT k.convoy_id, k.device_id, k.sequence, k.device_time, k.latitude, k.longitude, k.received_at, k.sent_by,
                     p.device_time AS record_time, p.latitude AS record_latitude, p.longitude AS record_longitude, p.received_at AS record_received_at
              FROM (
@@ -312,7 +312,7 @@ export function createLoaders(db: DataSource) {
     ),
     /** The result of each convoy's latest inspection (null when it has none). */
     latestInspectionResult: valueByKey<string, InspectionResult | null>(async (keys) => {
-      const rows: { convoy_id: string; result: InspectionResult }[] = await db.query(
+      const rows: { convoy_id: string; result: InspectionResult }[] = await preparedQuery(db, 
         `SELECT DISTINCT ON (convoy_id) convoy_id, result FROM inspection WHERE convoy_id = ANY($1::uuid[]) ORDER BY convoy_id, started_at DESC, ended_at DESC`,
         [[...keys]],
       );
@@ -330,7 +330,7 @@ export function createLoaders(db: DataSource) {
     /** When each VERIFIED MATERIAL violation of each agreement occurred, oldest first. */
     materialViolationTimes: manyByKey(
       async (keys: readonly string[]) => {
-        const rows: { agreement_id: string; occurred_at: Date }[] = await db.query(
+        const rows: { agreement_id: string; occurred_at: Date }[] = await preparedQuery(db, 
           `SELECT i.agreement_id, i.occurred_at
            FROM incident i
            JOIN incident_verification v ON v.incident_id = i.id AND v.state = 'VERIFIED' AND v.severity = 'MATERIAL'

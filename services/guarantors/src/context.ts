@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { baseContext, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { baseContext, preparedQuery, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import type { TotalsRow } from './domain/commitment.js';
 import type { HoldingFunds } from './domain/funding.js';
 import { Commitment, EscrowAccount, Guarantor, LedgerJournal, PenaltySchedule, Tranche, TrancheApproval, type LedgerAccountKind } from './entities/index.js';
@@ -36,7 +36,7 @@ export function createLoaders(db: DataSource, peers: Peers) {
     ),
     /** Funding pledges summed per guarantor, agreement, currency and the facts that decide their status. */
     commitmentTotalsOfGuarantor: valueByKey(async (keys: readonly string[]) => {
-      const rows: { key: string; agreement_id: string; currency: string; committed: boolean; paid: boolean; minor: string }[] = await db.query(
+      const rows: { key: string; agreement_id: string; currency: string; committed: boolean; paid: boolean; minor: string }[] = await preparedQuery(db, 
         `SELECT guarantor_id AS key, agreement_id, currency, committed_at IS NOT NULL AS committed, paid_at IS NOT NULL AS paid, sum(amount_minor)::text AS minor
            FROM commitment WHERE kind = 'FUNDING_PLEDGE' AND guarantor_id = ANY($1::uuid[])
           GROUP BY guarantor_id, agreement_id, currency, committed_at IS NOT NULL, paid_at IS NOT NULL`,
@@ -45,7 +45,7 @@ export function createLoaders(db: DataSource, peers: Peers) {
       return group(rows, (r) => r.key, (r): AgreementTotalsRow => ({ agreementId: r.agreement_id, currency: r.currency, committed: r.committed, paid: r.paid, minor: BigInt(r.minor) }));
     }, [] as AgreementTotalsRow[]),
     commitmentTotalsOfAgreement: valueByKey(async (keys: readonly string[]) => {
-      const rows: { key: string; currency: string; committed: boolean; paid: boolean; minor: string }[] = await db.query(
+      const rows: { key: string; currency: string; committed: boolean; paid: boolean; minor: string }[] = await preparedQuery(db, 
         `SELECT agreement_id AS key, currency, committed_at IS NOT NULL AS committed, paid_at IS NOT NULL AS paid, sum(amount_minor)::text AS minor
            FROM commitment WHERE kind = 'FUNDING_PLEDGE' AND agreement_id = ANY($1::uuid[])
           GROUP BY agreement_id, currency, committed_at IS NOT NULL, paid_at IS NOT NULL`,
@@ -60,7 +60,7 @@ export function createLoaders(db: DataSource, peers: Peers) {
     ),
     /** Every ledger account's balance (sum of entries) in each escrow account, in one GROUP BY. */
     ledgerSumsOfEscrowAccount: valueByKey(async (keys: readonly string[]) => {
-      const rows: { key: string; kind: LedgerAccountKind; guarantor_id: string | null; minor: string }[] = await db.query(
+      const rows: { key: string; kind: LedgerAccountKind; guarantor_id: string | null; minor: string }[] = await preparedQuery(db, 
         `SELECT a.escrow_account_id AS key, a.kind, a.guarantor_id, coalesce(sum(e.amount_minor), 0)::text AS minor
            FROM ledger_account a LEFT JOIN ledger_entry e ON e.account_id = a.id
           WHERE a.escrow_account_id = ANY($1::uuid[])

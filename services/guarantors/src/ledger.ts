@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
-import type { Caller } from '@treaty/service-kit';
+import type { DataSource, EntityManager } from 'typeorm';
+import { preparedQuery, type Caller } from '@treaty/service-kit';
 import { allotHolding, type HoldingFunds, type HoldingTranche } from './domain/funding.js';
 import { unbalancedReason } from './domain/ledger.js';
 import { EscrowAccount, LedgerAccount, LedgerEntry, LedgerJournal, type JournalKind, type LedgerAccountKind } from './entities/index.js';
@@ -49,13 +49,13 @@ export function holdingKey(escrowAccountId: string, guarantorId: string): string
  * cannot change before their journal is written; reads call it through a per-request loader.
  */
 export async function fundsOfHoldings(
-  q: Pick<EntityManager, 'query'>,
+  q: DataSource | EntityManager,
   holdings: readonly { escrowAccountId: string; guarantorId: string }[],
 ): Promise<Map<string, HoldingFunds>> {
   const rows: {
     escrow_account_id: string; guarantor_id: string; balance: string;
     id: string | null; milestone_id: string; currency: string; amount: string; forfeited: string; released: string | null;
-  }[] = holdings.length === 0 ? [] : await q.query(
+  }[] = holdings.length === 0 ? [] : await preparedQuery(q, 
     `WITH h AS (
        SELECT DISTINCT escrow_account_id, guarantor_id FROM unnest($1::uuid[], $2::uuid[]) AS x(escrow_account_id, guarantor_id)
      ), balances AS (

@@ -70,9 +70,6 @@ SELECT a.id, a.title, a.mediator, a.entry_into_force_at, a.proof_of_life_max_age
      FROM dispute_ruling r JOIN dispute d ON d.id = r.dispute_id WHERE d.agreement_id = a.id) AS rulings
 FROM a`;
 
-/** Raise the suffix when FACTS_SQL changes: a connection keeps a prepared statement by its name. */
-const FACTS_STATEMENT = 'milestones.agreement-facts.v1';
-
 type Json = unknown[];
 interface FactsRow {
   id: string;
@@ -132,6 +129,6 @@ function toFacts(r: FactsRow): AgreementFacts {
 
 /** The facts of the agreements with these ids, and of the agreements of these milestones, in one statement. */
 export async function loadFacts(db: DataSource, agreementIds: readonly string[], milestoneIds: readonly string[]): Promise<AgreementFacts[]> {
-  const rows = await preparedQuery<FactsRow>(db, FACTS_STATEMENT, FACTS_SQL, [agreementIds, milestoneIds]);
+  const rows = await preparedQuery<FactsRow>(db, FACTS_SQL, [agreementIds, milestoneIds]);
   return rows.map(toFacts);
 }

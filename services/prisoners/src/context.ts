@@ -1,5 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import { baseContext, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { baseContext, preparedQuery, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, type DetaineeCategory } from './entities/index.js';
 import { PRIORITY_CATEGORIES } from './domain/priority.js';
 import { createPeers, type Peers } from './peers.js';
@@ -93,7 +93,7 @@ export function createLoaders(db: DataSource) {
     /** The holder and category of every detainee on each wave's manifest, for the ratio. */
     manifestDetaineesOfWave: manyByKey(
       async (keys: readonly string[]) =>
-        (await db.query(
+        (await preparedQuery(db, 
           `SELECT me.wave_id AS "waveId", d.holding_party_id AS "holdingPartyId", d.category
              FROM manifest_entry me JOIN detainee d ON d.id = me.detainee_id
             WHERE me.wave_id = ANY($1::uuid[])`,
@@ -102,7 +102,7 @@ export function createLoaders(db: DataSource) {
       (r) => r.waveId,
     ),
     waveCounts: valueByKey<string, WaveCounts>(async (keys) => {
-      const rows: { wave_id: string; entries: number; decided: number; released: number; declined: number }[] = await db.query(
+      const rows: { wave_id: string; entries: number; decided: number; released: number; declined: number }[] = await preparedQuery(db, 
         `SELECT wave_id, count(*)::int AS entries, count(outcome)::int AS decided,
                 count(*) FILTER (WHERE outcome = 'CONSENTS')::int AS released,
                 count(*) FILTER (WHERE outcome = 'REFUSES')::int AS declined
@@ -112,7 +112,7 @@ export function createLoaders(db: DataSource) {
       return new Map(rows.map((r) => [r.wave_id, { entries: r.entries, decided: r.decided, released: r.released, declined: r.declined }]));
     }, { entries: 0, decided: 0, released: 0, declined: 0 }),
     releasesOfMilestone: valueByKey<string, MilestoneReleases>(async (keys) => {
-      const rows: { milestone_id: string; released: number; priority: number }[] = await db.query(
+      const rows: { milestone_id: string; released: number; priority: number }[] = await preparedQuery(db, 
         `SELECT w.milestone_id, count(*)::int AS released,
                 count(*) FILTER (WHERE d.category = ANY($2::text[]))::int AS priority
            FROM manifest_entry me
@@ -126,7 +126,7 @@ export function createLoaders(db: DataSource) {
     }, { released: 0, priority: 0 }),
     countsOfParty: valueByKey<string, CategoryCounts>(async (keys) => {
       // Held: not released, and not struck off every list (an entry removed as not held, deceased...).
-      const rows: { party: string; category: DetaineeCategory; held: number; released: number }[] = await db.query(
+      const rows: { party: string; category: DetaineeCategory; held: number; released: number }[] = await preparedQuery(db, 
         `SELECT d.holding_party_id AS party, d.category,
                 count(*) FILTER (WHERE r.id IS NULL AND (live.id IS NOT NULL OR NOT EXISTS (
                   SELECT 1 FROM detainee_list_entry x WHERE x.detainee_id = d.id)))::int AS held,
