@@ -5,14 +5,15 @@ import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadAllDemos, type DemoResult } from '@treaty/launcher';
-import { InMemorySpanExporter, OPERATION_LABEL_CAP, SimpleSpanProcessor, createLogger, startTracing, type ReadableSpan } from '@treaty/service-kit';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { OPERATION_LABEL_CAP, createLogger, startTracing } from '@treaty/service-kit';
 import { startFederation, type Federation } from '@treaty/testing';
 import { ALL_SERVICES } from './services.js';
 
 // Tracing starts before any database connection of this file is made (pg is instrumented as it loads),
 // with an in-memory exporter in place of OTLP. Every server below, gateway and subgraphs, runs in this process.
 const spans = new InMemorySpanExporter();
-startTracing('observability-e2e', {}, { spanProcessors: [new SimpleSpanProcessor(spans)] });
+await startTracing('observability-e2e', {}, { spanProcessors: [new SimpleSpanProcessor(spans)] });
 
 const NOW = '2026-06-15T09:30:00.000Z';
 const operation = (file: string) => readFile(new URL(`../gateway/operations/${file}`, import.meta.url), 'utf8');

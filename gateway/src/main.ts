@@ -8,7 +8,7 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
 async function main(): Promise<void> {
   const config = loadGatewayConfig(process.env);
   // Before the first connection is made; off unless OTEL_* configures it.
-  const tracing = startTracing('gateway', process.env);
+  const tracing = await startTracing('gateway', process.env);
   const logger = createLogger('gateway', config.logLevel);
   const verifier = await createTokenVerifier(config.jwt);
   const signer = { issuer: 'gateway', keys: config.internalKeys };

@@ -91,7 +91,7 @@ export async function startService<C extends BaseContext>(
 export async function runService<C extends BaseContext>(module: ServiceModule<C>, env: Record<string, string | undefined>): Promise<void> {
   const config = loadSubgraphConfig(module.name, module.defaultPort, env, { dataKeysRequired: module.encryptsPersonalData });
   // Before any connection is made: pg is instrumented as it loads. Off unless OTEL_* configures it.
-  const tracing = startTracing(module.name, env);
+  const tracing = await startTracing(module.name, env);
   const logger = createLogger(module.name, config.logLevel);
   const db = createDataSource({ url: config.databaseUrl, entities: module.entities, migrations: module.migrations, applicationName: module.name });
   // Connecting first, on its own, so a bad URL or a server that is down is reported by the variable's name.
