@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { observeStatements } from './database.js';
+import { observeStatements } from './statements.js';
 import { OPERATION_NAME_PATTERN, type FinishedRequest } from './requests.js';
 
 /**

@@ -1,13 +1,6 @@
 import { createRequire } from 'node:module';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-
-/** For tests that capture spans in memory (startTracing's `spanProcessors`), from the SDK this kit runs. */
-export { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 /**
  * OpenTelemetry tracing, configured the standard way (OTEL_* variables, read by the SDK itself) and off
