@@ -30,6 +30,16 @@ export interface GatewaySettings {
   corsOrigins: string[];
   /** Extra folders of trusted documents (*.graphql) beside gateway/operations/. */
   trustedDocumentDirs: string[];
+  /**
+   * The dashboard cache of whole answers (response-cache.ts). On in a deployment (GATEWAY_RESPONSE_CACHE
+   * defaults to on); off for a gateway built in code without it (tests that move the clock or stop a
+   * subgraph expect every answer fresh), so `buildGateway` users opt in with `responseCache: true`.
+   */
+  responseCache: boolean;
+  /** How old a cached answer may be, in whole seconds (1 or 2): the staleness bound. */
+  responseCacheMaxAgeSeconds: number;
+  /** The most the cache holds, in characters of serialised answers (about bytes); least recently used goes first. */
+  responseCacheMaxBytes: number;
 }
 
 export const DEFAULT_SETTINGS: GatewaySettings = {
@@ -39,6 +49,9 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
   subgraphTimeoutMs: Object.fromEntries(SUBGRAPHS.map((s) => [s.name, 5_000])),
   corsOrigins: [],
   trustedDocumentDirs: [],
+  responseCache: false,
+  responseCacheMaxAgeSeconds: 2,
+  responseCacheMaxBytes: 32 * 1024 * 1024,
 };
 
 const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be a comma-separated list of origins like https://dashboard.example.org (scheme and host, no path)');
@@ -79,6 +92,16 @@ export const gatewayConfigSchema = z
       .string()
       .transform((v) => v.split(',').map((d) => d.trim()).filter(Boolean))
       .default([]),
+    GATEWAY_RESPONSE_CACHE: z
+      .enum(['on', 'off'], { message: 'must be on (repeated queries are answered from the dashboard cache, at most GATEWAY_RESPONSE_CACHE_MAX_AGE_SECONDS old) or off (every query reaches the subgraphs), e.g. off' })
+      .default('on'),
+    // Statuses derive from the clock (a milestone turns DUE, then MISSED, with no write), so at most 2 s.
+    GATEWAY_RESPONSE_CACHE_MAX_AGE_SECONDS: z.coerce
+      .number({ message: 'must be a whole number of seconds, 1 or 2, e.g. 2' })
+      .int('must be a whole number of seconds, 1 or 2, e.g. 2')
+      .min(1, 'must be at least 1 second (to cache nothing, set GATEWAY_RESPONSE_CACHE=off), e.g. 2')
+      .max(2, 'must be at most 2 seconds: statuses derive from the clock and may be at most 2 s stale, e.g. 2')
+      .default(DEFAULT_SETTINGS.responseCacheMaxAgeSeconds),
     // A separate listener for /health, /ready and /metrics; unset, they are served on the gateway's port.
     GATEWAY_OPS_PORT: portSetting(9464).optional(),
     GATEWAY_OPS_HOST: hostSetting().unwrap().optional(),
@@ -130,6 +153,9 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       subgraphTimeoutMs: Object.fromEntries(SUBGRAPHS.map((s) => [s.name, e[`${s.name.toUpperCase()}_TIMEOUT_MS`] ?? e.GATEWAY_SUBGRAPH_TIMEOUT_MS])),
       corsOrigins: e.GATEWAY_CORS_ORIGINS,
       trustedDocumentDirs: e.GATEWAY_TRUSTED_DOCUMENTS,
+      responseCache: e.GATEWAY_RESPONSE_CACHE === 'on',
+      responseCacheMaxAgeSeconds: e.GATEWAY_RESPONSE_CACHE_MAX_AGE_SECONDS,
+      responseCacheMaxBytes: DEFAULT_SETTINGS.responseCacheMaxBytes,
     },
   };
 }

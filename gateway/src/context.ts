@@ -11,7 +11,11 @@ export interface GatewayContext {
    * What the subgraphs said about the answer as a whole. An object, not a flag on the context: Apollo
    * Server hands data sources a shallow copy of the context, so only a shared object carries news back.
    */
-  outcome: { replayed: boolean };
+  outcome: {
+    replayed: boolean;
+    /** Some subgraph answered with `cache-control: no-store` (it served personal data): never cache this answer. */
+    noStore?: boolean;
+  };
   /** The subgraph reads of this request so far, so that the same read is sent once (coalesce.ts). */
   reads: RequestReads;
 }

@@ -15,6 +15,10 @@ export function serviceUnavailable(service: string, why: string): GraphQLError {
   });
 }
 
+function isNoStore(cacheControl: string | null | undefined): boolean {
+  return !!cacheControl && cacheControl.split(',').some((d) => d.trim().toLowerCase() === 'no-store');
+}
+
 interface SubgraphErrorBody {
   errors?: { message?: string; extensions?: { code?: string } }[];
 }
@@ -41,6 +45,8 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   ) {
     super({
       url,
+      // The gateway sets its own cache policy (response-cache.ts); a subgraph's no-store is read in didReceiveResponse.
+      honorSubgraphCacheControlHeader: false,
       fetcher: (async (input: string, init: { headers: Record<string, string>; body: string }) => {
         const headers = { ...init.headers };
         const caller = headers[PENDING_CALLER_HEADER] ? (JSON.parse(headers[PENDING_CALLER_HEADER]) as Caller) : PUBLIC_CALLER;
@@ -74,6 +80,9 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   override didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {
     if (response.http?.headers.get(REPLAYED_HEADER) === 'true' && context?.outcome) context.outcome.replayed = true;
+    // A subgraph that served personal data says no-store (the kit does, for any @personal field read):
+    // then the whole answer holds personal data and the dashboard cache must not keep it.
+    if (context?.outcome && isNoStore(response.http?.headers.get('cache-control'))) context.outcome.noStore = true;
     return response;
   }
 

@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import { parse, type GraphQLError, type GraphQLScalarType } from 'graphql';
 import {
@@ -43,6 +43,7 @@ import { RequestReads } from './coalesce.js';
 import { formatGatewayError } from './errors.js';
 import { armor, checkTokens } from './limits.js';
 import { PLAYGROUND_CSP, playgroundAsset, playgroundHtml } from './playground.js';
+import { responseCachePlugins, type DashboardCache } from './response-cache.js';
 import { OPERATIONS_DIR, loadTrustedDocuments, type TrustedDocuments } from './trusted-documents.js';
 
 export type { GatewayContext } from './context.js';
@@ -71,6 +72,8 @@ export interface BuiltGateway {
   trustedOperationNames: Set<string>;
   /** Each subgraph's URL as the gateway calls it (known once the gateway has started); /ready asks each. */
   subgraphUrls: Record<string, string>;
+  /** The dashboard cache (response-cache.ts), or null when GATEWAY_RESPONSE_CACHE=off. */
+  responseCache: DashboardCache | null;
 }
 
 /**
@@ -134,6 +137,7 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => strictScalars(apiSchema));
   const protection = armor(settings.limits, { hideSuggestions: settings.production });
+  const cache = responseCachePlugins({ enabled: settings.responseCache, maxAgeSeconds: settings.responseCacheMaxAgeSeconds, maxBytes: settings.responseCacheMaxBytes });
   const server = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
@@ -143,10 +147,11 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
     // Hash-only requests are resolved against the trusted documents before Apollo sees them.
     persistedQueries: false,
     validationRules: [SafeLiteralsRule, ...protection.validationRules],
-    plugins: [...protection.plugins, observePlugin, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    // Cache hints are not computed from the schema (it has none): response-cache.ts sets the policy and Cache-Control.
+    plugins: [...protection.plugins, observePlugin, ...cache.plugins, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: formatGatewayError(logger),
   });
-  return { server, gateway, settings, metrics, trustedOperationNames, subgraphUrls };
+  return { server, gateway, settings, metrics, trustedOperationNames, subgraphUrls, responseCache: cache.cache };
 }
 
 /** The names of the operations in the trusted documents' folders (bounded, so always metric labels). */
@@ -172,7 +177,7 @@ const CORS_ALLOWED_HEADERS = 'authorization, content-type, idempotency-key, x-pu
 function corsHeaders(req: IncomingMessage, origins: string[]): Record<string, string> {
   const origin = req.headers.origin;
   if (!origin || !origins.includes(origin)) return origins.length ? { vary: 'Origin' } : {};
-  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'x-request-id, idempotent-replayed', vary: 'Origin' };
+  return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'x-request-id, idempotent-replayed, age, x-treaty-cache', vary: 'Origin' };
 }
 
 export interface RunningGateway {
@@ -339,7 +344,7 @@ export async function serveGateway(
       url.searchParams.set('query', operation.query);
       url.searchParams.delete('extensions');
     }
-    const context: GatewayContext = { caller, requestId, idempotencyKey, outcome: { replayed: false }, reads: new RequestReads() };
+    const context: GatewayContext = { caller, requestId, idempotencyKey, outcome: { replayed: false, noStore: false }, reads: new RequestReads() };
     const result = await built.server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body: req.method === 'POST' ? operation : undefined },
       context: async () => context,

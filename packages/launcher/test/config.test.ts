@@ -38,6 +38,8 @@ const BAD_SUBGRAPH: Record<string, string> = {
 const BAD_GATEWAY: Record<string, string> = {
   GATEWAY_PORT: 'abc',
   PORT: '-1',
+  GATEWAY_RESPONSE_CACHE: 'yes',
+  GATEWAY_RESPONSE_CACHE_MAX_AGE_SECONDS: '3',
   HOST: 'localhost/graphql',
   TREATY_INTERNAL_KEYS: '{}x',
   TREATY_JWKS_URL: 'jwks.json',

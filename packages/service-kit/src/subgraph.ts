@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type DocumentNode } from 'graphql';
@@ -77,6 +77,8 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
       return {
         async willSendResponse({ contextValue, response }) {
           if (contextValue.personalReads.size === 0) return;
+          // This answer holds personal data: the gateway's dashboard cache must never keep it.
+          response.http.headers.set('cache-control', 'no-store');
           try {
             await contextValue.personalReads.flush(contextValue.db, contextValue.caller, contextValue.requestId);
           } catch (e) {
@@ -149,7 +151,9 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
     includeStacktraceInErrorResponses: false,
     introspection: true,
     validationRules: [SafeLiteralsRule],
-    plugins: [siblingPlugin, accessLogPlugin, observePlugin, ApolloServerPluginInlineTraceDisabled()],
+    // Apollo's cache-control plugin would mark every answer no-store (there are no schema hints); off, so
+    // that no-store means what the access-log plugin says: this answer holds personal data.
+    plugins: [siblingPlugin, accessLogPlugin, observePlugin, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError(formatted, error) {
       const code = formatted.extensions?.code as string | undefined;
       const original = unwrapResolverError(error);
