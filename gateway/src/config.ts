@@ -26,6 +26,12 @@ export interface GatewaySettings {
   maxBodyBytes: number;
   /** How long the gateway waits for each subgraph, by name, in milliseconds. */
   subgraphTimeoutMs: Record<string, number>;
+  /**
+   * Keep-alive connections the gateway holds open to each subgraph (subgraph-http.ts): one per fetch in
+   * flight. The headline query has up to three fetches to one subgraph in flight at a time, so 64 serves
+   * about 20 concurrent headline requests per process without a new connection; more wait for a free one.
+   */
+  subgraphConnections: number;
   /** Browser origins allowed to call the gateway (CORS); none by default. */
   corsOrigins: string[];
   /** Extra folders of trusted documents (*.graphql) beside gateway/operations/. */
@@ -47,6 +53,7 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
   limits: DEFAULT_LIMITS,
   maxBodyBytes: 1024 * 1024,
   subgraphTimeoutMs: Object.fromEntries(SUBGRAPHS.map((s) => [s.name, 5_000])),
+  subgraphConnections: 64,
   corsOrigins: [],
   trustedDocumentDirs: [],
   responseCache: false,
@@ -83,6 +90,12 @@ export const gatewayConfigSchema = z
     GATEWAY_MAX_COST: limit(DEFAULT_LIMITS.cost, 10_000_000).default(DEFAULT_LIMITS.cost),
     GATEWAY_MAX_BODY_BYTES: limit(DEFAULT_SETTINGS.maxBodyBytes, 100 * 1024 * 1024).default(DEFAULT_SETTINGS.maxBodyBytes),
     GATEWAY_SUBGRAPH_TIMEOUT_MS: milliseconds.default(5_000),
+    GATEWAY_SUBGRAPH_CONNECTIONS: z.coerce
+      .number({ message: 'must be a number of connections per subgraph, e.g. 64' })
+      .int('must be a whole number of connections per subgraph, e.g. 64')
+      .min(1, 'must be at least 1, e.g. 64')
+      .max(4096, 'must be at most 4096, e.g. 64')
+      .default(DEFAULT_SETTINGS.subgraphConnections),
     GATEWAY_CORS_ORIGINS: z
       .string()
       .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
@@ -151,6 +164,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       limits: { depth: e.GATEWAY_MAX_DEPTH, aliases: e.GATEWAY_MAX_ALIASES, tokens: e.GATEWAY_MAX_TOKENS, directives: e.GATEWAY_MAX_DIRECTIVES, cost: e.GATEWAY_MAX_COST },
       maxBodyBytes: e.GATEWAY_MAX_BODY_BYTES,
       subgraphTimeoutMs: Object.fromEntries(SUBGRAPHS.map((s) => [s.name, e[`${s.name.toUpperCase()}_TIMEOUT_MS`] ?? e.GATEWAY_SUBGRAPH_TIMEOUT_MS])),
+      subgraphConnections: e.GATEWAY_SUBGRAPH_CONNECTIONS,
       corsOrigins: e.GATEWAY_CORS_ORIGINS,
       trustedDocumentDirs: e.GATEWAY_TRUSTED_DOCUMENTS,
       responseCache: e.GATEWAY_RESPONSE_CACHE === 'on',

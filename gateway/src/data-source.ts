@@ -1,13 +1,11 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { performance } from 'node:perf_hooks';
-import { INTERNAL_TOKEN_HEADER, isMutationDocument, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type Caller, type InternalSigner, type Logger, type ServiceMetrics } from '@treaty/service-kit';
+import { INTERNAL_TOKEN_HEADER, isMutationDocument, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type InternalSigner, type Logger, type ServiceMetrics } from '@treaty/service-kit';
+import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GatewayContext } from './context.js';
+import { SubgraphTransport, type SubgraphAnswer } from './subgraph-http.js';
 import { distinctRepresentations } from './coalesce.js';
-
-/** Carry the caller and Idempotency-Key from willSendRequest to the fetcher; removed before the request leaves. */
-const PENDING_CALLER_HEADER = 'x-treaty-pending-caller';
-const PENDING_KEY_HEADER = 'x-treaty-pending-idempotency-key';
 
 export function serviceUnavailable(service: string, why: string): GraphQLError {
   return new GraphQLError(`The ${service} service ${why}, so the fields it provides are null in this answer; the rest is complete. Retry in a moment.`, {
@@ -35,47 +33,58 @@ interface SubgraphErrorBody {
  * message. Neither ever carries the subgraph's URL, host or port.
  */
 export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly transport: SubgraphTransport;
+
   constructor(
     private readonly subgraph: string,
     url: string,
-    signer: InternalSigner,
+    private readonly signer: InternalSigner,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
-    metrics?: Pick<ServiceMetrics, 'observeSubgraphFetch'>,
+    private readonly metrics?: Pick<ServiceMetrics, 'observeSubgraphFetch'>,
+    connections = 64,
   ) {
-    super({
-      url,
-      // The gateway sets its own cache policy (response-cache.ts); a subgraph's no-store is read in didReceiveResponse.
-      honorSubgraphCacheControlHeader: false,
-      fetcher: (async (input: string, init: { headers: Record<string, string>; body: string }) => {
-        const headers = { ...init.headers };
-        const caller = headers[PENDING_CALLER_HEADER] ? (JSON.parse(headers[PENDING_CALLER_HEADER]) as Caller) : PUBLIC_CALLER;
-        const idempotencyKey = headers[PENDING_KEY_HEADER] ?? null;
-        delete headers[PENDING_CALLER_HEADER];
-        delete headers[PENDING_KEY_HEADER];
-        headers[INTERNAL_TOKEN_HEADER] = signInternal(signer, subgraph, caller, init.body, { idempotencyKey });
-        // The timeout covers connecting, waiting and reading the whole body: a stopped process holds nothing for longer.
-        // (With tracing on, the undici instrumentation adds this hop's traceparent to `headers`.)
-        const started = performance.now();
-        const seconds = () => (performance.now() - started) / 1000;
-        try {
-          const res = await fetch(input, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
-          metrics?.observeSubgraphFetch(subgraph, seconds(), res.ok ? 'ok' : 'error');
-          return res;
-        } catch (e) {
-          const name = (e as Error).name;
-          metrics?.observeSubgraphFetch(subgraph, seconds(), name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'error');
-          throw e;
-        }
-      }) as never,
-    });
+    // The gateway sets its own cache policy (response-cache.ts); a subgraph's no-store is read in didReceiveResponse.
+    super({ url, honorSubgraphCacheControlHeader: false });
+    this.transport = new SubgraphTransport(url, { connections });
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    request.http!.headers.set(PENDING_CALLER_HEADER, JSON.stringify(context?.caller ?? PUBLIC_CALLER));
-    if (context?.requestId) request.http!.headers.set('x-request-id', context.requestId);
+  /**
+   * One fetch to the subgraph, in place of RemoteGraphQLDataSource's (node-fetch Request objects, the
+   * global fetch, APQ): sign the exact body, post it on the keep-alive pool, parse the answer. The timeout
+   * covers connecting, waiting and reading the whole body, so a stopped process holds nothing for
+   * longer. (With tracing on, the http instrumentation adds this hop's traceparent to the request.)
+   */
+  private async post(request: GatewayGraphQLRequest, context: GatewayContext): Promise<GatewayGraphQLResponse> {
+    const body = JSON.stringify({ query: request.query, operationName: request.operationName, variables: request.variables, extensions: request.extensions });
     // Only the fetch that runs the mutation carries the key; the entity fetches after it are reads.
-    if (context?.idempotencyKey && isMutationDocument(request.query)) request.http!.headers.set(PENDING_KEY_HEADER, context.idempotencyKey);
+    const idempotencyKey = context?.idempotencyKey && isMutationDocument(request.query) ? context.idempotencyKey : null;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      [INTERNAL_TOKEN_HEADER]: signInternal(this.signer, this.subgraph, context?.caller ?? PUBLIC_CALLER, body, { idempotencyKey }),
+    };
+    if (context?.requestId) headers['x-request-id'] = context.requestId;
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    let answer: SubgraphAnswer;
+    try {
+      answer = await this.transport.post(body, headers, this.timeoutMs);
+    } catch (e) {
+      this.metrics?.observeSubgraphFetch(this.subgraph, seconds(), (e as Error).name === 'TimeoutError' ? 'timeout' : 'error');
+      throw e;
+    }
+    const ok = answer.status >= 200 && answer.status < 300;
+    this.metrics?.observeSubgraphFetch(this.subgraph, seconds(), ok ? 'ok' : 'error');
+    if (!ok) throw await this.errorFromResponse(asResponse(answer));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(answer.body);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`answered HTTP ${answer.status} without a GraphQL body`);
+    return { ...(parsed as GatewayGraphQLResponse), http: { headers: answer.headers, status: answer.status } as never };
   }
 
   override didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {
@@ -93,7 +102,11 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const request = { ...options.request, variables: distinct.variables };
     const send = async () => {
       try {
-        return await super.process({ ...options, request });
+        // Only incoming operations reach here: the supergraph is static, so there are no health checks or schema loads.
+        const context = options.context as GatewayContext;
+        const response = await this.post(request, context);
+        const pathInIncomingRequest = 'pathInIncomingRequest' in options ? options.pathInIncomingRequest : undefined;
+        return await this.didReceiveResponse({ response, request, context, pathInIncomingRequest });
       } catch (e) {
         throw this.translate(e, options.context?.requestId);
       }
@@ -104,7 +117,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   /** An HTTP error answer from the subgraph, as an error for the caller (never with its URL). */
-  override async errorFromResponse(response: Response): Promise<GraphQLError> {
+  override async errorFromResponse(response: ErrorResponse): Promise<GraphQLError> {
     let body: SubgraphErrorBody | string;
     try {
       body = (response.headers.get('content-type') ?? '').includes('json') ? ((await response.json()) as SubgraphErrorBody) : await response.text();
@@ -131,9 +144,26 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   private translate(e: unknown, requestId: string | undefined): GraphQLError {
     if (e instanceof GraphQLError && e.extensions?.service === this.subgraph) return e;
-    const error = e as Error & { cause?: { code?: string } };
+    const error = e as Error & { code?: string; cause?: { code?: string } };
     const timedOut = error?.name === 'TimeoutError' || error?.name === 'AbortError';
-    this.logger.warn('subgraph call failed', { service: this.subgraph, requestId, reason: timedOut ? `timeout after ${this.timeoutMs} ms` : (error?.cause?.code ?? error?.message) });
+    this.logger.warn('subgraph call failed', { service: this.subgraph, requestId, reason: timedOut ? `timeout after ${this.timeoutMs} ms` : (error?.code ?? error?.cause?.code ?? error?.message) });
     return serviceUnavailable(this.subgraph, timedOut ? `did not answer within ${this.timeoutMs / 1000} s` : 'is not reachable');
   }
+}
+
+/** What errorFromResponse reads of an answer (a part of a fetch Response). */
+interface ErrorResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  json(): Promise<unknown>;
+  text(): Promise<string>;
+}
+
+function asResponse(a: SubgraphAnswer): ErrorResponse {
+  return {
+    status: a.status,
+    headers: a.headers,
+    json: async () => JSON.parse(a.body) as unknown,
+    text: async () => a.body,
+  };
 }

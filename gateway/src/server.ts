@@ -130,7 +130,7 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
       const target = opts.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`No URL for subgraph ${name}; set ${name.toUpperCase()}_URL.`);
       subgraphUrls[name] = target;
-      return new SignedDataSource(name, target, opts.signer, settings.subgraphTimeoutMs[name] ?? 5_000, logger, metrics);
+      return new SignedDataSource(name, target, opts.signer, settings.subgraphTimeoutMs[name] ?? 5_000, logger, metrics, settings.subgraphConnections);
     },
     logger: { debug: () => {}, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
     ...(opts.onQueryPlan ? { experimental_didResolveQueryPlan: ({ queryPlan }: { queryPlan: unknown }) => opts.onQueryPlan!(queryPlan) } : {}),

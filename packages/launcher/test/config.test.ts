@@ -39,6 +39,7 @@ const BAD_GATEWAY: Record<string, string> = {
   GATEWAY_PORT: 'abc',
   PORT: '-1',
   GATEWAY_RESPONSE_CACHE: 'yes',
+  GATEWAY_SUBGRAPH_CONNECTIONS: '0',
   GATEWAY_RESPONSE_CACHE_MAX_AGE_SECONDS: '3',
   HOST: 'localhost/graphql',
   TREATY_INTERNAL_KEYS: '{}x',
