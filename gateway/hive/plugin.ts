@@ -1,6 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway';
 import { AuthenticationError, type TokenVerifier } from '@treaty/gateway';
-import { IDEMPOTENCY_KEY_MESSAGE, INTERNAL_TOKEN_HEADER, REPLAYED_HEADER, REQUEST_ID_PATTERN, isIdempotencyKey, isMutationDocument, signInternal, type Caller, type InternalSigner } from '@treaty/service-kit';
+import { IDEMPOTENCY_KEY_MESSAGE, INTERNAL_TOKEN_HEADER, REPLAYED_HEADER, REQUEST_ID_PATTERN, isIdempotencyKey, isMutationDocument, signInternal, type Caller, type InternalSigner } from '@treaty/service-kit/edge';
 
 export interface TreatyCredentialsOptions {
   /** Verifies the partner's bearer token exactly as our gateway does (createTokenVerifier from @treaty/gateway). */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, createRemoteJWKSet, importSPKI, jwtVerify, type JWTVerifyGetKey, type CryptoKey } from 'jose';
-import { PUBLIC_CALLER, ROLES, type Caller, type Role } from '@treaty/service-kit';
+import { PUBLIC_CALLER, ROLES, type Caller, type Role } from '@treaty/service-kit/edge';
 
 /** Only asymmetric algorithms with fixed curves: no `none`, no HMAC, so no RS/HS confusion. */
 export const ALLOWED_ALGORITHMS = ['EdDSA', 'ES256'];

@@ -2,7 +2,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { subgraphManifest } from '@treaty/service-kit';
+import { subgraphManifest } from '@treaty/service-kit/edge';
 import { SUPERGRAPH_URL } from './supergraph-file.js';
 
 const SERVICES_DIR = new URL('../../services/', import.meta.url);

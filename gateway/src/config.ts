@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostSetting, loadConfig, logLevelSetting, parseInternalKeys, portSetting, type InternalKeys } from '@treaty/service-kit';
+import { hostSetting, loadConfig, logLevelSetting, parseInternalKeys, portSetting, type InternalKeys } from '@treaty/service-kit/edge';
 import { GATEWAY_DEFAULT_PORT, SUBGRAPHS } from './topology.js';
 
 function isInternalKeys(s: string): boolean {

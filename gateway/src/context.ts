@@ -1,4 +1,4 @@
-import type { Caller } from '@treaty/service-kit';
+import type { Caller } from '@treaty/service-kit/edge';
 import type { RequestReads } from './coalesce.js';
 
 /** What every resolver and data source of the gateway sees about the request. */

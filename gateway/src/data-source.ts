@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { performance } from 'node:perf_hooks';
-import { INTERNAL_TOKEN_HEADER, isMutationDocument, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type InternalSigner, type Logger, type ServiceMetrics } from '@treaty/service-kit';
+import { INTERNAL_TOKEN_HEADER, isMutationDocument, PUBLIC_CALLER, REPLAYED_HEADER, signInternal, type InternalSigner, type Logger, type ServiceMetrics } from '@treaty/service-kit/edge';
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GatewayContext } from './context.js';
 import { SubgraphTransport, type SubgraphAnswer } from './subgraph-http.js';

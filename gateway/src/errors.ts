@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLFormattedError } from 'graphql';
-import { CLIENT_ERROR_CODES, currentRequest, type Logger } from '@treaty/service-kit';
+import { CLIENT_ERROR_CODES, currentRequest, type Logger } from '@treaty/service-kit/edge';
 
 /** Codes graphql-js and Apollo Server give to malformed requests and documents; safe to show as they are. */
 const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);

@@ -1,4 +1,4 @@
-import { createLogger, startTracing } from '@treaty/service-kit';
+import { createLogger, startTracing } from '@treaty/service-kit/edge';
 import { loadGatewayConfig } from './config.js';
 import { createTokenVerifier } from './auth.js';
 import { buildGateway, readSupergraph, serveGateway } from './server.js';

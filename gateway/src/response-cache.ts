@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { InMemoryLRUCache, type KeyValueCache, type KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import { performance } from 'node:perf_hooks';
-import { currentRequest, type Caller } from '@treaty/service-kit';
+import { currentRequest, type Caller } from '@treaty/service-kit/edge';
 import type { GatewayContext } from './context.js';
 
 /**

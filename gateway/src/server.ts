@@ -34,7 +34,7 @@ import {
   type Logger,
   type RequestScope,
   type ServiceMetrics,
-} from '@treaty/service-kit';
+} from '@treaty/service-kit/edge';
 import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 import type { GatewayContext } from './context.js';

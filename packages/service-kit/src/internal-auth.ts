@@ -247,3 +247,6 @@ export class MemoryNonceStore implements NonceStore {
     return true;
   }
 }
+
+/** Set on a subgraph's answer that repeats the first response to an Idempotency-Key. */
+export const REPLAYED_HEADER = 'idempotent-replayed';

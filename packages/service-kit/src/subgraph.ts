@@ -10,7 +10,7 @@ import { applyAccess, checkRulesAgainstSchema, personalFields, type AccessRules,
 import type { Caller } from './caller.js';
 import type { BaseContext } from './context.js';
 import { CLIENT_ERROR_CODES, ErrorCode } from './errors.js';
-import { INTERNAL_TOKEN_HEADER, InternalAuthError, verifyInternal, type InternalKeys, type VerifiedRequest } from './internal-auth.js';
+import { INTERNAL_TOKEN_HEADER, InternalAuthError, REPLAYED_HEADER, verifyInternal, type InternalKeys, type VerifiedRequest } from './internal-auth.js';
 import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, runOnce, type ResponseSealer } from './exactly-once.js';
 import { systemClock, type Clock } from './clock.js';
 import { bodyHash } from './internal-auth.js';
@@ -199,8 +199,6 @@ export interface ServeOptions<C extends BaseContext> {
   ops?: { port: number; host?: string };
 }
 
-/** Set on a subgraph's answer that repeats the first response to an Idempotency-Key. */
-export const REPLAYED_HEADER = 'idempotent-replayed';
 
 /** Whether a request's document is a mutation (only mutations are run once per Idempotency-Key). */
 function isMutation(query: unknown): boolean {
