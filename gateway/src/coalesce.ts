@@ -105,10 +105,12 @@ export class RequestReads {
    * The answer of an earlier read of this request that covers this one, or a fresh one from `send`.
    * A shared answer is copied for each taker, since the gateway merges answers into its result tree.
    */
-  read<T extends Answer>(subgraph: string, query: string, variables: unknown, send: () => Promise<T>): Promise<T> {
+  read<T extends Answer>(subgraph: string, query: string, variables: unknown, send: () => Promise<T>, variablesKey?: string): Promise<T> {
     const shape = shapeOf(query);
     if (!shape) return send();
-    const vars = canonicalJson(variables ?? {});
+    // The caller may pass the key it already computed (distinctRepresentations does): the
+    // representations of a large fetch are the costliest part to serialise.
+    const vars = variablesKey ?? canonicalJson(variables ?? {});
     const entries = this.bySubgraph.get(subgraph) ?? [];
     const earlier = entries.find((e) => e.variables === vars && covers(e.shape, shape));
     if (earlier) {
@@ -135,12 +137,15 @@ interface EntitiesAnswer {
  */
 export function distinctRepresentations(variables: Record<string, unknown> | undefined): {
   variables: Record<string, unknown> | undefined;
+  /** canonicalJson of the variables sent, for RequestReads.read (computed once, here). */
+  key: string;
   spread<T>(answer: T): T;
 } {
   const reps = variables?.representations;
-  if (!Array.isArray(reps) || reps.length < 2) return { variables, spread: (a) => a };
+  if (!Array.isArray(reps)) return { variables, key: canonicalJson(variables ?? {}), spread: (a) => a };
   const index = new Map<string, number>();
   const unique: unknown[] = [];
+  const uniqueKeys: string[] = [];
   const slots = reps.map((r) => {
     const key = canonicalJson(r);
     let at = index.get(key);
@@ -148,12 +153,16 @@ export function distinctRepresentations(variables: Record<string, unknown> | und
       at = unique.length;
       index.set(key, at);
       unique.push(r);
+      uniqueKeys.push(key);
     }
     return at;
   });
-  if (unique.length === reps.length) return { variables, spread: (a) => a };
+  const { representations: _all, ...others } = variables!;
+  const key = `${canonicalJson(others)}|${uniqueKeys.join(',')}`;
+  if (unique.length === reps.length) return { variables, key, spread: (a) => a };
   return {
     variables: { ...variables, representations: unique },
+    key,
     spread<T>(answer: T): T {
       const a = answer as EntitiesAnswer;
       const entities = a.data?._entities;

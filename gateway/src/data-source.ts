@@ -112,7 +112,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       }
     };
     const reads = options.context?.reads;
-    const answer = reads && request.query ? reads.read(this.subgraph, request.query, request.variables, send) : send();
+    const answer = reads && request.query ? reads.read(this.subgraph, request.query, request.variables, send, distinct.key) : send();
     return distinct.spread(await answer);
   }
 

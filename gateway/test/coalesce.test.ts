@@ -108,6 +108,14 @@ describe('distinctRepresentations', () => {
     expect(answer.errors.map((e: any) => e.path)).toEqual([['_entities', 0], ['_entities', 1]]);
   });
 
+  it('gives equal keys to equal variables whatever their key order or repeats, and different keys otherwise', () => {
+    const key = (v: Record<string, unknown>) => distinctRepresentations(v).key;
+    expect(key({ representations: [a, { id: 'a1', __typename: 'Agreement' }] })).toBe(key({ representations: [{ id: 'a1', __typename: 'Agreement' }] }));
+    expect(key({ representations: [a, b] })).not.toBe(key({ representations: [b, a] }));
+    expect(key({ representations: [a], from: '2026-03-01' })).not.toBe(key({ representations: [a], from: '2026-03-02' }));
+    expect(key({ id: 'x' })).toBe(canonicalJson({ id: 'x' }));
+  });
+
   it('leaves distinct representations, a root query and a short answer alone', () => {
     const vars = { representations: [a, b] };
     expect(distinctRepresentations(vars).variables).toBe(vars);
