@@ -89,7 +89,7 @@ describe('distinctRepresentations', () => {
   const b = { __typename: 'Agreement', id: 'a2' };
 
   it('sends each distinct representation once and spreads the answer back to every entity, errors included', () => {
-    const d = distinctRepresentations({ representations: [a, b, { id: 'a1', __typename: 'Agreement' }, a], other: 1 });
+    const d = distinctRepresentations({ representations: [a, b, { __typename: 'Agreement', id: 'a1' }, a], other: 1 });
     expect(d.variables).toEqual({ representations: [a, b], other: 1 });
     const answer = d.spread({
       data: { _entities: [{ quietHours: 1, nested: { x: 1 } }, null] },
@@ -110,7 +110,8 @@ describe('distinctRepresentations', () => {
 
   it('gives equal keys to equal variables whatever their key order or repeats, and different keys otherwise', () => {
     const key = (v: Record<string, unknown>) => distinctRepresentations(v).key;
-    expect(key({ representations: [a, { id: 'a1', __typename: 'Agreement' }] })).toBe(key({ representations: [{ id: 'a1', __typename: 'Agreement' }] }));
+    expect(key({ representations: [a, { __typename: 'Agreement', id: 'a1' }] })).toBe(key({ representations: [{ __typename: 'Agreement', id: 'a1' }] }));
+    expect(key({ from: 1, to: 2, representations: [a] })).toBe(key({ representations: [a], to: 2, from: 1 }));
     expect(key({ representations: [a, b] })).not.toBe(key({ representations: [b, a] }));
     expect(key({ representations: [a], from: '2026-03-01' })).not.toBe(key({ representations: [a], from: '2026-03-02' }));
     expect(key({ id: 'x' })).toBe(canonicalJson({ id: 'x' }));
