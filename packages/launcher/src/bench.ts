@@ -22,7 +22,7 @@ import { allPids, cmdline, cpuSnapshot, descendantsOf, environ, rssMb, type Acco
  * ratio to its counterpart or target. CPU is read from /proc per process; SQL statements from each
  * subgraph's /metrics.
  *
- *   npm run bench [-- --seconds 5 --rounds 3 --running --skip-sizes --skip-ingest]
+ *   npm run bench [-- --seconds 5 --rounds 3 --running --skip-headline --skip-sizes --skip-ingest]
  */
 
 const { values: args } = parseArgs({
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     running: { type: 'boolean', default: false },
     'skip-sizes': { type: 'boolean', default: false },
     'skip-ingest': { type: 'boolean', default: false },
+    'skip-headline': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -283,7 +284,7 @@ const pad = (s: string, n: number) => s.padEnd(n);
 
 async function main(): Promise<void> {
   if (args.help) {
-    console.log('npm run bench [-- --seconds 5 --rounds 3 --running --skip-sizes --skip-ingest]');
+    console.log('npm run bench [-- --seconds 5 --rounds 3 --running --skip-headline --skip-sizes --skip-ingest]');
     return;
   }
   if (process.platform !== 'linux') throw new Error('npm run bench reads CPU and memory from /proc, so it runs on Linux only.');
@@ -327,7 +328,7 @@ async function main(): Promise<void> {
 
     // The headline, interleaved across the three gateways at each number of connections.
     const results = new Map<string, Summary>();
-    for (const c of CONNECTIONS) {
+    for (const c of args['skip-headline'] ? [] : CONNECTIONS) {
       const runs = new Map<string, Run[]>(gateways.map((g) => [g.name, []]));
       for (const g of gateways) await run(g.url, headers, body, c, []); // warm-up, untimed
       for (let r = 0; r < ROUNDS; r++) {
@@ -373,43 +374,45 @@ async function main(): Promise<void> {
 
     // ---- Report ----
     const out: string[] = [];
-    out.push('', `Headline compliance query (demo agreement, MEDIATOR), ${ROUNDS} interleaved runs of ${SECONDS} s per gateway and connection count:`, '');
-    out.push(`${pad('gateway', 24)}${pad('conns', 7)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p95 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}peak RSS MB`);
-    for (const c of CONNECTIONS) {
-      for (const g of gateways) {
-        const s = results.get(`${g.name}@${c}`)!;
-        out.push(`${pad(g.name, 24)}${pad(String(c), 7)}${pad(s.rps.toFixed(1), 10)}${pad(ms(s.p50), 9)}${pad(ms(s.p95), 9)}${pad(ms(s.p99), 9)}${pad(String(s.errors), 8)}${s.peakRssMb.toFixed(0)}`);
-      }
-    }
-    out.push('', 'CPU milliseconds per request, per process (10 connections):', '');
-    const procNames = [...backends.map((p) => p.name), 'gateway'];
-    out.push(`${pad('gateway', 24)}${procNames.map((n) => pad(n, 12)).join('')}whole stack`);
-    const wholeStack = new Map<string, number>();
-    for (const g of gateways) {
-      const s = results.get(`${g.name}@10`)!;
-      const cells = backends.map((p) => s.cpuPerRequest.get(p.name) ?? NaN);
-      const own = s.cpuPerRequest.get(g.name) ?? NaN;
-      const total = [...cells, own].reduce((a, b) => a + b, 0);
-      wholeStack.set(g.name, total);
-      out.push(`${pad(g.name, 24)}${[...cells, own].map((v) => pad(ms(v), 12)).join('')}${ms(total)}`);
-    }
-    out.push('', `SQL statements per headline request: ${Object.entries(sqlPerRequest).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-
-    const offAt = (c: number) => results.get(`${off.name}@${c}`)!;
-    const onAt = (c: number) => results.get(`${on.name}@${c}`)!;
-    const stockAt = (c: number) => results.get(`${stock.name}@${c}`)!;
     const targets: [string, string, boolean][] = [];
     const target = (what: string, value: string, ok: boolean) => targets.push([what, value, ok]);
-    const cpu = wholeStack.get(off.name)!;
-    target('whole-stack CPU per uncached headline request <= 12 ms', `${ms(cpu)} ms (ratio to target ${ratio(cpu, 12)})`, cpu <= 12);
-    target('cached RPS at 50 connections >= 20x uncached', `${ratio(onAt(50).rps, offAt(50).rps)}x`, onAt(50).rps >= 20 * offAt(50).rps);
-    for (const c of [10, 50]) {
-      target(`ours (cache off) RPS >= stock at ${c} connections`, `${ratio(offAt(c).rps, stockAt(c).rps)}x`, offAt(c).rps >= stockAt(c).rps);
-      target(`ours (cache off) p95 <= stock at ${c} connections`, `${ratio(offAt(c).p95, stockAt(c).p95)}x`, offAt(c).p95 <= stockAt(c).p95);
+    if (results.size) {
+      out.push('', `Headline compliance query (demo agreement, MEDIATOR), ${ROUNDS} interleaved runs of ${SECONDS} s per gateway and connection count:`, '');
+      out.push(`${pad('gateway', 24)}${pad('conns', 7)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p95 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}peak RSS MB`);
+      for (const c of CONNECTIONS) {
+        for (const g of gateways) {
+          const s = results.get(`${g.name}@${c}`)!;
+          out.push(`${pad(g.name, 24)}${pad(String(c), 7)}${pad(s.rps.toFixed(1), 10)}${pad(ms(s.p50), 9)}${pad(ms(s.p95), 9)}${pad(ms(s.p99), 9)}${pad(String(s.errors), 8)}${s.peakRssMb.toFixed(0)}`);
+        }
+      }
+      out.push('', 'CPU milliseconds per request, per process (10 connections):', '');
+      const procNames = [...backends.map((p) => p.name), 'gateway'];
+      out.push(`${pad('gateway', 24)}${procNames.map((n) => pad(n, 12)).join('')}whole stack`);
+      const wholeStack = new Map<string, number>();
+      for (const g of gateways) {
+        const s = results.get(`${g.name}@10`)!;
+        const cells = backends.map((p) => s.cpuPerRequest.get(p.name) ?? NaN);
+        const own = s.cpuPerRequest.get(g.name) ?? NaN;
+        const total = [...cells, own].reduce((a, b) => a + b, 0);
+        wholeStack.set(g.name, total);
+        out.push(`${pad(g.name, 24)}${[...cells, own].map((v) => pad(ms(v), 12)).join('')}${ms(total)}`);
+      }
+      out.push('', `SQL statements per headline request: ${Object.entries(sqlPerRequest).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+
+      const offAt = (c: number) => results.get(`${off.name}@${c}`)!;
+      const onAt = (c: number) => results.get(`${on.name}@${c}`)!;
+      const stockAt = (c: number) => results.get(`${stock.name}@${c}`)!;
+      const cpu = wholeStack.get(off.name)!;
+      target('whole-stack CPU per uncached headline request <= 12 ms', `${ms(cpu)} ms (ratio to target ${ratio(cpu, 12)})`, cpu <= 12);
+      target('cached RPS at 50 connections >= 20x uncached', `${ratio(onAt(50).rps, offAt(50).rps)}x`, onAt(50).rps >= 20 * offAt(50).rps);
+      for (const c of [10, 50]) {
+        target(`ours (cache off) RPS >= stock at ${c} connections`, `${ratio(offAt(c).rps, stockAt(c).rps)}x`, offAt(c).rps >= stockAt(c).rps);
+        target(`ours (cache off) p95 <= stock at ${c} connections`, `${ratio(offAt(c).p95, stockAt(c).p95)}x`, offAt(c).p95 <= stockAt(c).p95);
+      }
+      const gwCpu1 = offAt(1).cpuPerRequest.get(off.name)!;
+      target('gateway overhead at 1 connection <= 10% of end-to-end p50 (gateway CPU per request / p50)', `${((100 * gwCpu1) / offAt(1).p50).toFixed(1)} %`, gwCpu1 <= 0.1 * offAt(1).p50);
+      target('gateway RSS under the 50-connection load <= 250 MB', `${offAt(50).peakRssMb.toFixed(0)} MB (cache on: ${onAt(50).peakRssMb.toFixed(0)} MB; stock: ${stockAt(50).peakRssMb.toFixed(0)} MB)`, Math.max(offAt(50).peakRssMb, onAt(50).peakRssMb) <= 250);
     }
-    const gwCpu1 = offAt(1).cpuPerRequest.get(off.name)!;
-    target('gateway overhead at 1 connection <= 10% of end-to-end p50 (gateway CPU per request / p50)', `${((100 * gwCpu1) / offAt(1).p50).toFixed(1)} %`, gwCpu1 <= 0.1 * offAt(1).p50);
-    target('gateway RSS under the 50-connection load <= 250 MB', `${offAt(50).peakRssMb.toFixed(0)} MB (cache on: ${onAt(50).peakRssMb.toFixed(0)} MB; stock: ${stockAt(50).peakRssMb.toFixed(0)} MB)`, Math.max(offAt(50).peakRssMb, onAt(50).peakRssMb) <= 250);
     if (sizes) target('300-milestone p50 within 2x of 10 milestones (1 connection)', `${ms(sizes.p50Large)} / ${ms(sizes.p50Small)} ms = ${ratio(sizes.p50Large, sizes.p50Small)}x`, sizes.p50Large <= 2 * sizes.p50Small);
     if (ingest) target('GPS ingest through the gateway >= 100,000 points/s', `${Math.round(ingest.pointsPerSecond).toLocaleString('en')} points/s (ratio to target ${ratio(ingest.pointsPerSecond, 100_000)})`, ingest.pointsPerSecond >= 100_000);
     out.push('', 'Targets (issue 16):', '');
