@@ -1,13 +1,15 @@
 import { In, type DataSource } from 'typeorm';
 import DataLoader from 'dataloader';
-import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type ContextDeps } from '@treaty/service-kit';
 import { Agreement, AgreementParty, Benchmark, Certification, Dispute, DisputeRuling, DisputeTier, Milestone, Party, Phase, SnapBackClause, SnapBackLift, Waiver } from './entities/index.js';
 import type { SnapBackState } from './domain/snapback.js';
 import { createPeers, type Peers } from './peers.js';
 import { loadFacts, type AgreementFacts } from './facts.js';
+import { endOfDay, startOfDay } from './domain/calendar.js';
+import { milestoneStatus, type MilestoneStatus } from './domain/status.js';
 
 /** Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch. */
-export function createLoaders(db: DataSource, peers: Peers) {
+export function createLoaders(db: DataSource, peers: Peers, clock: Clock) {
   const ids = (keys: readonly string[]) => In([...keys]);
   /**
    * An agreement's whole aggregate in one prepared statement (facts.ts), keyed "a:<agreement id>" or
@@ -24,12 +26,18 @@ export function createLoaders(db: DataSource, peers: Peers) {
     for (const f of found) {
       byKey.set(`a:${f.agreement.id}`, f);
       for (const m of f.milestones) byKey.set(`m:${m.id}`, f);
-      prime(loaders, f);
+      prime(loaders, f, clock.now());
     }
     return keys.map((k) => byKey.get(k) ?? null);
   });
   const loaders = {
     facts,
+    /**
+     * What each milestone of a loaded agreement derives from its facts and the clock (status, deadline,
+     * window start), computed once when the facts arrive, so that the many fields and milestones that
+     * read them need no await. Derived per request, never stored.
+     */
+    derived: new Map<string, Derived>(),
     agreement: new DataLoader<string, Agreement | null>(async (keys) => (await facts.loadMany(keys.map((k) => `a:${k}`))).map((f) => (f instanceof Error ? f : (f?.agreement ?? null)))),
     party: oneByKey((keys: readonly string[]) => db.getRepository(Party).findBy({ id: ids(keys) }), (p) => p.id),
     phase: oneByKey((keys: readonly string[]) => db.getRepository(Phase).findBy({ id: ids(keys) }), (p) => p.id),
@@ -105,7 +113,13 @@ export function createLoaders(db: DataSource, peers: Peers) {
 }
 
 /** Everything an agreement's facts answer, primed (an entry already loaded is kept, never replaced). */
-function prime(l: Omit<ReturnType<typeof createLoaders>, never>, f: AgreementFacts): void {
+export interface Derived {
+  status: MilestoneStatus;
+  dueAt: Date;
+  windowStartsAt: Date;
+}
+
+function prime(l: Omit<ReturnType<typeof createLoaders>, never>, f: AgreementFacts, now: Date): void {
   const a = f.agreement.id;
   const under = <T>(rows: T[], key: (row: T) => string, keys: string[]) => {
     const by = new Map<string, T[]>(keys.map((k) => [k, []]));
@@ -124,6 +138,18 @@ function prime(l: Omit<ReturnType<typeof createLoaders>, never>, f: AgreementFac
   for (const [m, rows] of under(f.benchmarks, (b) => b.milestoneId, milestoneIds)) l.benchmarksOfMilestone.prime(m, rows);
   for (const [m, rows] of under(f.certifications, (c) => c.milestoneId, milestoneIds)) l.certificationsOfMilestone.prime(m, rows);
   for (const [m, rows] of under(f.waivers, (w) => w.milestoneId, milestoneIds)) l.waiversOfMilestone.prime(m, rows);
+  const phaseStart = new Map(f.phases.map((p) => [p.id, p.startDay]));
+  const metAt = new Map(f.certifications.map((c) => [c.milestoneId, c.metAt]));
+  const waived = new Set(f.waivers.map((w) => w.milestoneId));
+  const entry = f.agreement.entryIntoForceAt;
+  for (const m of f.milestones) {
+    if (l.derived.has(m.id)) continue;
+    l.derived.set(m.id, {
+      status: milestoneStatus({ entryIntoForceAt: entry, dueDay: m.dueDay, metAt: metAt.get(m.id) ?? null, waived: waived.has(m.id), now }),
+      dueAt: endOfDay(entry, m.dueDay),
+      windowStartsAt: startOfDay(entry, phaseStart.get(m.phaseId) ?? 0),
+    });
+  }
   l.clausesOfAgreement.prime(a, f.clauses);
   l.liftsOfAgreement.prime(a, f.lifts);
   l.rulingsOfAgreement.prime(a, f.rulings);
@@ -141,7 +167,7 @@ export interface Context extends BaseContext {
 
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
   const peers = createPeers(deps.peers);
-  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers), peers, snapBack: new Map() };
+  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers, deps.clock), peers, snapBack: new Map() };
 }
 
 export type { ContextDeps };
