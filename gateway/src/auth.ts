@@ -31,27 +31,46 @@ async function keySource(opts: TokenVerifierOptions): Promise<JWTVerifyGetKey | 
   throw new Error('No token verification key configured');
 }
 
+/** How long a verified token's claims are reused without checking its signature again, at most. */
+export const VERIFIED_TOKEN_REUSE_MS = 60_000;
+const MAX_VERIFIED_TOKENS = 5_000;
+
 export async function createTokenVerifier(opts: TokenVerifierOptions): Promise<TokenVerifier> {
   const key = await keySource(opts);
+  /**
+   * Tokens already verified, by their exact text, with when to stop trusting the result: a dashboard
+   * sends one token many times a second, and a signature check costs more than the rest of a cached
+   * answer. An entry lives until the token expires or for a minute, whichever is sooner (so a key
+   * withdrawn from the JWKS stops being honoured within a minute); only a token whose signature and
+   * claims passed is kept, and the map is emptied when full.
+   */
+  const verified = new Map<string, { payload: Record<string, unknown>; until: number }>();
   return {
     async authenticate(authorization, purpose) {
       if (authorization === undefined || authorization.trim() === '') return PUBLIC_CALLER;
       const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());
       if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>" with a signed JWT.');
+      const token = match[1]!;
+      const known = verified.get(token);
+      if (known && Date.now() < known.until) return callerFromClaims(known.payload, purpose);
+      if (known) verified.delete(token);
       let payload: Record<string, unknown>;
       try {
-        const verified = await jwtVerify(match[1]!, key as JWTVerifyGetKey, {
+        const result = await jwtVerify(token, key as JWTVerifyGetKey, {
           algorithms: ALLOWED_ALGORITHMS,
           issuer: opts.issuer,
           audience: opts.audience,
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
           requiredClaims: ['exp'],
         });
-        payload = verified.payload;
+        payload = result.payload;
       } catch (e) {
         throw new AuthenticationError(describeJoseError(e as Error & { code?: string }));
       }
-      return callerFromClaims(payload, purpose);
+      const caller = callerFromClaims(payload, purpose);
+      if (verified.size >= MAX_VERIFIED_TOKENS) verified.clear();
+      verified.set(token, { payload, until: Math.min(Date.now() + VERIFIED_TOKEN_REUSE_MS, (payload.exp as number) * 1000) });
+      return caller;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SignJWT, exportSPKI, generateKeyPair, base64url, type CryptoKey } from 'jose';
 import { deriveInternalKeys, generateMasterSecret, type Logger } from '@treaty/service-kit';
 import { SUBGRAPHS } from '../src/topology.js';
@@ -183,5 +183,29 @@ describe('TREATY_JWKS_FILE', () => {
     await expect(verifier(path.join(dir, 'absent.json'))).rejects.toThrow(/^TREATY_JWKS_FILE: cannot read .*absent\.json \(there is no such file\); it must be the path of a JSON Web Key Set file/);
     await expect(verifier(notJson)).rejects.toThrow(/^TREATY_JWKS_FILE: .*not\.json is not JSON/);
     await expect(verifier(empty)).rejects.toThrow(/^TREATY_JWKS_FILE: .*empty\.json holds no "keys" list/);
+  });
+});
+
+describe('verified tokens are reused, never past their validity', () => {
+  it('answers a token seen before from its first check, with this request\'s purpose, and refuses it once it has expired', async () => {
+    const verifier = await createTokenVerifier({ publicKey: issuerPublicPem, issuer: ISSUER, audience: AUDIENCE });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await sign(claims, { exp: now + 5 });
+    expect(await verifier.authenticate(`Bearer ${token}`)).toMatchObject({ roles: ['MEDIATOR'], purpose: null });
+    expect(await verifier.authenticate(`Bearer ${token}`, 'audit')).toMatchObject({ roles: ['MEDIATOR'], purpose: 'audit' });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // Past exp and past the 30 s clock tolerance: the reuse must not outlive the token.
+      vi.setSystemTime((now + 40) * 1000);
+      await expect(verifier.authenticate(`Bearer ${token}`)).rejects.toThrow('The token has expired; request a new one.');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never keeps a token that failed: a forged one is refused each time', async () => {
+    const verifier = await createTokenVerifier({ publicKey: issuerPublicPem, issuer: ISSUER, audience: AUDIENCE });
+    const forged = `${(await sign(claims)).split('.').slice(0, 2).join('.')}.${'A'.repeat(86)}`;
+    for (let i = 0; i < 2; i++) await expect(verifier.authenticate(`Bearer ${forged}`)).rejects.toThrow('not signed by a key this gateway trusts');
   });
 });
