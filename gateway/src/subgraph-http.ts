@@ -16,6 +16,8 @@ export interface SubgraphAnswer {
   body: string;
 }
 
+const IDLE_SOCKET_MS = 4_000;
+
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
@@ -28,13 +30,31 @@ export class SubgraphTransport {
   constructor(url: string, opts: { connections: number }) {
     this.target = new URL(url);
     const secure = this.target.protocol === 'https:';
-    const options = { keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections, scheduling: 'lifo' as const, keepAliveMsecs: 1_000 };
+    // An idle socket is closed after 4 s, before the subgraph's own 5 s keep-alive timeout
+    // (packages/service-kit/src/http.ts) can close it under a request just sent on it.
+    const options = { keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections, scheduling: 'lifo' as const, keepAliveMsecs: 1_000, timeout: IDLE_SOCKET_MS };
     this.agent = secure ? new https.Agent(options) : new http.Agent(options);
     this.request = secure ? https.request : http.request;
   }
 
-  post(body: string, headers: Record<string, string>, timeoutMs: number): Promise<SubgraphAnswer> {
+  /**
+   * Posts once; if a kept-alive socket turns out to have been closed by the subgraph before it read the
+   * request (reset on a reused socket), posts again on a fresh one. That is safe for a mutation too:
+   * the retry carries the same single-use credential, so a subgraph that did run the first can only
+   * refuse the second.
+   */
+  async post(body: string, headers: Record<string, string>, timeoutMs: number): Promise<SubgraphAnswer> {
+    try {
+      return await this.attempt(body, headers, timeoutMs);
+    } catch (e) {
+      if (!(e as { staleSocket?: boolean }).staleSocket) throw e;
+      return this.attempt(body, headers, timeoutMs);
+    }
+  }
+
+  private attempt(body: string, headers: Record<string, string>, timeoutMs: number): Promise<SubgraphAnswer> {
     return new Promise((resolve, reject) => {
+      let responded = false;
       const req = this.request(
         {
           protocol: this.target.protocol,
@@ -46,6 +66,7 @@ export class SubgraphTransport {
           headers: { ...headers, 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
+          responded = true;
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', fail);
@@ -60,8 +81,9 @@ export class SubgraphTransport {
           });
         },
       );
-      function fail(e: Error) {
+      function fail(e: Error & { code?: string; staleSocket?: boolean }) {
         clearTimeout(timer);
+        if (req.reusedSocket && !responded && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) e.staleSocket = true;
         reject(e);
       }
       const timer = setTimeout(() => req.destroy(new TimeoutError(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
