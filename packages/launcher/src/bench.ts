@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { freePort } from '@treaty/local-postgres';
 import { ensureKeys, mintDevToken, type LocalKeys } from './keys.js';
 import { LOCK_FILE } from './lock.js';
 import { REPO_ROOT, dataDir } from './paths.js';
@@ -40,17 +40,6 @@ const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const CONNECTIONS = [1, 10, 50];
 const log = (msg: string) => console.error(`▸ ${msg}`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Waits until a gateway answers `{ __typename }` (the stock one has no /health). */
 async function waitForGraphQL(url: string, what: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
