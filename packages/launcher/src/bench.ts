@@ -354,11 +354,8 @@ async function main(): Promise<void> {
     if (!args['skip-ingest']) {
       log('GPS ingest through the gateway');
       try {
-        const { gatewaySender, setUpConvoys, runPositionsBenchmark } = await import('@treaty/corridors/bench-positions');
-        const agency = await mintDevToken(stack.keys, { agency: 'Benchmark Relief Convoys', roles: ['AGENCY', 'MEDIATOR'], subject: 'bench' });
-        const send = gatewaySender(off.url, agency);
-        const convoyIds = await setUpConvoys(send, demo.id, 4);
-        const r = await runPositionsBenchmark({ send, convoyIds, points: 200_000, batchSize: 2_000, concurrency: 4, devicePrefix: `BENCH-${Date.now().toString(36)}`, progress: () => undefined });
+        const { ingestRate } = await import('@treaty/corridors/bench-positions');
+        const r = await ingestRate(off.url, (claims) => mintDevToken(stack.keys, claims as never), { points: 200_000 });
         ingest = { pointsPerSecond: r.pointsPerSecond, points: r.points };
       } catch (e) {
         log(`GPS ingest not measured: ${(e as Error).message}`);

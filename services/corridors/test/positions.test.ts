@@ -119,31 +119,25 @@ describe('recordConvoyPositions', () => {
     await h.expectRefused(() => send(track(c.id, 3), monitor), 'FORBIDDEN', /needs the AGENCY role/);
   });
 
-  it('runs the same number of SQL statements for 10 or 2,000 points, in one transaction', async () => {
+  it('stores a batch of 10 or 2,000 points, new or resent, in one statement inside one transaction', async () => {
     const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
     const measure = async (points: unknown[]) => {
       const m = await statements.measure(() => h.local(relief, RECORD_POSITIONS, { input: { points } }), true);
       expect(m.result.errors).toBeUndefined();
-      expect(m.statements.filter((sql) => sql === 'START TRANSACTION')).toHaveLength(1);
-      expect(m.statements.at(-1)).toBe('COMMIT');
-      return { count: m.count, result: m.result.data!.recordConvoyPositions };
+      // START TRANSACTION, the statement that looks up the convoys, stores, compares and logs, COMMIT.
+      expect(m.statements.map((sql) => (/^\s*WITH convoy_of AS/.test(sql) ? 'STORE' : sql))).toEqual(['START TRANSACTION', 'STORE', 'COMMIT']);
+      return m.result.data!.recordConvoyPositions;
     };
-    // All new: the transaction, the SELECT of the convoys and the INSERT.
     const fewNew = track(c.id, 10);
     const manyNew = track(c.id, 2000);
-    const few = await measure(fewNew);
-    const many = await measure(manyNew);
-    expect([few.result.new, many.result.new]).toEqual([10, 2000]);
-    expect(few.count).toBe(4);
-    expect(many.count).toBe(few.count);
-    // Resent, half exactly and half moved: one more statement compares and logs, whatever the number.
-    const moved = (points: typeof fewNew) => points.map((p, i) => (i % 2 ? { ...p, latitude: p.latitude + 0.5 } : p));
-    const fewAgain = await measure(moved(fewNew));
-    const manyAgain = await measure(moved(manyNew));
-    expect(fewAgain.result).toMatchObject({ new: 0, duplicates: 5, conflicts: 5 });
-    expect(manyAgain.result).toMatchObject({ new: 0, duplicates: 1000, conflicts: 1000 });
-    expect(fewAgain.count).toBe(5);
-    expect(manyAgain.count).toBe(fewAgain.count);
+    expect((await measure(fewNew)).new).toBe(10);
+    expect((await measure(manyNew)).new).toBe(2000);
+    // Resent, half exactly and half moved, with a point of another agency's convoy: still the one statement.
+    const theirs = await h.convoyAt(corridor.id, 'IN_TRANSIT', medics);
+    const moved = (points: typeof fewNew) => [...points.map((p, i) => (i % 2 ? { ...p, latitude: p.latitude + 0.5 } : p)), track(theirs.id, 1)[0]];
+    expect(await measure(moved(fewNew))).toMatchObject({ accepted: 10, new: 0, duplicates: 5, conflicts: 5, rejected: [{ index: 10, reasons: ['NOT_YOUR_CONVOY'] }] });
+    expect(await measure(moved(manyNew))).toMatchObject({ accepted: 2000, new: 0, duplicates: 1000, conflicts: 1000 });
+    expect(await stored(theirs.id)).toBe(0);
   });
 });
 
@@ -317,6 +311,68 @@ describe('positions per convoy, duplicates and conflicts', () => {
       [2, 0, 30],
       [3, null, p0!.latitude],
     ]);
+  });
+
+  // A batch new to the store goes in with a plain INSERT, which meets the other batch's key, fails and is
+  // run again the careful way; a batch partly on record goes in with ON CONFLICT, which waits for that key
+  // and finds its row missing from the statement's snapshot, so the points are compared in a second look.
+  it.each([
+    ['all new to the store', false],
+    ['partly on record already', true],
+  ])('waits for a concurrent batch holding the same points, then counts them against its rows (%s)', async (_, partlyOnRecord) => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const points = track(c.id, 4);
+    const [p0, p1, , p3] = points;
+    if (partlyOnRecord) expect((await send([p3])).data!.recordConvoyPositions).toMatchObject({ new: 1 });
+    // Another batch has stored sequence 0 as sent here and sequence 1 elsewhere, and not committed yet.
+    const other = h.db.createQueryRunner();
+    await other.connect();
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await other.startTransaction();
+      await other.query(
+        `INSERT INTO convoy_position (convoy_id, device_id, sequence, device_time, received_at, latitude, longitude)
+         VALUES ($1, $2, 0, $3, $4, $5, $6), ($1, $2, 1, $7, $4, 30, $8)`,
+        [c.id, p0!.deviceId, p0!.deviceTime, '2026-03-20T09:59:30.000Z', p0!.latitude, p0!.longitude, p1!.deviceTime, p1!.longitude],
+      );
+      const pending = send([...points, p1]);
+      // This batch's statement began before the other committed, so it cannot see those two rows.
+      for (let i = 0; i < 250; i++) {
+        const [w] = await h.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (w.n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await other.commitTransaction();
+      const result = (await pending).data!.recordConvoyPositions;
+      expect(result).toMatchObject({ accepted: 5, new: partlyOnRecord ? 1 : 2, duplicates: partlyOnRecord ? 2 : 1, conflicts: 2, rejected: [] });
+      expect(result.conflicting.map((x: any) => [x.index, x.storedFromIndex, x.differences, x.onRecord.receivedAt])).toEqual([
+        [1, null, ['LATITUDE'], '2026-03-20T09:59:30.000Z'],
+        [4, null, ['LATITUDE'], '2026-03-20T09:59:30.000Z'],
+      ]);
+      // Only the plain INSERT fails (and its failure is logged as a failed statement).
+      expect(logged.mock.calls.some(([line]) => /convoy_position_pkey/.test(String(line)))).toBe(!partlyOnRecord);
+    } finally {
+      logged.mockRestore();
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+    expect(await stored(c.id)).toBe(4);
+    expect((await conflictRows(c.id)).map((x: any) => [x.sequence, x.latitude])).toEqual([[1, p1!.latitude]]);
+  });
+
+  it('answers a batch retried with its Idempotency-Key from the first response, writing nothing again', async () => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const points = track(c.id, 3);
+    const key = `positions-${c.id}`;
+    const first = await h.call('corridors', relief, RECORD_POSITIONS, { input: { points } }, { idempotencyKey: key });
+    expect(first.body.data!.recordConvoyPositions).toMatchObject({ accepted: 3, new: 3 });
+    const before = await h.counts();
+    const retry = await h.call('corridors', relief, RECORD_POSITIONS, { input: { points } }, { idempotencyKey: key });
+    expect(retry.replayed).toBe(true);
+    expect(retry.body).toEqual(first.body);
+    const other = await h.call('corridors', relief, RECORD_POSITIONS, { input: { points: track(c.id, 2) } }, { idempotencyKey: key });
+    expect(codes(other.body)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(await h.counts()).toEqual(before);
   });
 
   it('stores a whole batch or nothing of it', async () => {

@@ -40,6 +40,20 @@ const MESSAGES: Record<PositionRejection, (p: PointDraft, now: Date) => string> 
 };
 
 /**
+ * The reasons a point is refused on its own, before its convoy is looked up, in the order they are
+ * reported; null when it has none (the common case, so nothing is allocated for it). `limitMs` is the
+ * latest device time accepted: the service's clock plus FUTURE_TOLERANCE_MS.
+ */
+export function ownReasons(p: PointDraft, limitMs: number): PositionRejection[] | null {
+  let reasons: PositionRejection[] | null = null;
+  if (!validLatitude(p.latitude) || !validLongitude(p.longitude)) (reasons ??= []).push('COORDINATES_OUT_OF_RANGE');
+  if (p.deviceTime.getTime() > limitMs) (reasons ??= []).push('DEVICE_TIME_IN_FUTURE');
+  if (p.deviceId.length === 0 || p.deviceId.length > 100) (reasons ??= []).push('INVALID_DEVICE_ID');
+  if (!Number.isInteger(p.sequence) || p.sequence < 0) (reasons ??= []).push('INVALID_SEQUENCE');
+  return reasons;
+}
+
+/**
  * Sorts a batch into points to store and points refused, each with every reason that applies. `convoys`
  * maps the ids found in the database to the agency running each; `agency` is the caller's.
  */
@@ -54,15 +68,11 @@ export function classifyPoints(
   const limit = now.getTime() + FUTURE_TOLERANCE_MS;
   for (let index = 0; index < points.length; index++) {
     const p = points[index]!;
-    const reasons: PositionRejection[] = [];
-    if (!validLatitude(p.latitude) || !validLongitude(p.longitude)) reasons.push('COORDINATES_OUT_OF_RANGE');
-    if (p.deviceTime.getTime() > limit) reasons.push('DEVICE_TIME_IN_FUTURE');
-    if (p.deviceId.length === 0 || p.deviceId.length > 100) reasons.push('INVALID_DEVICE_ID');
-    if (!Number.isInteger(p.sequence) || p.sequence < 0) reasons.push('INVALID_SEQUENCE');
+    let reasons = ownReasons(p, limit);
     const owner = isUuid(p.convoyId) ? convoys.get(p.convoyId.toLowerCase()) : undefined;
-    if (owner === undefined) reasons.push('UNKNOWN_CONVOY');
-    else if (agency === null || owner !== agency) reasons.push('NOT_YOUR_CONVOY');
-    if (reasons.length === 0) valid.push(index);
+    if (owner === undefined) (reasons ??= []).push('UNKNOWN_CONVOY');
+    else if (agency === null || owner !== agency) (reasons ??= []).push('NOT_YOUR_CONVOY');
+    if (reasons === null) valid.push(index);
     else rejected.push({ index, deviceId: p.deviceId, sequence: p.sequence, reasons, message: reasons.map((r) => MESSAGES[r](p, now)).join('; ') + '.' });
   }
   return { valid, rejected };
@@ -84,20 +94,26 @@ export function positionKey(p: Pick<PointDraft, 'convoyId' | 'deviceId' | 'seque
 }
 
 /**
- * Sorts the valid points of a batch by identity. The first point with each (convoy, device, sequence)
- * is the one offered for storage; every later one in the batch is a repeat, compared with what is on
- * record once the first has been stored, so a batch that repeats a point always resolves the same way.
- * `repeatOf` maps each repeat's index to the index of the first.
+ * Sorts the valid points of a batch by identity (the same identity as positionKey). The first point with
+ * each (convoy, device, sequence) is the one offered for storage; every later one in the batch is a
+ * repeat, compared with what is on record once the first has been stored, so a batch that repeats a point
+ * always resolves the same way. `repeatOf` maps each repeat's index to the index of the first, in batch
+ * order. Nested maps rather than a key string per point: a batch of thousands builds no strings.
  */
 export function firstOfEach(points: readonly PointDraft[], valid: readonly number[]): { first: number[]; repeatOf: Map<number, number> } {
-  const seen = new Map<string, number>();
+  const byConvoy = new Map<string, Map<string, Map<number, number>>>();
   const first: number[] = [];
   const repeatOf = new Map<number, number>();
   for (const index of valid) {
-    const key = positionKey(points[index]!);
-    const earlier = seen.get(key);
+    const p = points[index]!;
+    const convoy = p.convoyId.toLowerCase();
+    let byDevice = byConvoy.get(convoy);
+    if (byDevice === undefined) byConvoy.set(convoy, (byDevice = new Map()));
+    let bySequence = byDevice.get(p.deviceId);
+    if (bySequence === undefined) byDevice.set(p.deviceId, (bySequence = new Map()));
+    const earlier = bySequence.get(p.sequence);
     if (earlier === undefined) {
-      seen.set(key, index);
+      bySequence.set(p.sequence, index);
       first.push(index);
     } else repeatOf.set(index, earlier);
   }
