@@ -783,6 +783,9 @@ export type Mutation = {
    * is logged (what was sent, when, by whom) and listed in the result, never dropped silently. The same
    * rules hold between points of one batch: the first wins. The whole batch is stored in one transaction.
    * Requires the AGENCY role; points are accepted only for convoys of the caller's own agency.
+   * For throughput, send full batches, a few at a time: a point takes about 180 bytes of JSON, so 5,000
+   * points fit the gateway's 1 MiB request limit (PAYLOAD_TOO_LARGE beyond it); with long device ids, send
+   * fewer points per batch.
    */
   recordConvoyPositions: ConvoyPositionBatchResult;
   /**
