@@ -97,9 +97,11 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     // Each distinct representation once, and the same read twice in one request (the planner plans by
-    // path) once: both in coalesce.ts.
-    const distinct = distinctRepresentations(options.request.variables);
-    const request = { ...options.request, variables: distinct.variables };
+    // path) once: both in coalesce.ts, for reads only. A mutation is sent as it is: it is never
+    // coalesced, and serialising its variables for a key (a batch of 5,000 positions) was pure cost.
+    const mutation = isMutationDocument(options.request.query);
+    const distinct = mutation ? null : distinctRepresentations(options.request.variables);
+    const request = distinct ? { ...options.request, variables: distinct.variables } : options.request;
     const send = async () => {
       try {
         // Only incoming operations reach here: the supergraph is static, so there are no health checks or schema loads.
@@ -112,8 +114,8 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       }
     };
     const reads = options.context?.reads;
-    const answer = reads && request.query ? reads.read(this.subgraph, request.query, request.variables, send, distinct.key) : send();
-    return distinct.spread(await answer);
+    if (!distinct || !reads || !request.query) return distinct ? distinct.spread(await send()) : send();
+    return distinct.spread(await reads.read(this.subgraph, request.query, request.variables, send, distinct.key));
   }
 
   /** An HTTP error answer from the subgraph, as an error for the caller (never with its URL). */

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
  * the CPU each spends per point. Not a test: run it by hand.
  *
  *   npm run bench:positions                       # starts its own federation (the launcher), then stops it
- *   npm run bench:positions -- --url http://localhost:4000/graphql --token <token>   # a running one
+ *   npm run bench:positions -- --token <token> [--url http://localhost:4000/graphql]   # a running one
  *
  * Against a running gateway the token must carry the AGENCY role (positions are accepted for the
  * caller's own convoys) and, without --convoy, MEDIATOR too, to register a corridor and request convoys
@@ -507,7 +507,7 @@ async function main(): Promise<void> {
   const usage =
     'Usage: npm run bench:positions [-- --points 200000 --batch 5000 --concurrency 4 --no-idempotency-keys]\n' +
     '       (starts its own federation), or against a running gateway:\n' +
-    '       npm run bench:positions -- --url URL --token <AGENCY[,MEDIATOR] token> [--agreement ID | --convoy ID[,ID]] [--pids <gateway pid>,<corridors pid>]';
+    '       npm run bench:positions -- --token <AGENCY[,MEDIATOR] token> [--url http://localhost:4000/graphql] [--agreement ID | --convoy ID[,ID]] [--pids <gateway pid>,<corridors pid>]';
   if (values.help) return console.log(usage);
   if (values.url && !values.token) {
     console.error(`error: --token (or BENCH_TOKEN) is required with --url: a token with the AGENCY role, and MEDIATOR too unless --convoy is given.\n${usage}`);
@@ -520,12 +520,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const own = values.url ? null : await startOwnStack((m) => console.log(m));
+  // A token (or a URL) means a federation that is running already, npm start's at port 4000 by default.
+  const running = values.url !== undefined || values.token !== undefined;
+  const own = running ? null : await startOwnStack((m) => console.log(m));
   const stopOnSignal = () => void own?.stop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    const url = own?.url ?? values.url!;
+    const url = own?.url ?? values.url ?? 'http://localhost:4000/graphql';
     const token = own?.token ?? values.token!;
     let convoyIds = values.convoy?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
     if (convoyIds.length === 0) {
