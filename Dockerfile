@@ -15,6 +15,7 @@ ENV TURBO_TELEMETRY_DISABLED=1 APOLLO_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOT
 # package.json must be here, or npm ci finds the lockfile out of step with the workspaces.
 COPY package.json package-lock.json .npmrc ./
 COPY gateway/package.json gateway/
+COPY packages/evidence/package.json packages/evidence/
 COPY packages/launcher/package.json packages/launcher/
 COPY packages/local-postgres/package.json packages/local-postgres/
 COPY packages/service-kit/package.json packages/service-kit/
@@ -28,12 +29,13 @@ RUN npm ci
 COPY . .
 RUN npm run build
 
-# ---- runtime-deps: production dependencies of the six workspaces that run, nothing else --------------
+# ---- runtime-deps: production dependencies of the seven workspaces that run, nothing else --------------
 FROM ${NODE_IMAGE} AS runtime-deps
 WORKDIR /app
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY --from=build /src/package.json /src/package-lock.json /src/.npmrc ./
 COPY --from=build /src/gateway/package.json gateway/
+COPY --from=build /src/packages/evidence/package.json packages/evidence/
 COPY --from=build /src/packages/launcher/package.json packages/launcher/
 COPY --from=build /src/packages/local-postgres/package.json packages/local-postgres/
 COPY --from=build /src/packages/service-kit/package.json packages/service-kit/
@@ -46,9 +48,9 @@ COPY --from=build /src/test/package.json test/
 COPY deploy/image/omit-dev-dependencies.mjs /tmp/
 # A service's devDependencies name the test kit, which npm would otherwise install with --workspace
 # (it is a regular dependency of the e2e workspace, so --omit=dev alone does not drop it).
-RUN node /tmp/omit-dev-dependencies.mjs gateway packages/service-kit services/corridors services/guarantors services/milestones services/prisoners \
+RUN node /tmp/omit-dev-dependencies.mjs gateway packages/evidence packages/service-kit services/corridors services/guarantors services/milestones services/prisoners \
  && npm ci --omit=dev --ignore-scripts \
-      --workspace=@treaty/gateway --workspace=@treaty/service-kit \
+      --workspace=@treaty/gateway --workspace=@treaty/evidence --workspace=@treaty/service-kit \
       --workspace=@treaty/milestones --workspace=@treaty/prisoners --workspace=@treaty/corridors --workspace=@treaty/guarantors \
  && npm cache clean --force
 
@@ -63,6 +65,7 @@ RUN groupadd --system --gid 10001 treaty \
 WORKDIR /app
 # Owned by root and read-only to the process: a compromised service cannot rewrite its own code.
 COPY --from=runtime-deps /app ./
+COPY --from=build /src/packages/evidence/dist packages/evidence/dist
 COPY --from=build /src/packages/service-kit/dist packages/service-kit/dist
 COPY --from=build /src/services/milestones/dist services/milestones/dist
 COPY --from=build /src/services/prisoners/dist services/prisoners/dist

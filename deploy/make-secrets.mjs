@@ -9,7 +9,9 @@
 //                             packages/service-kit/internal-credentials.md says (HKDF-SHA256, "v1 issuer>audience")
 //   <process>.env             per process (gateway, milestones, prisoners, corridors, guarantors): its
 //                             TREATY_INTERNAL_KEYS, only the pairs it takes part in; prisoners.env also holds
-//                             TREATY_DATA_KEYS. Used by compose (env_file) and by kubectl --from-env-file.
+//                             TREATY_DATA_KEYS; each service's also its TREATY_EVIDENCE_KEY. Used by compose (env_file) and by kubectl --from-env-file.
+//   evidence-<service>.key    each service's evidence log key (TREATY_EVIDENCE_KEY): an Ed25519 seed, base64url.
+//                             Made once: it is the log's identity; a new one would disown every head signed before.
 //   data-keys.json            the prisoners service's KEK set (TREATY_DATA_KEYS). Made once: a new one could not
 //                             unwrap the data keys already in the database. Back it up.
 //   <service>-database.env    compose only: POSTGRES_PASSWORD for the service's own PostgreSQL and the
@@ -83,11 +85,14 @@ const dataKeys = once('data-keys.json', () => {
   return JSON.stringify({ active: id, keys: { [id]: b64url(randomBytes(32)) } });
 });
 
+const evidenceKeys = Object.fromEntries(SUBGRAPHS.map((s) => [s, once(`evidence-${s}.key`, () => b64url(randomBytes(32)))]));
+
 // Values are written unquoted (JSON without spaces): both compose's env_file and kubectl's
 // --from-env-file read them the same way.
 for (const p of ['gateway', ...SUBGRAPHS]) {
   const lines = [`TREATY_INTERNAL_KEYS=${JSON.stringify(internalKeysOf(p))}`];
   if (ENCRYPTS_PERSONAL_DATA.includes(p)) lines.push(`TREATY_DATA_KEYS=${JSON.stringify(JSON.parse(dataKeys))}`);
+  if (p !== 'gateway') lines.push(`TREATY_EVIDENCE_KEY=${evidenceKeys[p]}`);
   writeSecret(`${p}.env`, `${lines.join('\n')}\n`);
   console.log(`wrote   ${file(`${p}.env`)}`);
 }

@@ -187,6 +187,8 @@ describe('the image (Dockerfile)', () => {
       'gateway/operations',
       'gateway/playground/start.js',
       'packages/service-kit/dist/index.js',
+      // The kit imports the evidence log's Merkle tree and signatures at run time.
+      'packages/evidence/dist/index.js',
       'gateway/dist/topology.js',
       ...NAMES.map((n) => `services/${n}/dist/schema.graphql`),
       ...NAMES.map((n) => `services/${n}/dist/server.js`),
@@ -405,6 +407,7 @@ describe('deploy/compose.yaml', () => {
     for (const n of NAMES) {
       const withoutKeys = problemsOf(() => loadSubgraph(n, composeEnv(n, { envFiles: (f) => f !== `secrets/${n}.env` })));
       expect(withoutKeys).toContain('TREATY_INTERNAL_KEYS');
+      expect(withoutKeys).toContain('TREATY_EVIDENCE_KEY');
       expect(withoutKeys.includes('TREATY_DATA_KEYS')).toBe(moduleOf(n).encryptsPersonalData === true);
       expect(problemsOf(() => loadSubgraph(n, composeEnv(n, { envFiles: (f) => f !== `secrets/${n}-database.env` })))).toContain('DATABASE_URL');
     }
@@ -594,7 +597,7 @@ describe('deploy/k8s', () => {
       expect(config.opsPort).toBe(container(n).ports.find((p: { name: string }) => p.name === 'ops').containerPort);
       expect(config.host).toBe('0.0.0.0');
       expect(config.dataKeys !== undefined).toBe(moduleOf(n).encryptsPersonalData === true);
-      const expected = [`treaty-${n}/TREATY_INTERNAL_KEYS`, `treaty-${n}-database/DATABASE_URL`, ...(moduleOf(n).encryptsPersonalData ? [`treaty-${n}/TREATY_DATA_KEYS`] : [])];
+      const expected = [`treaty-${n}/TREATY_INTERNAL_KEYS`, `treaty-${n}/TREATY_EVIDENCE_KEY`, `treaty-${n}-database/DATABASE_URL`, ...(moduleOf(n).encryptsPersonalData ? [`treaty-${n}/TREATY_DATA_KEYS`] : [])];
       expect(refs.sort()).toEqual(expected.sort());
       expect(peersIn(env)).toEqual(Object.fromEntries(calleesOf(n).map((t) => [t, `http://${t}:${ofKind('Service').find((s) => s.metadata.name === t).spec.ports[0].port}/graphql`])));
       // Without its Secrets the process would not start: the references are what make the config valid.

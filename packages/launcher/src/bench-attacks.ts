@@ -11,6 +11,7 @@ import {
   migrate,
   silentLogger,
   startService,
+  generateSigningKey,
   type RunningSubgraph,
   type ServiceModule,
 } from '@treaty/service-kit';
@@ -95,6 +96,7 @@ async function startFederation(started: Started) {
         port: 0,
         logger: silentLogger,
         peers,
+        evidenceKey: generateSigningKey(),
       });
       started.subgraphs.push(r);
       peers[s.name] = r.url;

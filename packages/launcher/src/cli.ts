@@ -63,6 +63,7 @@ function childSpecs(env: Record<string, string | undefined>, ports: PortSetting[
       TREATY_INTERNAL_KEYS: keys.internal[s.name]!,
       // Only a service that holds personal data is handed the KEKs, as each is handed only its own internal keys.
       ...(ENCRYPTS_PERSONAL_DATA.has(s.name) ? { TREATY_DATA_KEYS: keys.dataKeys } : {}),
+      TREATY_EVIDENCE_KEY: keys.evidence[s.name]!,
     },
     health: `http://127.0.0.1:${portOf(s.name)}/health`,
   }));

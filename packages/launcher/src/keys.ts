@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, importPKCS8 } from 'jose';
 import { SUBGRAPHS } from '@treaty/gateway';
-import { deriveInternalKeys, generateDataKeys, generateMasterSecret, parseDataKeys, serializeDataKeys, serializeInternalKeys, type Role } from '@treaty/service-kit';
+import { deriveInternalKeys, generateDataKeys, generateMasterSecret, parseDataKeys, parseSigningKey, serializeDataKeys, serializeInternalKeys, type Role } from '@treaty/service-kit';
 
 /** Development token settings; the gateway started by npm start trusts exactly these. */
 export const DEV_ISSUER = 'treaty-dev';
@@ -18,6 +19,8 @@ export interface LocalKeys {
   devPrivateKeyFile: string;
   /** TREATY_DATA_KEYS: the KEKs that wrap the data keys of encrypted personal fields (kept in data-keys.json). */
   dataKeys: string;
+  /** Service name to its TREATY_EVIDENCE_KEY: the Ed25519 seed (base64url) its evidence log signs heads with. */
+  evidence: Record<string, string>;
 }
 
 async function writeSecret(file: string, content: string): Promise<void> {
@@ -28,8 +31,8 @@ async function writeSecret(file: string, content: string): Promise<void> {
 /**
  * Creates, once, the keys a local federation needs in `<dataDir>/keys`: the master secret every internal
  * key is derived from (each process is handed only its own pairs, see packages/service-kit/internal-credentials.md),
- * the development token issuer's pair with its public JWKS, and the KEK set (`data-keys.json`) that wraps
- * the prisoners service's data keys.
+ * the development token issuer's pair with its public JWKS, the KEK set (`data-keys.json`) that wraps
+ * the prisoners service's data keys, and each service's evidence log key (`evidence-<service>.key`).
  */
 export async function ensureKeys(dataDir: string): Promise<LocalKeys> {
   const dir = path.join(dataDir, 'keys');
@@ -58,7 +61,19 @@ export async function ensureKeys(dataDir: string): Promise<LocalKeys> {
   } catch (e) {
     throw new Error(`${dataKeysFile} ${(e as Error).message}. Restore it from a backup; without it the personal data in the local databases cannot be read.`);
   }
-  return { internal, jwksFile, devPrivateKeyFile, dataKeys };
+  // A log's key is its identity: made once per service and kept, or every head signed before would stop verifying.
+  const evidence: Record<string, string> = {};
+  for (const s of SUBGRAPHS) {
+    const file = path.join(dir, `evidence-${s.name}.key`);
+    if (!existsSync(file)) await writeSecret(file, randomBytes(32).toString('base64url'));
+    evidence[s.name] = (await readFile(file, 'utf8')).trim();
+    try {
+      parseSigningKey(evidence[s.name]!);
+    } catch (e) {
+      throw new Error(`${file} ${(e as Error).message}. Restore it from a backup; without it the ${s.name} log's earlier heads cannot be checked against new ones.`);
+    }
+  }
+  return { internal, jwksFile, devPrivateKeyFile, dataKeys, evidence };
 }
 
 

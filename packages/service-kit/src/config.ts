@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+import { parseSigningKey } from '@treaty/evidence';
 import { z } from 'zod';
 import { parseInternalKeys } from './internal-auth.js';
 import { DATA_KEYS_VARIABLE, parseDataKeys, type DataKeys } from './field-crypto.js';
@@ -80,6 +82,15 @@ function toDataKeys(s: string, ctx: z.RefinementCtx): DataKeys {
   }
 }
 
+function toEvidenceKey(s: string, ctx: z.RefinementCtx): KeyObject {
+  try {
+    return parseSigningKey(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `${(e as Error).message}; it must be a 32-byte Ed25519 seed in base64url (43 characters) or a PKCS8 PEM` });
+    return z.NEVER;
+  }
+}
+
 /** TREATY_DATA_KEYS, parsed: the KEKs that wrap a service's data keys (see field-crypto.ts). */
 export const dataKeysSetting = (required: string | null) =>
   (required ? z.string({ message: required }) : z.string()).transform(toDataKeys);
@@ -123,6 +134,9 @@ export function subgraphConfigSchema(service: string, defaultPort: number, opts:
         .max(60_000, 'must be at most 60000 ms, e.g. 2000')
         .default(2_000),
       [DATA_KEYS_VARIABLE]: dataKeys,
+      TREATY_EVIDENCE_KEY: z
+        .string({ message: `is required: the Ed25519 key of the ${service} service's evidence log, a 32-byte seed in base64url or a PKCS8 PEM; npm start provides it (deploy/make-secrets.mjs for a deployment)` })
+        .transform(toEvidenceKey),
       TREATY_RETENTION_DAYS: retentionDaysSetting,
       // A separate listener for /health, /ready and /metrics; unset, they are served on the service's port.
       TREATY_OPS_PORT: portSetting(9464).optional(),
@@ -139,6 +153,7 @@ export function subgraphConfigSchema(service: string, defaultPort: number, opts:
       logLevel: env.LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error',
       peerTimeoutMs: env.TREATY_PEER_TIMEOUT_MS as number,
       dataKeys: env[DATA_KEYS_VARIABLE] as DataKeys | undefined,
+      evidenceKey: env.TREATY_EVIDENCE_KEY as KeyObject,
       retentionDays: env.TREATY_RETENTION_DAYS as number,
       opsPort: env.TREATY_OPS_PORT as number | undefined,
       opsHost: (env.TREATY_OPS_HOST as string | undefined) ?? (env.HOST as string),
@@ -165,6 +180,8 @@ export type SubgraphConfig = {
   peerTimeoutMs: number;
   /** TREATY_DATA_KEYS: the KEKs wrapping the data keys of personal fields; absent for a service without any. */
   dataKeys?: DataKeys;
+  /** TREATY_EVIDENCE_KEY: the Ed25519 key the service signs its evidence log's tree heads with. */
+  evidenceKey: KeyObject;
   /** Days personal data is kept after a person's case closes, for a service that holds any. */
   retentionDays: number;
   /** TREATY_OPS_PORT: where /health, /ready and /metrics are served apart from GraphQL; unset, on `port`. */

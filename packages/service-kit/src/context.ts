@@ -4,12 +4,16 @@ import type { Caller } from './caller.js';
 import type { Clock } from './clock.js';
 import { PersonalReads } from './access-log.js';
 import type { PeerDeps } from './peer.js';
+import type DataLoader from 'dataloader';
+import type { EvidenceLog, LogEntryRef } from './evidence-log.js';
 
 /** What a request's context is built from, in every service: its database, its clock and its routes to siblings. */
 export interface ContextDeps {
   db: DataSource;
   clock: Clock;
   peers: PeerDeps;
+  /** The service's evidence log (DESIGN §11). */
+  evidence: EvidenceLog;
 }
 
 /** What every resolver receives. Services extend it with their own DataLoaders. */
@@ -19,10 +23,14 @@ export interface BaseContext {
   db: DataSource;
   requestId: string;
   personalReads: PersonalReads;
+  /** The service's evidence log: mutations append to it in their transaction. */
+  evidence: EvidenceLog;
+  /** A fact's newest log entry by "kind\u0000subject", batched (logEntryField). */
+  logEntries: DataLoader<string, LogEntryRef | null>;
 }
 
-export function baseContext(db: DataSource, clock: Clock, caller: Caller, requestId: string = randomUUID()): BaseContext {
-  return { caller, clock, db, requestId, personalReads: new PersonalReads() };
+export function baseContext(db: DataSource, clock: Clock, caller: Caller, requestId: string = randomUUID(), evidence: EvidenceLog): BaseContext {
+  return { caller, clock, db, requestId, personalReads: new PersonalReads(), evidence, logEntries: evidence.entryLoader(db) };
 }
 
 /** The arguments a generated resolver type (graphql-codegen `Resolver<...>`) passes. */

@@ -25,3 +25,5 @@ export * from './ops.js';
 export * from './requests.js';
 export * from './tracing.js';
 export * from './snap-back.js';
+export * from './evidence-log.js';
+export * from './evidence-graph.js';

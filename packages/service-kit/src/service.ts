@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { ApolloServer } from '@apollo/server';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import type { Caller } from './caller.js';
@@ -13,6 +14,7 @@ import type { DataKeys } from './field-crypto.js';
 import { onShutdown, serveSubgraph, type RunningSubgraph } from './subgraph.js';
 import type { ResponseSealer } from './exactly-once.js';
 import type { PeerDeps } from './peer.js';
+import { openEvidenceLog, type EvidenceLog, type FactKind } from './evidence-log.js';
 
 /** What a service needs from outside to build its server; `signer` and `peers` are for sibling calls. */
 export interface ServiceDeps extends PeerDeps {
@@ -21,6 +23,8 @@ export interface ServiceDeps extends PeerDeps {
   logger: Logger;
   /** TREATY_DATA_KEYS: the KEKs for a service that encrypts personal data (see field-crypto.ts). */
   dataKeys?: DataKeys;
+  /** The service's evidence log (DESIGN §11), signing with TREATY_EVIDENCE_KEY; mutations append to it. */
+  evidence: EvidenceLog;
 }
 
 export interface BuiltService<C extends BaseContext> {
@@ -37,6 +41,8 @@ export interface ServiceModule<C extends BaseContext = any> {
   defaultPort: number;
   entities: MixedList<Function | string | EntitySchema>;
   migrations: MixedList<Function | string>;
+  /** What the service writes to its evidence log, by kind (src/evidence.ts). */
+  evidenceFacts: readonly FactKind[];
   /** True for a service that holds personal data: it encrypts it at rest and will not start without TREATY_DATA_KEYS. */
   encryptsPersonalData?: boolean;
   build(deps: ServiceDeps): Promise<BuiltService<C>>;
@@ -44,7 +50,7 @@ export interface ServiceModule<C extends BaseContext = any> {
    * Work the running service does on its own, on a timer (the retention of personal data); started by
    * runService once it listens, never by tests' in-process services. Returns a function that stops it.
    */
-  jobs?(deps: { db: DataSource; clock: Clock; logger: Logger; retentionDays: number }): () => void;
+  jobs?(deps: { db: DataSource; clock: Clock; logger: Logger; retentionDays: number; evidence: EvidenceLog }): () => void;
 }
 
 /**
@@ -63,6 +69,8 @@ export async function startService<C extends BaseContext>(
     logger?: Logger;
     idempotencyRetentionMs?: number;
     dataKeys?: DataKeys;
+    /** The Ed25519 key of the service's evidence log (TREATY_EVIDENCE_KEY). */
+    evidenceKey: KeyObject;
     /** A separate listener for /health, /ready and /metrics (TREATY_OPS_PORT / TREATY_OPS_HOST). */
     ops?: { port: number; host?: string };
   },
@@ -70,7 +78,7 @@ export async function startService<C extends BaseContext>(
   const logger = opts.logger ?? createLogger(module.name);
   const clock = opts.clock ?? systemClock;
   const signer = { issuer: module.name, keys: opts.keys };
-  const built = await module.build({ db: opts.db, clock, logger, signer, peers: opts.peers, timeoutMs: opts.timeoutMs, dataKeys: opts.dataKeys });
+  const built = await module.build({ db: opts.db, clock, logger, signer, peers: opts.peers, timeoutMs: opts.timeoutMs, dataKeys: opts.dataKeys, evidence: openEvidenceLog(module, { key: opts.evidenceKey, clock }) });
   return serveSubgraph({
     name: module.name,
     server: built.server,
@@ -116,9 +124,11 @@ export async function runService<C extends BaseContext>(module: ServiceModule<C>
     timeoutMs: config.peerTimeoutMs,
     idempotencyRetentionMs: config.idempotencyRetentionMs,
     dataKeys: config.dataKeys,
+    evidenceKey: config.evidenceKey,
     ops: config.opsPort === undefined ? undefined : { port: config.opsPort, host: config.opsHost },
   });
-  const stopJobs = module.jobs?.({ db, clock: systemClock, logger, retentionDays: config.retentionDays }) ?? (() => undefined);
+  const evidence = openEvidenceLog(module, { key: config.evidenceKey, clock: systemClock });
+  const stopJobs = module.jobs?.({ db, clock: systemClock, logger, retentionDays: config.retentionDays, evidence }) ?? (() => undefined);
   onShutdown(async () => {
     stopJobs();
     await running.close();

@@ -23,6 +23,7 @@ import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { databaseReadiness, opsRoutes, serveOps } from './ops.js';
 import { currentRequest, logWhenDone, operationNameOf, type RequestScope } from './requests.js';
 import { annotateSpan } from './tracing.js';
+import { evidenceResolvers, evidenceRules } from './evidence-graph.js';
 
 /** Codes graphql-js and Apollo Server attach to malformed requests; safe to show. */
 const REQUEST_ERROR_CODES = new Set([
@@ -68,8 +69,14 @@ export function mutationNames(typeDefs: DocumentNode): string[] {
 export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefinition): ApolloServer<C> {
   const logger = def.logger ?? createLogger(def.name);
   const grants = def.siblings ?? {};
-  checkRulesAgainstSchema(def.rules, def.typeDefs, grants);
-  const guarded = applyAccess({ ...def.resolvers, DateTime: DateTimeScalar as never }, def.rules, mutationNames(def.typeDefs), grants, personalFields(def.typeDefs));
+  // Every service serves its evidence log the same way (evidence-graph.ts): its types' resolvers and rules are added here.
+  // (A stand-in schema without the evidence types, in a test, gets neither.)
+  const servesEvidence = def.typeDefs.definitions.some((d) => d.kind === 'ObjectTypeDefinition' && d.name.value === 'EvidenceLog');
+  const rules = { ...(servesEvidence ? evidenceRules(def.name) : {}), ...def.rules };
+  checkRulesAgainstSchema(rules, def.typeDefs, grants);
+  const resolvers: Record<string, Record<string, unknown>> = { ...def.resolvers, DateTime: DateTimeScalar as never };
+  for (const [type, fields] of Object.entries(servesEvidence ? evidenceResolvers(def.name) : {})) resolvers[type] = { ...fields, ...(resolvers[type] ?? {}) };
+  const guarded = applyAccess(resolvers, rules, mutationNames(def.typeDefs), grants, personalFields(def.typeDefs));
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: guarded as never }]);
 
   const accessLogPlugin: ApolloServerPlugin<C> = {
@@ -80,7 +87,7 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
           // This answer holds personal data: the gateway's dashboard cache must never keep it.
           response.http.headers.set('cache-control', 'no-store');
           try {
-            await contextValue.personalReads.flush(contextValue.db, contextValue.caller, contextValue.requestId);
+            await contextValue.personalReads.flush(contextValue.db, contextValue.caller, contextValue.requestId, contextValue.evidence);
           } catch (e) {
             // Personal data must never leave without its access record: replace the whole answer.
             logger.error('access log write failed; response withheld', { requestId: contextValue.requestId, error: (e as Error).message });

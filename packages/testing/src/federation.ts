@@ -7,6 +7,7 @@ import {
   deriveInternalKeys,
   generateDataKeys,
   generateMasterSecret,
+  generateSigningKey,
   signInternal,
   type Caller,
   type InternalSigner,
@@ -86,6 +87,8 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
   const master = generateMasterSecret();
   // One KEK per run too, for the services that encrypt personal data (the others ignore it).
   const dataKeys = generateDataKeys('kek-test');
+  // One evidence log key per service, shared by its replicas as a deployment's Secret would be.
+  const evidenceKeys = Object.fromEntries(services.map((s) => [s.name, generateSigningKey()]));
   const names = ['gateway', ...services.map((s) => s.name)];
   const databases: Record<string, TestDatabase> = {};
   await Promise.all(services.map(async (s) => (databases[s.name] = await createTestDatabase(s.name, s))));
@@ -105,7 +108,7 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
         dbs.push(db);
       }
       const started = await Promise.all(
-        dbs.map((db) => startService(s, { db, clock, keys: deriveInternalKeys(master, s.name, names), port: 0, logger: opts.logger?.(s.name) ?? silentLogger, peers, dataKeys, ops: opts.ops?.[s.name] })),
+        dbs.map((db) => startService(s, { db, clock, keys: deriveInternalKeys(master, s.name, names), port: 0, logger: opts.logger?.(s.name) ?? silentLogger, peers, dataKeys, evidenceKey: evidenceKeys[s.name]!, ops: opts.ops?.[s.name] })),
       );
       running.push(...started);
       byName[s.name] = started[0]!;
@@ -162,6 +165,8 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
     databases,
     /** The run's TREATY_DATA_KEYS, for tests that build a service again or rotate its keys. */
     dataKeys,
+    /** Each service's evidence log key (TREATY_EVIDENCE_KEY), for a test that builds the service again in-process. */
+    evidenceKeys,
     gatewaySigner,
     serviceSigner,
     call,

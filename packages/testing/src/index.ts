@@ -6,6 +6,7 @@ import { createDataSource, migrate, type DatabaseOptions } from '@treaty/service
 import { databaseUrl, dropDatabase, ensureDatabase } from '@treaty/local-postgres';
 
 export * from './callers.js';
+export * from './evidence.js';
 export * from './graphql.js';
 
 export interface TestDatabase {

@@ -371,7 +371,7 @@ export interface Context extends BaseContext {
 }
 
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
-  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers) };
+  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db), peers: createPeers(deps.peers) };
 }
 
 export type { ContextDeps };

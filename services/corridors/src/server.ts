@@ -3,6 +3,7 @@ import { rules, siblings } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
+import { evidenceFacts } from './evidence.js';
 import { resolvers } from './resolvers/index.js';
 
 export { entities, migrations, rules, createContext };
@@ -20,10 +21,11 @@ export const corridors: ServiceModule<Context> = {
   defaultPort: manifest.defaultPort,
   entities,
   migrations,
-  async build({ db, clock, logger, signer, peers, timeoutMs }) {
+  evidenceFacts,
+  async build({ db, clock, logger, signer, peers, timeoutMs, evidence }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
-    return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs } }, caller, requestId) };
+    return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence }, caller, requestId) };
   },
 };
 

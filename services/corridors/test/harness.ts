@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { silentLogger, type Caller } from '@treaty/service-kit';
-import { caller, codes, execute, startSubgraphs, type GraphQLResult } from '@treaty/testing';
+import { caller, codes, execute, startSubgraphs, type GraphQLResult, testEvidenceLog } from '@treaty/testing';
 import { milestones } from '@treaty/milestones';
 import { corridors, entities, migrations } from '../src/server.js';
 
@@ -40,7 +40,7 @@ export const TABLES = [
 export async function startCorridors(now = NOW) {
   const subgraphs = await startSubgraphs([milestones, corridors], { now });
   const db = subgraphs.databases.corridors!.db;
-  const built = await corridors.build({ db, clock: subgraphs.clock, logger: silentLogger });
+  const built = await corridors.build({ db, clock: subgraphs.clock, logger: silentLogger, evidence: testEvidenceLog(corridors, subgraphs.clock, subgraphs.evidenceKeys.corridors) });
   const run = async <T = any>(who: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> =>
     (await subgraphs.call<T>('corridors', who, query, variables)).body;
   const local = <T = any>(who: Caller, query: string, variables?: Record<string, unknown>) => execute<T>(built.server, built.context(who), query, variables);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { QueryRunner } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@treaty/testing';
-import { EXACTLY_ONCE_TABLES } from '@treaty/service-kit';
+import { EVIDENCE_LOG_TABLES, EXACTLY_ONCE_TABLES } from '@treaty/service-kit';
 import { TABLES, entities, migrations } from './harness.js';
 import { PositionsPerConvoy1795240000000 } from '../src/migrations/1795240000000-PositionsPerConvoy.js';
 
@@ -142,10 +142,10 @@ describe('migration', () => {
     await t.db.query('DELETE FROM convoy_position WHERE convoy_id = $1', [nextConvoyId]);
     const tables = async () =>
       (await t.db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations' ORDER BY 1`)).map((r: any) => r.table_name);
-    expect(await tables()).toEqual([...TABLES, 'convoy_net_cargo', ...EXACTLY_ONCE_TABLES].sort());
+    expect(await tables()).toEqual([...TABLES, 'convoy_net_cargo', ...EXACTLY_ONCE_TABLES, ...EVIDENCE_LOG_TABLES].sort());
     for (let i = 0; i < migrations.length; i++) await t.db.undoLastMigration();
     expect(await tables()).toEqual([]);
     await t.db.runMigrations();
-    expect(await tables()).toEqual([...TABLES, 'convoy_net_cargo', ...EXACTLY_ONCE_TABLES].sort());
+    expect(await tables()).toEqual([...TABLES, 'convoy_net_cargo', ...EXACTLY_ONCE_TABLES, ...EVIDENCE_LOG_TABLES].sort());
   });
 });

@@ -139,7 +139,7 @@ export interface Context extends BaseContext {
 
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
   const peers = createPeers(deps.peers);
-  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers), peers };
+  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db, peers), peers };
 }
 
 export type { ContextDeps };

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { preparedQuery, type Caller } from '@treaty/service-kit';
+import { preparedQuery, type Caller, type EvidenceLog } from '@treaty/service-kit';
 import { allotHolding, type HoldingFunds, type HoldingTranche } from './domain/funding.js';
 import { unbalancedReason } from './domain/ledger.js';
 import { EscrowAccount, LedgerAccount, LedgerEntry, LedgerJournal, type JournalKind, type LedgerAccountKind } from './entities/index.js';
+import { journalFact } from './evidence.js';
 
 /**
  * Writes to the escrow ledger, always inside the caller's transaction. Money moves only as a journal
@@ -127,6 +128,8 @@ export interface JournalDraft {
   reference?: string | null;
   at: Date;
   caller: Caller;
+  /** The service's evidence log: every movement of money is appended to it with its entries. */
+  evidence: EvidenceLog;
 }
 
 /** Records `amountMinor` moving from one ledger account to another as one balanced journal. */
@@ -156,5 +159,6 @@ export async function postTransfer(m: EntityManager, draft: JournalDraft, from: 
     LedgerEntry,
     entries.map((e) => ({ id: randomUUID(), journalId: journal.id, accountId: e.accountId, currency: draft.escrow.currency, amountMinor: e.amountMinor })),
   );
+  await draft.evidence.append(m, { kind: 'ledger-journal', subject: journal.id, fact: journalFact(journal, entries), by: draft.caller });
   return journal;
 }

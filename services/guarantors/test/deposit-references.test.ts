@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { codes, createTestDatabase, type GraphQLResult, type TestDatabase } from '@treaty/testing';
-import { createDataSource, isUniqueViolation, migrate } from '@treaty/service-kit';
+import { codes, createTestDatabase, testEvidenceLog, type GraphQLResult, type TestDatabase } from '@treaty/testing';
+import { EvidenceLog1795270000000, createDataSource, isUniqueViolation, migrate } from '@treaty/service-kit';
 import type { DataSource, EntityManager } from 'typeorm';
 import { EscrowAccount, Guarantor, entities } from '../src/entities/index.js';
 import { ledgerAccount, postTransfer } from '../src/ledger.js';
 import { migrations } from '../src/migrations/index.js';
+import { guarantors } from '../src/server.js';
 import { CreateGuarantorsSchema1795233000000 } from '../src/migrations/1795233000000-CreateGuarantorsSchema.js';
 import { DepositReferenceUniquePerAccount1795240000000 } from '../src/migrations/1795240000000-DepositReferenceUniquePerAccount.js';
 import { DEPOSIT, createAgreement, guarantorCaller, mediator, openAccount, registerGuarantor, startGuarantors, type Harness } from './harness.js';
@@ -171,7 +172,7 @@ async function bookDeposit(m: EntityManager, escrowAccountId: string, guarantorI
   const escrow = await m.findOneByOrFail(EscrowAccount, { id: escrowAccountId });
   const source = await ledgerAccount(m, escrow, 'FUNDING_SOURCE', guarantorId);
   const holding = await ledgerAccount(m, escrow, 'ESCROW', guarantorId);
-  return postTransfer(m, { kind: 'DEPOSIT', escrow, guarantorId, amountMinor, reference, at, caller: guarantorCaller(guarantorId) }, source, holding);
+  return postTransfer(m, { kind: 'DEPOSIT', escrow, guarantorId, amountMinor, reference, at, caller: guarantorCaller(guarantorId), evidence: testEvidenceLog(guarantors, { now: () => at }) }, source, holding);
 }
 
 describe('the migration, on a database that already repeats references', () => {
@@ -180,6 +181,11 @@ describe('the migration, on a database that already repeats references', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase('guarantors_refs', { entities, migrations: [CreateGuarantorsSchema1795233000000] });
+    // The deposits below are booked with today's ledger code, which logs every movement of money: the
+    // evidence log's tables come first (the migration under test neither needs nor touches them).
+    const q = t.db.createQueryRunner();
+    await new EvidenceLog1795270000000().up(q);
+    await q.release();
   });
   afterAll(async () => {
     if (migrated?.isInitialized) await migrated.destroy();

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { silentLogger, type Caller } from '@treaty/service-kit';
-import { caller, codes, execute, startSubgraphs, type GraphQLResult } from '@treaty/testing';
+import { caller, codes, execute, startSubgraphs, type GraphQLResult, testEvidenceLog } from '@treaty/testing';
 import { milestones } from '@treaty/milestones';
 import { guarantors } from '../src/server.js';
 
@@ -27,6 +27,7 @@ export async function startGuarantors(now = DAY0) {
     logger: silentLogger,
     signer: subgraphs.serviceSigner('guarantors'),
     peers: subgraphs.urls,
+    evidence: testEvidenceLog(guarantors, subgraphs.clock, subgraphs.evidenceKeys.guarantors),
   });
   const run = <T = any>(who: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> =>
     execute<T>(built.server, built.context(who), query, variables);

@@ -167,7 +167,7 @@ export interface Context extends BaseContext {
 
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
   const peers = createPeers(deps.peers);
-  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db, peers, deps.clock), peers, snapBack: new Map() };
+  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db, peers, deps.clock), peers, snapBack: new Map() };
 }
 
 export type { ContextDeps };

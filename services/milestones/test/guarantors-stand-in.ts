@@ -1,4 +1,4 @@
-import { ExactlyOnce1795250000000, baseContext, buildSubgraphServer, deriveInternalKeys, generateMasterSecret, mutationNames, readSchema, role, serveSubgraph, silentLogger, systemClock, type InternalSigner, type SiblingGrants } from '@treaty/service-kit';
+import { ExactlyOnce1795250000000, baseContext, buildSubgraphServer, openEvidenceLog, deriveInternalKeys, generateMasterSecret, mutationNames, readSchema, role, serveSubgraph, silentLogger, systemClock, type InternalSigner, type SiblingGrants } from '@treaty/service-kit';
 import { createTestDatabase } from '@treaty/testing';
 
 /** What the stand-in knows of one guarantor: its name and the agreements it has commitments to. */
@@ -38,7 +38,7 @@ export async function startGuarantorsStandIn(guarantors: Record<string, StandInG
     server,
     db: database.db,
     keys: deriveInternalKeys(master, 'guarantors', names),
-    context: (caller, requestId, db) => baseContext(db ?? database.db, systemClock, caller, requestId),
+    context: (caller, requestId, db) => baseContext(db ?? database.db, systemClock, caller, requestId, openEvidenceLog({ name: 'guarantors', evidenceFacts: [] }, { clock: systemClock })),
     port: 0,
     logger: silentLogger,
   });

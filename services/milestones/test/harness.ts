@@ -1,5 +1,5 @@
 import { FixedClock, silentLogger, type Caller, type PeerDeps } from '@treaty/service-kit';
-import { createTestDatabase, execute, type GraphQLResult } from '@treaty/testing';
+import { createTestDatabase, execute, type GraphQLResult, testEvidenceLog } from '@treaty/testing';
 import { entities, migrations, milestones } from '../src/server.js';
 
 export const DAY0 = '2026-03-01T00:00:00.000Z';
@@ -11,7 +11,7 @@ export const DAY0 = '2026-03-01T00:00:00.000Z';
 export async function startMilestones(now = DAY0, peers: PeerDeps = {}) {
   const database = await createTestDatabase('milestones', { entities, migrations });
   const clock = new FixedClock(now);
-  const built = await milestones.build({ db: database.db, clock, logger: silentLogger, ...peers });
+  const built = await milestones.build({ db: database.db, clock, logger: silentLogger, evidence: testEvidenceLog(milestones, clock), ...peers });
   const run = <T = any>(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> =>
     execute<T>(built.server, built.context(caller), query, variables);
   /** Row counts of every table, to prove a refused write left nothing behind. */

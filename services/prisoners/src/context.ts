@@ -165,7 +165,7 @@ export interface PrisonersContextDeps extends ContextDeps {
 }
 
 export function createContext(deps: PrisonersContextDeps, caller: Caller, requestId?: string): Context {
-  return { ...baseContext(deps.db, deps.clock, caller, requestId), loaders: createLoaders(deps.db), peers: createPeers(deps.peers), crypto: deps.crypto };
+  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db), peers: createPeers(deps.peers), crypto: deps.crypto };
 }
 
 export type { ContextDeps };

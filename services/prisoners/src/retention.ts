@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { DAY_MS, type Clock, type Logger } from '@treaty/service-kit';
+import { DAY_MS, PERSONAL_DATA_ACCESS_KIND, accessFact, type Clock, type EvidenceLog, type Logger } from '@treaty/service-kit';
 
 export { DEFAULT_RETENTION_DAYS } from '@treaty/service-kit';
 
@@ -18,6 +18,9 @@ export { DEFAULT_RETENTION_DAYS } from '@treaty/service-kit';
 /** Who the access log names for an erasure: the service itself, never a person. */
 export const RETENTION_ACTOR = { subject: 'retention-job', agency: 'prisoners service', purpose: 'retention: erasure after the case closed' } as const;
 
+/** The personal fields an erasure clears, as the access log names them. */
+const ERASED_FIELDS = ['dateOfBirth', 'medicalNotes', 'name'];
+
 export interface PurgeResult {
   purged: number;
   /** Detainee ids purged, for the command's report and tests. */
@@ -29,7 +32,7 @@ export interface PurgeResult {
  * yet purged, `batchSize` records per transaction. Safe to interrupt and to run again (and on several
  * replicas at once: rows are claimed with SKIP LOCKED); a run with nothing due issues one statement.
  */
-export async function purgeExpired(db: DataSource, clock: Clock, retentionDays: number, opts: { batchSize?: number; logger?: Logger } = {}): Promise<PurgeResult> {
+export async function purgeExpired(db: DataSource, clock: Clock, retentionDays: number, evidence: EvidenceLog, opts: { batchSize?: number; logger?: Logger } = {}): Promise<PurgeResult> {
   const cutoff = new Date(clock.now().getTime() - retentionDays * DAY_MS);
   const batchSize = opts.batchSize ?? 200;
   const ids: string[] = [];
@@ -51,12 +54,15 @@ export async function purgeExpired(db: DataSource, clock: Clock, retentionDays: 
         [batchIds, now],
       );
       await m.query(`UPDATE manifest_entry SET medical_check_notes = NULL WHERE detainee_id = ANY($1::uuid[])`, [batchIds]);
-      // One access-log row per record: erasure is a use of personal data like any read.
+      // One access-log row per record: erasure is a use of personal data like any read, and is logged as evidence with them.
+      const batch = randomUUID();
       await m.query(
-        `INSERT INTO personal_data_access (at, subject, agency, roles, record_type, record_id, fields, purpose, request_id)
-         SELECT $2::timestamptz, $3, $4, '{}'::text[], 'Detainee', id, ARRAY['dateOfBirth', 'medicalNotes', 'name'], $5, $6 FROM unnest($1::uuid[]) AS id`,
-        [batchIds, now, RETENTION_ACTOR.subject, RETENTION_ACTOR.agency, RETENTION_ACTOR.purpose, runId],
+        `INSERT INTO personal_data_access (at, subject, agency, roles, record_type, record_id, fields, purpose, request_id, evidence_batch)
+         SELECT $2::timestamptz, $3, $4, '{}'::text[], 'Detainee', id, $7::text[], $5, $6, $8 FROM unnest($1::uuid[]) AS id`,
+        [batchIds, now, RETENTION_ACTOR.subject, RETENTION_ACTOR.agency, RETENTION_ACTOR.purpose, runId, ERASED_FIELDS, batch],
       );
+      const rows = batchIds.map((recordId) => ({ at: new Date(now), agency: RETENTION_ACTOR.agency, purpose: RETENTION_ACTOR.purpose, recordType: 'Detainee', recordId, fields: ERASED_FIELDS }));
+      await evidence.append(m, { kind: PERSONAL_DATA_ACCESS_KIND, subject: batch, fact: accessFact(batch, rows), by: null });
       return batchIds;
     });
     if (batch.length === 0) break;
@@ -68,8 +74,8 @@ export async function purgeExpired(db: DataSource, clock: Clock, retentionDays: 
 }
 
 /** Runs `purgeExpired` every `everyMs` (hourly by default); returns a stop function. Failures are logged and retried next time. */
-export function scheduleRetention(db: DataSource, clock: Clock, retentionDays: number, logger: Logger, everyMs = 60 * 60 * 1000): () => void {
-  const run = () => void purgeExpired(db, clock, retentionDays, { logger }).catch((e: Error) => logger.error('retention run failed; it will be retried', { error: e.message }));
+export function scheduleRetention(db: DataSource, clock: Clock, retentionDays: number, evidence: EvidenceLog, logger: Logger, everyMs = 60 * 60 * 1000): () => void {
+  const run = () => void purgeExpired(db, clock, retentionDays, evidence, { logger }).catch((e: Error) => logger.error('retention run failed; it will be retried', { error: e.message }));
   const timer = setInterval(run, everyMs);
   timer.unref();
   const first = setTimeout(run, 5_000);

@@ -6,6 +6,7 @@ import { sealPlaintext } from './crypto/rewrite.js';
 import { scheduleRetention } from './retention.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
+import { evidenceFacts } from './evidence.js';
 import { resolvers } from './resolvers/index.js';
 
 export { entities, migrations, rules, createContext };
@@ -20,8 +21,9 @@ export const prisoners: ServiceModule<Context> = {
   defaultPort: manifest.defaultPort,
   entities,
   migrations,
+  evidenceFacts,
   encryptsPersonalData: true,
-  async build({ db, clock, logger, signer, peers, timeoutMs, dataKeys }) {
+  async build({ db, clock, logger, signer, peers, timeoutMs, dataKeys, evidence }) {
     if (!dataKeys) {
       throw new Error(`${DATA_KEYS_VARIABLE} is required: the prisoners service stores names, dates of birth and medical notes encrypted, under data keys wrapped by these KEKs (npm start provides it).`);
     }
@@ -32,13 +34,13 @@ export const prisoners: ServiceModule<Context> = {
     const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
     return {
       server,
-      context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, crypto }, caller, requestId),
+      context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence, crypto }, caller, requestId),
       // A keyed mutation's stored answer may hold a name: it is kept sealed like the fields themselves.
       responseSealer: crypto.responseSealer(db),
     };
   },
   // Erases personal data a set time after each case closes (src/retention.ts), hourly.
-  jobs: ({ db, clock, logger, retentionDays }) => scheduleRetention(db, clock, retentionDays, logger),
+  jobs: ({ db, clock, logger, retentionDays, evidence }) => scheduleRetention(db, clock, retentionDays, evidence, logger),
 };
 
 export default prisoners;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runService, silentLogger, type DataKeys, type Logger } from '@treaty/service-kit';
-import { codes, execute } from '@treaty/testing';
+import { codes, execute, testEvidenceLog } from '@treaty/testing';
 import { prisoners } from '../src/server.js';
 import { rotateKeys } from '../src/crypto/rotation.js';
 import { ADD, REGISTER, SEAL, intermediary, mediator, partyOf, startPrisoners, type Harness, type World } from './harness.js';
@@ -139,7 +139,7 @@ describe('tampering', () => {
 
   /** Reads the second person in process, with a logger that keeps what the service logs. */
   async function readSecond() {
-    const built = await prisoners.build({ db: h.db, clock: h.clock, logger: capture, dataKeys: h.dataKeys });
+    const built = await prisoners.build({ db: h.db, clock: h.clock, logger: capture, dataKeys: h.dataKeys, evidence: testEvidenceLog(prisoners, h.clock) });
     logged.length = 0;
     return execute<any>(built.server, built.context(intermediary), READ, { id: second() });
   }
@@ -228,7 +228,7 @@ describe('start-up', () => {
     expected.set(id, legacy);
 
     logged.length = 0;
-    await prisoners.build({ db: h.db, clock: h.clock, logger: capture, dataKeys: h.dataKeys });
+    await prisoners.build({ db: h.db, clock: h.clock, logger: capture, dataKeys: h.dataKeys, evidence: testEvidenceLog(prisoners, h.clock) });
     expect(logged.filter((l) => l.msg === 'encrypting personal data stored in plain text').map((l) => l.fields)).toEqual([
       { table: 'detainee', done: 1, remaining: 0 },
       { table: 'manifest_entry', done: 1, remaining: 0 },
@@ -242,7 +242,7 @@ describe('start-up', () => {
     await h.expectRefused(() => register(intermediary, w, legacy), 'BAD_USER_INPUT', new RegExp(`Detainee ${id}`));
 
     logged.length = 0;
-    await prisoners.build({ db: h.db, clock: h.clock, logger: capture, dataKeys: h.dataKeys });
+    await prisoners.build({ db: h.db, clock: h.clock, logger: capture, dataKeys: h.dataKeys, evidence: testEvidenceLog(prisoners, h.clock) });
     expect(logged).toEqual([]);
     expect((await h.db.query(`SELECT name FROM detainee WHERE id = $1`, [id]))[0].name).toBe(row.name);
   });
@@ -250,7 +250,7 @@ describe('start-up', () => {
   it('refuses to start without TREATY_DATA_KEYS, naming it', async () => {
     const env = { DATABASE_URL: h.databases.prisoners!.url, TREATY_INTERNAL_KEYS: JSON.stringify({ 'gateway>prisoners': randomBytes(32).toString('base64url') }) };
     await expect(runService(prisoners, env)).rejects.toThrow(/TREATY_DATA_KEYS: is required: the prisoners service encrypts personal data at rest/);
-    await expect(prisoners.build({ db: h.db, clock: h.clock, logger: silentLogger })).rejects.toThrow(/TREATY_DATA_KEYS is required/);
+    await expect(prisoners.build({ db: h.db, clock: h.clock, logger: silentLogger, evidence: testEvidenceLog(prisoners, h.clock) })).rejects.toThrow(/TREATY_DATA_KEYS is required/);
   });
 });
 
@@ -302,9 +302,9 @@ describe('key rotation while the service runs', () => {
 
     const onlyNext: DataKeys = { active: 'kek-next', keys: new Map([['kek-next', next]]) };
     keks = () => onlyNext;
-    const built = await prisoners.build({ db: h.db, clock: h.clock, logger: silentLogger, dataKeys: onlyNext });
+    const built = await prisoners.build({ db: h.db, clock: h.clock, logger: silentLogger, dataKeys: onlyNext, evidence: testEvidenceLog(prisoners, h.clock) });
     await expectAllReadable((q, v) => execute(built.server, built.context(intermediary), q, v));
-    await expect(prisoners.build({ db: h.db, clock: h.clock, logger: silentLogger, dataKeys: h.dataKeys })).rejects.toThrow(
+    await expect(prisoners.build({ db: h.db, clock: h.clock, logger: silentLogger, dataKeys: h.dataKeys, evidence: testEvidenceLog(prisoners, h.clock) })).rejects.toThrow(
       /is wrapped by KEK "kek-next", which TREATY_DATA_KEYS does not hold \(it holds kek-test\)/,
     );
     // The blind-index key survived both rotations: the same person is still found.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { DAY_MS, HOUR_MS, silentLogger, type Caller } from '@treaty/service-kit';
-import { caller, codes, execute, startSubgraphs, type GraphQLResult } from '@treaty/testing';
+import { caller, codes, execute, startSubgraphs, type GraphQLResult, testEvidenceLog } from '@treaty/testing';
 import { milestones } from '@treaty/milestones';
 import { prisoners } from '../src/server.js';
 
@@ -95,7 +95,7 @@ let counter = 0;
 export async function startPrisoners(now = NOW) {
   const subgraphs = await startSubgraphs([milestones, prisoners], { now });
   const db = subgraphs.databases.prisoners!.db;
-  const built = await prisoners.build({ db, clock: subgraphs.clock, logger: silentLogger, dataKeys: subgraphs.dataKeys });
+  const built = await prisoners.build({ db, clock: subgraphs.clock, logger: silentLogger, dataKeys: subgraphs.dataKeys, evidence: testEvidenceLog(prisoners, subgraphs.clock, subgraphs.evidenceKeys.prisoners) });
 
   /** An operation sent to the prisoners subgraph over HTTP, signed as the gateway would. */
   const run = async <T = any>(who: Caller, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<T>> =>

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '@treaty/service-kit';
+import { testEvidenceLog } from '@treaty/testing';
 import { purgeExpired, RETENTION_ACTOR } from '../src/retention.js';
+import { prisoners } from '../src/server.js';
 import { ADD, SEAL, at, intermediary, mediator, monitor, startPrisoners, type Harness, type World } from './harness.js';
 
 /**
@@ -41,7 +43,7 @@ const record = async (id: string) => (await h.ok(intermediary, RECORD, { id })).
 describe('retention of personal data after a case closes', () => {
   it('keeps everything until the retention period after the confirmed release has passed', async () => {
     h.clock.set(new Date(closedAt.getTime() + (RETENTION_DAYS - 1) * DAY_MS));
-    const result = await purgeExpired(h.db, h.clock, RETENTION_DAYS);
+    const result = await purgeExpired(h.db, h.clock, RETENTION_DAYS, testEvidenceLog(prisoners, h.clock));
     expect(result.purged).toBe(0);
     const r = await record(released);
     expect(r.name).toMatch(/^Person /);
@@ -54,7 +56,7 @@ describe('retention of personal data after a case closes', () => {
     const waitingBefore = await record(waiting);
     h.clock.set(new Date(closedAt.getTime() + (RETENTION_DAYS + 1) * DAY_MS));
 
-    const result = await purgeExpired(h.db, h.clock, RETENTION_DAYS);
+    const result = await purgeExpired(h.db, h.clock, RETENTION_DAYS, testEvidenceLog(prisoners, h.clock));
     expect(result.ids).toEqual([released]);
 
     const r = await record(released);
@@ -78,7 +80,7 @@ describe('retention of personal data after a case closes', () => {
   });
 
   it('does nothing the second time: a run is safe to repeat', async () => {
-    const again = await purgeExpired(h.db, h.clock, RETENTION_DAYS);
+    const again = await purgeExpired(h.db, h.clock, RETENTION_DAYS, testEvidenceLog(prisoners, h.clock));
     expect(again.purged).toBe(0);
     const [n] = await h.db.query(`SELECT count(*)::int AS n FROM personal_data_access WHERE record_id = $1 AND subject = 'retention-job'`, [released]);
     expect(n.n).toBe(1);

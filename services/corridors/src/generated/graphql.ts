@@ -190,6 +190,17 @@ export type ConflictingPosition = {
   storedFromIndex: Maybe<Scalars['Int']['output']>;
 };
 
+/** RFC 9162 consistency proof between two sizes of one log (verifyConsistency in @treaty/evidence). */
+export type ConsistencyProof = {
+  __typename?: 'ConsistencyProof';
+  fromRoot: Scalars['String']['output'];
+  fromSize: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  path: Array<Scalars['String']['output']>;
+  toRoot: Scalars['String']['output'];
+  toSize: Scalars['Int']['output'];
+};
+
 /** A movement of trucks through a corridor, run by one agency. */
 export type Convoy = {
   __typename?: 'Convoy';
@@ -508,6 +519,30 @@ export type CorridorStatus =
   /** Closed for part of the day. */
   | 'RESTRICTED';
 
+/** A witness's countersignature: its Ed25519 signature over treaty-evidence-cosignature/v1 and the head's note. */
+export type Cosignature = {
+  __typename?: 'Cosignature';
+  keyId: Scalars['String']['output'];
+  publicKey: Scalars['String']['output'];
+  roles: Array<Scalars['String']['output']>;
+  signature: Scalars['String']['output'];
+  signedAt: Scalars['DateTime']['output'];
+  /** The agency that submitted it (from its token). */
+  witness: Scalars['String']['output'];
+};
+
+/** A witness's countersignature of a tree head it has checked (treaty-evidence cosign makes one). */
+export type CountersignTreeHeadInput = {
+  /** The witness's Ed25519 public key, base64. */
+  publicKey: Scalars['String']['input'];
+  /** Its root hash, hex: the witness signs what it saw; a different root is refused and means a forked history. */
+  rootHash: Scalars['String']['input'];
+  /** Ed25519 signature over treaty-evidence-cosignature/v1 followed by the head's note, base64. */
+  signature: Scalars['String']['input'];
+  /** The size of the head, as the log served it. */
+  treeSize: Scalars['Int']['input'];
+};
+
 /** A crossing or corridor to register. */
 export type CreateCorridorInput = {
   /** The agreement the corridor serves (an agreement id from the milestones service). */
@@ -551,6 +586,159 @@ export type DeliveryTotals = {
   tonnes: Scalars['Float']['output'];
   /** Trucks delivered, net of trucks turned back at inspection. */
   trucks: Scalars['Int']['output'];
+};
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLog = {
+  __typename?: 'EvidenceLog';
+  /** The proof that the tree of `fromSize` entries is a prefix of the tree of `toSize` (default: the newest head's size). */
+  consistencyProof: ConsistencyProof;
+  /** Entries from index `from` on, in order; at most 1000 per page. Partner agencies only. */
+  entries: Array<EvidenceLogEntry>;
+  /** One entry by its index, or null beyond the end. Partner agencies only. */
+  entry: Maybe<EvidenceLogEntry>;
+  /** The log's name, e.g. treaty/milestones; it is part of every entry and every signed head. */
+  id: Scalars['String']['output'];
+  /** The audit path proving entry `leafIndex` is in the tree of `treeSize` entries (default: the newest head's size). */
+  inclusionProof: InclusionProof;
+  /** The first 8 bytes of SHA-256 of the public key, in hex. */
+  keyId: Scalars['String']['output'];
+  /** The log's Ed25519 public key, 32 bytes in base64: what its tree heads are signed with. */
+  publicKey: Scalars['String']['output'];
+  /** How many entries the log holds now. */
+  size: Scalars['Int']['output'];
+  /**
+   * A signed tree head. Without `size`: the newest, covering every entry now in the log (signed now if
+   * the log has grown since the last). With `size`: the head of exactly that size, or null if none was signed.
+   */
+  treeHead: Maybe<TreeHead>;
+  /** The signed heads with size at least `fromSize`, smallest first; at most 1000 per page. */
+  treeHeads: Array<TreeHead>;
+  /**
+   * Facts the service holds that have no entry in the log (at most 1000 per kind): a write that bypassed
+   * the log. Empty in a healthy service. Partner agencies only.
+   */
+  unloggedFacts: Array<UnloggedFact>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogConsistencyProofArgs = {
+  fromSize: Scalars['Int']['input'];
+  toSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogEntriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogEntryArgs = {
+  leafIndex: Scalars['Int']['input'];
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogInclusionProofArgs = {
+  leafIndex: Scalars['Int']['input'];
+  treeSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogTreeHeadArgs = {
+  size?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogTreeHeadsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  fromSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One entry of a log: where a recorded fact sits, and what was recorded. */
+export type EvidenceLogEntry = {
+  __typename?: 'EvidenceLogEntry';
+  /**
+   * The fact as the service holds it now, encoded as in `entry`'s `fact`; null when the record is gone.
+   * Differs from the entry only if the record was changed outside the service. Partner agencies only.
+   */
+  currentFact: Maybe<Scalars['String']['output']>;
+  /**
+   * The canonical entry (JSON, keys sorted, no spaces): version, log, index, the previous entry's leaf
+   * hash, time, kind, who (agency and roles) and the fact (ids, times, amounts, hashes of evidence files
+   * and of free text; never personal data). Partner agencies only.
+   */
+  entry: Scalars['String']['output'];
+  /** The audit path of this entry in the tree of `treeSize` entries (default: the newest head's size). */
+  inclusionProof: InclusionProof;
+  /** What kind of fact, e.g. certification, waiver, ruling, incident-verification, handover, ledger-journal. */
+  kind: Scalars['String']['output'];
+  /** SHA-256(0x00 || entry), 64 hex characters. */
+  leafHash: Scalars['String']['output'];
+  leafIndex: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  recordedAt: Scalars['DateTime']['output'];
+  /** The id of the fact's record. */
+  subject: Scalars['String']['output'];
+};
+
+
+/** One entry of a log: where a recorded fact sits, and what was recorded. */
+export type EvidenceLogEntryInclusionProofArgs = {
+  treeSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * The evidence logs of the four services (DESIGN §11), one field per service; each log is kept, signed and
+ * served by the service whose facts it holds, e.g. evidenceLogs { milestones { treeHead { size rootHash } } }.
+ */
+export type EvidenceLogs = {
+  __typename?: 'EvidenceLogs';
+  /** The corridors service's log: every step of every incident verification, attribution included. */
+  corridors: Maybe<EvidenceLog>;
+  /** Always treaty: there is one set of logs. */
+  id: Scalars['ID']['output'];
 };
 
 /**
@@ -640,6 +828,8 @@ export type IncidentVerification = {
   /** The verifier's reasons: evidence relied on and what it shows. */
   findings: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** Where this step sits in the corridors evidence log, with its inclusion proof on request. */
+  logEntry: Maybe<EvidenceLogEntry>;
   /** The severity found (VERIFIED only). */
   severity: Maybe<IncidentSeverity>;
   /** The state this step put the incident in. */
@@ -663,6 +853,18 @@ export type IncidentVerificationState =
   | 'UNDER_REVIEW'
   /** Found to have happened as a breach of the agreement. */
   | 'VERIFIED';
+
+/** RFC 9162 inclusion proof: hash the leaf up the path to get the root (verifyInclusion in @treaty/evidence). */
+export type InclusionProof = {
+  __typename?: 'InclusionProof';
+  leafHash: Scalars['String']['output'];
+  leafIndex: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  /** Sibling hashes from the leaf up, hex. */
+  path: Array<Scalars['String']['output']>;
+  rootHash: Scalars['String']['output'];
+  treeSize: Scalars['Int']['output'];
+};
 
 /** A joint inspection of a convoy at the crossing. */
 export type Inspection = {
@@ -769,6 +971,13 @@ export type Mutation = {
    */
   advanceConvoy: Convoy;
   /**
+   * Countersigns a head of the corridors service's evidence log as a witness (a party's delegation, a guarantor or
+   * the monitoring cell), with the witness's own Ed25519 key, after checking it is consistent with the last
+   * head the witness signed (treaty-evidence cosign does both). Refused, with nothing written, when the log
+   * signed no such head or signed another root for that size. Idempotent per head and key.
+   */
+  countersignCorridorsLog: TreeHead;
+  /**
    * Registers a crossing or corridor under an agreement. The agreement is confirmed with the milestones
    * service. Names are unique within an agreement. Requires the MEDIATOR role.
    */
@@ -841,6 +1050,20 @@ export type Mutation = {
  */
 export type MutationAdvanceConvoyArgs = {
   input: AdvanceConvoyInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationCountersignCorridorsLogArgs = {
+  input: CountersignTreeHeadInput;
 };
 
 
@@ -1208,6 +1431,34 @@ export type TelemetryGapKind =
   /** No position at all during the movement: from reaching the crossing to the end state, or to now. */
   | 'NO_POSITION';
 
+/**
+ * What a log signed: its name, size, root and time, as the text `note` (the exact bytes signed), with the
+ * witnesses that countersigned it.
+ */
+export type TreeHead = {
+  __typename?: 'TreeHead';
+  /** Witnesses (a party's delegation, a guarantor, the monitoring cell) that checked and countersigned this head. */
+  cosignatures: Array<Cosignature>;
+  /** The id of the key that signed it (EvidenceLog.keyId). */
+  keyId: Scalars['String']['output'];
+  log: Scalars['String']['output'];
+  /** The signed text: treaty-evidence/v1, then log, size, root (base64) and time, one per line. */
+  note: Scalars['String']['output'];
+  /** The Merkle tree hash of the first `size` entries, 64 hex characters. */
+  rootHash: Scalars['String']['output'];
+  /** Ed25519 signature over `note`, base64. */
+  signature: Scalars['String']['output'];
+  size: Scalars['Int']['output'];
+  timestamp: Scalars['DateTime']['output'];
+};
+
+/** A fact held without a log entry. */
+export type UnloggedFact = {
+  __typename?: 'UnloggedFact';
+  kind: Scalars['String']['output'];
+  subject: Scalars['String']['output'];
+};
+
 /** A verification step to record. */
 export type VerifyIncidentInput = {
   /** VERIFIED only: the party to the agreement found responsible. */
@@ -1308,6 +1559,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = {
   Agreement: Agreement;
+  EvidenceLogs: EvidenceLogs;
   Milestone: Milestone;
   Party: Party;
 };
@@ -1321,6 +1573,9 @@ export type FederationReferenceTypes = {
         | GraphQLRecursivePick<FederationTypes['Agreement'], {"permittedCargo":true}>
         | GraphQLRecursivePick<FederationTypes['Agreement'], {"permittedCargo":true,"entryIntoForceAt":true}>
         | GraphQLRecursivePick<FederationTypes['Agreement'], {"entryIntoForceAt":true}> ) );
+  EvidenceLogs:
+    ( { __typename: 'EvidenceLogs' }
+    & GraphQLRecursivePick<FederationTypes['EvidenceLogs'], {"id":true}> );
   Milestone:
     ( { __typename: 'Milestone' }
     & GraphQLRecursivePick<FederationTypes['Milestone'], {"id":true}>
@@ -1346,6 +1601,7 @@ export type ResolversTypes = {
   CargoLineInput: ResolverTypeWrapper<Partial<CargoLineInput>>;
   ClosureCause: ResolverTypeWrapper<Partial<ClosureCause>>;
   ConflictingPosition: ResolverTypeWrapper<Partial<ConflictingPosition>>;
+  ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
   Convoy: ResolverTypeWrapper<Partial<Convoy>>;
   ConvoyEvent: ResolverTypeWrapper<Partial<ConvoyEvent>>;
   ConvoyPosition: ResolverTypeWrapper<Partial<ConvoyPosition>>;
@@ -1358,16 +1614,22 @@ export type ResolversTypes = {
   CorridorDay: ResolverTypeWrapper<Partial<CorridorDay>>;
   CorridorKind: ResolverTypeWrapper<Partial<CorridorKind>>;
   CorridorStatus: ResolverTypeWrapper<Partial<CorridorStatus>>;
+  Cosignature: ResolverTypeWrapper<Partial<Cosignature>>;
+  CountersignTreeHeadInput: ResolverTypeWrapper<Partial<CountersignTreeHeadInput>>;
   CreateCorridorInput: ResolverTypeWrapper<Partial<CreateCorridorInput>>;
   DateTime: ResolverTypeWrapper<Partial<Scalars['DateTime']['output']>>;
   DeliveryDay: ResolverTypeWrapper<Partial<DeliveryDay>>;
   DeliveryTotals: ResolverTypeWrapper<Partial<DeliveryTotals>>;
+  EvidenceLog: ResolverTypeWrapper<Partial<EvidenceLog>>;
+  EvidenceLogEntry: ResolverTypeWrapper<Partial<EvidenceLogEntry>>;
+  EvidenceLogs: ResolverTypeWrapper<Partial<EvidenceLogs>>;
   Incident: ResolverTypeWrapper<Partial<Incident>>;
   IncidentCategory: ResolverTypeWrapper<Partial<IncidentCategory>>;
   IncidentConfidence: ResolverTypeWrapper<Partial<IncidentConfidence>>;
   IncidentSeverity: ResolverTypeWrapper<Partial<IncidentSeverity>>;
   IncidentVerification: ResolverTypeWrapper<Partial<IncidentVerification>>;
   IncidentVerificationState: ResolverTypeWrapper<Partial<IncidentVerificationState>>;
+  InclusionProof: ResolverTypeWrapper<Partial<InclusionProof>>;
   Inspection: ResolverTypeWrapper<Partial<Inspection>>;
   InspectionKind: ResolverTypeWrapper<Partial<InspectionKind>>;
   InspectionResult: ResolverTypeWrapper<Partial<InspectionResult>>;
@@ -1391,6 +1653,8 @@ export type ResolversTypes = {
   TelemetryGap: ResolverTypeWrapper<Partial<TelemetryGap>>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   TelemetryGapKind: ResolverTypeWrapper<Partial<TelemetryGapKind>>;
+  TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
+  UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
   VerifyIncidentInput: ResolverTypeWrapper<Partial<VerifyIncidentInput>>;
 };
 
@@ -1405,6 +1669,7 @@ export type ResolversParentTypes = {
   CargoLine: Partial<CargoLine>;
   CargoLineInput: Partial<CargoLineInput>;
   ConflictingPosition: Partial<ConflictingPosition>;
+  ConsistencyProof: Partial<ConsistencyProof>;
   Convoy: Partial<Convoy>;
   ConvoyEvent: Partial<ConvoyEvent>;
   ConvoyPosition: Partial<ConvoyPosition>;
@@ -1414,12 +1679,18 @@ export type ResolversParentTypes = {
   CorridorCargo: Partial<CorridorCargo>;
   CorridorClosure: Partial<CorridorClosure>;
   CorridorDay: Partial<CorridorDay>;
+  Cosignature: Partial<Cosignature>;
+  CountersignTreeHeadInput: Partial<CountersignTreeHeadInput>;
   CreateCorridorInput: Partial<CreateCorridorInput>;
   DateTime: Partial<Scalars['DateTime']['output']>;
   DeliveryDay: Partial<DeliveryDay>;
   DeliveryTotals: Partial<DeliveryTotals>;
+  EvidenceLog: Partial<EvidenceLog>;
+  EvidenceLogEntry: Partial<EvidenceLogEntry>;
+  EvidenceLogs: Partial<EvidenceLogs | FederationReferenceTypes['EvidenceLogs']>;
   Incident: Partial<Incident>;
   IncidentVerification: Partial<IncidentVerification>;
+  InclusionProof: Partial<InclusionProof>;
   Inspection: Partial<Inspection>;
   InspectionStats: Partial<InspectionStats>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
@@ -1438,6 +1709,8 @@ export type ResolversParentTypes = {
   SentPosition: Partial<SentPosition>;
   TelemetryGap: Partial<TelemetryGap>;
   Boolean: Partial<Scalars['Boolean']['output']>;
+  TreeHead: Partial<TreeHead>;
+  UnloggedFact: Partial<UnloggedFact>;
   VerifyIncidentInput: Partial<VerifyIncidentInput>;
 };
 
@@ -1471,6 +1744,15 @@ export type ConflictingPositionResolvers<ContextType = unknown, ParentType exten
   sent?: Resolver<ResolversTypes['SentPosition'], ParentType, ContextType>;
   sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   storedFromIndex?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type ConsistencyProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConsistencyProof'] = ResolversParentTypes['ConsistencyProof']> = {
+  fromRoot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fromSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  toRoot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  toSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ConvoyResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Convoy'] = ResolversParentTypes['Convoy']> = {
@@ -1559,6 +1841,15 @@ export type CorridorDayResolvers<ContextType = unknown, ParentType extends Resol
   status?: Resolver<ResolversTypes['CorridorStatus'], ParentType, ContextType>;
 };
 
+export type CosignatureResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Cosignature'] = ResolversParentTypes['Cosignature']> = {
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  witness?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -1574,6 +1865,38 @@ export type DeliveryTotalsResolvers<ContextType = unknown, ParentType extends Re
   convoys?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   tonnes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   trucks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvidenceLogResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLog'] = ResolversParentTypes['EvidenceLog']> = {
+  consistencyProof?: Resolver<ResolversTypes['ConsistencyProof'], ParentType, ContextType, RequireFields<EvidenceLogConsistencyProofArgs, 'fromSize'>>;
+  entries?: Resolver<Array<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType, RequireFields<EvidenceLogEntriesArgs, 'first' | 'from'>>;
+  entry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType, RequireFields<EvidenceLogEntryArgs, 'leafIndex'>>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inclusionProof?: Resolver<ResolversTypes['InclusionProof'], ParentType, ContextType, RequireFields<EvidenceLogInclusionProofArgs, 'leafIndex'>>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  treeHead?: Resolver<Maybe<ResolversTypes['TreeHead']>, ParentType, ContextType, Partial<EvidenceLogTreeHeadArgs>>;
+  treeHeads?: Resolver<Array<ResolversTypes['TreeHead']>, ParentType, ContextType, RequireFields<EvidenceLogTreeHeadsArgs, 'first' | 'fromSize'>>;
+  unloggedFacts?: Resolver<Array<ResolversTypes['UnloggedFact']>, ParentType, ContextType>;
+};
+
+export type EvidenceLogEntryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLogEntry'] = ResolversParentTypes['EvidenceLogEntry']> = {
+  currentFact?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  entry?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inclusionProof?: Resolver<ResolversTypes['InclusionProof'], ParentType, ContextType, Partial<EvidenceLogEntryInclusionProofArgs>>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EvidenceLogsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLogs'] = ResolversParentTypes['EvidenceLogs'], FederationReferenceType extends FederationReferenceTypes['EvidenceLogs'] = FederationReferenceTypes['EvidenceLogs']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['EvidenceLogs']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  corridors?: Resolver<Maybe<ResolversTypes['EvidenceLog']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type IncidentResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Incident'] = ResolversParentTypes['Incident']> = {
@@ -1602,9 +1925,19 @@ export type IncidentVerificationResolvers<ContextType = unknown, ParentType exte
   confidence?: Resolver<Maybe<ResolversTypes['IncidentConfidence']>, ParentType, ContextType>;
   findings?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   severity?: Resolver<Maybe<ResolversTypes['IncidentSeverity']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['IncidentVerificationState'], ParentType, ContextType>;
   verifiedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type InclusionProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
+  leafHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  treeSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type InspectionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Inspection'] = ResolversParentTypes['Inspection']> = {
@@ -1640,6 +1973,7 @@ export type MilestoneResolvers<ContextType = unknown, ParentType extends Resolve
 
 export type MutationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   advanceConvoy?: Resolver<ResolversTypes['Convoy'], ParentType, ContextType, RequireFields<MutationAdvanceConvoyArgs, 'input'>>;
+  countersignCorridorsLog?: Resolver<ResolversTypes['TreeHead'], ParentType, ContextType, RequireFields<MutationCountersignCorridorsLogArgs, 'input'>>;
   createCorridor?: Resolver<ResolversTypes['Corridor'], ParentType, ContextType, RequireFields<MutationCreateCorridorArgs, 'input'>>;
   recordConvoyPositions?: Resolver<ResolversTypes['ConvoyPositionBatchResult'], ParentType, ContextType, RequireFields<MutationRecordConvoyPositionsArgs, 'input'>>;
   recordCorridorClosure?: Resolver<ResolversTypes['Corridor'], ParentType, ContextType, RequireFields<MutationRecordCorridorClosureArgs, 'input'>>;
@@ -1701,10 +2035,27 @@ export type TelemetryGapResolvers<ContextType = unknown, ParentType extends Reso
   to?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type TreeHeadResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TreeHead'] = ResolversParentTypes['TreeHead']> = {
+  cosignatures?: Resolver<Array<ResolversTypes['Cosignature']>, ParentType, ContextType>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  timestamp?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type UnloggedFactResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['UnloggedFact'] = ResolversParentTypes['UnloggedFact']> = {
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = unknown> = {
   Agreement?: AgreementResolvers<ContextType>;
   CargoLine?: CargoLineResolvers<ContextType>;
   ConflictingPosition?: ConflictingPositionResolvers<ContextType>;
+  ConsistencyProof?: ConsistencyProofResolvers<ContextType>;
   Convoy?: ConvoyResolvers<ContextType>;
   ConvoyEvent?: ConvoyEventResolvers<ContextType>;
   ConvoyPosition?: ConvoyPositionResolvers<ContextType>;
@@ -1713,11 +2064,16 @@ export type Resolvers<ContextType = unknown> = {
   CorridorCargo?: CorridorCargoResolvers<ContextType>;
   CorridorClosure?: CorridorClosureResolvers<ContextType>;
   CorridorDay?: CorridorDayResolvers<ContextType>;
+  Cosignature?: CosignatureResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeliveryDay?: DeliveryDayResolvers<ContextType>;
   DeliveryTotals?: DeliveryTotalsResolvers<ContextType>;
+  EvidenceLog?: EvidenceLogResolvers<ContextType>;
+  EvidenceLogEntry?: EvidenceLogEntryResolvers<ContextType>;
+  EvidenceLogs?: EvidenceLogsResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
   IncidentVerification?: IncidentVerificationResolvers<ContextType>;
+  InclusionProof?: InclusionProofResolvers<ContextType>;
   Inspection?: InspectionResolvers<ContextType>;
   InspectionStats?: InspectionStatsResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
@@ -1729,5 +2085,7 @@ export type Resolvers<ContextType = unknown> = {
   RejectedPosition?: RejectedPositionResolvers<ContextType>;
   SentPosition?: SentPositionResolvers<ContextType>;
   TelemetryGap?: TelemetryGapResolvers<ContextType>;
+  TreeHead?: TreeHeadResolvers<ContextType>;
+  UnloggedFact?: UnloggedFactResolvers<ContextType>;
 };
 

@@ -1,6 +1,7 @@
-import { ExactlyOnce1795250000000 } from '@treaty/service-kit';
+import { ExactlyOnce1795250000000, EvidenceLog1795270000000, logFactsRecordedBefore } from '@treaty/service-kit';
+import { evidenceFacts } from '../evidence.js';
 import { CreateCorridorsSchema1795232000000 } from './1795232000000-CreateCorridorsSchema.js';
 import { PositionsPerConvoy1795240000000 } from './1795240000000-PositionsPerConvoy.js';
 
-/** In the order they apply; the last, from the kit, keeps used credentials and Idempotency-Keys. */
-export const migrations = [CreateCorridorsSchema1795232000000, PositionsPerConvoy1795240000000, ExactlyOnce1795250000000];
+/** In the order they apply: this service's tables, then the kit's store of used credentials and Idempotency-Keys, its evidence log, and the entries of facts recorded before the log existed. */
+export const migrations = [CreateCorridorsSchema1795232000000, PositionsPerConvoy1795240000000, ExactlyOnce1795250000000, EvidenceLog1795270000000, logFactsRecordedBefore({ name: 'corridors', evidenceFacts })];

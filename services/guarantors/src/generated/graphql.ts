@@ -113,6 +113,41 @@ export type CommitmentTotal = {
   pledged: Money;
 };
 
+/** RFC 9162 consistency proof between two sizes of one log (verifyConsistency in @treaty/evidence). */
+export type ConsistencyProof = {
+  __typename?: 'ConsistencyProof';
+  fromRoot: Scalars['String']['output'];
+  fromSize: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  path: Array<Scalars['String']['output']>;
+  toRoot: Scalars['String']['output'];
+  toSize: Scalars['Int']['output'];
+};
+
+/** A witness's countersignature: its Ed25519 signature over treaty-evidence-cosignature/v1 and the head's note. */
+export type Cosignature = {
+  __typename?: 'Cosignature';
+  keyId: Scalars['String']['output'];
+  publicKey: Scalars['String']['output'];
+  roles: Array<Scalars['String']['output']>;
+  signature: Scalars['String']['output'];
+  signedAt: Scalars['DateTime']['output'];
+  /** The agency that submitted it (from its token). */
+  witness: Scalars['String']['output'];
+};
+
+/** A witness's countersignature of a tree head it has checked (treaty-evidence cosign makes one). */
+export type CountersignTreeHeadInput = {
+  /** The witness's Ed25519 public key, base64. */
+  publicKey: Scalars['String']['input'];
+  /** Its root hash, hex: the witness signs what it saw; a different root is refused and means a forked history. */
+  rootHash: Scalars['String']['input'];
+  /** Ed25519 signature over treaty-evidence-cosignature/v1 followed by the head's note, base64. */
+  signature: Scalars['String']['input'];
+  /** The size of the head, as the log served it. */
+  treeSize: Scalars['Int']['input'];
+};
+
 export type CreateTrancheInput = {
   /**
    * A positive decimal string, e.g. "500000.00", with no more decimals than the currency has, no spaces,
@@ -218,6 +253,8 @@ export type EscrowMovement = {
   guarantor: Guarantor;
   id: Scalars['ID']['output'];
   kind: MovementKind;
+  /** Where this movement of money sits in the guarantors evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
   recordedAt: Scalars['DateTime']['output'];
   /** The agency that recorded it. */
   recordedBy: Maybe<Scalars['String']['output']>;
@@ -228,6 +265,159 @@ export type EscrowMovement = {
   reference: Maybe<Scalars['String']['output']>;
   /** The tranche released or penalised; null for deposits. */
   tranche: Maybe<Tranche>;
+};
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLog = {
+  __typename?: 'EvidenceLog';
+  /** The proof that the tree of `fromSize` entries is a prefix of the tree of `toSize` (default: the newest head's size). */
+  consistencyProof: ConsistencyProof;
+  /** Entries from index `from` on, in order; at most 1000 per page. Partner agencies only. */
+  entries: Array<EvidenceLogEntry>;
+  /** One entry by its index, or null beyond the end. Partner agencies only. */
+  entry: Maybe<EvidenceLogEntry>;
+  /** The log's name, e.g. treaty/milestones; it is part of every entry and every signed head. */
+  id: Scalars['String']['output'];
+  /** The audit path proving entry `leafIndex` is in the tree of `treeSize` entries (default: the newest head's size). */
+  inclusionProof: InclusionProof;
+  /** The first 8 bytes of SHA-256 of the public key, in hex. */
+  keyId: Scalars['String']['output'];
+  /** The log's Ed25519 public key, 32 bytes in base64: what its tree heads are signed with. */
+  publicKey: Scalars['String']['output'];
+  /** How many entries the log holds now. */
+  size: Scalars['Int']['output'];
+  /**
+   * A signed tree head. Without `size`: the newest, covering every entry now in the log (signed now if
+   * the log has grown since the last). With `size`: the head of exactly that size, or null if none was signed.
+   */
+  treeHead: Maybe<TreeHead>;
+  /** The signed heads with size at least `fromSize`, smallest first; at most 1000 per page. */
+  treeHeads: Array<TreeHead>;
+  /**
+   * Facts the service holds that have no entry in the log (at most 1000 per kind): a write that bypassed
+   * the log. Empty in a healthy service. Partner agencies only.
+   */
+  unloggedFacts: Array<UnloggedFact>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogConsistencyProofArgs = {
+  fromSize: Scalars['Int']['input'];
+  toSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogEntriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogEntryArgs = {
+  leafIndex: Scalars['Int']['input'];
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogInclusionProofArgs = {
+  leafIndex: Scalars['Int']['input'];
+  treeSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogTreeHeadArgs = {
+  size?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogTreeHeadsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  fromSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One entry of a log: where a recorded fact sits, and what was recorded. */
+export type EvidenceLogEntry = {
+  __typename?: 'EvidenceLogEntry';
+  /**
+   * The fact as the service holds it now, encoded as in `entry`'s `fact`; null when the record is gone.
+   * Differs from the entry only if the record was changed outside the service. Partner agencies only.
+   */
+  currentFact: Maybe<Scalars['String']['output']>;
+  /**
+   * The canonical entry (JSON, keys sorted, no spaces): version, log, index, the previous entry's leaf
+   * hash, time, kind, who (agency and roles) and the fact (ids, times, amounts, hashes of evidence files
+   * and of free text; never personal data). Partner agencies only.
+   */
+  entry: Scalars['String']['output'];
+  /** The audit path of this entry in the tree of `treeSize` entries (default: the newest head's size). */
+  inclusionProof: InclusionProof;
+  /** What kind of fact, e.g. certification, waiver, ruling, incident-verification, handover, ledger-journal. */
+  kind: Scalars['String']['output'];
+  /** SHA-256(0x00 || entry), 64 hex characters. */
+  leafHash: Scalars['String']['output'];
+  leafIndex: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  recordedAt: Scalars['DateTime']['output'];
+  /** The id of the fact's record. */
+  subject: Scalars['String']['output'];
+};
+
+
+/** One entry of a log: where a recorded fact sits, and what was recorded. */
+export type EvidenceLogEntryInclusionProofArgs = {
+  treeSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * The evidence logs of the four services (DESIGN §11), one field per service; each log is kept, signed and
+ * served by the service whose facts it holds, e.g. evidenceLogs { milestones { treeHead { size rootHash } } }.
+ */
+export type EvidenceLogs = {
+  __typename?: 'EvidenceLogs';
+  /** The guarantors service's log: tranche approvals, and every movement of money: deposits, releases and penalties (forfeits). */
+  guarantors: Maybe<EvidenceLog>;
+  /** Always treaty: there is one set of logs. */
+  id: Scalars['ID']['output'];
 };
 
 /**
@@ -290,6 +480,18 @@ export type GuarantorRole =
   | 'MONITOR'
   /** Gives security assurances. */
   | 'SECURITY_GUARANTOR';
+
+/** RFC 9162 inclusion proof: hash the leaf up the path to get the root (verifyInclusion in @treaty/evidence). */
+export type InclusionProof = {
+  __typename?: 'InclusionProof';
+  leafHash: Scalars['String']['output'];
+  leafIndex: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  /** Sibling hashes from the leaf up, hex. */
+  path: Array<Scalars['String']['output']>;
+  rootHash: Scalars['String']['output'];
+  treeSize: Scalars['Int']['output'];
+};
 
 export type Milestone = {
   __typename?: 'Milestone';
@@ -412,6 +614,13 @@ export type Mutation = {
    */
   approveTrancheRelease: Tranche;
   /**
+   * Countersigns a head of the guarantors service's evidence log as a witness (a party's delegation, a guarantor or
+   * the monitoring cell), with the witness's own Ed25519 key, after checking it is consistent with the last
+   * head the witness signed (treaty-evidence cosign does both). Refused, with nothing written, when the log
+   * signed no such head or signed another root for that size. Idempotent per head and key.
+   */
+  countersignGuarantorsLog: TreeHead;
+  /**
    * Ties an amount in an escrow account to a milestone of the account's agreement (confirmed with the
    * milestones service), funded by a guarantor with the FUNDER role. A tranche may be created before it is
    * funded. The guarantor's funds in the account are reserved for its tranches in the order they were
@@ -516,6 +725,20 @@ export type MutationApplyPenaltyArgs = {
  */
 export type MutationApproveTrancheReleaseArgs = {
   input: ApproveTrancheReleaseInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationCountersignGuarantorsLogArgs = {
+  input: CountersignTreeHeadInput;
 };
 
 
@@ -789,6 +1012,8 @@ export type TrancheApproval = {
   approvedAt: Scalars['DateTime']['output'];
   /** The approving agency. */
   approvedBy: Scalars['String']['output'];
+  /** Where this approval sits in the guarantors evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
   note: Maybe<Scalars['String']['output']>;
 };
 
@@ -805,6 +1030,8 @@ export type TranchePenalty = {
    * unit.
    */
   forfeited: Money;
+  /** Where this forfeit (its ledger journal) sits in the guarantors evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
 };
 
 /** The payment of a tranche to the beneficiary. */
@@ -812,6 +1039,8 @@ export type TrancheRelease = {
   __typename?: 'TrancheRelease';
   /** What was paid: the tranche less any forfeited share. */
   amount: Money;
+  /** Where this release (its ledger journal) sits in the guarantors evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
   releasedAt: Scalars['DateTime']['output'];
   /** The releasing agency. Readable by partner agencies (any role). */
   releasedBy: Maybe<Scalars['String']['output']>;
@@ -859,6 +1088,34 @@ export type TrancheStatus =
    * Agreement.snapBack); it cannot be released until a mediator lifts the snap-back.
    */
   | 'WITHHELD';
+
+/**
+ * What a log signed: its name, size, root and time, as the text `note` (the exact bytes signed), with the
+ * witnesses that countersigned it.
+ */
+export type TreeHead = {
+  __typename?: 'TreeHead';
+  /** Witnesses (a party's delegation, a guarantor, the monitoring cell) that checked and countersigned this head. */
+  cosignatures: Array<Cosignature>;
+  /** The id of the key that signed it (EvidenceLog.keyId). */
+  keyId: Scalars['String']['output'];
+  log: Scalars['String']['output'];
+  /** The signed text: treaty-evidence/v1, then log, size, root (base64) and time, one per line. */
+  note: Scalars['String']['output'];
+  /** The Merkle tree hash of the first `size` entries, 64 hex characters. */
+  rootHash: Scalars['String']['output'];
+  /** Ed25519 signature over `note`, base64. */
+  signature: Scalars['String']['output'];
+  size: Scalars['Int']['output'];
+  timestamp: Scalars['DateTime']['output'];
+};
+
+/** A fact held without a log entry. */
+export type UnloggedFact = {
+  __typename?: 'UnloggedFact';
+  kind: Scalars['String']['output'];
+  subject: Scalars['String']['output'];
+};
 
 
 
@@ -941,6 +1198,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = {
   Agreement: Agreement;
+  EvidenceLogs: EvidenceLogs;
   Guarantor: Guarantor;
   Milestone: Milestone;
 };
@@ -950,6 +1208,9 @@ export type FederationReferenceTypes = {
   Agreement:
     ( { __typename: 'Agreement' }
     & GraphQLRecursivePick<FederationTypes['Agreement'], {"id":true}> );
+  EvidenceLogs:
+    ( { __typename: 'EvidenceLogs' }
+    & GraphQLRecursivePick<FederationTypes['EvidenceLogs'], {"id":true}> );
   Guarantor:
     ( { __typename: 'Guarantor' }
     & GraphQLRecursivePick<FederationTypes['Guarantor'], {"id":true}> );
@@ -974,15 +1235,23 @@ export type ResolversTypes = {
   CommitmentKind: ResolverTypeWrapper<Partial<CommitmentKind>>;
   CommitmentStatus: ResolverTypeWrapper<Partial<CommitmentStatus>>;
   CommitmentTotal: ResolverTypeWrapper<Partial<CommitmentTotal>>;
+  ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
+  Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
+  Cosignature: ResolverTypeWrapper<Partial<Cosignature>>;
+  CountersignTreeHeadInput: ResolverTypeWrapper<Partial<CountersignTreeHeadInput>>;
   CreateTrancheInput: ResolverTypeWrapper<Partial<CreateTrancheInput>>;
   DateTime: ResolverTypeWrapper<Partial<Scalars['DateTime']['output']>>;
   DepositToEscrowInput: ResolverTypeWrapper<Partial<DepositToEscrowInput>>;
   EscrowAccount: ResolverTypeWrapper<Partial<EscrowAccount>>;
   EscrowHolding: ResolverTypeWrapper<Partial<EscrowHolding>>;
   EscrowMovement: ResolverTypeWrapper<Partial<EscrowMovement>>;
+  EvidenceLog: ResolverTypeWrapper<Partial<EvidenceLog>>;
+  EvidenceLogEntry: ResolverTypeWrapper<Partial<EvidenceLogEntry>>;
+  EvidenceLogs: ResolverTypeWrapper<Partial<EvidenceLogs>>;
   Guarantor: ResolverTypeWrapper<Partial<Guarantor>>;
   GuarantorKind: ResolverTypeWrapper<Partial<GuarantorKind>>;
   GuarantorRole: ResolverTypeWrapper<Partial<GuarantorRole>>;
+  InclusionProof: ResolverTypeWrapper<Partial<InclusionProof>>;
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   Float: ResolverTypeWrapper<Partial<Scalars['Float']['output']>>;
   MilestoneStatus: ResolverTypeWrapper<Partial<MilestoneStatus>>;
@@ -992,7 +1261,6 @@ export type ResolversTypes = {
   OpenEscrowAccountInput: ResolverTypeWrapper<Partial<OpenEscrowAccountInput>>;
   Party: ResolverTypeWrapper<Partial<Party>>;
   PenaltySchedule: ResolverTypeWrapper<Partial<PenaltySchedule>>;
-  Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   PledgeInput: ResolverTypeWrapper<Partial<PledgeInput>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterGuarantorInput: ResolverTypeWrapper<Partial<RegisterGuarantorInput>>;
@@ -1005,6 +1273,8 @@ export type ResolversTypes = {
   TranchePenalty: ResolverTypeWrapper<Partial<TranchePenalty>>;
   TrancheRelease: ResolverTypeWrapper<Partial<TrancheRelease>>;
   TrancheStatus: ResolverTypeWrapper<Partial<TrancheStatus>>;
+  TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
+  UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1017,13 +1287,21 @@ export type ResolversParentTypes = {
   String: Partial<Scalars['String']['output']>;
   Commitment: Partial<Commitment>;
   CommitmentTotal: Partial<CommitmentTotal>;
+  ConsistencyProof: Partial<ConsistencyProof>;
+  Int: Partial<Scalars['Int']['output']>;
+  Cosignature: Partial<Cosignature>;
+  CountersignTreeHeadInput: Partial<CountersignTreeHeadInput>;
   CreateTrancheInput: Partial<CreateTrancheInput>;
   DateTime: Partial<Scalars['DateTime']['output']>;
   DepositToEscrowInput: Partial<DepositToEscrowInput>;
   EscrowAccount: Partial<EscrowAccount>;
   EscrowHolding: Partial<EscrowHolding>;
   EscrowMovement: Partial<EscrowMovement>;
+  EvidenceLog: Partial<EvidenceLog>;
+  EvidenceLogEntry: Partial<EvidenceLogEntry>;
+  EvidenceLogs: Partial<EvidenceLogs | FederationReferenceTypes['EvidenceLogs']>;
   Guarantor: Partial<Guarantor | FederationReferenceTypes['Guarantor']>;
+  InclusionProof: Partial<InclusionProof>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Float: Partial<Scalars['Float']['output']>;
   Money: Partial<Money>;
@@ -1031,7 +1309,6 @@ export type ResolversParentTypes = {
   OpenEscrowAccountInput: Partial<OpenEscrowAccountInput>;
   Party: Partial<Party>;
   PenaltySchedule: Partial<PenaltySchedule>;
-  Int: Partial<Scalars['Int']['output']>;
   PledgeInput: Partial<PledgeInput>;
   Query: Record<PropertyKey, never>;
   RegisterGuarantorInput: Partial<RegisterGuarantorInput>;
@@ -1043,6 +1320,8 @@ export type ResolversParentTypes = {
   TrancheApproval: Partial<TrancheApproval>;
   TranchePenalty: Partial<TranchePenalty>;
   TrancheRelease: Partial<TrancheRelease>;
+  TreeHead: Partial<TreeHead>;
+  UnloggedFact: Partial<UnloggedFact>;
 };
 
 export type AgreementResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Agreement'] = ResolversParentTypes['Agreement'], FederationReferenceType extends FederationReferenceTypes['Agreement'] = FederationReferenceTypes['Agreement']> = {
@@ -1072,6 +1351,24 @@ export type CommitmentTotalResolvers<ContextType = unknown, ParentType extends R
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   paid?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   pledged?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+};
+
+export type ConsistencyProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConsistencyProof'] = ResolversParentTypes['ConsistencyProof']> = {
+  fromRoot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fromSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  toRoot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  toSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CosignatureResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Cosignature'] = ResolversParentTypes['Cosignature']> = {
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  witness?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1105,10 +1402,43 @@ export type EscrowMovementResolvers<ContextType = unknown, ParentType extends Re
   guarantor?: Resolver<ResolversTypes['Guarantor'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['MovementKind'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   recordedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tranche?: Resolver<Maybe<ResolversTypes['Tranche']>, ParentType, ContextType>;
+};
+
+export type EvidenceLogResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLog'] = ResolversParentTypes['EvidenceLog']> = {
+  consistencyProof?: Resolver<ResolversTypes['ConsistencyProof'], ParentType, ContextType, RequireFields<EvidenceLogConsistencyProofArgs, 'fromSize'>>;
+  entries?: Resolver<Array<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType, RequireFields<EvidenceLogEntriesArgs, 'first' | 'from'>>;
+  entry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType, RequireFields<EvidenceLogEntryArgs, 'leafIndex'>>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inclusionProof?: Resolver<ResolversTypes['InclusionProof'], ParentType, ContextType, RequireFields<EvidenceLogInclusionProofArgs, 'leafIndex'>>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  treeHead?: Resolver<Maybe<ResolversTypes['TreeHead']>, ParentType, ContextType, Partial<EvidenceLogTreeHeadArgs>>;
+  treeHeads?: Resolver<Array<ResolversTypes['TreeHead']>, ParentType, ContextType, RequireFields<EvidenceLogTreeHeadsArgs, 'first' | 'fromSize'>>;
+  unloggedFacts?: Resolver<Array<ResolversTypes['UnloggedFact']>, ParentType, ContextType>;
+};
+
+export type EvidenceLogEntryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLogEntry'] = ResolversParentTypes['EvidenceLogEntry']> = {
+  currentFact?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  entry?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inclusionProof?: Resolver<ResolversTypes['InclusionProof'], ParentType, ContextType, Partial<EvidenceLogEntryInclusionProofArgs>>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EvidenceLogsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLogs'] = ResolversParentTypes['EvidenceLogs'], FederationReferenceType extends FederationReferenceTypes['EvidenceLogs'] = FederationReferenceTypes['EvidenceLogs']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['EvidenceLogs']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  guarantors?: Resolver<Maybe<ResolversTypes['EvidenceLog']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type GuarantorResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Guarantor'] = ResolversParentTypes['Guarantor'], FederationReferenceType extends FederationReferenceTypes['Guarantor'] = FederationReferenceTypes['Guarantor']> = {
@@ -1121,6 +1451,15 @@ export type GuarantorResolvers<ContextType = unknown, ParentType extends Resolve
   registeredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['GuarantorRole']>, ParentType, ContextType>;
   tranches?: Resolver<Array<ResolversTypes['Tranche']>, ParentType, ContextType>;
+};
+
+export type InclusionProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
+  leafHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  treeSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type MilestoneResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Milestone'] = ResolversParentTypes['Milestone'], FederationReferenceType extends FederationReferenceTypes['Milestone'] = FederationReferenceTypes['Milestone']> = {
@@ -1139,6 +1478,7 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   advanceCommitment?: Resolver<ResolversTypes['Commitment'], ParentType, ContextType, RequireFields<MutationAdvanceCommitmentArgs, 'input'>>;
   applyPenalty?: Resolver<ResolversTypes['Tranche'], ParentType, ContextType, RequireFields<MutationApplyPenaltyArgs, 'input'>>;
   approveTrancheRelease?: Resolver<ResolversTypes['Tranche'], ParentType, ContextType, RequireFields<MutationApproveTrancheReleaseArgs, 'input'>>;
+  countersignGuarantorsLog?: Resolver<ResolversTypes['TreeHead'], ParentType, ContextType, RequireFields<MutationCountersignGuarantorsLogArgs, 'input'>>;
   createTranche?: Resolver<ResolversTypes['Tranche'], ParentType, ContextType, RequireFields<MutationCreateTrancheArgs, 'input'>>;
   depositToEscrow?: Resolver<ResolversTypes['EscrowAccount'], ParentType, ContextType, RequireFields<MutationDepositToEscrowArgs, 'input'>>;
   openEscrowAccount?: Resolver<ResolversTypes['EscrowAccount'], ParentType, ContextType, RequireFields<MutationOpenEscrowAccountArgs, 'input'>>;
@@ -1188,6 +1528,7 @@ export type TrancheResolvers<ContextType = unknown, ParentType extends Resolvers
 export type TrancheApprovalResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TrancheApproval'] = ResolversParentTypes['TrancheApproval']> = {
   approvedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   approvedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
@@ -1196,23 +1537,47 @@ export type TranchePenaltyResolvers<ContextType = unknown, ParentType extends Re
   appliedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   basisPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   forfeited?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
 };
 
 export type TrancheReleaseResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TrancheRelease'] = ResolversParentTypes['TrancheRelease']> = {
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   releasedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   releasedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type TreeHeadResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TreeHead'] = ResolversParentTypes['TreeHead']> = {
+  cosignatures?: Resolver<Array<ResolversTypes['Cosignature']>, ParentType, ContextType>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  timestamp?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type UnloggedFactResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['UnloggedFact'] = ResolversParentTypes['UnloggedFact']> = {
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = unknown> = {
   Agreement?: AgreementResolvers<ContextType>;
   Commitment?: CommitmentResolvers<ContextType>;
   CommitmentTotal?: CommitmentTotalResolvers<ContextType>;
+  ConsistencyProof?: ConsistencyProofResolvers<ContextType>;
+  Cosignature?: CosignatureResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   EscrowAccount?: EscrowAccountResolvers<ContextType>;
   EscrowHolding?: EscrowHoldingResolvers<ContextType>;
   EscrowMovement?: EscrowMovementResolvers<ContextType>;
+  EvidenceLog?: EvidenceLogResolvers<ContextType>;
+  EvidenceLogEntry?: EvidenceLogEntryResolvers<ContextType>;
+  EvidenceLogs?: EvidenceLogsResolvers<ContextType>;
   Guarantor?: GuarantorResolvers<ContextType>;
+  InclusionProof?: InclusionProofResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -1223,5 +1588,7 @@ export type Resolvers<ContextType = unknown> = {
   TrancheApproval?: TrancheApprovalResolvers<ContextType>;
   TranchePenalty?: TranchePenaltyResolvers<ContextType>;
   TrancheRelease?: TrancheReleaseResolvers<ContextType>;
+  TreeHead?: TreeHeadResolvers<ContextType>;
+  UnloggedFact?: UnloggedFactResolvers<ContextType>;
 };
 

@@ -1,8 +1,10 @@
+import { logEntryField } from '@treaty/service-kit';
 import type { LedgerJournal } from '../entities/index.js';
 import { money } from '../domain/money.js';
 import type { Context } from '../context.js';
 
 export const EscrowMovement = {
+  logEntry: logEntryField('ledger-journal', (j: LedgerJournal) => j.id),
   amount(j: LedgerJournal) {
     return money(j.amountMinor, j.currency);
   },

@@ -7,6 +7,6 @@ import { Milestone } from './milestone.js';
 import { Mutation } from './Mutation/index.js';
 import { PenaltySchedule } from './penalty-schedule.js';
 import { Query } from './query.js';
-import { Tranche } from './tranche.js';
+import { Tranche, TrancheApproval, TranchePenalty, TrancheRelease } from './tranche.js';
 
-export const resolvers = { Query, Mutation, Guarantor, Commitment, EscrowAccount, EscrowHolding, EscrowMovement, Tranche, PenaltySchedule, Agreement, Milestone };
+export const resolvers = { Query, Mutation, Guarantor, Commitment, EscrowAccount, EscrowHolding, EscrowMovement, Tranche, TrancheApproval, TrancheRelease, TranchePenalty, PenaltySchedule, Agreement, Milestone };

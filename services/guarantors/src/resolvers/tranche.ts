@@ -1,3 +1,4 @@
+import { logEntryField } from '@treaty/service-kit';
 import { DomainError, ErrorCode, ServiceUnavailableError } from '@treaty/service-kit';
 import type { TrancheFunds } from '../domain/funding.js';
 import { money } from '../domain/money.js';
@@ -21,6 +22,11 @@ export async function fundsOf(t: TrancheView, ctx: Context): Promise<TrancheFund
   if (!funds) throw new Error(`tranche ${t.id} is missing from its holding's funds`);
   return funds;
 }
+
+/** The views of a tranche's approval, release and penalty: where each sits in the evidence log. */
+export const TrancheApproval = { logEntry: logEntryField('tranche-approval', (a: { trancheId: string }) => a.trancheId) };
+export const TrancheRelease = { logEntry: logEntryField('ledger-journal', (r: { journalId: string }) => r.journalId) };
+export const TranchePenalty = { logEntry: logEntryField('ledger-journal', (r: { journalId: string }) => r.journalId) };
 
 export const Tranche = {
   milestone(t: TrancheView) {
@@ -81,12 +87,13 @@ export const Tranche = {
   },
   async release(t: TrancheView, _: unknown, ctx: Context) {
     const { release } = await settlements(t, ctx);
-    return release && { amount: money(release.amountMinor, release.currency), releasedAt: release.recordedAt, releasedBy: release.recordedBy };
+    return release && { journalId: release.id, amount: money(release.amountMinor, release.currency), releasedAt: release.recordedAt, releasedBy: release.recordedBy };
   },
   async penalty(t: TrancheView, _: unknown, ctx: Context) {
     const { penalty } = await settlements(t, ctx);
     return (
       penalty && {
+        journalId: penalty.id,
         basisPoints: penalty.basisPoints,
         forfeited: money(penalty.amountMinor, penalty.currency),
         appliedAt: penalty.recordedAt,

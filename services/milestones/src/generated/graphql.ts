@@ -159,6 +159,8 @@ export type Certification = {
   __typename?: 'Certification';
   evidence: Array<Evidence>;
   id: Scalars['ID']['output'];
+  /** Where this certification sits in the milestones evidence log, with its inclusion proof on request. */
+  logEntry: Maybe<EvidenceLogEntry>;
   /** When the obligation was met, as found by the verifier. Decides MET or MET_LATE. */
   metAt: Scalars['DateTime']['output'];
   notes: Maybe<Scalars['String']['output']>;
@@ -186,6 +188,41 @@ export type Compliance = {
   __typename?: 'Compliance';
   benchmarks: Array<BenchmarkResult>;
   verdict: Verdict;
+};
+
+/** RFC 9162 consistency proof between two sizes of one log (verifyConsistency in @treaty/evidence). */
+export type ConsistencyProof = {
+  __typename?: 'ConsistencyProof';
+  fromRoot: Scalars['String']['output'];
+  fromSize: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  path: Array<Scalars['String']['output']>;
+  toRoot: Scalars['String']['output'];
+  toSize: Scalars['Int']['output'];
+};
+
+/** A witness's countersignature: its Ed25519 signature over treaty-evidence-cosignature/v1 and the head's note. */
+export type Cosignature = {
+  __typename?: 'Cosignature';
+  keyId: Scalars['String']['output'];
+  publicKey: Scalars['String']['output'];
+  roles: Array<Scalars['String']['output']>;
+  signature: Scalars['String']['output'];
+  signedAt: Scalars['DateTime']['output'];
+  /** The agency that submitted it (from its token). */
+  witness: Scalars['String']['output'];
+};
+
+/** A witness's countersignature of a tree head it has checked (treaty-evidence cosign makes one). */
+export type CountersignTreeHeadInput = {
+  /** The witness's Ed25519 public key, base64. */
+  publicKey: Scalars['String']['input'];
+  /** Its root hash, hex: the witness signs what it saw; a different root is refused and means a forked history. */
+  rootHash: Scalars['String']['input'];
+  /** Ed25519 signature over treaty-evidence-cosignature/v1 followed by the head's note, base64. */
+  signature: Scalars['String']['input'];
+  /** The size of the head, as the log served it. */
+  treeSize: Scalars['Int']['input'];
 };
 
 export type CreateAgreementInput = {
@@ -279,6 +316,159 @@ export type EvidenceInput = {
   sha256?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLog = {
+  __typename?: 'EvidenceLog';
+  /** The proof that the tree of `fromSize` entries is a prefix of the tree of `toSize` (default: the newest head's size). */
+  consistencyProof: ConsistencyProof;
+  /** Entries from index `from` on, in order; at most 1000 per page. Partner agencies only. */
+  entries: Array<EvidenceLogEntry>;
+  /** One entry by its index, or null beyond the end. Partner agencies only. */
+  entry: Maybe<EvidenceLogEntry>;
+  /** The log's name, e.g. treaty/milestones; it is part of every entry and every signed head. */
+  id: Scalars['String']['output'];
+  /** The audit path proving entry `leafIndex` is in the tree of `treeSize` entries (default: the newest head's size). */
+  inclusionProof: InclusionProof;
+  /** The first 8 bytes of SHA-256 of the public key, in hex. */
+  keyId: Scalars['String']['output'];
+  /** The log's Ed25519 public key, 32 bytes in base64: what its tree heads are signed with. */
+  publicKey: Scalars['String']['output'];
+  /** How many entries the log holds now. */
+  size: Scalars['Int']['output'];
+  /**
+   * A signed tree head. Without `size`: the newest, covering every entry now in the log (signed now if
+   * the log has grown since the last). With `size`: the head of exactly that size, or null if none was signed.
+   */
+  treeHead: Maybe<TreeHead>;
+  /** The signed heads with size at least `fromSize`, smallest first; at most 1000 per page. */
+  treeHeads: Array<TreeHead>;
+  /**
+   * Facts the service holds that have no entry in the log (at most 1000 per kind): a write that bypassed
+   * the log. Empty in a healthy service. Partner agencies only.
+   */
+  unloggedFacts: Array<UnloggedFact>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogConsistencyProofArgs = {
+  fromSize: Scalars['Int']['input'];
+  toSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogEntriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogEntryArgs = {
+  leafIndex: Scalars['Int']['input'];
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogInclusionProofArgs = {
+  leafIndex: Scalars['Int']['input'];
+  treeSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogTreeHeadArgs = {
+  size?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogTreeHeadsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  fromSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One entry of a log: where a recorded fact sits, and what was recorded. */
+export type EvidenceLogEntry = {
+  __typename?: 'EvidenceLogEntry';
+  /**
+   * The fact as the service holds it now, encoded as in `entry`'s `fact`; null when the record is gone.
+   * Differs from the entry only if the record was changed outside the service. Partner agencies only.
+   */
+  currentFact: Maybe<Scalars['String']['output']>;
+  /**
+   * The canonical entry (JSON, keys sorted, no spaces): version, log, index, the previous entry's leaf
+   * hash, time, kind, who (agency and roles) and the fact (ids, times, amounts, hashes of evidence files
+   * and of free text; never personal data). Partner agencies only.
+   */
+  entry: Scalars['String']['output'];
+  /** The audit path of this entry in the tree of `treeSize` entries (default: the newest head's size). */
+  inclusionProof: InclusionProof;
+  /** What kind of fact, e.g. certification, waiver, ruling, incident-verification, handover, ledger-journal. */
+  kind: Scalars['String']['output'];
+  /** SHA-256(0x00 || entry), 64 hex characters. */
+  leafHash: Scalars['String']['output'];
+  leafIndex: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  recordedAt: Scalars['DateTime']['output'];
+  /** The id of the fact's record. */
+  subject: Scalars['String']['output'];
+};
+
+
+/** One entry of a log: where a recorded fact sits, and what was recorded. */
+export type EvidenceLogEntryInclusionProofArgs = {
+  treeSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * The evidence logs of the four services (DESIGN §11), one field per service; each log is kept, signed and
+ * served by the service whose facts it holds, e.g. evidenceLogs { milestones { treeHead { size rootHash } } }.
+ */
+export type EvidenceLogs = {
+  __typename?: 'EvidenceLogs';
+  /** Always treaty: there is one set of logs. */
+  id: Scalars['ID']['output'];
+  /** The milestones service's log: certifications, waivers, rulings, snap-back clauses and lifts. */
+  milestones: EvidenceLog;
+};
+
 export type FileDisputeInput = {
   accusedPartyId?: InputMaybe<Scalars['ID']['input']>;
   agreementId: Scalars['ID']['input'];
@@ -292,6 +482,18 @@ export type FileDisputeInput = {
   lodgedAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** Give exactly one of milestoneId and incidentId. */
   milestoneId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** RFC 9162 inclusion proof: hash the leaf up the path to get the root (verifyInclusion in @treaty/evidence). */
+export type InclusionProof = {
+  __typename?: 'InclusionProof';
+  leafHash: Scalars['String']['output'];
+  leafIndex: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  /** Sibling hashes from the leaf up, hex. */
+  path: Array<Scalars['String']['output']>;
+  rootHash: Scalars['String']['output'];
+  treeSize: Scalars['Int']['output'];
 };
 
 export type LiftSnapBackInput = {
@@ -411,6 +613,13 @@ export type Mutation = {
    */
   certifyMilestone: Milestone;
   /**
+   * Countersigns a head of the milestones service's evidence log as a witness (a party's delegation, a guarantor or
+   * the monitoring cell), with the witness's own Ed25519 key, after checking it is consistent with the last
+   * head the witness signed (treaty-evidence cosign does both). Refused, with nothing written, when the log
+   * signed no such head or signed another root for that size. Idempotent per head and key.
+   */
+  countersignMilestonesLog: TreeHead;
+  /**
    * Records a ceasefire framework: its parties, the day it enters into force (Day 0) and its phases.
    * Phases must not overlap. Requires the MEDIATOR role.
    */
@@ -487,6 +696,20 @@ export type MutationAddSnapBackClauseArgs = {
  */
 export type MutationCertifyMilestoneArgs = {
   input: CertifyMilestoneInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationCountersignMilestonesLogArgs = {
+  input: CountersignTreeHeadInput;
 };
 
 
@@ -638,6 +861,8 @@ export type Query = {
   agreement: Maybe<Agreement>;
   /** Every agreement, newest entry into force first. Readable by everyone, including anonymous callers. */
   agreements: Array<Agreement>;
+  /** The evidence logs of the four services: signed tree heads, proofs and entries (DESIGN §11). */
+  evidenceLogs: EvidenceLogs;
 };
 
 
@@ -653,6 +878,8 @@ export type RuleOnDisputeInput = {
 
 export type Ruling = {
   __typename?: 'Ruling';
+  /** Where this ruling sits in the milestones evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
   outcome: RulingOutcome;
   reasoning: Scalars['String']['output'];
   ruledAt: Scalars['DateTime']['output'];
@@ -686,6 +913,8 @@ export type SnapBackClause = {
   /** When the clause was added. It judges only what holds from this moment on. */
   adoptedAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** Where the adoption of this clause sits in the milestones evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
   milestone: Maybe<Milestone>;
   /**
    * What reverts when the clause triggers, in the agreement's words. Corridors revert to Phase 1's cargo
@@ -744,6 +973,34 @@ export type SnapBackTrigger =
   | 'VIOLATIONS_THRESHOLD';
 
 /**
+ * What a log signed: its name, size, root and time, as the text `note` (the exact bytes signed), with the
+ * witnesses that countersigned it.
+ */
+export type TreeHead = {
+  __typename?: 'TreeHead';
+  /** Witnesses (a party's delegation, a guarantor, the monitoring cell) that checked and countersigned this head. */
+  cosignatures: Array<Cosignature>;
+  /** The id of the key that signed it (EvidenceLog.keyId). */
+  keyId: Scalars['String']['output'];
+  log: Scalars['String']['output'];
+  /** The signed text: treaty-evidence/v1, then log, size, root (base64) and time, one per line. */
+  note: Scalars['String']['output'];
+  /** The Merkle tree hash of the first `size` entries, 64 hex characters. */
+  rootHash: Scalars['String']['output'];
+  /** Ed25519 signature over `note`, base64. */
+  signature: Scalars['String']['output'];
+  size: Scalars['Int']['output'];
+  timestamp: Scalars['DateTime']['output'];
+};
+
+/** A fact held without a log entry. */
+export type UnloggedFact = {
+  __typename?: 'UnloggedFact';
+  kind: Scalars['String']['output'];
+  subject: Scalars['String']['output'];
+};
+
+/**
  * The verdict on a milestone. "Unmet" below means a benchmark not satisfied, or no benchmarks at all: a
  * milestone without benchmarks has nothing measured to show progress, so until it is certified it is
  * judged as unmet.
@@ -774,6 +1031,8 @@ export type WaiveMilestoneInput = {
 export type Waiver = {
   __typename?: 'Waiver';
   id: Scalars['ID']['output'];
+  /** Where this waiver sits in the milestones evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
   reason: Scalars['String']['output'];
   waivedAt: Scalars['DateTime']['output'];
   waivedBy: Scalars['String']['output'];
@@ -860,6 +1119,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = {
   Agreement: Agreement;
+  EvidenceLogs: EvidenceLogs;
   Milestone: Milestone;
   Party: Party;
 };
@@ -871,6 +1131,9 @@ export type FederationReferenceTypes = {
     & GraphQLRecursivePick<FederationTypes['Agreement'], {"id":true}>
     & ( Record<PropertyKey, never>
         | GraphQLRecursivePick<FederationTypes['Agreement'], {"verifiedMaterialViolationTimes":true}> ) );
+  EvidenceLogs:
+    ( { __typename: 'EvidenceLogs' }
+    & GraphQLRecursivePick<FederationTypes['EvidenceLogs'], {"id":true}> );
   Milestone:
     ( { __typename: 'Milestone' }
     & GraphQLRecursivePick<FederationTypes['Milestone'], {"id":true}>
@@ -904,6 +1167,9 @@ export type ResolversTypes = {
   CertifyMilestoneInput: ResolverTypeWrapper<Partial<CertifyMilestoneInput>>;
   Comparator: ResolverTypeWrapper<Partial<Comparator>>;
   Compliance: ResolverTypeWrapper<Partial<Compliance>>;
+  ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
+  Cosignature: ResolverTypeWrapper<Partial<Cosignature>>;
+  CountersignTreeHeadInput: ResolverTypeWrapper<Partial<CountersignTreeHeadInput>>;
   CreateAgreementInput: ResolverTypeWrapper<Partial<CreateAgreementInput>>;
   DateTime: ResolverTypeWrapper<Partial<Scalars['DateTime']['output']>>;
   Dispute: ResolverTypeWrapper<Partial<Dispute>>;
@@ -912,7 +1178,11 @@ export type ResolversTypes = {
   DisputeTierInput: ResolverTypeWrapper<Partial<DisputeTierInput>>;
   Evidence: ResolverTypeWrapper<Partial<Evidence>>;
   EvidenceInput: ResolverTypeWrapper<Partial<EvidenceInput>>;
+  EvidenceLog: ResolverTypeWrapper<Partial<EvidenceLog>>;
+  EvidenceLogEntry: ResolverTypeWrapper<Partial<EvidenceLogEntry>>;
+  EvidenceLogs: ResolverTypeWrapper<Partial<EvidenceLogs>>;
   FileDisputeInput: ResolverTypeWrapper<Partial<FileDisputeInput>>;
+  InclusionProof: ResolverTypeWrapper<Partial<InclusionProof>>;
   LiftSnapBackInput: ResolverTypeWrapper<Partial<LiftSnapBackInput>>;
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   MilestoneStatus: ResolverTypeWrapper<Partial<MilestoneStatus>>;
@@ -931,6 +1201,8 @@ export type ResolversTypes = {
   SnapBackClause: ResolverTypeWrapper<Partial<SnapBackClause>>;
   SnapBackState: ResolverTypeWrapper<Partial<SnapBackState>>;
   SnapBackTrigger: ResolverTypeWrapper<Partial<SnapBackTrigger>>;
+  TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
+  UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
   Verdict: ResolverTypeWrapper<Partial<Verdict>>;
   WaiveMilestoneInput: ResolverTypeWrapper<Partial<WaiveMilestoneInput>>;
   Waiver: ResolverTypeWrapper<Partial<Waiver>>;
@@ -952,6 +1224,9 @@ export type ResolversParentTypes = {
   Certification: Partial<Certification>;
   CertifyMilestoneInput: Partial<CertifyMilestoneInput>;
   Compliance: Partial<Compliance>;
+  ConsistencyProof: Partial<ConsistencyProof>;
+  Cosignature: Partial<Cosignature>;
+  CountersignTreeHeadInput: Partial<CountersignTreeHeadInput>;
   CreateAgreementInput: Partial<CreateAgreementInput>;
   DateTime: Partial<Scalars['DateTime']['output']>;
   Dispute: Partial<Dispute>;
@@ -959,7 +1234,11 @@ export type ResolversParentTypes = {
   DisputeTierInput: Partial<DisputeTierInput>;
   Evidence: Partial<Evidence>;
   EvidenceInput: Partial<EvidenceInput>;
+  EvidenceLog: Partial<EvidenceLog>;
+  EvidenceLogEntry: Partial<EvidenceLogEntry>;
+  EvidenceLogs: Partial<EvidenceLogs | FederationReferenceTypes['EvidenceLogs']>;
   FileDisputeInput: Partial<FileDisputeInput>;
+  InclusionProof: Partial<InclusionProof>;
   LiftSnapBackInput: Partial<LiftSnapBackInput>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Mutation: Record<PropertyKey, never>;
@@ -973,6 +1252,8 @@ export type ResolversParentTypes = {
   Ruling: Partial<Ruling>;
   SnapBackClause: Partial<SnapBackClause>;
   SnapBackState: Partial<SnapBackState>;
+  TreeHead: Partial<TreeHead>;
+  UnloggedFact: Partial<UnloggedFact>;
   WaiveMilestoneInput: Partial<WaiveMilestoneInput>;
   Waiver: Partial<Waiver>;
 };
@@ -1019,6 +1300,7 @@ export type BenchmarkResultResolvers<ContextType = unknown, ParentType extends R
 export type CertificationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Certification'] = ResolversParentTypes['Certification']> = {
   evidence?: Resolver<Array<ResolversTypes['Evidence']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   metAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1028,6 +1310,24 @@ export type CertificationResolvers<ContextType = unknown, ParentType extends Res
 export type ComplianceResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Compliance'] = ResolversParentTypes['Compliance']> = {
   benchmarks?: Resolver<Array<ResolversTypes['BenchmarkResult']>, ParentType, ContextType>;
   verdict?: Resolver<ResolversTypes['Verdict'], ParentType, ContextType>;
+};
+
+export type ConsistencyProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConsistencyProof'] = ResolversParentTypes['ConsistencyProof']> = {
+  fromRoot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fromSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  toRoot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  toSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CosignatureResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Cosignature'] = ResolversParentTypes['Cosignature']> = {
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  witness?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1064,6 +1364,47 @@ export type EvidenceResolvers<ContextType = unknown, ParentType extends Resolver
   sha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type EvidenceLogResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLog'] = ResolversParentTypes['EvidenceLog']> = {
+  consistencyProof?: Resolver<ResolversTypes['ConsistencyProof'], ParentType, ContextType, RequireFields<EvidenceLogConsistencyProofArgs, 'fromSize'>>;
+  entries?: Resolver<Array<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType, RequireFields<EvidenceLogEntriesArgs, 'first' | 'from'>>;
+  entry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType, RequireFields<EvidenceLogEntryArgs, 'leafIndex'>>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inclusionProof?: Resolver<ResolversTypes['InclusionProof'], ParentType, ContextType, RequireFields<EvidenceLogInclusionProofArgs, 'leafIndex'>>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  treeHead?: Resolver<Maybe<ResolversTypes['TreeHead']>, ParentType, ContextType, Partial<EvidenceLogTreeHeadArgs>>;
+  treeHeads?: Resolver<Array<ResolversTypes['TreeHead']>, ParentType, ContextType, RequireFields<EvidenceLogTreeHeadsArgs, 'first' | 'fromSize'>>;
+  unloggedFacts?: Resolver<Array<ResolversTypes['UnloggedFact']>, ParentType, ContextType>;
+};
+
+export type EvidenceLogEntryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLogEntry'] = ResolversParentTypes['EvidenceLogEntry']> = {
+  currentFact?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  entry?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inclusionProof?: Resolver<ResolversTypes['InclusionProof'], ParentType, ContextType, Partial<EvidenceLogEntryInclusionProofArgs>>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EvidenceLogsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLogs'] = ResolversParentTypes['EvidenceLogs'], FederationReferenceType extends FederationReferenceTypes['EvidenceLogs'] = FederationReferenceTypes['EvidenceLogs']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['EvidenceLogs']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  milestones?: Resolver<ResolversTypes['EvidenceLog'], ParentType, ContextType>;
+};
+
+export type InclusionProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
+  leafHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  treeSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MilestoneResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Milestone'] = ResolversParentTypes['Milestone'], FederationReferenceType extends FederationReferenceTypes['Milestone'] = FederationReferenceTypes['Milestone']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Milestone']> | FederationReferenceType, FederationReferenceType, ContextType>;
   agreement?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType>;
@@ -1088,6 +1429,7 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   addMilestone?: Resolver<ResolversTypes['Milestone'], ParentType, ContextType, RequireFields<MutationAddMilestoneArgs, 'input'>>;
   addSnapBackClause?: Resolver<ResolversTypes['SnapBackClause'], ParentType, ContextType, RequireFields<MutationAddSnapBackClauseArgs, 'input'>>;
   certifyMilestone?: Resolver<ResolversTypes['Milestone'], ParentType, ContextType, RequireFields<MutationCertifyMilestoneArgs, 'input'>>;
+  countersignMilestonesLog?: Resolver<ResolversTypes['TreeHead'], ParentType, ContextType, RequireFields<MutationCountersignMilestonesLogArgs, 'input'>>;
   createAgreement?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType, RequireFields<MutationCreateAgreementArgs, 'input'>>;
   fileDispute?: Resolver<ResolversTypes['Dispute'], ParentType, ContextType, RequireFields<MutationFileDisputeArgs, 'input'>>;
   liftSnapBack?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType, RequireFields<MutationLiftSnapBackArgs, 'input'>>;
@@ -1128,9 +1470,11 @@ export type PhaseResolvers<ContextType = unknown, ParentType extends ResolversPa
 export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   agreement?: Resolver<Maybe<ResolversTypes['Agreement']>, ParentType, ContextType, RequireFields<QueryAgreementArgs, 'id'>>;
   agreements?: Resolver<Array<ResolversTypes['Agreement']>, ParentType, ContextType>;
+  evidenceLogs?: Resolver<ResolversTypes['EvidenceLogs'], ParentType, ContextType>;
 };
 
 export type RulingResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Ruling'] = ResolversParentTypes['Ruling']> = {
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   outcome?: Resolver<ResolversTypes['RulingOutcome'], ParentType, ContextType>;
   reasoning?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   ruledAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1141,6 +1485,7 @@ export type RulingResolvers<ContextType = unknown, ParentType extends ResolversP
 export type SnapBackClauseResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['SnapBackClause'] = ResolversParentTypes['SnapBackClause']> = {
   adoptedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   milestone?: Resolver<Maybe<ResolversTypes['Milestone']>, ParentType, ContextType>;
   reverts?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   threshold?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1156,8 +1501,25 @@ export type SnapBackStateResolvers<ContextType = unknown, ParentType extends Res
   triggeredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type TreeHeadResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TreeHead'] = ResolversParentTypes['TreeHead']> = {
+  cosignatures?: Resolver<Array<ResolversTypes['Cosignature']>, ParentType, ContextType>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  timestamp?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type UnloggedFactResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['UnloggedFact'] = ResolversParentTypes['UnloggedFact']> = {
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type WaiverResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Waiver'] = ResolversParentTypes['Waiver']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   waivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   waivedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1169,10 +1531,16 @@ export type Resolvers<ContextType = unknown> = {
   BenchmarkResult?: BenchmarkResultResolvers<ContextType>;
   Certification?: CertificationResolvers<ContextType>;
   Compliance?: ComplianceResolvers<ContextType>;
+  ConsistencyProof?: ConsistencyProofResolvers<ContextType>;
+  Cosignature?: CosignatureResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Dispute?: DisputeResolvers<ContextType>;
   DisputeTier?: DisputeTierResolvers<ContextType>;
   Evidence?: EvidenceResolvers<ContextType>;
+  EvidenceLog?: EvidenceLogResolvers<ContextType>;
+  EvidenceLogEntry?: EvidenceLogEntryResolvers<ContextType>;
+  EvidenceLogs?: EvidenceLogsResolvers<ContextType>;
+  InclusionProof?: InclusionProofResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Party?: PartyResolvers<ContextType>;
@@ -1182,6 +1550,8 @@ export type Resolvers<ContextType = unknown> = {
   Ruling?: RulingResolvers<ContextType>;
   SnapBackClause?: SnapBackClauseResolvers<ContextType>;
   SnapBackState?: SnapBackStateResolvers<ContextType>;
+  TreeHead?: TreeHeadResolvers<ContextType>;
+  UnloggedFact?: UnloggedFactResolvers<ContextType>;
   Waiver?: WaiverResolvers<ContextType>;
 };
 

@@ -1,4 +1,4 @@
-import { HOUR_MS } from '@treaty/service-kit';
+import { HOUR_MS, logEntryField } from '@treaty/service-kit';
 import type { Dispute as DisputeRow } from '../entities/index.js';
 import { disputeStage } from '../domain/disputes.js';
 import type { Context } from '../context.js';
@@ -41,6 +41,7 @@ export const Dispute = {
 };
 
 export const SnapBackClause = {
+  logEntry: logEntryField('snap-back-clause', (c: { id: string }) => c.id),
   adoptedAt(c: { createdAt: Date }) {
     return c.createdAt;
   },

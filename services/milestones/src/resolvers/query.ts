@@ -4,6 +4,10 @@ import type { QueryAgreementArgs } from '../generated/graphql.js';
 import type { Context } from '../context.js';
 
 export const Query = {
+  /** The one set of evidence logs; each service resolves its own field of it (EvidenceLogs). */
+  evidenceLogs() {
+    return { id: 'treaty' };
+  },
   async agreements(_: unknown, __: unknown, ctx: Context) {
     const rows = await ctx.db.getRepository(Agreement).find({ order: { entryIntoForceAt: 'DESC', title: 'ASC' } });
     for (const a of rows) ctx.loaders.agreement.prime(a.id, a);

@@ -53,6 +53,17 @@ export type ConfirmHandoverInput = {
   waveId: Scalars['ID']['input'];
 };
 
+/** RFC 9162 consistency proof between two sizes of one log (verifyConsistency in @treaty/evidence). */
+export type ConsistencyProof = {
+  __typename?: 'ConsistencyProof';
+  fromRoot: Scalars['String']['output'];
+  fromSize: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  path: Array<Scalars['String']['output']>;
+  toRoot: Scalars['String']['output'];
+  toSize: Scalars['Int']['output'];
+};
+
 /** The other side's objection to a list entry. */
 export type ContestListEntryInput = {
   /** The entry contested. */
@@ -75,6 +86,30 @@ export type ContestReason =
   | 'OTHER'
   /** The other side does not know this person. */
   | 'UNKNOWN_PERSON';
+
+/** A witness's countersignature: its Ed25519 signature over treaty-evidence-cosignature/v1 and the head's note. */
+export type Cosignature = {
+  __typename?: 'Cosignature';
+  keyId: Scalars['String']['output'];
+  publicKey: Scalars['String']['output'];
+  roles: Array<Scalars['String']['output']>;
+  signature: Scalars['String']['output'];
+  signedAt: Scalars['DateTime']['output'];
+  /** The agency that submitted it (from its token). */
+  witness: Scalars['String']['output'];
+};
+
+/** A witness's countersignature of a tree head it has checked (treaty-evidence cosign makes one). */
+export type CountersignTreeHeadInput = {
+  /** The witness's Ed25519 public key, base64. */
+  publicKey: Scalars['String']['input'];
+  /** Its root hash, hex: the witness signs what it saw; a different root is refused and means a forked history. */
+  rootHash: Scalars['String']['input'];
+  /** Ed25519 signature over treaty-evidence-cosignature/v1 followed by the head's note, base64. */
+  signature: Scalars['String']['input'];
+  /** The size of the head, as the log served it. */
+  treeSize: Scalars['Int']['input'];
+};
 
 /**
  * A person held by one party who belongs to another, registered for exchange under an agreement.
@@ -245,6 +280,159 @@ export type DetaineeListSchedule = {
 };
 
 /**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLog = {
+  __typename?: 'EvidenceLog';
+  /** The proof that the tree of `fromSize` entries is a prefix of the tree of `toSize` (default: the newest head's size). */
+  consistencyProof: ConsistencyProof;
+  /** Entries from index `from` on, in order; at most 1000 per page. Partner agencies only. */
+  entries: Array<EvidenceLogEntry>;
+  /** One entry by its index, or null beyond the end. Partner agencies only. */
+  entry: Maybe<EvidenceLogEntry>;
+  /** The log's name, e.g. treaty/milestones; it is part of every entry and every signed head. */
+  id: Scalars['String']['output'];
+  /** The audit path proving entry `leafIndex` is in the tree of `treeSize` entries (default: the newest head's size). */
+  inclusionProof: InclusionProof;
+  /** The first 8 bytes of SHA-256 of the public key, in hex. */
+  keyId: Scalars['String']['output'];
+  /** The log's Ed25519 public key, 32 bytes in base64: what its tree heads are signed with. */
+  publicKey: Scalars['String']['output'];
+  /** How many entries the log holds now. */
+  size: Scalars['Int']['output'];
+  /**
+   * A signed tree head. Without `size`: the newest, covering every entry now in the log (signed now if
+   * the log has grown since the last). With `size`: the head of exactly that size, or null if none was signed.
+   */
+  treeHead: Maybe<TreeHead>;
+  /** The signed heads with size at least `fromSize`, smallest first; at most 1000 per page. */
+  treeHeads: Array<TreeHead>;
+  /**
+   * Facts the service holds that have no entry in the log (at most 1000 per kind): a write that bypassed
+   * the log. Empty in a healthy service. Partner agencies only.
+   */
+  unloggedFacts: Array<UnloggedFact>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogConsistencyProofArgs = {
+  fromSize: Scalars['Int']['input'];
+  toSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogEntriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogEntryArgs = {
+  leafIndex: Scalars['Int']['input'];
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogInclusionProofArgs = {
+  leafIndex: Scalars['Int']['input'];
+  treeSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogTreeHeadArgs = {
+  size?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
+ * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
+ * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
+ * its own log; `evidenceLogs` lists all four. Check a log offline with `npm run verify-evidence`.
+ */
+export type EvidenceLogTreeHeadsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  fromSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One entry of a log: where a recorded fact sits, and what was recorded. */
+export type EvidenceLogEntry = {
+  __typename?: 'EvidenceLogEntry';
+  /**
+   * The fact as the service holds it now, encoded as in `entry`'s `fact`; null when the record is gone.
+   * Differs from the entry only if the record was changed outside the service. Partner agencies only.
+   */
+  currentFact: Maybe<Scalars['String']['output']>;
+  /**
+   * The canonical entry (JSON, keys sorted, no spaces): version, log, index, the previous entry's leaf
+   * hash, time, kind, who (agency and roles) and the fact (ids, times, amounts, hashes of evidence files
+   * and of free text; never personal data). Partner agencies only.
+   */
+  entry: Scalars['String']['output'];
+  /** The audit path of this entry in the tree of `treeSize` entries (default: the newest head's size). */
+  inclusionProof: InclusionProof;
+  /** What kind of fact, e.g. certification, waiver, ruling, incident-verification, handover, ledger-journal. */
+  kind: Scalars['String']['output'];
+  /** SHA-256(0x00 || entry), 64 hex characters. */
+  leafHash: Scalars['String']['output'];
+  leafIndex: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  recordedAt: Scalars['DateTime']['output'];
+  /** The id of the fact's record. */
+  subject: Scalars['String']['output'];
+};
+
+
+/** One entry of a log: where a recorded fact sits, and what was recorded. */
+export type EvidenceLogEntryInclusionProofArgs = {
+  treeSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * The evidence logs of the four services (DESIGN §11), one field per service; each log is kept, signed and
+ * served by the service whose facts it holds, e.g. evidenceLogs { milestones { treeHead { size rootHash } } }.
+ */
+export type EvidenceLogs = {
+  __typename?: 'EvidenceLogs';
+  /** Always treaty: there is one set of logs. */
+  id: Scalars['ID']['output'];
+  /** The prisoners service's log: handover confirmations and every read of personal data (who, when, why; the record by a pseudonymous reference). */
+  prisoners: Maybe<EvidenceLog>;
+};
+
+/**
  * The agreed exchange ratio of a wave, as in "30 prisoners per civilian hostage": for each detainee held
  * by the base party on the manifest, the other side must have `counterpartPerDetainee` (of the term for
  * that detainee's category) on the same manifest. A category without a term asks nothing in return; more
@@ -345,6 +533,8 @@ export type Handover = {
   fitToTravel: Scalars['Boolean']['output'];
   /** The outcome of the private interview. */
   interview: InterviewOutcome;
+  /** Where this handover sits in the prisoners evidence log, with its inclusion proof on request. */
+  logEntry: Maybe<EvidenceLogEntry>;
   /**
    * Personal data (INTERMEDIARY, MEDIATOR): the medical check's findings. Read only for medical-care,
    * release-verification or audit. Reads are logged against the manifest entry's id.
@@ -352,6 +542,18 @@ export type Handover = {
   medicalNotes: Maybe<Scalars['String']['output']>;
   /** When the intermediary recorded it. */
   recordedAt: Scalars['DateTime']['output'];
+};
+
+/** RFC 9162 inclusion proof: hash the leaf up the path to get the root (verifyInclusion in @treaty/evidence). */
+export type InclusionProof = {
+  __typename?: 'InclusionProof';
+  leafHash: Scalars['String']['output'];
+  leafIndex: Scalars['Int']['output'];
+  log: Scalars['String']['output'];
+  /** Sibling hashes from the leaf up, hex. */
+  path: Array<Scalars['String']['output']>;
+  rootHash: Scalars['String']['output'];
+  treeSize: Scalars['Int']['output'];
 };
 
 /** The outcome of the intermediary's private interview with a detainee before a handover. */
@@ -532,6 +734,13 @@ export type Mutation = {
    */
   contestListEntry: DetaineeListEntry;
   /**
+   * Countersigns a head of the prisoners service's evidence log as a witness (a party's delegation, a guarantor or
+   * the monitoring cell), with the witness's own Ed25519 key, after checking it is consistent with the last
+   * head the witness signed (treaty-evidence cosign does both). Refused, with nothing written, when the log
+   * signed no such head or signed another root for that size. Idempotent per head and key.
+   */
+  countersignPrisonersLog: TreeHead;
+  /**
    * Plans an exchange wave for a milestone of an agreement (both confirmed with the milestones service),
    * with its sequence number (unique within the agreement, after every sealed wave), schedule, the agreed
    * ratio and, if the mediator so decides, a sequencing exception. Requires the MEDIATOR role.
@@ -622,6 +831,20 @@ export type MutationConfirmHandoverArgs = {
  */
 export type MutationContestListEntryArgs = {
   input: ContestListEntryInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationCountersignPrisonersLogArgs = {
+  input: CountersignTreeHeadInput;
 };
 
 
@@ -1007,6 +1230,34 @@ export type SubmitDetaineeListInput = {
   submittingPartyId: Scalars['ID']['input'];
 };
 
+/**
+ * What a log signed: its name, size, root and time, as the text `note` (the exact bytes signed), with the
+ * witnesses that countersigned it.
+ */
+export type TreeHead = {
+  __typename?: 'TreeHead';
+  /** Witnesses (a party's delegation, a guarantor, the monitoring cell) that checked and countersigned this head. */
+  cosignatures: Array<Cosignature>;
+  /** The id of the key that signed it (EvidenceLog.keyId). */
+  keyId: Scalars['String']['output'];
+  log: Scalars['String']['output'];
+  /** The signed text: treaty-evidence/v1, then log, size, root (base64) and time, one per line. */
+  note: Scalars['String']['output'];
+  /** The Merkle tree hash of the first `size` entries, 64 hex characters. */
+  rootHash: Scalars['String']['output'];
+  /** Ed25519 signature over `note`, base64. */
+  signature: Scalars['String']['output'];
+  size: Scalars['Int']['output'];
+  timestamp: Scalars['DateTime']['output'];
+};
+
+/** A fact held without a log entry. */
+export type UnloggedFact = {
+  __typename?: 'UnloggedFact';
+  kind: Scalars['String']['output'];
+  subject: Scalars['String']['output'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1089,6 +1340,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = {
   Agreement: Agreement;
   Detainee: Detainee;
+  EvidenceLogs: EvidenceLogs;
   Milestone: Milestone;
   Party: Party;
 };
@@ -1103,6 +1355,9 @@ export type FederationReferenceTypes = {
   Detainee:
     ( { __typename: 'Detainee' }
     & GraphQLRecursivePick<FederationTypes['Detainee'], {"id":true}> );
+  EvidenceLogs:
+    ( { __typename: 'EvidenceLogs' }
+    & GraphQLRecursivePick<FederationTypes['EvidenceLogs'], {"id":true}> );
   Milestone:
     ( { __typename: 'Milestone' }
     & GraphQLRecursivePick<FederationTypes['Milestone'], {"id":true}> );
@@ -1118,22 +1373,29 @@ export type ResolversTypes = {
   Agreement: ResolverTypeWrapper<Partial<Agreement>>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   ConfirmHandoverInput: ResolverTypeWrapper<Partial<ConfirmHandoverInput>>;
+  ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
+  Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   ContestListEntryInput: ResolverTypeWrapper<Partial<ContestListEntryInput>>;
   ContestReason: ResolverTypeWrapper<Partial<ContestReason>>;
+  Cosignature: ResolverTypeWrapper<Partial<Cosignature>>;
+  CountersignTreeHeadInput: ResolverTypeWrapper<Partial<CountersignTreeHeadInput>>;
   DateTime: ResolverTypeWrapper<Partial<Scalars['DateTime']['output']>>;
   Detainee: ResolverTypeWrapper<Partial<Detainee>>;
   Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   DetaineeCategory: ResolverTypeWrapper<Partial<DetaineeCategory>>;
   DetaineeCategoryCount: ResolverTypeWrapper<Partial<DetaineeCategoryCount>>;
-  Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   DetaineeList: ResolverTypeWrapper<Partial<DetaineeList>>;
   DetaineeListEntry: ResolverTypeWrapper<Partial<DetaineeListEntry>>;
   DetaineeListSchedule: ResolverTypeWrapper<Partial<DetaineeListSchedule>>;
+  EvidenceLog: ResolverTypeWrapper<Partial<EvidenceLog>>;
+  EvidenceLogEntry: ResolverTypeWrapper<Partial<EvidenceLogEntry>>;
+  EvidenceLogs: ResolverTypeWrapper<Partial<EvidenceLogs>>;
   ExchangeRatio: ResolverTypeWrapper<Partial<ExchangeRatio>>;
   ExchangeRatioInput: ResolverTypeWrapper<Partial<ExchangeRatioInput>>;
   ExchangeWave: ResolverTypeWrapper<Partial<ExchangeWave>>;
   ExchangeWaveStatus: ResolverTypeWrapper<Partial<ExchangeWaveStatus>>;
   Handover: ResolverTypeWrapper<Partial<Handover>>;
+  InclusionProof: ResolverTypeWrapper<Partial<InclusionProof>>;
   InterviewOutcome: ResolverTypeWrapper<Partial<InterviewOutcome>>;
   ListEntryContest: ResolverTypeWrapper<Partial<ListEntryContest>>;
   ListEntryResolution: ResolverTypeWrapper<Partial<ListEntryResolution>>;
@@ -1164,6 +1426,8 @@ export type ResolversTypes = {
   SequencingExceptionInput: ResolverTypeWrapper<Partial<SequencingExceptionInput>>;
   SetListDeadlinesInput: ResolverTypeWrapper<Partial<SetListDeadlinesInput>>;
   SubmitDetaineeListInput: ResolverTypeWrapper<Partial<SubmitDetaineeListInput>>;
+  TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
+  UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
 };
 
@@ -1172,19 +1436,26 @@ export type ResolversParentTypes = {
   Agreement: Partial<Agreement | FederationReferenceTypes['Agreement']>;
   ID: Partial<Scalars['ID']['output']>;
   ConfirmHandoverInput: Partial<ConfirmHandoverInput>;
+  ConsistencyProof: Partial<ConsistencyProof>;
+  Int: Partial<Scalars['Int']['output']>;
   ContestListEntryInput: Partial<ContestListEntryInput>;
+  Cosignature: Partial<Cosignature>;
+  CountersignTreeHeadInput: Partial<CountersignTreeHeadInput>;
   DateTime: Partial<Scalars['DateTime']['output']>;
   Detainee: Partial<Detainee | FederationReferenceTypes['Detainee']>;
   Boolean: Partial<Scalars['Boolean']['output']>;
   DetaineeCategoryCount: Partial<DetaineeCategoryCount>;
-  Int: Partial<Scalars['Int']['output']>;
   DetaineeList: Partial<DetaineeList>;
   DetaineeListEntry: Partial<DetaineeListEntry>;
   DetaineeListSchedule: Partial<DetaineeListSchedule>;
+  EvidenceLog: Partial<EvidenceLog>;
+  EvidenceLogEntry: Partial<EvidenceLogEntry>;
+  EvidenceLogs: Partial<EvidenceLogs | FederationReferenceTypes['EvidenceLogs']>;
   ExchangeRatio: Partial<ExchangeRatio>;
   ExchangeRatioInput: Partial<ExchangeRatioInput>;
   ExchangeWave: Partial<ExchangeWave>;
   Handover: Partial<Handover>;
+  InclusionProof: Partial<InclusionProof>;
   ListEntryContest: Partial<ListEntryContest>;
   ListEntryResolutionRecord: Partial<ListEntryResolutionRecord>;
   ListSubmissionStep: Partial<ListSubmissionStep>;
@@ -1209,6 +1480,8 @@ export type ResolversParentTypes = {
   SequencingExceptionInput: Partial<SequencingExceptionInput>;
   SetListDeadlinesInput: Partial<SetListDeadlinesInput>;
   SubmitDetaineeListInput: Partial<SubmitDetaineeListInput>;
+  TreeHead: Partial<TreeHead>;
+  UnloggedFact: Partial<UnloggedFact>;
   String: Partial<Scalars['String']['output']>;
 };
 
@@ -1224,6 +1497,24 @@ export type AgreementResolvers<ContextType = unknown, ParentType extends Resolve
   exchangeWaves?: Resolver<Maybe<Array<ResolversTypes['ExchangeWave']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   listSchedule?: Resolver<Maybe<ResolversTypes['DetaineeListSchedule']>, ParentType, ContextType>;
+};
+
+export type ConsistencyProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConsistencyProof'] = ResolversParentTypes['ConsistencyProof']> = {
+  fromRoot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fromSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  toRoot?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  toSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type CosignatureResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Cosignature'] = ResolversParentTypes['Cosignature']> = {
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  witness?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1290,6 +1581,38 @@ export type DetaineeListScheduleResolvers<ContextType = unknown, ParentType exte
   unresolvedContests?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type EvidenceLogResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLog'] = ResolversParentTypes['EvidenceLog']> = {
+  consistencyProof?: Resolver<ResolversTypes['ConsistencyProof'], ParentType, ContextType, RequireFields<EvidenceLogConsistencyProofArgs, 'fromSize'>>;
+  entries?: Resolver<Array<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType, RequireFields<EvidenceLogEntriesArgs, 'first' | 'from'>>;
+  entry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType, RequireFields<EvidenceLogEntryArgs, 'leafIndex'>>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inclusionProof?: Resolver<ResolversTypes['InclusionProof'], ParentType, ContextType, RequireFields<EvidenceLogInclusionProofArgs, 'leafIndex'>>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  treeHead?: Resolver<Maybe<ResolversTypes['TreeHead']>, ParentType, ContextType, Partial<EvidenceLogTreeHeadArgs>>;
+  treeHeads?: Resolver<Array<ResolversTypes['TreeHead']>, ParentType, ContextType, RequireFields<EvidenceLogTreeHeadsArgs, 'first' | 'fromSize'>>;
+  unloggedFacts?: Resolver<Array<ResolversTypes['UnloggedFact']>, ParentType, ContextType>;
+};
+
+export type EvidenceLogEntryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLogEntry'] = ResolversParentTypes['EvidenceLogEntry']> = {
+  currentFact?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  entry?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  inclusionProof?: Resolver<ResolversTypes['InclusionProof'], ParentType, ContextType, Partial<EvidenceLogEntryInclusionProofArgs>>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type EvidenceLogsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLogs'] = ResolversParentTypes['EvidenceLogs'], FederationReferenceType extends FederationReferenceTypes['EvidenceLogs'] = FederationReferenceTypes['EvidenceLogs']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['EvidenceLogs']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  prisoners?: Resolver<Maybe<ResolversTypes['EvidenceLog']>, ParentType, ContextType>;
+};
+
 export type ExchangeRatioResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ExchangeRatio'] = ResolversParentTypes['ExchangeRatio']> = {
   baseParty?: Resolver<Maybe<ResolversTypes['Party']>, ParentType, ContextType>;
   counterpartOnManifest?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1319,8 +1642,18 @@ export type HandoverResolvers<ContextType = unknown, ParentType extends Resolver
   confirmedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   fitToTravel?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   interview?: Resolver<ResolversTypes['InterviewOutcome'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   medicalNotes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type InclusionProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
+  leafHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  leafIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  treeSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ListEntryContestResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ListEntryContest'] = ResolversParentTypes['ListEntryContest']> = {
@@ -1365,6 +1698,7 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   addToManifest?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationAddToManifestArgs, 'input'>>;
   confirmHandover?: Resolver<ResolversTypes['ManifestEntry'], ParentType, ContextType, RequireFields<MutationConfirmHandoverArgs, 'input'>>;
   contestListEntry?: Resolver<ResolversTypes['DetaineeListEntry'], ParentType, ContextType, RequireFields<MutationContestListEntryArgs, 'input'>>;
+  countersignPrisonersLog?: Resolver<ResolversTypes['TreeHead'], ParentType, ContextType, RequireFields<MutationCountersignPrisonersLogArgs, 'input'>>;
   planExchangeWave?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationPlanExchangeWaveArgs, 'input'>>;
   recordProofOfLife?: Resolver<ResolversTypes['ProofOfLife'], ParentType, ContextType, RequireFields<MutationRecordProofOfLifeArgs, 'input'>>;
   recordSequencingException?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationRecordSequencingExceptionArgs, 'input'>>;
@@ -1423,17 +1757,39 @@ export type SequencingExceptionResolvers<ContextType = unknown, ParentType exten
   recordedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type TreeHeadResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TreeHead'] = ResolversParentTypes['TreeHead']> = {
+  cosignatures?: Resolver<Array<ResolversTypes['Cosignature']>, ParentType, ContextType>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  log?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rootHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  timestamp?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type UnloggedFactResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['UnloggedFact'] = ResolversParentTypes['UnloggedFact']> = {
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = unknown> = {
   Agreement?: AgreementResolvers<ContextType>;
+  ConsistencyProof?: ConsistencyProofResolvers<ContextType>;
+  Cosignature?: CosignatureResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Detainee?: DetaineeResolvers<ContextType>;
   DetaineeCategoryCount?: DetaineeCategoryCountResolvers<ContextType>;
   DetaineeList?: DetaineeListResolvers<ContextType>;
   DetaineeListEntry?: DetaineeListEntryResolvers<ContextType>;
   DetaineeListSchedule?: DetaineeListScheduleResolvers<ContextType>;
+  EvidenceLog?: EvidenceLogResolvers<ContextType>;
+  EvidenceLogEntry?: EvidenceLogEntryResolvers<ContextType>;
+  EvidenceLogs?: EvidenceLogsResolvers<ContextType>;
   ExchangeRatio?: ExchangeRatioResolvers<ContextType>;
   ExchangeWave?: ExchangeWaveResolvers<ContextType>;
   Handover?: HandoverResolvers<ContextType>;
+  InclusionProof?: InclusionProofResolvers<ContextType>;
   ListEntryContest?: ListEntryContestResolvers<ContextType>;
   ListEntryResolutionRecord?: ListEntryResolutionRecordResolvers<ContextType>;
   ListSubmissionStep?: ListSubmissionStepResolvers<ContextType>;
@@ -1446,6 +1802,8 @@ export type Resolvers<ContextType = unknown> = {
   Query?: QueryResolvers<ContextType>;
   RatioTerm?: RatioTermResolvers<ContextType>;
   SequencingException?: SequencingExceptionResolvers<ContextType>;
+  TreeHead?: TreeHeadResolvers<ContextType>;
+  UnloggedFact?: UnloggedFactResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = unknown> = {

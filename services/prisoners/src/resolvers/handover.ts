@@ -1,3 +1,4 @@
+import { logEntryField } from '@treaty/service-kit';
 import type { ManifestEntry as ManifestEntryRow } from '../entities/index.js';
 import type { Context } from '../context.js';
 
@@ -10,4 +11,5 @@ export const Handover = {
   confirmedAt: (e: ManifestEntryRow) => e.confirmedAt,
   confirmedBy: (e: ManifestEntryRow) => e.confirmedBy,
   recordedAt: (e: ManifestEntryRow) => e.recordedAt,
+  logEntry: logEntryField('handover', (e: ManifestEntryRow) => e.id),
 };

@@ -6,6 +6,7 @@ import { checkInForce, checkIncident, checkVerification } from '../../domain/rul
 import type { MutationReportIncidentArgs, MutationVerifyIncidentArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { CONVOY_HINT, CORRIDOR_HINT, agreementOrFail, trimmed } from './shared.js';
+import { incidentVerificationFact } from '../../evidence.js';
 
 export const incidentMutations = {
   async reportIncident(_: unknown, { input }: MutationReportIncidentArgs, ctx: Context) {
@@ -101,7 +102,7 @@ export const incidentMutations = {
         const locked = await m.getRepository(Incident).createQueryBuilder('i').setLock('pessimistic_write').where('i.id = :id', { id: incident.id }).getOneOrFail();
         const steps = await m.find(IncidentVerification, { where: { incidentId: locked.id }, order: { sequence: 'ASC' } });
         refuseIllegal(currentVerificationState(steps));
-        await m.insert(IncidentVerification, {
+        const step = m.create(IncidentVerification, {
           id: randomUUID(),
           incidentId: locked.id,
           sequence: steps.length + 1,
@@ -114,6 +115,8 @@ export const incidentMutations = {
           verifiedBySubject: ctx.caller.subject,
           at: ctx.clock.now(),
         });
+        await m.insert(IncidentVerification, step);
+        await ctx.evidence.append(m, { kind: 'incident-verification', subject: step.id, fact: incidentVerificationFact(step, locked), by: ctx.caller });
         return locked;
       });
     } catch (e) {

@@ -1,4 +1,4 @@
-import type { MutationMap } from '@treaty/service-kit';
+import { countersignTreeHead, type MutationMap } from '@treaty/service-kit';
 import type { MutationResolvers } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { convoyMutations } from './convoy.js';
@@ -14,6 +14,8 @@ export const Mutation = {
   ...inspectionMutations,
   ...positionMutations,
   ...incidentMutations,
+  // Witnesses countersign this service's evidence log (the same resolver in every service).
+  countersignCorridorsLog: countersignTreeHead,
   // Every mutation of the SDL, each with the signature codegen derived from it: a missing one, a
   // misspelt one or a wrong argument type fails `tsc`.
 } satisfies MutationMap<MutationResolvers<Context>, Context>;

@@ -71,7 +71,7 @@ export const escrowMutations = {
           const holding = await ledgerAccount(m, escrow, 'ESCROW', guarantor.id, true);
           await postTransfer(
             m,
-            { kind: 'DEPOSIT', escrow, guarantorId: guarantor.id, amountMinor: minor!, reference, at: ctx.clock.now(), caller: ctx.caller },
+            { kind: 'DEPOSIT', escrow, guarantorId: guarantor.id, amountMinor: minor!, reference, at: ctx.clock.now(), caller: ctx.caller, evidence: ctx.evidence },
             source,
             holding,
           );

@@ -100,7 +100,7 @@ export const penaltyMutations = {
           const refund = await ledgerAccount(m, escrow, 'GUARANTOR_REFUND', guarantor.id);
           await postTransfer(
             m,
-            { kind: 'FORFEIT', escrow, guarantorId: guarantor.id, trancheId: tranche.id, amountMinor: forfeited, basisPoints: schedule.forfeitBasisPoints, at: ctx.clock.now(), caller: ctx.caller },
+            { kind: 'FORFEIT', escrow, guarantorId: guarantor.id, trancheId: tranche.id, amountMinor: forfeited, basisPoints: schedule.forfeitBasisPoints, at: ctx.clock.now(), caller: ctx.caller, evidence: ctx.evidence },
             holding,
             refund,
           );

@@ -9,6 +9,7 @@ import { fundsOfHoldings, holdingKey, ledgerAccount, postTransfer } from '../../
 import type { MutationApproveTrancheReleaseArgs, MutationCreateTrancheArgs, MutationReleaseTrancheArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import type { TrancheView } from '../shared.js';
+import { approvalFact } from '../../evidence.js';
 import {
   alreadyReleased,
   confirmMilestone,
@@ -80,17 +81,19 @@ export const trancheMutations = {
           const tranche = await findTranche(m, input.trancheId, true);
           const release = await m.findOneBy(LedgerJournal, { trancheId: tranche.id, kind: 'RELEASE' });
           if (release) throw alreadyReleased(tranche, release);
-          const approval = await m.findOneBy(TrancheApproval, { trancheId: tranche.id });
-          if (approval) {
-            throw BadUserInputError.one('input.trancheId', `Tranche ${tranche.id} was already approved for release by ${approval.approvedBy} on ${approval.approvedAt.toISOString()}; it needs one approval.`);
+          const earlier = await m.findOneBy(TrancheApproval, { trancheId: tranche.id });
+          if (earlier) {
+            throw BadUserInputError.one('input.trancheId', `Tranche ${tranche.id} was already approved for release by ${earlier.approvedBy} on ${earlier.approvedAt.toISOString()}; it needs one approval.`);
           }
-          await m.insert(TrancheApproval, {
+          const approval = m.create(TrancheApproval, {
             trancheId: tranche.id,
             approvedBy: actor(ctx.caller),
             approvedBySubject: subject,
             approvedAt: ctx.clock.now(),
             note: trimmed(input.note),
           });
+          await m.insert(TrancheApproval, approval);
+          await ctx.evidence.append(m, { kind: 'tranche-approval', subject: tranche.id, fact: approvalFact(approval), by: ctx.caller });
           return tranche;
         }),
     );
@@ -151,7 +154,7 @@ export const trancheMutations = {
           const short = drawProblem(funds, tranche.id, due);
           if (short) throw insufficientFunds('input.trancheId', guarantor.name, escrow, short, 'releasing this tranche');
           const beneficiary = await ledgerAccount(m, escrow, 'BENEFICIARY', null);
-          await postTransfer(m, { kind: 'RELEASE', escrow, guarantorId: guarantor.id, trancheId: tranche.id, amountMinor: due, at: ctx.clock.now(), caller: ctx.caller }, holding, beneficiary);
+          await postTransfer(m, { kind: 'RELEASE', escrow, guarantorId: guarantor.id, trancheId: tranche.id, amountMinor: due, at: ctx.clock.now(), caller: ctx.caller, evidence: ctx.evidence }, holding, beneficiary);
           return confirmedView(tranche, milestone);
         }),
       'ledger_journal_release_key',

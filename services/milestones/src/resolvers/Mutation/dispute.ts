@@ -6,6 +6,7 @@ import { checkLodgedAt, checkText } from '../../domain/rules.js';
 import type { MutationFileDisputeArgs, MutationRuleOnDisputeArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { findAgreement, findMilestone, onceOnly } from './shared.js';
+import { rulingFact } from '../../evidence.js';
 
 export const disputeMutations = {
   async fileDispute(_: unknown, { input }: MutationFileDisputeArgs, ctx: Context) {
@@ -62,8 +63,8 @@ export const disputeMutations = {
           ? await m.getRepository(Dispute).createQueryBuilder('d').setLock('pessimistic_write').where('d.id = :id', { id: input.disputeId }).getOne()
           : null;
         if (!dispute) throw new NotFoundError('dispute', input.disputeId);
-        const ruling = await m.findOneBy(DisputeRuling, { disputeId: dispute.id });
-        if (ruling) throw BadUserInputError.one('input.disputeId', `This dispute was already ruled on (${ruling.outcome}) by ${ruling.ruledBy} at ${ruling.ruledAt.toISOString()}; a dispute has one ruling.`);
+        const earlier = await m.findOneBy(DisputeRuling, { disputeId: dispute.id });
+        if (earlier) throw BadUserInputError.one('input.disputeId', `This dispute was already ruled on (${earlier.outcome}) by ${earlier.ruledBy} at ${earlier.ruledAt.toISOString()}; a dispute has one ruling.`);
         const [tiers, agreement] = await Promise.all([
           m.find(DisputeTier, { where: { agreementId: dispute.agreementId }, order: { ordinal: 'ASC' } }),
           m.findOneByOrFail(Agreement, { id: dispute.agreementId }),
@@ -86,7 +87,7 @@ export const disputeMutations = {
             if (notOne) throw new ForbiddenError(notOne, { needs: stage.tier.rulingRole });
           }
         }
-        await m.insert(DisputeRuling, {
+        const ruling = m.create(DisputeRuling, {
           disputeId: dispute.id,
           outcome: input.outcome,
           reasoning: input.reasoning.trim(),
@@ -94,6 +95,8 @@ export const disputeMutations = {
           ruledBy: actor(ctx.caller),
           ruledAt: now,
         });
+        await m.insert(DisputeRuling, ruling);
+        await ctx.evidence.append(m, { kind: 'ruling', subject: ruling.disputeId, fact: rulingFact(ruling), by: ctx.caller });
         return dispute;
       }),
     );

@@ -6,6 +6,7 @@ import { checkBenchmarks, checkEvidence, checkMetAt, checkText } from '../../dom
 import type { MutationAddMilestoneArgs, MutationCertifyMilestoneArgs, MutationWaiveMilestoneArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { findAgreement, onceOnly } from './shared.js';
+import { certificationFact, waiverFact } from '../../evidence.js';
 
 /** Loads a milestone and locks it, so concurrent certifications and waivers of it run one at a time. */
 async function lockMilestone(m: EntityManager, id: string): Promise<Milestone> {
@@ -108,7 +109,7 @@ export const milestoneMutations = {
         const agreement = await m.findOneByOrFail(Agreement, { id: milestone.agreementId });
         checkMetAt(p, metAt, now, agreement.entryIntoForceAt);
         p.throwIfAny();
-        await m.insert(Certification, {
+        const certification = m.create(Certification, {
           id: randomUUID(),
           milestoneId: milestone.id,
           verifier: actor(ctx.caller),
@@ -118,6 +119,8 @@ export const milestoneMutations = {
           evidence: input.evidence.map((e) => ({ reference: e.reference.trim(), description: e.description?.trim() || null, sha256: e.sha256?.toLowerCase() ?? null })),
           notes: input.notes?.trim() || null,
         });
+        await m.insert(Certification, certification);
+        await ctx.evidence.append(m, { kind: 'certification', subject: certification.id, fact: certificationFact(certification), by: ctx.caller });
         return milestone;
       }),
     );
@@ -131,7 +134,9 @@ export const milestoneMutations = {
       ctx.db.transaction(async (m) => {
         const milestone = await lockMilestone(m, input.milestoneId);
         await refuseIfSettled(m, milestone, 'waived');
-        await m.insert(Waiver, { id: randomUUID(), milestoneId: milestone.id, reason: input.reason.trim(), waivedBy: actor(ctx.caller), waivedAt: ctx.clock.now() });
+        const waiver = m.create(Waiver, { id: randomUUID(), milestoneId: milestone.id, reason: input.reason.trim(), waivedBy: actor(ctx.caller), waivedAt: ctx.clock.now() });
+        await m.insert(Waiver, waiver);
+        await ctx.evidence.append(m, { kind: 'waiver', subject: waiver.id, fact: waiverFact(waiver), by: ctx.caller });
         return milestone;
       }),
     );

@@ -6,6 +6,7 @@ import type { MutationAddSnapBackClauseArgs, MutationLiftSnapBackArgs } from '..
 import type { Context } from '../../context.js';
 import { snapBackOf } from '../snap-back.js';
 import { findAgreement, findMilestone } from './shared.js';
+import { snapBackClauseFact, snapBackLiftFact } from '../../evidence.js';
 
 export const snapBackMutations = {
   async addSnapBackClause(_: unknown, { input }: MutationAddSnapBackClauseArgs, ctx: Context) {
@@ -29,6 +30,7 @@ export const snapBackMutations = {
         createdAt: ctx.clock.now(),
       });
       await m.insert(SnapBackClause, clause);
+      await ctx.evidence.append(m, { kind: 'snap-back-clause', subject: clause.id, fact: snapBackClauseFact(clause), by: ctx.caller });
       return clause;
     });
   },
@@ -47,7 +49,9 @@ export const snapBackMutations = {
       if (last && state.triggeredAt && last.liftedAt.getTime() >= state.triggeredAt.getTime()) {
         throw BadUserInputError.one('input.agreementId', `Snap-back was already lifted at ${last.liftedAt.toISOString()} by ${last.liftedBy}.`);
       }
-      await m.insert(SnapBackLift, { id: randomUUID(), agreementId: agreement.id, reason: input.reason.trim(), liftedBy: actor(ctx.caller), liftedAt: ctx.clock.now() });
+      const lift = m.create(SnapBackLift, { id: randomUUID(), agreementId: agreement.id, reason: input.reason.trim(), liftedBy: actor(ctx.caller), liftedAt: ctx.clock.now() });
+      await m.insert(SnapBackLift, lift);
+      await ctx.evidence.append(m, { kind: 'snap-back-lift', subject: lift.id, fact: snapBackLiftFact(lift), by: ctx.caller });
     });
     ctx.snapBack.delete(agreement.id);
     ctx.loaders.liftsOfAgreement.clear(agreement.id);

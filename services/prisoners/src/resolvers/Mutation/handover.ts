@@ -5,6 +5,7 @@ import { checkHandover, checkInForce } from '../../domain/rules.js';
 import type { MutationConfirmHandoverArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { WAVE_HINT, agreementOrFail, lockDetainees, lockWave } from './shared.js';
+import { handoverFact } from '../../evidence.js';
 
 export const handoverMutations = {
   async confirmHandover(_: unknown, { input }: MutationConfirmHandoverArgs, ctx: Context) {
@@ -69,6 +70,7 @@ export const handoverMutations = {
           recordedAt: now,
         });
         await m.save(ManifestEntry, entry);
+        await ctx.evidence.append(m, { kind: 'handover', subject: entry.id, fact: handoverFact(entry), by: ctx.caller });
         return entry;
       });
     } catch (e) {

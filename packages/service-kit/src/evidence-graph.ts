@@ -1,0 +1,110 @@
+import DataLoader from 'dataloader';
+import { BadUserInputError } from './errors.js';
+import { role, type AccessRules, authenticated } from './access.js';
+import type { BaseContext } from './context.js';
+import { pageOf, type LogEntryRef, type TreeHeadRow } from './evidence-log.js';
+
+/**
+ * The evidence log in the graph, the same in every service: its shared types (evidence.graphql, copied
+ * into each service's SDL, as Federation needs), the service's field on the `EvidenceLogs` entity, and
+ * its countersign mutation (`countersign<Service>Log`: root fields cannot share a name across subgraphs).
+ */
+
+/** "milestones" -> "countersignMilestonesLog". */
+export const countersignMutationOf = (service: string) => `countersign${service[0]!.toUpperCase()}${service.slice(1)}Log`;
+
+/** Who may read what of a log: heads and proofs are public (anyone can check them), entries are for partner agencies. */
+export function evidenceRules(service: string): AccessRules {
+  return {
+    'EvidenceLog.entries': authenticated,
+    'EvidenceLog.entry': authenticated,
+    'EvidenceLog.unloggedFacts': authenticated,
+    'EvidenceLogEntry.entry': authenticated,
+    'EvidenceLogEntry.currentFact': authenticated,
+    // The witnesses of §11: a party's delegation, a guarantor, the monitoring cell.
+    [`Mutation.${countersignMutationOf(service)}`]: role('PARTY', 'GUARANTOR', 'MONITOR'),
+  };
+}
+
+const currentFactLoaders = new WeakMap<object, DataLoader<LogEntryRef, string | null>>();
+
+function currentFactOf(ctx: BaseContext, entry: LogEntryRef): Promise<string | null> {
+  let loader = currentFactLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader(async (entries) => {
+      const found = await ctx.evidence.currentFacts(ctx.db, entries);
+      return entries.map((e) => found.get(e.leafIndex) ?? null);
+    }, { cacheKeyFn: (e) => e.leafIndex });
+    currentFactLoaders.set(ctx, loader);
+  }
+  return loader.load(entry);
+}
+
+function wholeNumber(path: string, value: number, min: number, max: number, hint: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw BadUserInputError.one(path, max < min ? `cannot be served: ${hint}` : `must be a whole number from ${min} to ${max}; ${hint}`);
+  }
+  return value;
+}
+
+/** The size a proof is asked against: given, or the newest head's. */
+async function treeSizeOf(ctx: BaseContext, treeSize: number | null | undefined, path: string, atLeast: number): Promise<number> {
+  const size = await ctx.evidence.size(ctx.db);
+  if (treeSize == null) return (await ctx.evidence.newestHead(ctx.db)).size;
+  return wholeNumber(path, treeSize, atLeast, size, `the log holds ${size} entries.`);
+}
+
+async function inclusion(ctx: BaseContext, leafIndex: number, treeSize: number | null | undefined) {
+  const size = await ctx.evidence.size(ctx.db);
+  wholeNumber('leafIndex', leafIndex, 0, size - 1, size === 0 ? 'the log is empty.' : `the log holds ${size} entries, #0 to #${size - 1}.`);
+  const n = await treeSizeOf(ctx, treeSize, 'treeSize', leafIndex + 1);
+  return ctx.evidence.inclusionProof(ctx.db, leafIndex, n);
+}
+
+export function evidenceResolvers(service: string) {
+  const headFields = {
+    cosignatures: (h: TreeHeadRow, _: unknown, ctx: BaseContext) => ctx.evidence.cosignatures(ctx.db, [h.size]),
+  };
+  return {
+    EvidenceLogs: {
+      __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      [service]: () => ({}),
+    },
+    EvidenceLog: {
+      id: (_: unknown, __: unknown, ctx: BaseContext) => ctx.evidence.log,
+      publicKey: (_: unknown, __: unknown, ctx: BaseContext) => Buffer.from(ctx.evidence.publicKey).toString('base64'),
+      keyId: (_: unknown, __: unknown, ctx: BaseContext) => ctx.evidence.keyId,
+      size: (_: unknown, __: unknown, ctx: BaseContext) => ctx.evidence.size(ctx.db),
+      treeHead: (_: unknown, { size }: { size?: number | null }, ctx: BaseContext) =>
+        size == null ? ctx.evidence.newestHead(ctx.db) : ctx.evidence.head(ctx.db, wholeNumber('size', size, 0, Number.MAX_SAFE_INTEGER, 'a head size.')),
+      treeHeads: (_: unknown, a: { fromSize?: number | null; first?: number | null }, ctx: BaseContext) =>
+        ctx.evidence.heads(ctx.db, wholeNumber('fromSize', a.fromSize ?? 0, 0, Number.MAX_SAFE_INTEGER, 'a head size to start from.'), pageOf(a.first, 'first')),
+      entries: (_: unknown, a: { from?: number | null; first?: number | null }, ctx: BaseContext) =>
+        ctx.evidence.entries(ctx.db, wholeNumber('from', a.from ?? 0, 0, Number.MAX_SAFE_INTEGER, 'an entry index to start from.'), pageOf(a.first, 'first')),
+      entry: async (_: unknown, a: { leafIndex: number }, ctx: BaseContext) =>
+        (await ctx.evidence.entries(ctx.db, wholeNumber('leafIndex', a.leafIndex, 0, Number.MAX_SAFE_INTEGER, 'an entry index.'), 1)).find((e) => e.leafIndex === a.leafIndex) ?? null,
+      unloggedFacts: (_: unknown, __: unknown, ctx: BaseContext) => ctx.evidence.unloggedFacts(ctx.db),
+      inclusionProof: (_: unknown, a: { leafIndex: number; treeSize?: number | null }, ctx: BaseContext) => inclusion(ctx, a.leafIndex, a.treeSize),
+      consistencyProof: async (_: unknown, a: { fromSize: number; toSize?: number | null }, ctx: BaseContext) => {
+        const to = await treeSizeOf(ctx, a.toSize, 'toSize', 0);
+        const from = wholeNumber('fromSize', a.fromSize, 0, to, `it must not exceed toSize (${to}).`);
+        return ctx.evidence.consistencyProof(ctx.db, from, to);
+      },
+    },
+    TreeHead: headFields,
+    EvidenceLogEntry: {
+      currentFact: (e: LogEntryRef, _: unknown, ctx: BaseContext) => currentFactOf(ctx, e),
+      inclusionProof: (e: LogEntryRef, a: { treeSize?: number | null }, ctx: BaseContext) => inclusion(ctx, e.leafIndex, a.treeSize),
+    },
+  };
+}
+
+/** The countersign mutation every service lists under its own name (countersignMutationOf). */
+export function countersignTreeHead(_: unknown, { input }: { input: { treeSize: number; rootHash: string; publicKey: string; signature: string } }, ctx: BaseContext) {
+  return ctx.evidence.countersign(ctx.db, ctx.caller, input);
+}
+
+/** The resolver of a fact's `logEntry`: its newest entry, batched across the request. */
+export function logEntryField<P>(kind: string, subjectOf: (parent: P) => string) {
+  return (parent: P, _: unknown, ctx: BaseContext) => ctx.logEntries.load(`${kind}\u0000${subjectOf(parent)}`);
+}
