@@ -18,6 +18,7 @@ import {
   type KeptHead,
 } from '@treaty/evidence';
 import { loadAllDemos, type DemoResult } from '@treaty/launcher';
+import { statementsIssued } from '@treaty/service-kit';
 import { startFederation, type Federation } from '@treaty/testing';
 import { ALL_SERVICES } from './services.js';
 
@@ -115,6 +116,34 @@ describe('the logs after the demo scenario', () => {
     expect([...kinds.prisoners!]).toEqual(expect.arrayContaining(['handover']));
     expect([...kinds.corridors!]).toEqual(expect.arrayContaining(['incident-verification']));
     expect([...kinds.guarantors!]).toEqual(expect.arrayContaining(['ledger-journal', 'tranche-approval']));
+  });
+
+  it('serves a page of entries, each with its proof and fact, and of heads with their witnesses, in as many statements for the whole log as for 2', async () => {
+    const PAGE = `query ($n: Int!) { evidenceLogs { guarantors {
+      entries(first: $n) { leafIndex leafHash kind currentFact inclusionProof { rootHash path } }
+      treeHeads(first: $n) { size cosignatures { witness } } } } }`;
+    const measure = async (n: number) => {
+      const before = statementsIssued(db('guarantors'));
+      const data = await ok(PAGE, { n }, monitorToken);
+      return { data, statements: statementsIssued(db('guarantors')) - before };
+    };
+    const { evidenceLogs: sized } = await ok(`query { evidenceLogs { guarantors { size } } }`);
+    const all = sized.guarantors.size as number;
+    expect(all).toBeGreaterThanOrEqual(5);
+    const two = await measure(2);
+    const every = await measure(all);
+    expect(every.data.evidenceLogs.guarantors.entries).toHaveLength(all);
+    // Not one more per entry: at most one more per kind of fact the longer page adds (each kind's facts
+    // as held now are read in one batch).
+    const kinds = (d: any) => new Set<string>(d.evidenceLogs.guarantors.entries.map((e: any) => e.kind));
+    const added = [...kinds(every.data)].filter((k) => !kinds(two.data).has(k)).length;
+    expect(every.statements).toBeLessThanOrEqual(two.statements + added);
+    expect(every.statements).toBeGreaterThanOrEqual(two.statements);
+    const root = every.data.evidenceLogs.guarantors.entries[0].inclusionProof.rootHash;
+    for (const e of every.data.evidenceLogs.guarantors.entries) {
+      expect(e.currentFact).not.toBeNull();
+      expect(e.inclusionProof.rootHash).toBe(root);
+    }
   });
 
   it('records a read of personal data as an entry with a pseudonymous reference, never the name or the id', async () => {
@@ -215,11 +244,54 @@ describe('witnesses', () => {
     const bad = await f.request(MUTATION, { input: { treeSize: head.size, rootHash: head.rootHash, publicKey, signature: other } }, guarantor);
     expect(bad.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(bad.body.errors[0].message).toMatch(/does not verify/);
+    // The same countersignature again is answered as the first; another key of the same agency is refused.
+    const repeat = await ok(MUTATION, { input: { treeSize: head.size, rootHash: head.rootHash, publicKey, signature } }, guarantor);
+    expect(repeat.countersignMilestonesLog.cosignatures).toHaveLength(1);
+    const second = generateSigningKey();
+    const secondKey = Buffer.from(publicKeyRaw(second)).toString('base64');
+    const twice = await f.request(MUTATION, { input: { treeSize: head.size, rootHash: head.rootHash, publicKey: secondKey, signature: Buffer.from(signCosignature(head.note, second)).toString('base64') } }, guarantor);
+    expect(twice.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(twice.body.errors[0].message).toMatch(/already countersigned .* a witness signs a head once/);
     const [{ n }] = await db('milestones').query(`SELECT count(*)::int AS n FROM evidence_cosignature`);
     expect(n).toBe(1);
     // Only a party, a guarantor or the monitoring cell witnesses; an anonymous caller cannot.
     const anonymous = await f.request(MUTATION, { input: { treeSize: head.size, rootHash: head.rootHash, publicKey, signature } });
     expect(anonymous.body.errors[0].extensions.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
+  });
+});
+
+describe('the command line, against the running graph', () => {
+  const cli = (...args: string[]) =>
+    run(process.execPath, [CLI, ...args], { env: { ...process.env, TREATY_TOKEN: monitorToken } }).then(
+      (r) => ({ code: 0, out: `${r.stdout}${r.stderr}` }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }),
+    );
+
+  it('keeps a head, and a witness later countersigns the next one only after proving it extends the kept one', async () => {
+    const keyFile = path.join(dir, 'monitor-witness.key');
+    const keptFile = path.join(dir, 'corridors-head.json');
+    const keygen = await cli('keygen', '--out', keyFile);
+    expect(keygen.code, keygen.out).toBe(0);
+    expect((await cli('head', f.url, '--log', 'corridors', '--out', keptFile)).code).toBe(0);
+    // A new fact in the corridors log: an incident reported and verified.
+    const monitor = monitorToken;
+    const { agreement } = await ok(`query ($id: ID!) { agreement(id: $id) { incidents { id verificationState } } }`, { id: demo.agreementId }, monitor);
+    const open = agreement.incidents.find((i: any) => i.verificationState === 'REPORTED');
+    expect(open, 'the demo has an incident still REPORTED').toBeDefined();
+    await ok(`mutation ($input: VerifyIncidentInput!) { verifyIncident(input: $input) { id } }`, { input: { incidentId: open.id, state: 'UNDER_REVIEW' } }, monitor);
+    const cosign = await cli('cosign', f.url, '--log', 'corridors', '--key', keyFile, '--previous', keptFile);
+    expect(cosign.code, cosign.out).toBe(0);
+    const { evidenceLogs } = await ok(`query { evidenceLogs { corridors { treeHead { size cosignatures { witness } } } } }`);
+    expect(evidenceLogs.corridors.treeHead.cosignatures).toEqual([{ witness: 'Joint Monitoring Cell' }]);
+    // The whole log downloaded and verified from the URL, then exported to a file and verified offline.
+    const verify = await cli('verify', f.url, '--log', 'corridors', '--head', keptFile);
+    expect(verify.code, verify.out).toBe(0);
+    const file = path.join(dir, 'corridors.json');
+    const exported = await cli('export', f.url, '--log', 'corridors', '--out', file);
+    expect(exported.code, exported.out).toBe(0);
+    expect(exported.out).toMatch(/wrote \d+ entries and \d+ signed heads of treaty\/corridors/);
+    const offline = await cli('verify', file, '--head', keptFile);
+    expect(offline.code, offline.out).toBe(0);
   });
 });
 

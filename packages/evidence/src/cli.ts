@@ -25,6 +25,9 @@ Usage:
       Checks a log: every entry present, in order, unedited; every signed head covering them;
       kept heads consistent (no forked history); witness cosignatures; facts unchanged since logged.
       A URL downloads the log first (--save keeps the download as an export file).
+  treaty-evidence export <graphql URL> --log L [--token T] --out log.json
+      Downloads the whole log (entries, signed heads, the facts as held now) as one export file,
+      to keep, hand on or verify later offline.
   treaty-evidence head <graphql URL> --log L [--token T] --out head.json
       Keeps the log's newest signed head. If head.json already holds one, proves the new head
       extends it before replacing it.
@@ -40,7 +43,7 @@ Exit status: 0 nothing wrong, 1 problems found, 2 usage, file or network error.
 
 class UsageError extends Error {}
 
-const COMMANDS = ['verify', 'head', 'cosign', 'keygen', 'help'] as const;
+const COMMANDS = ['verify', 'export', 'head', 'cosign', 'keygen', 'help'] as const;
 
 function err(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -84,7 +87,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(
-      code === 'ENOENT' ? `${path}: no such file (${what}). Commands are ${COMMANDS.slice(0, 4).join(', ')}; run treaty-evidence --help` : `cannot read ${path} (${what}): ${(e as Error).message}`,
+      code === 'ENOENT' ? `${path}: no such file (${what}). Commands are ${COMMANDS.filter((c) => c !== 'help').join(', ')}; run treaty-evidence --help` : `cannot read ${path} (${what}): ${(e as Error).message}`,
     );
   }
   try {
@@ -172,6 +175,18 @@ async function cmdVerify(args: string[]): Promise<number> {
 function headFileOf(h: KeptHead): string {
   const { source: _source, ...kept } = h;
   return `${JSON.stringify(kept, null, 2)}\n`;
+}
+
+async function cmdExport(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { log: { type: 'string' }, token: { type: 'string' }, out: { type: 'string' } } });
+  if (positionals.length !== 1 || !isUrl(positionals[0]!)) throw new UsageError("export takes the gateway's GraphQL URL, e.g. http://localhost:4000/graphql");
+  if (!values.out) throw new UsageError('--out is required: the file to write the export to');
+  const log = requireLog(values.log);
+  err(`treaty-evidence: downloading log ${log} from ${positionals[0]}`);
+  const exp = await downloadExport(positionals[0]!, log, { token: token(values.token), onProgress: progress('download') });
+  await writeFile(values.out, `${JSON.stringify(exp, null, 1)}\n`);
+  err(`treaty-evidence: wrote ${exp.entries.length} entries and ${exp.treeHeads.length} signed heads of ${exp.log} to ${values.out}; check it with treaty-evidence verify ${values.out}`);
+  return 0;
 }
 
 async function readKept(path: string): Promise<KeptHead> {
@@ -319,6 +334,8 @@ async function main(argv: string[]): Promise<number> {
     switch (first) {
       case 'verify':
         return await cmdVerify(rest);
+      case 'export':
+        return await cmdExport(rest);
       case 'head':
         return await cmdHead(rest);
       case 'cosign':

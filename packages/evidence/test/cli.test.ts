@@ -100,7 +100,7 @@ describe('treaty-evidence verify <file>', () => {
   it('usage and file errors: exit 2 with what to do', async () => {
     const missing = await cli(['verify', file('missing.json')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('missing.json: no such file (an evidence export (treaty-evidence-export/v1)). Commands are verify, head, cosign, keygen; run treaty-evidence --help');
+    expect(missing.stderr).toContain('missing.json: no such file (an evidence export (treaty-evidence-export/v1)). Commands are verify, export, head, cosign, keygen; run treaty-evidence --help');
     const typo = await cli(['verfy', file('good.json')]);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/verify takes one export file or URL, got 2/);

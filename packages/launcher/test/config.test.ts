@@ -11,7 +11,7 @@ import { readLauncherSettings } from '../src/settings.js';
  * are checked against the schemas' keys: a new variable without a bad-value case here fails the test.
  */
 const key = Buffer.alloc(32, 1).toString('base64url');
-const subgraphBase = { DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: JSON.stringify({ 'gateway>milestones': key }) };
+const subgraphBase = { DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: JSON.stringify({ 'gateway>milestones': key }), TREATY_EVIDENCE_KEY: key };
 const gatewayBase = { TREATY_INTERNAL_KEYS: JSON.stringify({ 'gateway>milestones': key }), TREATY_JWKS_FILE: '/tmp/jwks.json' };
 /** Shows a valid value: an example, a pattern or the list of choices. */
 const SHOWS_VALID_VALUE = /e\.g\. |such as |like /;
@@ -31,6 +31,7 @@ const BAD_SUBGRAPH: Record<string, string> = {
   LOG_LEVEL: 'verbose',
   TREATY_PEER_TIMEOUT_MS: 'soon',
   TREATY_DATA_KEYS: '{"keys":{}}',
+  TREATY_EVIDENCE_KEY: 'c2hvcnQ',
   TREATY_RETENTION_DAYS: '0',
   TREATY_OPS_PORT: '0',
   TREATY_OPS_HOST: 'https://ops',

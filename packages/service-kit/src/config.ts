@@ -86,7 +86,7 @@ function toEvidenceKey(s: string, ctx: z.RefinementCtx): KeyObject {
   try {
     return parseSigningKey(s);
   } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `${(e as Error).message}; it must be a 32-byte Ed25519 seed in base64url (43 characters) or a PKCS8 PEM` });
+    ctx.addIssue({ code: 'custom', message: `is not an Ed25519 key (${(e as Error).message}); give a 32-byte seed in base64url, like the 43 characters of deploy/secrets/evidence-<service>.key, or a PKCS8 PEM` });
     return z.NEVER;
   }
 }

@@ -54,16 +54,53 @@ async function treeSizeOf(ctx: BaseContext, treeSize: number | null | undefined,
   return wholeNumber(path, treeSize, atLeast, size, `the log holds ${size} entries.`);
 }
 
-async function inclusion(ctx: BaseContext, leafIndex: number, treeSize: number | null | undefined) {
-  const size = await ctx.evidence.size(ctx.db);
-  wholeNumber('leafIndex', leafIndex, 0, size - 1, size === 0 ? 'the log is empty.' : `the log holds ${size} entries, #0 to #${size - 1}.`);
-  const n = await treeSizeOf(ctx, treeSize, 'treeSize', leafIndex + 1);
-  return ctx.evidence.inclusionProof(ctx.db, leafIndex, n);
+/**
+ * Per request: inclusion proofs and cosignatures batched, so that a page of a thousand entries, each
+ * with its proof, or of a thousand heads, each with its witnesses, costs the same few statements as one.
+ */
+interface EvidenceLoaders {
+  inclusion: DataLoader<{ leafIndex: number; treeSize: number | null }, Awaited<ReturnType<BaseContext['evidence']['inclusionProof']>>, string>;
+  cosignatures: DataLoader<number, Awaited<ReturnType<BaseContext['evidence']['cosignatures']>>>;
+}
+const requestLoaders = new WeakMap<object, EvidenceLoaders>();
+
+function loadersOf(ctx: BaseContext): EvidenceLoaders {
+  let l = requestLoaders.get(ctx);
+  if (l) return l;
+  l = {
+    inclusion: new DataLoader(
+      async (asked) => {
+        const size = await ctx.evidence.size(ctx.db);
+        const newest = asked.some((a) => a.treeSize == null) ? (await ctx.evidence.newestHead(ctx.db)).size : size;
+        // Each asked proof is checked on its own: a bad one fails only its own field.
+        const checked = asked.map((a) => {
+          try {
+            wholeNumber('leafIndex', a.leafIndex, 0, size - 1, size === 0 ? 'the log is empty.' : `the log holds ${size} entries, #0 to #${size - 1}.`);
+            const treeSize = a.treeSize == null ? newest : wholeNumber('treeSize', a.treeSize, a.leafIndex + 1, size, `the log holds ${size} entries and the proof needs one past #${a.leafIndex}.`);
+            return { leafIndex: a.leafIndex, treeSize };
+          } catch (e) {
+            return e as Error;
+          }
+        });
+        const valid = checked.filter((c): c is { leafIndex: number; treeSize: number } => !(c instanceof Error));
+        const proofs = await ctx.evidence.inclusionProofs(ctx.db, valid);
+        let i = 0;
+        return checked.map((c) => (c instanceof Error ? c : proofs[i++]!));
+      },
+      { cacheKeyFn: (a) => `${a.leafIndex}:${a.treeSize ?? ''}` },
+    ),
+    cosignatures: new DataLoader(async (sizes) => {
+      const all = await ctx.evidence.cosignatures(ctx.db, sizes);
+      return sizes.map((size) => all.filter((c) => c.size === size));
+    }),
+  };
+  requestLoaders.set(ctx, l);
+  return l;
 }
 
 export function evidenceResolvers(service: string) {
   const headFields = {
-    cosignatures: (h: TreeHeadRow, _: unknown, ctx: BaseContext) => ctx.evidence.cosignatures(ctx.db, [h.size]),
+    cosignatures: (h: TreeHeadRow, _: unknown, ctx: BaseContext) => loadersOf(ctx).cosignatures.load(h.size),
   };
   return {
     EvidenceLogs: {
@@ -84,7 +121,7 @@ export function evidenceResolvers(service: string) {
       entry: async (_: unknown, a: { leafIndex: number }, ctx: BaseContext) =>
         (await ctx.evidence.entries(ctx.db, wholeNumber('leafIndex', a.leafIndex, 0, Number.MAX_SAFE_INTEGER, 'an entry index.'), 1)).find((e) => e.leafIndex === a.leafIndex) ?? null,
       unloggedFacts: (_: unknown, __: unknown, ctx: BaseContext) => ctx.evidence.unloggedFacts(ctx.db),
-      inclusionProof: (_: unknown, a: { leafIndex: number; treeSize?: number | null }, ctx: BaseContext) => inclusion(ctx, a.leafIndex, a.treeSize),
+      inclusionProof: (_: unknown, a: { leafIndex: number; treeSize?: number | null }, ctx: BaseContext) => loadersOf(ctx).inclusion.load({ leafIndex: a.leafIndex, treeSize: a.treeSize ?? null }),
       consistencyProof: async (_: unknown, a: { fromSize: number; toSize?: number | null }, ctx: BaseContext) => {
         const to = await treeSizeOf(ctx, a.toSize, 'toSize', 0);
         const from = wholeNumber('fromSize', a.fromSize, 0, to, `it must not exceed toSize (${to}).`);
@@ -94,7 +131,7 @@ export function evidenceResolvers(service: string) {
     TreeHead: headFields,
     EvidenceLogEntry: {
       currentFact: (e: LogEntryRef, _: unknown, ctx: BaseContext) => currentFactOf(ctx, e),
-      inclusionProof: (e: LogEntryRef, a: { treeSize?: number | null }, ctx: BaseContext) => inclusion(ctx, e.leafIndex, a.treeSize),
+      inclusionProof: (e: LogEntryRef, a: { treeSize?: number | null }, ctx: BaseContext) => loadersOf(ctx).inclusion.load({ leafIndex: e.leafIndex, treeSize: a.treeSize ?? null }),
     },
   };
 }

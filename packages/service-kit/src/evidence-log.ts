@@ -86,7 +86,7 @@ export class EvidenceLog1795270000000 implements MigrationInterface {
         public_key bytea NOT NULL CHECK (length(public_key) = 32),
         signature bytea NOT NULL,
         signed_at timestamptz NOT NULL,
-        PRIMARY KEY (tree_size, key_id)
+        PRIMARY KEY (tree_size, witness)
       )`);
     // Append-only for the application: an UPDATE, DELETE or TRUNCATE by the service is refused outright.
     // A database administrator can disable this; the Merkle tree, the signed heads and the witnesses are
@@ -424,9 +424,20 @@ export class EvidenceLog {
   }
 
   async inclusionProof(db: DataSource, leafIndex: number, treeSize: number) {
-    const ranges = inclusionRanges(leafIndex, treeSize);
-    const [leafHash, root, ...path] = await this.rangeHashes(db, [[leafIndex, leafIndex + 1], [0, treeSize], ...ranges]);
-    return { log: this.log, leafIndex, treeSize, leafHash: hex(leafHash!), rootHash: hex(root!), path: path.map(hex) };
+    const [proof] = await this.inclusionProofs(db, [{ leafIndex, treeSize }]);
+    return proof!;
+  }
+
+  /** Many inclusion proofs from one read of every node they need (a page of entries, each with its proof). */
+  async inclusionProofs(db: DataSource, asked: ReadonlyArray<{ leafIndex: number; treeSize: number }>) {
+    const plans = asked.map(({ leafIndex, treeSize }) => [[leafIndex, leafIndex + 1], [0, treeSize], ...inclusionRanges(leafIndex, treeSize)] as Array<[number, number]>);
+    const hashes = await this.rangeHashes(db, plans.flat());
+    let at = 0;
+    return asked.map(({ leafIndex, treeSize }, i) => {
+      const own = hashes.slice(at, (at += plans[i]!.length));
+      const [leafHash, root, ...path] = own;
+      return { log: this.log, leafIndex, treeSize, leafHash: hex(leafHash!), rootHash: hex(root!), path: path.map(hex) };
+    });
   }
 
   async consistencyProof(db: DataSource, fromSize: number, toSize: number) {
@@ -468,13 +479,23 @@ export class EvidenceLog {
     if (!verifyCosignature(body, signature!, publicKey!)) {
       throw BadUserInputError.one('input.signature', `The signature does not verify with that public key over the cosignature message of ${this.log}'s head of size ${head.size} (signed ${body.timestamp}). Sign exactly that head (treaty-evidence cosign does).`);
     }
+    // One countersignature per witness agency and head: a repeat with the same key is answered as the
+    // first was; another key for a head the agency already signed is refused, so no caller can pile
+    // rows onto a head.
     const id = keyId(publicKey!);
-    await preparedQuery(
+    const witness = caller.agency ?? caller.subject ?? 'unknown';
+    const stored = await preparedQuery<{ key_id: string }>(
       db,
-      `INSERT INTO evidence_cosignature (tree_size, key_id, witness, roles, public_key, signature, signed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (tree_size, key_id) DO NOTHING`,
-      [head.size, id, caller.agency ?? caller.subject ?? 'unknown', [...caller.roles].sort(), Buffer.from(publicKey!), Buffer.from(signature!), this.clock.now()],
+      `WITH added AS (
+         INSERT INTO evidence_cosignature (tree_size, key_id, witness, roles, public_key, signature, signed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tree_size, witness) DO NOTHING RETURNING key_id)
+       SELECT key_id FROM added UNION ALL SELECT key_id FROM evidence_cosignature WHERE tree_size = $1 AND witness = $3`,
+      [head.size, id, witness, [...caller.roles].sort(), Buffer.from(publicKey!), Buffer.from(signature!), this.clock.now()],
     );
+    const first = stored[0]?.key_id;
+    if (first !== undefined && first !== id) {
+      throw BadUserInputError.one('input.publicKey', `${witness} already countersigned ${this.log}'s head of size ${head.size} with key ${first}; a witness signs a head once. Countersign the next head with the new key.`);
+    }
     return head;
   }
 }

@@ -122,7 +122,7 @@ describe('FieldKeyring', () => {
 });
 
 describe('TREATY_DATA_KEYS', () => {
-  const base = { DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: JSON.stringify({ 'gateway>prisoners': b64(32) }) };
+  const base = { DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: JSON.stringify({ 'gateway>prisoners': b64(32) }), TREATY_EVIDENCE_KEY: b64(32) };
 
   it('parses and serializes the KEK set', () => {
     const k = generateDataKeys('kek-2026-12');

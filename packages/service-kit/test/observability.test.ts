@@ -144,7 +144,9 @@ describe('metrics registry', () => {
 
 describe('ops listener settings', () => {
   const keys = JSON.stringify({ 'gateway>milestones': 'a'.repeat(43) });
-  const base = { DATABASE_URL: 'postgres://u@localhost/m', TREATY_INTERNAL_KEYS: keys };
+/** A 32-byte Ed25519 seed, base64url, as npm start and make-secrets write TREATY_EVIDENCE_KEY. */
+const evidenceKey = Buffer.alloc(32, 7).toString('base64url');
+  const base = { DATABASE_URL: 'postgres://u@localhost/m', TREATY_INTERNAL_KEYS: keys, TREATY_EVIDENCE_KEY: evidenceKey };
   it('serves /health, /ready and /metrics on the service port unless TREATY_OPS_PORT is set; the ops host defaults to HOST', () => {
     expect(loadSubgraphConfig('milestones', 4001, base).opsPort).toBeUndefined();
     const c = loadSubgraphConfig('milestones', 4001, { ...base, HOST: '0.0.0.0', TREATY_OPS_PORT: '9101' });
