@@ -84,7 +84,11 @@ describe('Hive Gateway (Rust planner) answers the example operations exactly as 
     let withData = 0;
     for (const file of files) {
       const query = await readFile(new URL(file, OPERATIONS_DIR), 'utf8');
-      const variables = /\$id\b/.test(query) ? { id: demo.agreementId } : {};
+      // The operations' variables: the demo agreement, and for the report operations a window of a week.
+      const variables = {
+        ...(/\$id\b/.test(query) ? { id: demo.agreementId } : {}),
+        ...(/\$from\b/.test(query) ? { from: new Date(f.clock.now().getTime() - 7 * 86_400_000).toISOString(), until: f.clock.now().toISOString() } : {}),
+      };
       for (const [who, headers] of callers) {
         const ours = await post(f.url, query, variables, headers);
         const theirs = await post(hiveUrl, query, variables, headers);

@@ -45,6 +45,7 @@ import { armor, checkTokens } from './limits.js';
 import { PLAYGROUND_CSP, playgroundAsset, playgroundHtml } from './playground.js';
 import { responseCachePlugins, type DashboardCache } from './response-cache.js';
 import { OPERATIONS_DIR, loadTrustedDocuments, type TrustedDocuments } from './trusted-documents.js';
+import { handleReport } from './reports/routes.js';
 
 export type { GatewayContext } from './context.js';
 
@@ -60,6 +61,8 @@ export interface GatewayOptions {
   settings?: Partial<GatewaySettings>;
   /** Called with each query plan the gateway makes (tests inspect fan-out with it). */
   onQueryPlan?: (plan: unknown) => void;
+  /** The clock the report pages read "today" and "this week" from; the system clock unless a test fixes it. */
+  clock?: { now(): Date };
 }
 
 export interface BuiltGateway {
@@ -74,6 +77,8 @@ export interface BuiltGateway {
   subgraphUrls: Record<string, string>;
   /** The dashboard cache (response-cache.ts), or null when GATEWAY_RESPONSE_CACHE=off. */
   responseCache: DashboardCache | null;
+  /** What the report pages take "now" from (GatewayOptions.clock). */
+  clock: { now(): Date };
 }
 
 /**
@@ -151,7 +156,7 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
     plugins: [...protection.plugins, observePlugin, ...cache.plugins, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: formatGatewayError(logger),
   });
-  return { server, gateway, settings, metrics, trustedOperationNames, subgraphUrls, responseCache: cache.cache };
+  return { server, gateway, settings, metrics, trustedOperationNames, subgraphUrls, responseCache: cache.cache, clock: opts.clock ?? { now: () => new Date() } };
 }
 
 /** The names of the operations in the trusted documents' folders (bounded, so always metric labels). */
@@ -244,7 +249,13 @@ export async function serveGateway(
       return send(res, 200, asset.type, asset.body, { 'cache-control': 'public, max-age=3600', ...base });
     }
     if (url.pathname === '/' && req.method === 'GET') return send(res, 302, 'text/plain', 'See /graphql', { location: '/graphql', ...base });
-    if (url.pathname !== '/graphql') return send(res, 404, 'text/plain', 'Not found. GraphQL is served at /graphql.', base);
+    if (url.pathname === '/public' || url.pathname.startsWith('/public/') || url.pathname.startsWith('/exports/')) {
+      logWhenDone(res, scope, logger, (done) => metrics.observeRequest(done));
+      scope.operation = url.pathname.startsWith('/public') ? 'public page' : 'export';
+      await handleReport(req, res, url.pathname, base, { server: built.server, verifier: opts.verifier, now: () => built.clock.now() }, requestId);
+      return;
+    }
+    if (url.pathname !== '/graphql') return send(res, 404, 'text/plain', 'Not found. GraphQL is served at /graphql; public pages at /public/.', base);
 
     const accept = req.headers.accept ?? '';
     if (req.method === 'GET' && accept.includes('text/html') && !url.searchParams.has('query')) {

@@ -205,6 +205,8 @@ export async function startFederation(
     logger: gatewayLogger,
     onQueryPlan: opts.onQueryPlan,
     settings: opts.gateway,
+    // The report pages say "today" and "this week" by the same fixed clock as the subgraphs.
+    clock,
   });
   const gateway = await serveGateway(built, { port: 0, verifier, logger: gatewayLogger, ops: opts.ops?.gateway });
   const url = `http://127.0.0.1:${gateway.port}/graphql`;

@@ -95,3 +95,39 @@ export function guarantorStandingRefusal(open: { tier: TierRule }, guarantorId: 
   }
   return null;
 }
+
+/** What the public bulletin may say of disputes in a window: counts only, never the allegation or who. */
+export interface DisputeActivity {
+  filed: number;
+  ruled: number;
+  breachesConfirmed: number;
+  escalated: number;
+}
+
+/**
+ * Disputes filed, ruled, and found to be breaches in [from, until), and tier deadlines that passed in
+ * it without a ruling (each such passing is one escalation: to the next tier, or past the last), up to
+ * `now`: an escalation is derived from the clock, so none is counted before it happens.
+ */
+export function disputeActivity(
+  disputes: ReadonlyArray<{ filedAt: Date; ruling: { ruledAt: Date; outcome: string } | null }>,
+  tiers: TierRule[],
+  from: Date,
+  until: Date,
+  now: Date,
+): DisputeActivity {
+  const inWindow = (t: Date) => t.getTime() >= from.getTime() && t.getTime() < until.getTime() && t.getTime() <= now.getTime();
+  const out: DisputeActivity = { filed: 0, ruled: 0, breachesConfirmed: 0, escalated: 0 };
+  for (const d of disputes) {
+    if (inWindow(d.filedAt)) out.filed += 1;
+    if (d.ruling && inWindow(d.ruling.ruledAt)) {
+      out.ruled += 1;
+      if (d.ruling.outcome === 'BREACH_CONFIRMED') out.breachesConfirmed += 1;
+    }
+    for (const { deadline } of tierDeadlines(d.filedAt, tiers)) {
+      if (d.ruling && d.ruling.ruledAt.getTime() < deadline.getTime()) break;
+      if (inWindow(deadline)) out.escalated += 1;
+    }
+  }
+  return out;
+}

@@ -52,6 +52,12 @@ export type Agreement = {
   currentDay: Scalars['Int']['output'];
   /** The phase that contains the current day, or null before the first or after the last phase. */
   currentPhase: Maybe<Phase>;
+  /**
+   * How many disputes under this agreement were filed, ruled on, ruled breaches, and escalated (a tier's
+   * deadline passing without a ruling) in [from, until), at most 366 days, up to now. Counts only, for the
+   * public bulletin: the disputes themselves (allegation, who filed) are for partner agencies.
+   */
+  disputeActivity: DisputeActivity;
   /** The dispute ladder: each tier's body has this many hours to rule before the dispute moves up. */
   disputeTiers: Array<DisputeTier>;
   /** Disputes filed under this agreement, newest first. */
@@ -100,6 +106,16 @@ export type Agreement = {
    * Null only when the corridors service is unavailable; the error then names it.
    */
   verifiedMaterialViolationTimes: Maybe<Array<Scalars['DateTime']['output']>>;
+};
+
+
+/**
+ * A ceasefire or peace framework. It enters into force on Day 0 and runs in phases; each phase has
+ * milestones with deadlines counted in days from entry into force.
+ */
+export type AgreementDisputeActivityArgs = {
+  from: Scalars['DateTime']['input'];
+  until: Scalars['DateTime']['input'];
 };
 
 /** A machine-checkable obligation: the milestone's metric compared with a threshold. */
@@ -269,6 +285,19 @@ export type Dispute = {
   ruling: Maybe<Ruling>;
   /** Derived from the clock and any ruling. */
   status: DisputeStatus;
+};
+
+/** Dispute counts over a window (Agreement.disputeActivity). */
+export type DisputeActivity = {
+  __typename?: 'DisputeActivity';
+  /** Of those, rulings that confirmed the breach alleged. */
+  breachesConfirmed: Scalars['Int']['output'];
+  /** Tier deadlines that passed in the window without a ruling: each moved a dispute up, or past the last tier. */
+  escalated: Scalars['Int']['output'];
+  /** Disputes filed in the window. */
+  filed: Scalars['Int']['output'];
+  /** Disputes ruled on in the window, whatever the outcome. */
+  ruled: Scalars['Int']['output'];
 };
 
 export type DisputeStatus =
@@ -1173,6 +1202,7 @@ export type ResolversTypes = {
   CreateAgreementInput: ResolverTypeWrapper<Partial<CreateAgreementInput>>;
   DateTime: ResolverTypeWrapper<Partial<Scalars['DateTime']['output']>>;
   Dispute: ResolverTypeWrapper<Partial<Dispute>>;
+  DisputeActivity: ResolverTypeWrapper<Partial<DisputeActivity>>;
   DisputeStatus: ResolverTypeWrapper<Partial<DisputeStatus>>;
   DisputeTier: ResolverTypeWrapper<Partial<DisputeTier>>;
   DisputeTierInput: ResolverTypeWrapper<Partial<DisputeTierInput>>;
@@ -1230,6 +1260,7 @@ export type ResolversParentTypes = {
   CreateAgreementInput: Partial<CreateAgreementInput>;
   DateTime: Partial<Scalars['DateTime']['output']>;
   Dispute: Partial<Dispute>;
+  DisputeActivity: Partial<DisputeActivity>;
   DisputeTier: Partial<DisputeTier>;
   DisputeTierInput: Partial<DisputeTierInput>;
   Evidence: Partial<Evidence>;
@@ -1263,6 +1294,7 @@ export type AgreementResolvers<ContextType = unknown, ParentType extends Resolve
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currentDay?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currentPhase?: Resolver<Maybe<ResolversTypes['Phase']>, ParentType, ContextType>;
+  disputeActivity?: Resolver<ResolversTypes['DisputeActivity'], ParentType, ContextType, RequireFields<AgreementDisputeActivityArgs, 'from' | 'until'>>;
   disputeTiers?: Resolver<Array<ResolversTypes['DisputeTier']>, ParentType, ContextType>;
   disputes?: Resolver<Array<ResolversTypes['Dispute']>, ParentType, ContextType>;
   entryIntoForceAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1349,6 +1381,13 @@ export type DisputeResolvers<ContextType = unknown, ParentType extends Resolvers
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   ruling?: Resolver<Maybe<ResolversTypes['Ruling']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['DisputeStatus'], ParentType, ContextType>;
+};
+
+export type DisputeActivityResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['DisputeActivity'] = ResolversParentTypes['DisputeActivity']> = {
+  breachesConfirmed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  escalated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  filed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ruled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type DisputeTierResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['DisputeTier'] = ResolversParentTypes['DisputeTier']> = {
@@ -1535,6 +1574,7 @@ export type Resolvers<ContextType = unknown> = {
   Cosignature?: CosignatureResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Dispute?: DisputeResolvers<ContextType>;
+  DisputeActivity?: DisputeActivityResolvers<ContextType>;
   DisputeTier?: DisputeTierResolvers<ContextType>;
   Evidence?: EvidenceResolvers<ContextType>;
   EvidenceLog?: EvidenceLogResolvers<ContextType>;

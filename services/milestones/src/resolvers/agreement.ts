@@ -1,7 +1,8 @@
-import { isUuid } from '@treaty/service-kit';
+import { BadUserInputError, DAY_MS, isUuid } from '@treaty/service-kit';
 import type { Agreement as AgreementRow } from '../entities/index.js';
 import { dayNumber } from '../domain/calendar.js';
 import { score, tally } from '../domain/compliance.js';
+import { disputeActivity } from '../domain/disputes.js';
 import type { Context } from '../context.js';
 import { statusOf } from './milestone.js';
 import { primeViolationTimes, snapBackOf } from './snap-back.js';
@@ -48,6 +49,18 @@ export const Agreement = {
   },
   disputes(a: AgreementRow, _: unknown, ctx: Context) {
     return ctx.loaders.disputesOfAgreement.load(a.id);
+  },
+  /** Public counts for the weekly bulletin; the disputes themselves stay with partner agencies. */
+  async disputeActivity(a: AgreementRow, args: { from: Date; until: Date }, ctx: Context) {
+    if (args.until.getTime() <= args.from.getTime()) throw BadUserInputError.one('until', `must be after from (${args.from.toISOString()}).`);
+    if (args.until.getTime() - args.from.getTime() > 366 * DAY_MS) throw BadUserInputError.one('until', 'must be at most 366 days after from; ask for a year at a time.');
+    const [disputes, tiers] = await Promise.all([ctx.loaders.disputesOfAgreement.load(a.id), ctx.loaders.disputeTiersOfAgreement.load(a.id)]);
+    const rulings = await ctx.loaders.rulingOfDispute.loadMany(disputes.map((d) => d.id));
+    const withRulings = disputes.map((d, i) => {
+      const r = rulings[i];
+      return { filedAt: d.filedAt, ruling: r && !(r instanceof Error) ? { ruledAt: r.ruledAt, outcome: r.outcome } : null };
+    });
+    return disputeActivity(withRulings, tiers, args.from, args.until, ctx.clock.now());
   },
   snapBackClauses(a: AgreementRow, _: unknown, ctx: Context) {
     return ctx.loaders.clausesOfAgreement.load(a.id);
