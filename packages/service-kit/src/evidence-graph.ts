@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { BadUserInputError } from './errors.js';
 import { role, type AccessRules, authenticated } from './access.js';
 import type { BaseContext } from './context.js';
-import { pageOf, type LogEntryRef, type TreeHeadRow } from './evidence-log.js';
+import { evidencePageSize, type LogEntryRef, type TreeHeadRow } from './evidence-log.js';
 
 /**
  * The evidence log in the graph, the same in every service: its shared types (evidence.graphql, copied
@@ -115,9 +115,9 @@ export function evidenceResolvers(service: string) {
       treeHead: (_: unknown, { size }: { size?: number | null }, ctx: BaseContext) =>
         size == null ? ctx.evidence.newestHead(ctx.db) : ctx.evidence.head(ctx.db, wholeNumber('size', size, 0, Number.MAX_SAFE_INTEGER, 'a head size.')),
       treeHeads: (_: unknown, a: { fromSize?: number | null; first?: number | null }, ctx: BaseContext) =>
-        ctx.evidence.heads(ctx.db, wholeNumber('fromSize', a.fromSize ?? 0, 0, Number.MAX_SAFE_INTEGER, 'a head size to start from.'), pageOf(a.first, 'first')),
+        ctx.evidence.heads(ctx.db, wholeNumber('fromSize', a.fromSize ?? 0, 0, Number.MAX_SAFE_INTEGER, 'a head size to start from.'), evidencePageSize(a.first, 'first')),
       entries: (_: unknown, a: { from?: number | null; first?: number | null }, ctx: BaseContext) =>
-        ctx.evidence.entries(ctx.db, wholeNumber('from', a.from ?? 0, 0, Number.MAX_SAFE_INTEGER, 'an entry index to start from.'), pageOf(a.first, 'first')),
+        ctx.evidence.entries(ctx.db, wholeNumber('from', a.from ?? 0, 0, Number.MAX_SAFE_INTEGER, 'an entry index to start from.'), evidencePageSize(a.first, 'first')),
       entry: async (_: unknown, a: { leafIndex: number }, ctx: BaseContext) =>
         (await ctx.evidence.entries(ctx.db, wholeNumber('leafIndex', a.leafIndex, 0, Number.MAX_SAFE_INTEGER, 'an entry index.'), 1)).find((e) => e.leafIndex === a.leafIndex) ?? null,
       unloggedFacts: (_: unknown, __: unknown, ctx: BaseContext) => ctx.evidence.unloggedFacts(ctx.db),

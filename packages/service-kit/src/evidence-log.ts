@@ -507,7 +507,7 @@ function base64Bytes(text: string, length: number): Uint8Array | null {
 }
 
 /** Clamps a page size to 1..EVIDENCE_PAGE_MAX, refusing nonsense with a message. */
-export function pageOf(first: number | null | undefined, path: string, fallback = 100): number {
+export function evidencePageSize(first: number | null | undefined, path: string, fallback = 100): number {
   const n = first ?? fallback;
   if (!Number.isInteger(n) || n < 1 || n > EVIDENCE_PAGE_MAX) throw BadUserInputError.one(path, `must be between 1 and ${EVIDENCE_PAGE_MAX}; page through with from/fromSize.`);
   return n;

@@ -27,3 +27,4 @@ export * from './tracing.js';
 export * from './snap-back.js';
 export * from './evidence-log.js';
 export * from './evidence-graph.js';
+export * from './pagination.js';

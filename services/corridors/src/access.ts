@@ -21,8 +21,10 @@ export const rules: AccessRules = {
   'Query.convoy': authenticated,
   'Query.incident': authenticated,
   'Corridor.convoys': authenticated,
+  'Corridor.convoysPage': authenticated,
   'Convoy.positionConflicts': authenticated,
   'Agreement.incidents': authenticated,
+  'Agreement.incidentsPage': authenticated,
   'CorridorClosure.note': authenticated,
 };
 

@@ -275,6 +275,47 @@ export function createLoaders(db: DataSource) {
       ),
     ),
     /**
+     * A page of each convoy's positions of record after a cursor (device time, device, sequence: the
+     * order of `positions`), one statement for every convoy of the request asking the same page.
+     * `page` is the JSON of [size] for a first page, or [size, deviceTimeMs, deviceId, sequence].
+     */
+    positionsPage: memo((page: string) =>
+      manyByKey(
+        async (keys: readonly string[]) => {
+          const [size, time, device, sequence] = JSON.parse(page) as [number, number?, string?, number?];
+          const after = time === undefined ? null : { time: new Date(time), device: device!, sequence: sequence! };
+          const rows: Record<string, any>[] = await preparedQuery(
+            db,
+            `SELECT p.device_id, p.sequence, p.convoy_id, p.device_time, p.received_at, p.latitude, p.longitude
+               FROM unnest($1::uuid[]) AS c(id)
+               CROSS JOIN LATERAL (
+                 SELECT * FROM convoy_position q
+                  WHERE q.convoy_id = c.id
+                    AND ($3::timestamptz IS NULL
+                         OR q.device_time < $3 OR (q.device_time = $3 AND (q.device_id > $4 OR (q.device_id = $4 AND q.sequence < $5))))
+                  ORDER BY q.device_time DESC, q.device_id, q.sequence DESC
+                  LIMIT $2
+               ) p
+              ORDER BY p.convoy_id, p.device_time DESC, p.device_id, p.sequence DESC`,
+            [[...keys], size + 1, after?.time ?? null, after?.device ?? null, after?.sequence ?? null],
+          );
+          return rows.map(
+            (r): ConvoyPosition =>
+              Object.assign(new ConvoyPosition(), {
+                deviceId: r.device_id,
+                sequence: r.sequence,
+                convoyId: r.convoy_id,
+                deviceTime: r.device_time,
+                receivedAt: r.received_at,
+                latitude: r.latitude,
+                longitude: r.longitude,
+              }),
+          );
+        },
+        (p) => p.convoyId,
+      ),
+    ),
+    /**
      * The latest `limit` logged conflicts of each convoy with the position of record they disagree with,
      * one statement per batch and limit.
      */

@@ -33,8 +33,10 @@ export const rules: AccessRules = {
 
   'Query.detainee': authenticated,
   'Query.detainees': authenticated,
+  'Query.detaineesPage': authenticated,
   'Query.detaineeLists': authenticated,
   'Query.personalDataAccessLog': role('MEDIATOR'),
+  'Query.personalDataAccessLogPage': role('MEDIATOR'),
   'Detainee.__resolveReference': authenticated,
   'Detainee.name': personal,
   'Detainee.dateOfBirth': personal,

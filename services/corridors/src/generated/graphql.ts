@@ -62,6 +62,8 @@ export type Agreement = {
    * corridors service is unavailable; the error then says which.
    */
   incidents: Maybe<Array<Incident>>;
+  /** The incident reports of `incidents`, a page at a time, newest first. Needs a token from a partner agency (any role). */
+  incidentsPage: Maybe<IncidentPage>;
   /**
    * Inspections on this agreement's corridors that started in [from, until): dwell time and rejection rate.
    * Null only when the arguments are refused or the corridors service is unavailable; the error says which.
@@ -102,6 +104,13 @@ export type AgreementDeliveriesByDayArgs = {
 
 
 export type AgreementIncidentsArgs = {
+  state?: InputMaybe<IncidentVerificationState>;
+};
+
+
+export type AgreementIncidentsPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
   state?: InputMaybe<IncidentVerificationState>;
 };
 
@@ -231,6 +240,8 @@ export type Convoy = {
    * (1 to 1000; 100 when omitted).
    */
   positions: Array<ConvoyPosition>;
+  /** The positions of record, a page at a time, latest device time first (the order of `positions`). */
+  positionsPage: ConvoyPositionPage;
   /** When the convoy was requested. */
   requestedAt: Scalars['DateTime']['output'];
   /** The agency that made the request (the mediator, when requested on another agency's behalf). */
@@ -268,6 +279,13 @@ export type ConvoyPositionsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
+
+/** A movement of trucks through a corridor, run by one agency. */
+export type ConvoyPositionsPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** A recorded change of a convoy's status. */
 export type ConvoyEvent = {
   __typename?: 'ConvoyEvent';
@@ -283,6 +301,16 @@ export type ConvoyEvent = {
   recordedAt: Scalars['DateTime']['output'];
   /** The status after the transition. */
   to: ConvoyStatus;
+};
+
+/**
+ * A page of convoys (DESIGN §12): at most `first` of them (50 when omitted, at most 500), after the cursor
+ * `after`; pass pageInfo.endCursor as `after` for the next page while pageInfo.hasNextPage is true.
+ */
+export type ConvoyPage = {
+  __typename?: 'ConvoyPage';
+  nodes: Array<Convoy>;
+  pageInfo: PageInfo;
 };
 
 /** A position reported by a tracking device on a convoy. */
@@ -355,6 +383,16 @@ export type ConvoyPositionInput = {
 };
 
 /**
+ * A page of a convoy's positions (DESIGN §12): at most `first` of them (50 when omitted, at most 500), after the cursor
+ * `after`; pass pageInfo.endCursor as `after` for the next page while pageInfo.hasNextPage is true.
+ */
+export type ConvoyPositionPage = {
+  __typename?: 'ConvoyPositionPage';
+  nodes: Array<ConvoyPosition>;
+  pageInfo: PageInfo;
+};
+
+/**
  * Where a convoy stands. REQUESTED leads to CLEARED or DENIED; CLEARED to AT_CROSSING; AT_CROSSING to
  * INSPECTED (by recording the primary inspection); INSPECTED to IN_TRANSIT or RETURNED (only RETURNED after
  * a REJECTED inspection); IN_TRANSIT to DELIVERED, INTERCEPTED or RETURNED. DENIED, DELIVERED, INTERCEPTED
@@ -395,6 +433,8 @@ export type Corridor = {
    * token from a partner agency (any role).
    */
   convoys: Array<Convoy>;
+  /** The convoys of `convoys`, a page at a time, newest request first. Needs a token from a partner agency (any role). */
+  convoysPage: ConvoyPage;
   /** When the corridor was registered. */
   createdAt: Scalars['DateTime']['output'];
   /** The status of each UTC day from the day containing `from`, for `days` days (1 to 92; 7 when omitted). */
@@ -432,6 +472,14 @@ export type Corridor = {
 
 /** A crossing or corridor through which convoys pass under an agreement. */
 export type CorridorConvoysArgs = {
+  status?: InputMaybe<ConvoyStatus>;
+};
+
+
+/** A crossing or corridor through which convoys pass under an agreement. */
+export type CorridorConvoysPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<ConvoyStatus>;
 };
 
@@ -809,6 +857,16 @@ export type IncidentConfidence =
   /** Several consistent indications. */
   | 'MEDIUM';
 
+/**
+ * A page of incident reports (DESIGN §12): at most `first` of them (50 when omitted, at most 500), after the cursor
+ * `after`; pass pageInfo.endCursor as `after` for the next page while pageInfo.hasNextPage is true.
+ */
+export type IncidentPage = {
+  __typename?: 'IncidentPage';
+  nodes: Array<Incident>;
+  pageInfo: PageInfo;
+};
+
 /** How serious an incident is. */
 export type IncidentSeverity =
   /** A material breach: it counts towards snap-back and resets the quiet-hours clock once verified. */
@@ -1162,6 +1220,15 @@ export type MutationRequestConvoyArgs = {
  */
 export type MutationVerifyIncidentArgs = {
   input: VerifyIncidentInput;
+};
+
+/** Where a page of a list ends: pass endCursor as `after` to get the next page, while hasNextPage is true. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of this page (null on an empty first page). */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
 };
 
 export type Party = {
@@ -1594,8 +1661,8 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
   Agreement: ResolverTypeWrapper<Partial<Agreement>>;
-  Float: ResolverTypeWrapper<Partial<Scalars['Float']['output']>>;
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
+  Float: ResolverTypeWrapper<Partial<Scalars['Float']['output']>>;
   CargoClass: ResolverTypeWrapper<Partial<CargoClass>>;
   CargoLine: ResolverTypeWrapper<Partial<CargoLine>>;
   CargoLineInput: ResolverTypeWrapper<Partial<CargoLineInput>>;
@@ -1604,9 +1671,11 @@ export type ResolversTypes = {
   ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
   Convoy: ResolverTypeWrapper<Partial<Convoy>>;
   ConvoyEvent: ResolverTypeWrapper<Partial<ConvoyEvent>>;
+  ConvoyPage: ResolverTypeWrapper<Partial<ConvoyPage>>;
   ConvoyPosition: ResolverTypeWrapper<Partial<ConvoyPosition>>;
   ConvoyPositionBatchResult: ResolverTypeWrapper<Partial<ConvoyPositionBatchResult>>;
   ConvoyPositionInput: ResolverTypeWrapper<Partial<ConvoyPositionInput>>;
+  ConvoyPositionPage: ResolverTypeWrapper<Partial<ConvoyPositionPage>>;
   ConvoyStatus: ResolverTypeWrapper<Partial<ConvoyStatus>>;
   Corridor: ResolverTypeWrapper<Partial<Corridor>>;
   CorridorCargo: ResolverTypeWrapper<Partial<CorridorCargo>>;
@@ -1626,6 +1695,7 @@ export type ResolversTypes = {
   Incident: ResolverTypeWrapper<Partial<Incident>>;
   IncidentCategory: ResolverTypeWrapper<Partial<IncidentCategory>>;
   IncidentConfidence: ResolverTypeWrapper<Partial<IncidentConfidence>>;
+  IncidentPage: ResolverTypeWrapper<Partial<IncidentPage>>;
   IncidentSeverity: ResolverTypeWrapper<Partial<IncidentSeverity>>;
   IncidentVerification: ResolverTypeWrapper<Partial<IncidentVerification>>;
   IncidentVerificationState: ResolverTypeWrapper<Partial<IncidentVerificationState>>;
@@ -1636,6 +1706,8 @@ export type ResolversTypes = {
   InspectionStats: ResolverTypeWrapper<Partial<InspectionStats>>;
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
+  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   Party: ResolverTypeWrapper<Partial<Party>>;
   PositionConflict: ResolverTypeWrapper<Partial<PositionConflict>>;
   PositionField: ResolverTypeWrapper<Partial<PositionField>>;
@@ -1651,7 +1723,6 @@ export type ResolversTypes = {
   RequestConvoyInput: ResolverTypeWrapper<Partial<RequestConvoyInput>>;
   SentPosition: ResolverTypeWrapper<Partial<SentPosition>>;
   TelemetryGap: ResolverTypeWrapper<Partial<TelemetryGap>>;
-  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   TelemetryGapKind: ResolverTypeWrapper<Partial<TelemetryGapKind>>;
   TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
   UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
@@ -1664,17 +1735,19 @@ export type ResolversParentTypes = {
   ID: Partial<Scalars['ID']['output']>;
   String: Partial<Scalars['String']['output']>;
   Agreement: Partial<Agreement | FederationReferenceTypes['Agreement']>;
-  Float: Partial<Scalars['Float']['output']>;
   Int: Partial<Scalars['Int']['output']>;
+  Float: Partial<Scalars['Float']['output']>;
   CargoLine: Partial<CargoLine>;
   CargoLineInput: Partial<CargoLineInput>;
   ConflictingPosition: Partial<ConflictingPosition>;
   ConsistencyProof: Partial<ConsistencyProof>;
   Convoy: Partial<Convoy>;
   ConvoyEvent: Partial<ConvoyEvent>;
+  ConvoyPage: Partial<ConvoyPage>;
   ConvoyPosition: Partial<ConvoyPosition>;
   ConvoyPositionBatchResult: Partial<ConvoyPositionBatchResult>;
   ConvoyPositionInput: Partial<ConvoyPositionInput>;
+  ConvoyPositionPage: Partial<ConvoyPositionPage>;
   Corridor: Partial<Corridor>;
   CorridorCargo: Partial<CorridorCargo>;
   CorridorClosure: Partial<CorridorClosure>;
@@ -1689,12 +1762,15 @@ export type ResolversParentTypes = {
   EvidenceLogEntry: Partial<EvidenceLogEntry>;
   EvidenceLogs: Partial<EvidenceLogs | FederationReferenceTypes['EvidenceLogs']>;
   Incident: Partial<Incident>;
+  IncidentPage: Partial<IncidentPage>;
   IncidentVerification: Partial<IncidentVerification>;
   InclusionProof: Partial<InclusionProof>;
   Inspection: Partial<Inspection>;
   InspectionStats: Partial<InspectionStats>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Mutation: Record<PropertyKey, never>;
+  PageInfo: Partial<PageInfo>;
+  Boolean: Partial<Scalars['Boolean']['output']>;
   Party: Partial<Party | FederationReferenceTypes['Party']>;
   PositionConflict: Partial<PositionConflict>;
   Query: Record<PropertyKey, never>;
@@ -1708,7 +1784,6 @@ export type ResolversParentTypes = {
   RequestConvoyInput: Partial<RequestConvoyInput>;
   SentPosition: Partial<SentPosition>;
   TelemetryGap: Partial<TelemetryGap>;
-  Boolean: Partial<Scalars['Boolean']['output']>;
   TreeHead: Partial<TreeHead>;
   UnloggedFact: Partial<UnloggedFact>;
   VerifyIncidentInput: Partial<VerifyIncidentInput>;
@@ -1722,6 +1797,7 @@ export type AgreementResolvers<ContextType = unknown, ParentType extends Resolve
   deliveriesByDay?: Resolver<Maybe<Array<ResolversTypes['DeliveryDay']>>, ParentType, ContextType, RequireFields<AgreementDeliveriesByDayArgs, 'from' | 'until'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   incidents?: Resolver<Maybe<Array<ResolversTypes['Incident']>>, ParentType, ContextType, Partial<AgreementIncidentsArgs>>;
+  incidentsPage?: Resolver<Maybe<ResolversTypes['IncidentPage']>, ParentType, ContextType, Partial<AgreementIncidentsPageArgs>>;
   inspectionStats?: Resolver<Maybe<ResolversTypes['InspectionStats']>, ParentType, ContextType, Partial<AgreementInspectionStatsArgs>>;
   quietHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   verifiedMaterialViolationTimes?: Resolver<Maybe<Array<ResolversTypes['DateTime']>>, ParentType, ContextType>;
@@ -1766,6 +1842,7 @@ export type ConvoyResolvers<ContextType = unknown, ParentType extends ResolversP
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   positionConflicts?: Resolver<Array<ResolversTypes['PositionConflict']>, ParentType, ContextType, Partial<ConvoyPositionConflictsArgs>>;
   positions?: Resolver<Array<ResolversTypes['ConvoyPosition']>, ParentType, ContextType, Partial<ConvoyPositionsArgs>>;
+  positionsPage?: Resolver<ResolversTypes['ConvoyPositionPage'], ParentType, ContextType, Partial<ConvoyPositionsPageArgs>>;
   requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   requestedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ConvoyStatus'], ParentType, ContextType>;
@@ -1781,6 +1858,11 @@ export type ConvoyEventResolvers<ContextType = unknown, ParentType extends Resol
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   to?: Resolver<ResolversTypes['ConvoyStatus'], ParentType, ContextType>;
+};
+
+export type ConvoyPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConvoyPage'] = ResolversParentTypes['ConvoyPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['Convoy']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
 export type ConvoyPositionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConvoyPosition'] = ResolversParentTypes['ConvoyPosition']> = {
@@ -1801,10 +1883,16 @@ export type ConvoyPositionBatchResultResolvers<ContextType = unknown, ParentType
   rejected?: Resolver<Array<ResolversTypes['RejectedPosition']>, ParentType, ContextType>;
 };
 
+export type ConvoyPositionPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConvoyPositionPage'] = ResolversParentTypes['ConvoyPositionPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['ConvoyPosition']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
 export type CorridorResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Corridor'] = ResolversParentTypes['Corridor']> = {
   agreement?: Resolver<Maybe<ResolversTypes['Agreement']>, ParentType, ContextType>;
   closures?: Resolver<Array<ResolversTypes['CorridorClosure']>, ParentType, ContextType>;
   convoys?: Resolver<Array<ResolversTypes['Convoy']>, ParentType, ContextType, Partial<CorridorConvoysArgs>>;
+  convoysPage?: Resolver<ResolversTypes['ConvoyPage'], ParentType, ContextType, Partial<CorridorConvoysPageArgs>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   dailyStatus?: Resolver<Array<ResolversTypes['CorridorDay']>, ParentType, ContextType, RequireFields<CorridorDailyStatusArgs, 'from'>>;
   deliveries?: Resolver<ResolversTypes['DeliveryTotals'], ParentType, ContextType, Partial<CorridorDeliveriesArgs>>;
@@ -1919,6 +2007,11 @@ export type IncidentResolvers<ContextType = unknown, ParentType extends Resolver
   verifications?: Resolver<Array<ResolversTypes['IncidentVerification']>, ParentType, ContextType>;
 };
 
+export type IncidentPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['IncidentPage'] = ResolversParentTypes['IncidentPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
 export type IncidentVerificationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['IncidentVerification'] = ResolversParentTypes['IncidentVerification']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   attributedParty?: Resolver<Maybe<ResolversTypes['Party']>, ParentType, ContextType>;
@@ -1981,6 +2074,11 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   reportIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationReportIncidentArgs, 'input'>>;
   requestConvoy?: Resolver<ResolversTypes['Convoy'], ParentType, ContextType, RequireFields<MutationRequestConvoyArgs, 'input'>>;
   verifyIncident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType, RequireFields<MutationVerifyIncidentArgs, 'input'>>;
+};
+
+export type PageInfoResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type PartyResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Party'] = ResolversParentTypes['Party'], FederationReferenceType extends FederationReferenceTypes['Party'] = FederationReferenceTypes['Party']> = {
@@ -2058,8 +2156,10 @@ export type Resolvers<ContextType = unknown> = {
   ConsistencyProof?: ConsistencyProofResolvers<ContextType>;
   Convoy?: ConvoyResolvers<ContextType>;
   ConvoyEvent?: ConvoyEventResolvers<ContextType>;
+  ConvoyPage?: ConvoyPageResolvers<ContextType>;
   ConvoyPosition?: ConvoyPositionResolvers<ContextType>;
   ConvoyPositionBatchResult?: ConvoyPositionBatchResultResolvers<ContextType>;
+  ConvoyPositionPage?: ConvoyPositionPageResolvers<ContextType>;
   Corridor?: CorridorResolvers<ContextType>;
   CorridorCargo?: CorridorCargoResolvers<ContextType>;
   CorridorClosure?: CorridorClosureResolvers<ContextType>;
@@ -2072,12 +2172,14 @@ export type Resolvers<ContextType = unknown> = {
   EvidenceLogEntry?: EvidenceLogEntryResolvers<ContextType>;
   EvidenceLogs?: EvidenceLogsResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
+  IncidentPage?: IncidentPageResolvers<ContextType>;
   IncidentVerification?: IncidentVerificationResolvers<ContextType>;
   InclusionProof?: InclusionProofResolvers<ContextType>;
   Inspection?: InspectionResolvers<ContextType>;
   InspectionStats?: InspectionStatsResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Party?: PartyResolvers<ContextType>;
   PositionConflict?: PositionConflictResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

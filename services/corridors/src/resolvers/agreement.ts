@@ -1,4 +1,4 @@
-import { isUuid } from '@treaty/service-kit';
+import { isUuid, pageOf, timeKey, type PageArgs } from '@treaty/service-kit';
 import type { CargoClass } from '../entities/index.js';
 import { currentVerificationState } from '../domain/verification.js';
 import { quietHours } from '../domain/metrics.js';
@@ -52,6 +52,9 @@ export const Agreement = {
     const entryIntoForceAt = requiredDate(a.entryIntoForceAt, 'Agreement.entryIntoForceAt');
     const times = await ctx.loaders.materialViolationTimes.load(a.id);
     return quietHours(entryIntoForceAt, times[times.length - 1]?.occurredAt ?? null, ctx.clock.now());
+  },
+  async incidentsPage(a: AgreementRef, args: AgreementIncidentsArgs & PageArgs, ctx: Context) {
+    return pageOf(await Agreement.incidents(a, args, ctx), args, (i) => [timeKey(i.occurredAt), i.id], ['desc', 'asc']);
   },
   async incidents(a: AgreementRef, { state }: AgreementIncidentsArgs, ctx: Context) {
     const incidents = await ctx.loaders.incidentsOfAgreement.load(a.id);

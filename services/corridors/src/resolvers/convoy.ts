@@ -1,4 +1,4 @@
-import { BadUserInputError } from '@treaty/service-kit';
+import { BadUserInputError, decodeCursor, encodeCursor, pageSize, type PageArgs } from '@treaty/service-kit';
 import type { Convoy as ConvoyRow } from '../entities/index.js';
 import { allowedNext, currentStatus } from '../domain/convoy-status.js';
 import { movementOf, telemetryGaps } from '../domain/telemetry.js';
@@ -39,6 +39,21 @@ export const Convoy = {
     const limit = last ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_POSITIONS) throw BadUserInputError.one('last', `last is ${limit}; ask for 1 to ${MAX_POSITIONS} positions.`);
     return ctx.loaders.latestPositions(limit).load(c.id);
+  },
+  /** Keyset pages in SQL: a convoy may have hundreds of thousands of positions. */
+  async positionsPage(c: ConvoyRow, args: PageArgs, ctx: Context) {
+    const size = pageSize(args.first);
+    const after = args.after == null ? null : decodeCursor(args.after, 3);
+    if (after && (typeof after[0] !== 'number' || typeof after[1] !== 'string' || typeof after[2] !== 'number')) {
+      throw BadUserInputError.one('after', 'is not a cursor of this list; pass the pageInfo.endCursor of the page before, or omit it for the first page.');
+    }
+    const rows = await ctx.loaders.positionsPage(JSON.stringify([size, ...(after ?? [])])).load(c.id);
+    const nodes = rows.slice(0, size);
+    const last = nodes.at(-1);
+    return {
+      nodes,
+      pageInfo: { endCursor: last ? encodeCursor([last.deviceTime.getTime(), last.deviceId, Number(last.sequence)]) : (args.after ?? null), hasNextPage: rows.length > size },
+    };
   },
   positionConflicts(c: ConvoyRow, { last }: ConvoyPositionConflictsArgs, ctx: Context) {
     const limit = last ?? 100;

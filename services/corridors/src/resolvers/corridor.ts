@@ -1,4 +1,4 @@
-import { BadUserInputError, DAY_MS } from '@treaty/service-kit';
+import { BadUserInputError, DAY_MS, pageOf, timeKey, type PageArgs } from '@treaty/service-kit';
 import type { Corridor as CorridorRow, CorridorClosure } from '../entities/index.js';
 import { closuresTouching, dayStatus } from '../domain/corridor-status.js';
 import { isoDate, utcDayStart } from '../domain/calendar.js';
@@ -50,6 +50,9 @@ export const Corridor = {
       if (e instanceof Error) throw e;
       return currentStatus(e!) === status;
     });
+  },
+  async convoysPage(c: CorridorRow, args: CorridorConvoysArgs & PageArgs, ctx: Context) {
+    return pageOf(await Corridor.convoys(c, args, ctx), args, (v) => [timeKey(v.requestedAt), v.id], ['desc', 'asc']);
   },
   deliveries(c: CorridorRow, args: CorridorDeliveriesArgs, ctx: Context) {
     return deliveries('corridor', c.id, args, ctx);

@@ -33,6 +33,8 @@ export type Agreement = {
    * Null only when the guarantors service is unavailable; the error then names it.
    */
   commitments: Maybe<Array<Commitment>>;
+  /** Every guarantor's commitments to this agreement, a page at a time, newest first. Null only when the guarantors service is unavailable. */
+  commitmentsPage: Maybe<CommitmentPage>;
   /**
    * The escrow accounts held for the agreement's parties. Null only when the guarantors service is
    * unavailable; the error then names it.
@@ -46,6 +48,12 @@ export type Agreement = {
   penaltySchedule: Maybe<PenaltySchedule>;
   /** Whether snap-back is in force under the agreement (owned by milestones). */
   snapBack: Maybe<SnapBackState>;
+};
+
+
+export type AgreementCommitmentsPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type ApplyPenaltyInput = {
@@ -87,6 +95,16 @@ export type CommitmentKind =
   | 'FUNDING_PLEDGE'
   /** A promise of security (words, no money), e.g. a guarantee of monitors' protection. */
   | 'SECURITY_ASSURANCE';
+
+/**
+ * A page of commitments (DESIGN §12): at most `first` of them (50 when omitted, at most 500), after the cursor
+ * `after`; pass pageInfo.endCursor as `after` for the next page while pageInfo.hasNextPage is true.
+ */
+export type CommitmentPage = {
+  __typename?: 'CommitmentPage';
+  nodes: Array<Commitment>;
+  pageInfo: PageInfo;
+};
 
 /** Where a commitment stands (OCHA's distinction), derived from the moves recorded: */
 export type CommitmentStatus =
@@ -436,6 +454,8 @@ export type Guarantor = {
    * `agreementId` is given.
    */
   commitments: Array<Commitment>;
+  /** Its commitments, a page at a time, newest first; only those to one agreement when `agreementId` is given. */
+  commitmentsPage: CommitmentPage;
   id: Scalars['ID']['output'];
   kind: GuarantorKind;
   name: Scalars['String']['output'];
@@ -463,6 +483,17 @@ export type GuarantorCommitmentsArgs = {
   agreementId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+
+/**
+ * A UN body, state or regional organisation that guarantees agreements with assurances, funds or
+ * monitoring.
+ */
+export type GuarantorCommitmentsPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  agreementId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** What kind of body a guarantor is. */
 export type GuarantorKind =
   /** A regional organisation (for example a regional union or league of states). */
@@ -471,6 +502,16 @@ export type GuarantorKind =
   | 'STATE'
   /** A United Nations body, agency or mission. */
   | 'UN_BODY';
+
+/**
+ * A page of guarantors (DESIGN §12): at most `first` of them (50 when omitted, at most 500), after the cursor
+ * `after`; pass pageInfo.endCursor as `after` for the next page while pageInfo.hasNextPage is true.
+ */
+export type GuarantorPage = {
+  __typename?: 'GuarantorPage';
+  nodes: Array<Guarantor>;
+  pageInfo: PageInfo;
+};
 
 /** A role a guarantor plays for the agreements it guarantees. */
 export type GuarantorRole =
@@ -847,6 +888,15 @@ export type OpenEscrowAccountInput = {
   currency: Scalars['String']['input'];
 };
 
+/** Where a page of a list ends: pass endCursor as `after` to get the next page, while hasNextPage is true. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of this page (null on an empty first page). */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Party = {
   __typename?: 'Party';
   id: Scalars['ID']['output'];
@@ -897,6 +947,8 @@ export type Query = {
   guarantor: Maybe<Guarantor>;
   /** Every registered guarantor, by name. Readable by everyone, including anonymous callers. */
   guarantors: Array<Guarantor>;
+  /** The guarantors, a page at a time, by name. Readable by everyone. */
+  guarantorsPage: GuarantorPage;
   /** One tranche by id, or null. Its amount and status are readable by everyone. */
   tranche: Maybe<Tranche>;
 };
@@ -909,6 +961,12 @@ export type QueryEscrowAccountArgs = {
 
 export type QueryGuarantorArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryGuarantorsPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1228,15 +1286,16 @@ export type ResolversTypes = {
   AdvanceCommitmentInput: ResolverTypeWrapper<Partial<AdvanceCommitmentInput>>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   Agreement: ResolverTypeWrapper<Partial<Agreement>>;
+  String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
+  Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   ApplyPenaltyInput: ResolverTypeWrapper<Partial<ApplyPenaltyInput>>;
   ApproveTrancheReleaseInput: ResolverTypeWrapper<Partial<ApproveTrancheReleaseInput>>;
-  String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
   Commitment: ResolverTypeWrapper<Partial<Commitment>>;
   CommitmentKind: ResolverTypeWrapper<Partial<CommitmentKind>>;
+  CommitmentPage: ResolverTypeWrapper<Partial<CommitmentPage>>;
   CommitmentStatus: ResolverTypeWrapper<Partial<CommitmentStatus>>;
   CommitmentTotal: ResolverTypeWrapper<Partial<CommitmentTotal>>;
   ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
-  Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   Cosignature: ResolverTypeWrapper<Partial<Cosignature>>;
   CountersignTreeHeadInput: ResolverTypeWrapper<Partial<CountersignTreeHeadInput>>;
   CreateTrancheInput: ResolverTypeWrapper<Partial<CreateTrancheInput>>;
@@ -1250,6 +1309,7 @@ export type ResolversTypes = {
   EvidenceLogs: ResolverTypeWrapper<Partial<EvidenceLogs>>;
   Guarantor: ResolverTypeWrapper<Partial<Guarantor>>;
   GuarantorKind: ResolverTypeWrapper<Partial<GuarantorKind>>;
+  GuarantorPage: ResolverTypeWrapper<Partial<GuarantorPage>>;
   GuarantorRole: ResolverTypeWrapper<Partial<GuarantorRole>>;
   InclusionProof: ResolverTypeWrapper<Partial<InclusionProof>>;
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
@@ -1259,6 +1319,8 @@ export type ResolversTypes = {
   MovementKind: ResolverTypeWrapper<Partial<MovementKind>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OpenEscrowAccountInput: ResolverTypeWrapper<Partial<OpenEscrowAccountInput>>;
+  PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
+  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   Party: ResolverTypeWrapper<Partial<Party>>;
   PenaltySchedule: ResolverTypeWrapper<Partial<PenaltySchedule>>;
   PledgeInput: ResolverTypeWrapper<Partial<PledgeInput>>;
@@ -1267,7 +1329,6 @@ export type ResolversTypes = {
   ReleaseTrancheInput: ResolverTypeWrapper<Partial<ReleaseTrancheInput>>;
   SetPenaltyScheduleInput: ResolverTypeWrapper<Partial<SetPenaltyScheduleInput>>;
   SnapBackState: ResolverTypeWrapper<Partial<SnapBackState>>;
-  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   Tranche: ResolverTypeWrapper<Partial<Tranche>>;
   TrancheApproval: ResolverTypeWrapper<Partial<TrancheApproval>>;
   TranchePenalty: ResolverTypeWrapper<Partial<TranchePenalty>>;
@@ -1282,13 +1343,14 @@ export type ResolversParentTypes = {
   AdvanceCommitmentInput: Partial<AdvanceCommitmentInput>;
   ID: Partial<Scalars['ID']['output']>;
   Agreement: Partial<Agreement | FederationReferenceTypes['Agreement']>;
+  String: Partial<Scalars['String']['output']>;
+  Int: Partial<Scalars['Int']['output']>;
   ApplyPenaltyInput: Partial<ApplyPenaltyInput>;
   ApproveTrancheReleaseInput: Partial<ApproveTrancheReleaseInput>;
-  String: Partial<Scalars['String']['output']>;
   Commitment: Partial<Commitment>;
+  CommitmentPage: Partial<CommitmentPage>;
   CommitmentTotal: Partial<CommitmentTotal>;
   ConsistencyProof: Partial<ConsistencyProof>;
-  Int: Partial<Scalars['Int']['output']>;
   Cosignature: Partial<Cosignature>;
   CountersignTreeHeadInput: Partial<CountersignTreeHeadInput>;
   CreateTrancheInput: Partial<CreateTrancheInput>;
@@ -1301,12 +1363,15 @@ export type ResolversParentTypes = {
   EvidenceLogEntry: Partial<EvidenceLogEntry>;
   EvidenceLogs: Partial<EvidenceLogs | FederationReferenceTypes['EvidenceLogs']>;
   Guarantor: Partial<Guarantor | FederationReferenceTypes['Guarantor']>;
+  GuarantorPage: Partial<GuarantorPage>;
   InclusionProof: Partial<InclusionProof>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Float: Partial<Scalars['Float']['output']>;
   Money: Partial<Money>;
   Mutation: Record<PropertyKey, never>;
   OpenEscrowAccountInput: Partial<OpenEscrowAccountInput>;
+  PageInfo: Partial<PageInfo>;
+  Boolean: Partial<Scalars['Boolean']['output']>;
   Party: Partial<Party>;
   PenaltySchedule: Partial<PenaltySchedule>;
   PledgeInput: Partial<PledgeInput>;
@@ -1315,7 +1380,6 @@ export type ResolversParentTypes = {
   ReleaseTrancheInput: Partial<ReleaseTrancheInput>;
   SetPenaltyScheduleInput: Partial<SetPenaltyScheduleInput>;
   SnapBackState: Partial<SnapBackState>;
-  Boolean: Partial<Scalars['Boolean']['output']>;
   Tranche: Partial<Tranche>;
   TrancheApproval: Partial<TrancheApproval>;
   TranchePenalty: Partial<TranchePenalty>;
@@ -1328,6 +1392,7 @@ export type AgreementResolvers<ContextType = unknown, ParentType extends Resolve
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Agreement']> | FederationReferenceType, FederationReferenceType, ContextType>;
   commitmentTotals?: Resolver<Maybe<Array<ResolversTypes['CommitmentTotal']>>, ParentType, ContextType>;
   commitments?: Resolver<Maybe<Array<ResolversTypes['Commitment']>>, ParentType, ContextType>;
+  commitmentsPage?: Resolver<Maybe<ResolversTypes['CommitmentPage']>, ParentType, ContextType, Partial<AgreementCommitmentsPageArgs>>;
   escrowAccounts?: Resolver<Maybe<Array<ResolversTypes['EscrowAccount']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   penaltySchedule?: Resolver<Maybe<ResolversTypes['PenaltySchedule']>, ParentType, ContextType>;
@@ -1344,6 +1409,11 @@ export type CommitmentResolvers<ContextType = unknown, ParentType extends Resolv
   paidAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   pledgedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CommitmentStatus'], ParentType, ContextType>;
+};
+
+export type CommitmentPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['CommitmentPage'] = ResolversParentTypes['CommitmentPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['Commitment']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
 export type CommitmentTotalResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['CommitmentTotal'] = ResolversParentTypes['CommitmentTotal']> = {
@@ -1445,12 +1515,18 @@ export type GuarantorResolvers<ContextType = unknown, ParentType extends Resolve
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Guarantor']> | FederationReferenceType, FederationReferenceType, ContextType>;
   commitmentTotals?: Resolver<Array<ResolversTypes['CommitmentTotal']>, ParentType, ContextType, Partial<GuarantorCommitmentTotalsArgs>>;
   commitments?: Resolver<Array<ResolversTypes['Commitment']>, ParentType, ContextType, Partial<GuarantorCommitmentsArgs>>;
+  commitmentsPage?: Resolver<ResolversTypes['CommitmentPage'], ParentType, ContextType, Partial<GuarantorCommitmentsPageArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['GuarantorKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   registeredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['GuarantorRole']>, ParentType, ContextType>;
   tranches?: Resolver<Array<ResolversTypes['Tranche']>, ParentType, ContextType>;
+};
+
+export type GuarantorPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['GuarantorPage'] = ResolversParentTypes['GuarantorPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['Guarantor']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
 export type InclusionProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
@@ -1488,6 +1564,11 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   setPenaltySchedule?: Resolver<ResolversTypes['PenaltySchedule'], ParentType, ContextType, RequireFields<MutationSetPenaltyScheduleArgs, 'input'>>;
 };
 
+export type PageInfoResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type PartyResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Party'] = ResolversParentTypes['Party']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
@@ -1503,6 +1584,7 @@ export type QueryResolvers<ContextType = unknown, ParentType extends ResolversPa
   escrowAccount?: Resolver<Maybe<ResolversTypes['EscrowAccount']>, ParentType, ContextType, RequireFields<QueryEscrowAccountArgs, 'id'>>;
   guarantor?: Resolver<Maybe<ResolversTypes['Guarantor']>, ParentType, ContextType, RequireFields<QueryGuarantorArgs, 'id'>>;
   guarantors?: Resolver<Array<ResolversTypes['Guarantor']>, ParentType, ContextType>;
+  guarantorsPage?: Resolver<ResolversTypes['GuarantorPage'], ParentType, ContextType, Partial<QueryGuarantorsPageArgs>>;
   tranche?: Resolver<Maybe<ResolversTypes['Tranche']>, ParentType, ContextType, RequireFields<QueryTrancheArgs, 'id'>>;
 };
 
@@ -1566,6 +1648,7 @@ export type UnloggedFactResolvers<ContextType = unknown, ParentType extends Reso
 export type Resolvers<ContextType = unknown> = {
   Agreement?: AgreementResolvers<ContextType>;
   Commitment?: CommitmentResolvers<ContextType>;
+  CommitmentPage?: CommitmentPageResolvers<ContextType>;
   CommitmentTotal?: CommitmentTotalResolvers<ContextType>;
   ConsistencyProof?: ConsistencyProofResolvers<ContextType>;
   Cosignature?: CosignatureResolvers<ContextType>;
@@ -1577,10 +1660,12 @@ export type Resolvers<ContextType = unknown> = {
   EvidenceLogEntry?: EvidenceLogEntryResolvers<ContextType>;
   EvidenceLogs?: EvidenceLogsResolvers<ContextType>;
   Guarantor?: GuarantorResolvers<ContextType>;
+  GuarantorPage?: GuarantorPageResolvers<ContextType>;
   InclusionProof?: InclusionProofResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Party?: PartyResolvers<ContextType>;
   PenaltySchedule?: PenaltyScheduleResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -1,4 +1,5 @@
-import { isUuid } from '@treaty/service-kit';
+import { isUuid, pageOf, type PageArgs } from '@treaty/service-kit';
+import { commitmentKey } from './guarantor.js';
 import { totalsByCurrency } from '../domain/commitment.js';
 import { money } from '../domain/money.js';
 import type { Context } from '../context.js';
@@ -10,6 +11,9 @@ export const Agreement = {
   },
   commitments(a: { id: string }, _: unknown, ctx: Context) {
     return ctx.loaders.commitmentsOfAgreement.load(a.id);
+  },
+  async commitmentsPage(a: { id: string }, args: PageArgs, ctx: Context) {
+    return pageOf(await ctx.loaders.commitmentsOfAgreement.load(a.id), args, commitmentKey, ['desc', 'asc']);
   },
   async commitmentTotals(a: { id: string }, _: unknown, ctx: Context) {
     return totalsByCurrency(await ctx.loaders.commitmentTotalsOfAgreement.load(a.id)).map((t) => ({

@@ -118,6 +118,16 @@ export type AgreementDisputeActivityArgs = {
   until: Scalars['DateTime']['input'];
 };
 
+/**
+ * A page of agreements (DESIGN §12): at most `first` of them (50 when omitted, at most 500), after the cursor
+ * `after`; pass pageInfo.endCursor as `after` for the next page while pageInfo.hasNextPage is true.
+ */
+export type AgreementPage = {
+  __typename?: 'AgreementPage';
+  nodes: Array<Agreement>;
+  pageInfo: PageInfo;
+};
+
 /** A machine-checkable obligation: the milestone's metric compared with a threshold. */
 export type Benchmark = {
   __typename?: 'Benchmark';
@@ -811,6 +821,15 @@ export type MutationWaiveMilestoneArgs = {
   input: WaiveMilestoneInput;
 };
 
+/** Where a page of a list ends: pass endCursor as `after` to get the next page, while hasNextPage is true. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of this page (null on an empty first page). */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 /**
  * A signatory to one or more agreements. Other services add what they know about a party (detainees held,
  * releases, funds) to this type.
@@ -890,6 +909,8 @@ export type Query = {
   agreement: Maybe<Agreement>;
   /** Every agreement, newest entry into force first. Readable by everyone, including anonymous callers. */
   agreements: Array<Agreement>;
+  /** The agreements, a page at a time, in the order of `agreements` (newest entry into force first). */
+  agreementsPage: AgreementPage;
   /** The evidence logs of the four services: signed tree heads, proofs and entries (DESIGN §11). */
   evidenceLogs: EvidenceLogs;
 };
@@ -897,6 +918,12 @@ export type Query = {
 
 export type QueryAgreementArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryAgreementsPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type RuleOnDisputeInput = {
@@ -1186,6 +1213,7 @@ export type ResolversTypes = {
   AddSnapBackClauseInput: ResolverTypeWrapper<Partial<AddSnapBackClauseInput>>;
   Agreement: ResolverTypeWrapper<Partial<Agreement>>;
   Float: ResolverTypeWrapper<Partial<Scalars['Float']['output']>>;
+  AgreementPage: ResolverTypeWrapper<Partial<AgreementPage>>;
   Benchmark: ResolverTypeWrapper<Partial<Benchmark>>;
   BenchmarkInput: ResolverTypeWrapper<Partial<BenchmarkInput>>;
   BenchmarkMetric: ResolverTypeWrapper<Partial<BenchmarkMetric>>;
@@ -1217,6 +1245,7 @@ export type ResolversTypes = {
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   MilestoneStatus: ResolverTypeWrapper<Partial<MilestoneStatus>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
   Party: ResolverTypeWrapper<Partial<Party>>;
   PartyInput: ResolverTypeWrapper<Partial<PartyInput>>;
   PartyKind: ResolverTypeWrapper<Partial<PartyKind>>;
@@ -1247,6 +1276,7 @@ export type ResolversParentTypes = {
   AddSnapBackClauseInput: Partial<AddSnapBackClauseInput>;
   Agreement: Partial<Agreement | FederationReferenceTypes['Agreement']>;
   Float: Partial<Scalars['Float']['output']>;
+  AgreementPage: Partial<AgreementPage>;
   Benchmark: Partial<Benchmark>;
   BenchmarkInput: Partial<BenchmarkInput>;
   BenchmarkResult: Partial<BenchmarkResult>;
@@ -1273,6 +1303,7 @@ export type ResolversParentTypes = {
   LiftSnapBackInput: Partial<LiftSnapBackInput>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Mutation: Record<PropertyKey, never>;
+  PageInfo: Partial<PageInfo>;
   Party: Partial<Party | FederationReferenceTypes['Party']>;
   PartyInput: Partial<PartyInput>;
   PartyScore: Partial<PartyScore>;
@@ -1309,6 +1340,11 @@ export type AgreementResolvers<ContextType = unknown, ParentType extends Resolve
   snapBack?: Resolver<Maybe<ResolversTypes['SnapBackState']>, ParentType, ContextType>;
   snapBackClauses?: Resolver<Array<ResolversTypes['SnapBackClause']>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AgreementPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['AgreementPage'] = ResolversParentTypes['AgreementPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['Agreement']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
 export type BenchmarkResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Benchmark'] = ResolversParentTypes['Benchmark']> = {
@@ -1476,6 +1512,11 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   waiveMilestone?: Resolver<ResolversTypes['Milestone'], ParentType, ContextType, RequireFields<MutationWaiveMilestoneArgs, 'input'>>;
 };
 
+export type PageInfoResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type PartyResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Party'] = ResolversParentTypes['Party'], FederationReferenceType extends FederationReferenceTypes['Party'] = FederationReferenceTypes['Party']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Party']> | FederationReferenceType, FederationReferenceType, ContextType>;
   agreements?: Resolver<Array<ResolversTypes['Agreement']>, ParentType, ContextType>;
@@ -1509,6 +1550,7 @@ export type PhaseResolvers<ContextType = unknown, ParentType extends ResolversPa
 export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   agreement?: Resolver<Maybe<ResolversTypes['Agreement']>, ParentType, ContextType, RequireFields<QueryAgreementArgs, 'id'>>;
   agreements?: Resolver<Array<ResolversTypes['Agreement']>, ParentType, ContextType>;
+  agreementsPage?: Resolver<ResolversTypes['AgreementPage'], ParentType, ContextType, Partial<QueryAgreementsPageArgs>>;
   evidenceLogs?: Resolver<ResolversTypes['EvidenceLogs'], ParentType, ContextType>;
 };
 
@@ -1566,6 +1608,7 @@ export type WaiverResolvers<ContextType = unknown, ParentType extends ResolversP
 
 export type Resolvers<ContextType = unknown> = {
   Agreement?: AgreementResolvers<ContextType>;
+  AgreementPage?: AgreementPageResolvers<ContextType>;
   Benchmark?: BenchmarkResolvers<ContextType>;
   BenchmarkResult?: BenchmarkResultResolvers<ContextType>;
   Certification?: CertificationResolvers<ContextType>;
@@ -1583,6 +1626,7 @@ export type Resolvers<ContextType = unknown> = {
   InclusionProof?: InclusionProofResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Party?: PartyResolvers<ContextType>;
   PartyScore?: PartyScoreResolvers<ContextType>;
   Phase?: PhaseResolvers<ContextType>;

@@ -280,6 +280,16 @@ export type DetaineeListSchedule = {
 };
 
 /**
+ * A page of detainees (DESIGN §12): at most `first` of them (50 when omitted, at most 500), after the cursor
+ * `after`; pass pageInfo.endCursor as `after` for the next page while pageInfo.hasNextPage is true.
+ */
+export type DetaineePage = {
+  __typename?: 'DetaineePage';
+  nodes: Array<Detainee>;
+  pageInfo: PageInfo;
+};
+
+/**
  * A service's evidence log (DESIGN §11): every fact that can change money or freedom, appended in the same
  * transaction as the fact, as the leaves of an RFC 9162 Merkle tree (leaf = SHA-256(0x00 || entry),
  * node = SHA-256(0x01 || left || right)) whose heads the service signs with Ed25519. Each service keeps
@@ -973,6 +983,15 @@ export type MutationSubmitDetaineeListArgs = {
   input: SubmitDetaineeListInput;
 };
 
+/** Where a page of a list ends: pass endCursor as `after` to get the next page, while hasNextPage is true. */
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  /** The cursor of the last item of this page (null on an empty first page). */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** Whether more items follow this page. */
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Party = {
   __typename?: 'Party';
   /**
@@ -1005,6 +1024,16 @@ export type PersonalDataAccessEntry = {
   roles: Array<Scalars['String']['output']>;
   /** The person or system at the agency (the token's subject). */
   subject: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * A page of access log entries (DESIGN §12): at most `first` of them (50 when omitted, at most 500), after the cursor
+ * `after`; pass pageInfo.endCursor as `after` for the next page while pageInfo.hasNextPage is true.
+ */
+export type PersonalDataAccessPage = {
+  __typename?: 'PersonalDataAccessPage';
+  nodes: Array<PersonalDataAccessEntry>;
+  pageInfo: PageInfo;
 };
 
 /** A new exchange wave. */
@@ -1069,6 +1098,8 @@ export type Query = {
    * Needs a partner agency's token; a PARTY caller gets only detainees held by, or belonging to, its party.
    */
   detainees: Array<Detainee>;
+  /** The detainees of `detainees`, a page at a time (by cursor, in the same order: priority, then registration), with the same filters and the same rights. */
+  detaineesPage: DetaineePage;
   /** One exchange wave by id, or null when no wave has that id. */
   exchangeWave: Maybe<ExchangeWave>;
   /** The exchange waves of an agreement, by sequence number. */
@@ -1078,6 +1109,8 @@ export type Query = {
    * why. Never the values. Requires the MEDIATOR role.
    */
   personalDataAccessLog: Array<PersonalDataAccessEntry>;
+  /** The access log of `personalDataAccessLog`, a page at a time, newest first. Requires the MEDIATOR role. */
+  personalDataAccessLogPage: PersonalDataAccessPage;
 };
 
 
@@ -1100,6 +1133,15 @@ export type QueryDetaineesArgs = {
 };
 
 
+export type QueryDetaineesPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  agreementId: Scalars['ID']['input'];
+  category?: InputMaybe<DetaineeCategory>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  holdingPartyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
 export type QueryExchangeWaveArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1111,6 +1153,13 @@ export type QueryExchangeWavesArgs = {
 
 
 export type QueryPersonalDataAccessLogArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  recordId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryPersonalDataAccessLogPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   recordId?: InputMaybe<Scalars['ID']['input']>;
 };
@@ -1387,6 +1436,7 @@ export type ResolversTypes = {
   DetaineeList: ResolverTypeWrapper<Partial<DetaineeList>>;
   DetaineeListEntry: ResolverTypeWrapper<Partial<DetaineeListEntry>>;
   DetaineeListSchedule: ResolverTypeWrapper<Partial<DetaineeListSchedule>>;
+  DetaineePage: ResolverTypeWrapper<Partial<DetaineePage>>;
   EvidenceLog: ResolverTypeWrapper<Partial<EvidenceLog>>;
   EvidenceLogEntry: ResolverTypeWrapper<Partial<EvidenceLogEntry>>;
   EvidenceLogs: ResolverTypeWrapper<Partial<EvidenceLogs>>;
@@ -1409,8 +1459,10 @@ export type ResolversTypes = {
   MedicalCheckInput: ResolverTypeWrapper<Partial<MedicalCheckInput>>;
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
   Party: ResolverTypeWrapper<Partial<Party>>;
   PersonalDataAccessEntry: ResolverTypeWrapper<Partial<PersonalDataAccessEntry>>;
+  PersonalDataAccessPage: ResolverTypeWrapper<Partial<PersonalDataAccessPage>>;
   PlanExchangeWaveInput: ResolverTypeWrapper<Partial<PlanExchangeWaveInput>>;
   ProofOfLife: ResolverTypeWrapper<Partial<ProofOfLife>>;
   ProofOfLifeMethod: ResolverTypeWrapper<Partial<ProofOfLifeMethod>>;
@@ -1448,6 +1500,7 @@ export type ResolversParentTypes = {
   DetaineeList: Partial<DetaineeList>;
   DetaineeListEntry: Partial<DetaineeListEntry>;
   DetaineeListSchedule: Partial<DetaineeListSchedule>;
+  DetaineePage: Partial<DetaineePage>;
   EvidenceLog: Partial<EvidenceLog>;
   EvidenceLogEntry: Partial<EvidenceLogEntry>;
   EvidenceLogs: Partial<EvidenceLogs | FederationReferenceTypes['EvidenceLogs']>;
@@ -1464,8 +1517,10 @@ export type ResolversParentTypes = {
   MedicalCheckInput: Partial<MedicalCheckInput>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Mutation: Record<PropertyKey, never>;
+  PageInfo: Partial<PageInfo>;
   Party: Partial<Party | FederationReferenceTypes['Party']>;
   PersonalDataAccessEntry: Partial<PersonalDataAccessEntry>;
+  PersonalDataAccessPage: Partial<PersonalDataAccessPage>;
   PlanExchangeWaveInput: Partial<PlanExchangeWaveInput>;
   ProofOfLife: Partial<ProofOfLife>;
   Query: Record<PropertyKey, never>;
@@ -1579,6 +1634,11 @@ export type DetaineeListScheduleResolvers<ContextType = unknown, ParentType exte
   submissionDueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   submissions?: Resolver<Array<ResolversTypes['ListSubmissionStep']>, ParentType, ContextType>;
   unresolvedContests?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type DetaineePageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['DetaineePage'] = ResolversParentTypes['DetaineePage']> = {
+  nodes?: Resolver<Array<ResolversTypes['Detainee']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
 export type EvidenceLogResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['EvidenceLog'] = ResolversParentTypes['EvidenceLog']> = {
@@ -1710,6 +1770,11 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   submitDetaineeList?: Resolver<ResolversTypes['DetaineeList'], ParentType, ContextType, RequireFields<MutationSubmitDetaineeListArgs, 'input'>>;
 };
 
+export type PageInfoResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type PartyResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Party'] = ResolversParentTypes['Party'], FederationReferenceType extends FederationReferenceTypes['Party'] = FederationReferenceTypes['Party']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Party']> | FederationReferenceType, FederationReferenceType, ContextType>;
   detaineeCounts?: Resolver<Maybe<Array<ResolversTypes['DetaineeCategoryCount']>>, ParentType, ContextType>;
@@ -1728,6 +1793,11 @@ export type PersonalDataAccessEntryResolvers<ContextType = unknown, ParentType e
   subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PersonalDataAccessPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PersonalDataAccessPage'] = ResolversParentTypes['PersonalDataAccessPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['PersonalDataAccessEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
 export type ProofOfLifeResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ProofOfLife'] = ResolversParentTypes['ProofOfLife']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   method?: Resolver<ResolversTypes['ProofOfLifeMethod'], ParentType, ContextType>;
@@ -1741,9 +1811,11 @@ export type QueryResolvers<ContextType = unknown, ParentType extends ResolversPa
   detainee?: Resolver<Maybe<ResolversTypes['Detainee']>, ParentType, ContextType, RequireFields<QueryDetaineeArgs, 'id'>>;
   detaineeLists?: Resolver<Array<ResolversTypes['DetaineeList']>, ParentType, ContextType, RequireFields<QueryDetaineeListsArgs, 'agreementId'>>;
   detainees?: Resolver<Array<ResolversTypes['Detainee']>, ParentType, ContextType, RequireFields<QueryDetaineesArgs, 'agreementId' | 'first' | 'offset'>>;
+  detaineesPage?: Resolver<ResolversTypes['DetaineePage'], ParentType, ContextType, RequireFields<QueryDetaineesPageArgs, 'agreementId'>>;
   exchangeWave?: Resolver<Maybe<ResolversTypes['ExchangeWave']>, ParentType, ContextType, RequireFields<QueryExchangeWaveArgs, 'id'>>;
   exchangeWaves?: Resolver<Array<ResolversTypes['ExchangeWave']>, ParentType, ContextType, RequireFields<QueryExchangeWavesArgs, 'agreementId'>>;
   personalDataAccessLog?: Resolver<Array<ResolversTypes['PersonalDataAccessEntry']>, ParentType, ContextType, RequireFields<QueryPersonalDataAccessLogArgs, 'first'>>;
+  personalDataAccessLogPage?: Resolver<ResolversTypes['PersonalDataAccessPage'], ParentType, ContextType, Partial<QueryPersonalDataAccessLogPageArgs>>;
 };
 
 export type RatioTermResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['RatioTerm'] = ResolversParentTypes['RatioTerm']> = {
@@ -1783,6 +1855,7 @@ export type Resolvers<ContextType = unknown> = {
   DetaineeList?: DetaineeListResolvers<ContextType>;
   DetaineeListEntry?: DetaineeListEntryResolvers<ContextType>;
   DetaineeListSchedule?: DetaineeListScheduleResolvers<ContextType>;
+  DetaineePage?: DetaineePageResolvers<ContextType>;
   EvidenceLog?: EvidenceLogResolvers<ContextType>;
   EvidenceLogEntry?: EvidenceLogEntryResolvers<ContextType>;
   EvidenceLogs?: EvidenceLogsResolvers<ContextType>;
@@ -1796,8 +1869,10 @@ export type Resolvers<ContextType = unknown> = {
   ManifestEntry?: ManifestEntryResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
   Party?: PartyResolvers<ContextType>;
   PersonalDataAccessEntry?: PersonalDataAccessEntryResolvers<ContextType>;
+  PersonalDataAccessPage?: PersonalDataAccessPageResolvers<ContextType>;
   ProofOfLife?: ProofOfLifeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RatioTerm?: RatioTermResolvers<ContextType>;

@@ -1,4 +1,4 @@
-import { BadUserInputError, ForbiddenError, PersonalDataAccess, Problems, isUuid } from '@treaty/service-kit';
+import { BadUserInputError, ForbiddenError, PersonalDataAccess, Problems, decodeCursor, encodeCursor, isUuid, pageSize } from '@treaty/service-kit';
 import { Detainee } from '../entities/index.js';
 import { PRIORITY_ORDER } from '../domain/priority.js';
 import { isWholeNumber } from '../domain/rules.js';
@@ -7,9 +7,11 @@ import type {
   QueryDetaineeArgs,
   QueryDetaineeListsArgs,
   QueryDetaineesArgs,
+  QueryDetaineesPageArgs,
   QueryExchangeWaveArgs,
   QueryExchangeWavesArgs,
   QueryPersonalDataAccessLogArgs,
+  QueryPersonalDataAccessLogPageArgs,
 } from '../generated/graphql.js';
 import type { Context } from '../context.js';
 
@@ -40,6 +42,8 @@ export async function detaineeOrNull(id: string, ctx: Context): Promise<Detainee
   const d = isUuid(id) ? await ctx.loaders.detainee.load(id) : null;
   return d && visibleTo(ctx.caller, d) ? d : null;
 }
+
+const notACursor = () => BadUserInputError.one('after', 'is not a cursor of this list; pass the pageInfo.endCursor of the page before, or omit it for the first page.');
 
 export const Query = {
   detainee(_: unknown, { id }: QueryDetaineeArgs, ctx: Context) {
@@ -75,6 +79,47 @@ export const Query = {
     return rows;
   },
 
+  /**
+   * Keyset pages in SQL, in the order of `detainees` (priority, registration, id), with its filters and
+   * its party scope. The cursor holds the last detainee's priority rank, registration time in
+   * microseconds (the database's own precision) and id.
+   */
+  async detaineesPage(_: unknown, args: QueryDetaineesPageArgs, ctx: Context) {
+    const size = pageSize(args.first);
+    const after = args.after == null ? null : decodeCursor(args.after, 3);
+    if (after && !(typeof after[0] === 'number' && typeof after[1] === 'number' && typeof after[2] === 'string' && isUuid(after[2]))) throw notACursor();
+    const empty = { nodes: [], pageInfo: { endCursor: args.after ?? null, hasNextPage: false } };
+    if (!isUuid(args.agreementId) || (args.holdingPartyId && !isUuid(args.holdingPartyId))) return empty;
+    const q = ctx.db
+      .getRepository(Detainee)
+      .createQueryBuilder('d')
+      .addSelect(`${BY_PRIORITY}`, 'rank')
+      .addSelect(`(extract(epoch from d.registered_at) * 1000000)::bigint`, 'registered_us')
+      .where('d.agreement_id = :agreementId', { agreementId: args.agreementId })
+      .orderBy(BY_PRIORITY, 'ASC')
+      .addOrderBy('d.registered_at', 'ASC')
+      .addOrderBy('d.id', 'ASC')
+      .limit(size + 1);
+    if (after) {
+      q.andWhere(`(${BY_PRIORITY}, d.registered_at, d.id) > (:rank, timestamptz 'epoch' + (:us || ' microseconds')::interval, :id)`, { rank: after[0], us: String(after[1]), id: after[2] });
+    }
+    if (args.holdingPartyId) q.andWhere('d.holding_party_id = :holder', { holder: args.holdingPartyId });
+    if (args.category) q.andWhere('d.category = :category', { category: args.category });
+    const scope = partyScope(ctx.caller);
+    if (scope) {
+      if (!scope.partyId) return empty;
+      q.andWhere('(d.holding_party_id = :party OR d.affiliated_party_id = :party)', { party: scope.partyId });
+    }
+    const { entities, raw } = await q.getRawAndEntities();
+    for (const d of entities) ctx.loaders.detainee.prime(d.id, d);
+    const nodes = entities.slice(0, size);
+    const lastRaw = raw[nodes.length - 1] as { rank: number; registered_us: string } | undefined;
+    return {
+      nodes,
+      pageInfo: { endCursor: lastRaw ? encodeCursor([Number(lastRaw.rank), Number(lastRaw.registered_us), nodes.at(-1)!.id]) : (args.after ?? null), hasNextPage: entities.length > size },
+    };
+  },
+
   detaineeLists(_: unknown, { agreementId }: QueryDetaineeListsArgs, ctx: Context) {
     return isUuid(agreementId) ? ctx.loaders.listsOfAgreement.load(agreementId) : [];
   },
@@ -85,6 +130,32 @@ export const Query = {
 
   exchangeWaves(_: unknown, { agreementId }: QueryExchangeWavesArgs, ctx: Context) {
     return isUuid(agreementId) ? ctx.loaders.wavesOfAgreement.load(agreementId) : [];
+  },
+
+  /** Keyset pages in SQL, newest first; the cursor holds the entry's time in microseconds and its id. */
+  async personalDataAccessLogPage(_: unknown, args: QueryPersonalDataAccessLogPageArgs, ctx: Context) {
+    const size = pageSize(args.first);
+    const after = args.after == null ? null : decodeCursor(args.after, 2);
+    if (after && !(typeof after[0] === 'number' && typeof after[1] === 'string' && isUuid(after[1]))) throw notACursor();
+    if (args.recordId != null && !isUuid(args.recordId)) {
+      throw BadUserInputError.one('recordId', `recordId "${args.recordId}" is not an id; give a detainee's or manifest entry's id, or omit it for every record.`);
+    }
+    const q = ctx.db
+      .getRepository(PersonalDataAccess)
+      .createQueryBuilder('a')
+      .addSelect(`(extract(epoch from a.at) * 1000000)::bigint`, 'at_us')
+      .orderBy('a.at', 'DESC')
+      .addOrderBy('a.id', 'ASC')
+      .limit(size + 1);
+    if (args.recordId) q.andWhere('a.record_id = :recordId', { recordId: args.recordId });
+    if (after) {
+      const at = `timestamptz 'epoch' + (:us || ' microseconds')::interval`;
+      q.andWhere(`(a.at < ${at} OR (a.at = ${at} AND a.id > :id))`, { us: String(after[0]), id: after[1] });
+    }
+    const { entities, raw } = await q.getRawAndEntities();
+    const nodes = entities.slice(0, size);
+    const lastRaw = raw[nodes.length - 1] as { at_us: string } | undefined;
+    return { nodes, pageInfo: { endCursor: lastRaw ? encodeCursor([Number(lastRaw.at_us), nodes.at(-1)!.id]) : (args.after ?? null), hasNextPage: entities.length > size } };
   },
 
   async personalDataAccessLog(_: unknown, { recordId, first }: QueryPersonalDataAccessLogArgs, ctx: Context) {

@@ -1,0 +1,86 @@
+import { BadUserInputError } from './errors.js';
+
+/**
+ * Cursor pagination for every list that can grow (`…Page` fields, each beside the list it pages): a
+ * page of at most `first` items (PAGE_DEFAULT when omitted, at most PAGE_MAX) after the opaque cursor
+ * `after` (a page's pageInfo.endCursor). The cursor holds the sort key of the last item, not an offset,
+ * so an item added or removed between two requests neither repeats nor skips another.
+ */
+export const PAGE_DEFAULT = 50;
+export const PAGE_MAX = 500;
+
+export type KeyPart = string | number;
+export type SortKey = readonly KeyPart[];
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Page<T> {
+  nodes: T[];
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+}
+
+/** The page size asked for, or a refusal saying the bounds. */
+export function pageSize(first: number | null | undefined): number {
+  const n = first ?? PAGE_DEFAULT;
+  if (!Number.isInteger(n) || n < 1 || n > PAGE_MAX) throw BadUserInputError.one('first', `must be a whole number from 1 to ${PAGE_MAX} (${PAGE_DEFAULT} when omitted); ask for the next page with after: pageInfo.endCursor.`);
+  return n;
+}
+
+export function encodeCursor(key: SortKey): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/** The sort key a cursor holds, or a refusal: a cursor is only ever one this list gave out. */
+export function decodeCursor(after: string, length: number): SortKey {
+  const refuse = () => BadUserInputError.one('after', 'is not a cursor of this list; pass the pageInfo.endCursor of the page before, or omit it for the first page.');
+  if (typeof after !== 'string' || after.length > 512 || !/^[A-Za-z0-9_-]+$/.test(after)) throw refuse();
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
+  } catch {
+    throw refuse();
+  }
+  if (!Array.isArray(key) || key.length !== length || !key.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) throw refuse();
+  return key as SortKey;
+}
+
+/** Ascending or descending per part, as the list is ordered. */
+export type Direction = 'asc' | 'desc';
+
+function compareKeys(a: SortKey, b: SortKey, directions: readonly Direction[]): number {
+  for (let i = 0; i < directions.length; i += 1) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    const less = typeof x === 'number' && typeof y === 'number' ? x < y : String(x) < String(y);
+    return (less ? -1 : 1) * (directions[i] === 'desc' ? -1 : 1);
+  }
+  return 0;
+}
+
+/**
+ * A page of a list already in its order, `key` giving each item's sort key in that order (ending in a
+ * unique part, the id) and `directions` the order of each part. Used where the whole list is read in
+ * one batched statement anyway (the list field beside it reads the same rows), so paging costs no
+ * statement of its own.
+ */
+export function pageOf<T>(items: readonly T[], args: PageArgs, key: (item: T) => SortKey, directions: readonly Direction[]): Page<T> {
+  const size = pageSize(args.first);
+  let start = 0;
+  if (args.after != null) {
+    const after = decodeCursor(args.after, directions.length);
+    // Right after the item the cursor names; if it has gone since, after where it would sort.
+    const same = items.findIndex((item) => compareKeys(key(item), after, directions) === 0 && key(item).every((k, i) => k === after[i]));
+    start = same >= 0 ? same + 1 : items.findIndex((item) => compareKeys(key(item), after, directions) > 0);
+    if (start === -1) start = items.length;
+  }
+  const nodes = items.slice(start, start + size);
+  const hasNextPage = start + size < items.length;
+  return { nodes, pageInfo: { endCursor: nodes.length ? encodeCursor(key(nodes[nodes.length - 1]!)) : (args.after ?? null), hasNextPage } };
+}
+
+/** A time as a sortable key part: its milliseconds. */
+export const timeKey = (d: Date | string) => (d instanceof Date ? d : new Date(d)).getTime();
