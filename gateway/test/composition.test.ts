@@ -48,14 +48,16 @@ describe('the topology: declared by each service, derived everywhere else', () =
   });
 });
 
-describe('the evidence logs in every subgraph (DESIGN §11)', () => {
+describe('the shared types in every subgraph: evidence logs (DESIGN §11) and pages', () => {
   it('declares the shared evidence types exactly as the kit does, its own log on EvidenceLogs, and its countersign mutation', async () => {
     const canonical = await readFile(new URL('../../packages/service-kit/src/evidence.graphql', import.meta.url), 'utf8');
+    const pageInfo = await readFile(new URL('../../packages/service-kit/src/page-info.graphql', import.meta.url), 'utf8');
     const found = await discoverSubgraphs();
     for (const s of found) {
       const sdl = await readFile(new URL('src/schema.graphql', s.dir), 'utf8');
       // Shareable types must match across subgraphs: each copy is the kit's text, byte for byte.
       expect(sdl.includes(canonical), `${s.name}/src/schema.graphql holds packages/service-kit/src/evidence.graphql unchanged`).toBe(true);
+      expect(sdl.includes(pageInfo), `${s.name}/src/schema.graphql holds packages/service-kit/src/page-info.graphql unchanged`).toBe(true);
       expect(sdl).toMatch(new RegExp(`type EvidenceLogs @key\\(fields: "id"\\) \\{[^}]*\\n  ${s.name}: EvidenceLog!?\\n\\}`));
       expect(sdl).toContain(`countersign${s.name[0]!.toUpperCase()}${s.name.slice(1)}Log(input: CountersignTreeHeadInput!): TreeHead!`);
     }

@@ -273,6 +273,7 @@ async function main(): Promise<void> {
   ${production ? `Playground:  off in production (no introspection either); anonymous callers may run only
                the operations in gateway/operations/ (trusted documents).` : `Playground:  ${gatewayUrl}   (open in a browser)`}
   GraphQL:     POST ${gatewayUrl}
+  Public:      ${gatewayUrl.replace(/\/graphql$/, '/public/')}   (scorecards and weekly bulletins, no token)
   Try:         ${production ? `curl -s ${gatewayUrl} -H 'content-type: application/json' \\
                  -d '{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"'$(sha256sum gateway/operations/agreements.graphql | cut -d' ' -f1)'"}}}'` : `curl -s ${gatewayUrl} -H 'content-type: application/json' \\
                  -d '{"query":"{ agreements { title currentDay milestones { title dueDay status } } }"}'`}
