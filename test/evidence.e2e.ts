@@ -193,8 +193,8 @@ describe('the logs after the demo scenario', () => {
       { input: { milestoneId: certified, evidence: [{ reference: 'second report' }] } },
       monitorToken,
     );
-    expect(again.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    expect(again.body.errors[0].message).toMatch(/already certified/);
+    expect(again.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(again.body.errors![0]!.message).toMatch(/already certified/);
     expect((await ok(HEAD)).evidenceLogs.milestones.size).toBe(before);
     const [{ n }] = await db('milestones').query(`SELECT count(*)::int AS n FROM evidence_entry`);
     expect(n).toBe(before);
@@ -237,26 +237,26 @@ describe('witnesses', () => {
     // A root the log never signed for that size is refused, and nothing is stored.
     const wrongRoot = head.rootHash.replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
     const forked = await f.request(MUTATION, { input: { treeSize: head.size, rootHash: wrongRoot, publicKey, signature } }, guarantor);
-    expect(forked.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    expect(forked.body.errors[0].message).toMatch(/two different histories/);
+    expect(forked.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(forked.body.errors![0]!.message).toMatch(/two different histories/);
     // A signature over something else is refused too.
     const other = Buffer.from(signCosignature(`${head.note}x`, key)).toString('base64');
     const bad = await f.request(MUTATION, { input: { treeSize: head.size, rootHash: head.rootHash, publicKey, signature: other } }, guarantor);
-    expect(bad.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    expect(bad.body.errors[0].message).toMatch(/does not verify/);
+    expect(bad.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(bad.body.errors![0]!.message).toMatch(/does not verify/);
     // The same countersignature again is answered as the first; another key of the same agency is refused.
     const repeat = await ok(MUTATION, { input: { treeSize: head.size, rootHash: head.rootHash, publicKey, signature } }, guarantor);
     expect(repeat.countersignMilestonesLog.cosignatures).toHaveLength(1);
     const second = generateSigningKey();
     const secondKey = Buffer.from(publicKeyRaw(second)).toString('base64');
     const twice = await f.request(MUTATION, { input: { treeSize: head.size, rootHash: head.rootHash, publicKey: secondKey, signature: Buffer.from(signCosignature(head.note, second)).toString('base64') } }, guarantor);
-    expect(twice.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    expect(twice.body.errors[0].message).toMatch(/already countersigned .* a witness signs a head once/);
+    expect(twice.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    expect(twice.body.errors![0]!.message).toMatch(/already countersigned .* a witness signs a head once/);
     const [{ n }] = await db('milestones').query(`SELECT count(*)::int AS n FROM evidence_cosignature`);
     expect(n).toBe(1);
     // Only a party, a guarantor or the monitoring cell witnesses; an anonymous caller cannot.
     const anonymous = await f.request(MUTATION, { input: { treeSize: head.size, rootHash: head.rootHash, publicKey, signature } });
-    expect(anonymous.body.errors[0].extensions.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
+    expect(anonymous.body.errors![0]!.extensions!.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
   });
 });
 

@@ -149,13 +149,13 @@ describe('the cursor, the bounds and the rights', () => {
   it('refuses a page size out of bounds and a cursor it did not give, saying how to ask', async () => {
     for (const first of [0, 501]) {
       const r = await f.request(`query ($first: Int) { agreementsPage(first: $first) { nodes { id } } }`, { first });
-      expect(r.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-      expect(r.body.errors[0].message).toBe('first: must be a whole number from 1 to 500 (50 when omitted); ask for the next page with after: pageInfo.endCursor.');
+      expect(r.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+      expect(r.body.errors![0]!.message).toBe('first: must be a whole number from 1 to 500 (50 when omitted); ask for the next page with after: pageInfo.endCursor.');
     }
     for (const after of ['not-a-cursor!', Buffer.from('["x"]').toString('base64url'), Buffer.from('{"a":1}').toString('base64url'), 'A'.repeat(600)]) {
       const r = await f.request(`query ($after: String) { guarantorsPage(after: $after) { nodes { id } } }`, { after });
-      expect(r.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-      expect(r.body.errors[0].message).toMatch(/^after: is not a cursor of this list; pass the pageInfo.endCursor of the page before/);
+      expect(r.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+      expect(r.body.errors![0]!.message).toMatch(/^after: is not a cursor of this list; pass the pageInfo.endCursor of the page before/);
     }
     const positions = await f.request(`query ($c: ID!) { convoy(id: $c) { positionsPage(after: "WyJ4IiwxLDJd") { nodes { sequence } } } }`, { c: '00000000-0000-4000-8000-000000000000' }, tokens.monitor);
     expect(positions.body.data.convoy).toBeNull();
@@ -164,9 +164,9 @@ describe('the cursor, the bounds and the rights', () => {
   it('keeps each page behind the rights of its list: convoys, incidents, detainees and the access log need their tokens', async () => {
     const id = demo.agreementId;
     const anonymous = await f.request(`query ($id: ID!) { agreement(id: $id) { incidentsPage { nodes { id } } corridors { convoysPage { nodes { id } } } } }`, { id });
-    expect(anonymous.body.errors.map((e: any) => e.extensions.code)).toEqual(expect.arrayContaining(['FORBIDDEN']));
+    expect(anonymous.body.errors!.map((e: any) => e.extensions.code)).toEqual(expect.arrayContaining(['FORBIDDEN']));
     expect(anonymous.body.data.agreement.incidentsPage).toBeNull();
     const log = await f.request(`{ personalDataAccessLogPage { nodes { id } } }`, {}, tokens.monitor);
-    expect(log.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect(log.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
   });
 });

@@ -94,10 +94,10 @@ describe.skipIf(!CHROMIUM)('the public page and the bulletin in Chromium', () =>
   it('prints the weekly bulletin cleanly to A4, with its charts, and nothing fetched', async () => {
     const page = await open(`/public/agreements/${demo.agreementId}/bulletin/2026-W25`, { width: 1024, height: 900 });
     expect(await page.locator('h1').innerText()).toBe('Weekly bulletin 2026-W25');
-    for (const section of ['Due this week', 'Met, missed and waived', 'Released', 'Delivered', 'Verified violations', 'Disputed and ruled']) {
+    for (const section of ['Where each party stands', 'Due this week', 'Met, missed and waived', 'Released', 'Delivered', 'Verified violations', 'Disputed and ruled']) {
       expect(await page.getByRole('heading', { name: section, exact: true }).isVisible()).toBe(true);
     }
-    expect(await page.locator('svg.chart').count()).toBe(2);
+    expect(await page.locator('svg.chart').count()).toBe(3);
     await page.screenshot({ path: new URL('bulletin-2026-W25.png', SCREENSHOTS).pathname, fullPage: true });
     await page.emulateMedia({ media: 'print' });
     // In print the navigation goes; the content stays.

@@ -177,3 +177,19 @@ describe('the exports, with the caller\'s rights', () => {
     expect((await get('/exports/agreements/1;DROP/deliveries.csv')).status).toBe(404);
   });
 });
+
+describe('with a service down (last: it stops the corridors service)', () => {
+  it('still serves the page, without that service\'s figures and saying so; an export that needs it is refused whole', async () => {
+    await f.running.corridors!.close();
+    const page = await get(`/public/agreements/${demo.agreementId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('The corridors service did not answer in time; its figures are missing below.');
+    expect(page.text).toContain('Exchange of complete detainee lists');
+    expect(page.text).toContain('Deliveries are not available right now.');
+    const monitor = await f.token({ roles: ['MONITOR'], agency: 'Joint Monitoring Cell' });
+    const csv = await get(`/exports/agreements/${demo.agreementId}/incidents.csv`, { authorization: `Bearer ${monitor}` });
+    expect(csv.status).toBe(503);
+    expect(csv.text).toContain('The corridors service did not answer in time');
+    expect(csv.text).toContain('nothing partial is exported');
+  });
+});

@@ -136,6 +136,7 @@ describe('HTML', () => {
       parties: agreement.parties,
       quietHours: 101.5,
       snapBack: { active: true, triggeredAt: '2026-06-09T00:00:00.000Z', reason: `Milestone ${hostile} missed` },
+      scorecard: agreement.scorecard,
       milestones: [
         { title: 'Due and missed', dueDay: 18, dueAt: '2026-06-09T00:00:00.000Z', status: 'MISSED', obligatedParty: { name: 'Republic of Veltria' }, certifications: [], waivers: [], tranches: [] },
         { title: 'Certified this week', dueDay: 30, dueAt: '2026-06-21T00:00:00.000Z', status: 'MET', obligatedParty: { name: 'Republic of Veltria' }, certifications: [{ metAt: '2026-06-10T00:00:00.000Z', recordedAt: '2026-06-10T12:00:00.000Z', verifier: 'Joint Monitoring Cell' }], waivers: [], tranches: [{ status: 'RELEASED', amount: { amount: '250000.00', currency: 'USD' }, release: { releasedAt: '2026-06-11T09:00:00.000Z' } }] },
@@ -156,7 +157,8 @@ describe('HTML', () => {
     expect(out).toContain('250000.00 USD for Certified this week, released 2026-06-11 09:00 UTC.');
     expect(out).toContain('2 disputes filed, 1 moved up the dispute ladder when a deadline passed, 1 ruled on (1 confirming a breach).');
     expect(out).toContain('Snap-back in force');
-    expect((out.match(/<svg class="chart"/g) ?? []).length).toBe(2);
+    expect((out.match(/<svg class="chart"/g) ?? []).length).toBe(3);
+    expect(out).toContain('Milestones of each party by outcome, as of now');
   });
 });
 

@@ -66,6 +66,7 @@ export interface BulletinData {
   parties: Array<{ name: string }>;
   quietHours: number | null;
   snapBack: SnapBack | null;
+  scorecard: PartyScore[];
   milestones: Array<{
     title: string;
     dueDay: number;
@@ -100,6 +101,9 @@ const SCORE_SEGMENTS = [
   { key: 'pending', name: 'pending', color: '#6b7785' },
   { key: 'waived', name: 'waived', color: '#4b5fb0' },
 ] as const;
+
+const scoreRows = (scorecard: readonly PartyScore[]) =>
+  scorecard.map((s) => ({ label: s.party.name, segments: SCORE_SEGMENTS.map((g) => ({ name: g.name, value: s[g.key], color: g.color })) }));
 
 function notices(unavailable: string[]): Html {
   return html`${unavailable.map((u) => html`<p class="banner" role="status">${u}</p>`)}`;
@@ -136,7 +140,7 @@ ${footer(generatedAt)}`;
 
 export function renderAgreement(a: AgreementPage, window: { from: Date; until: Date }, generatedAt: Date, unavailable: string[] = []): string {
   const week = isoWeekOf(generatedAt);
-  const scoreRows = a.scorecard.map((s) => ({ label: s.party.name, segments: SCORE_SEGMENTS.map((g) => ({ name: g.name, value: s[g.key], color: g.color })) }));
+  const scores = scoreRows(a.scorecard);
   const behind = [...a.scorecard].sort((x, y) => y.missed - x.missed || (x.score ?? 1) - (y.score ?? 1))[0];
   const deliveries = a.deliveriesByDay ?? [];
   const trucks = deliveries.reduce((s, d) => s + d.trucks, 0);
@@ -155,7 +159,7 @@ ${snapBackBanner(a.snapBack)}
 
 <h2 id="scorecard">Who is behind: milestones by party</h2>
 ${behind && behind.missed > 0 ? html`<p>Most milestones missed: <strong>${behind.party.name}</strong> (${behind.missed}).</p>` : html`<p>No party has missed a milestone.</p>`}
-${raw(stackedBars({ title: 'Milestones of each party by outcome', rows: scoreRows }))}
+${raw(stackedBars({ title: 'Milestones of each party by outcome', rows: scores }))}
 <div class="scroll"><table><thead><tr><th>Party</th><th class="num">Met</th><th class="num">Met late</th><th class="num">Missed</th><th class="num">Pending</th><th class="num">Waived</th><th class="num">Score</th></tr></thead>
 <tbody>${a.scorecard.map((s) => html`<tr><td>${s.party.name}</td><td class="num">${s.met}</td><td class="num">${s.metLate}</td><td class="num">${s.missed}</td><td class="num">${s.pending}</td><td class="num">${s.waived}</td><td class="num">${s.score === null || s.score === undefined ? '—' : `${Math.round(s.score * 100)} %`}</td></tr>`)}</tbody></table></div>
 
@@ -204,6 +208,9 @@ ${snapBackBanner(b.snapBack)}
 <div class="fact">Disputed<b>${d.filed}</b><span class="muted">filed, ${d.escalated} escalated</span></div>
 <div class="fact">Ruled<b>${d.ruled}</b><span class="muted">${d.breachesConfirmed} breaches confirmed</span></div>
 </div>
+
+<h2>Where each party stands</h2>
+${raw(stackedBars({ title: 'Milestones of each party by outcome, as of now', rows: scoreRows(b.scorecard) }))}
 
 <h2>Due this week</h2>
 ${due.length ? html`<div class="scroll"><table><thead><tr><th>Milestone</th><th>Party</th><th>Due</th><th>Status</th></tr></thead><tbody>${due.map((m) => html`<tr><td>${m.title}</td><td>${m.obligatedParty.name}</td><td>${when(m.dueAt)}</td><td>${statusCell(m.status)}</td></tr>`)}</tbody></table></div>` : html`<p>No milestone fell due this week.</p>`}
