@@ -33,8 +33,18 @@ export function encodeCursor(key: SortKey): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-/** The sort key a cursor holds, or a refusal: a cursor is only ever one this list gave out. */
-export function decodeCursor(after: string, length: number): SortKey {
+/** What each part of a list's sort key is, so a cursor from another list (or made up) is refused here. */
+export type KeyShape = readonly ('number' | 'string' | 'uuid')[];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const fits = (k: KeyPart, shape: KeyShape[number]) => (shape === 'number' ? typeof k === 'number' : typeof k === 'string' && (shape === 'string' || UUID.test(k)));
+
+/**
+ * The sort key a cursor holds, or a refusal: a cursor is only ever one this list gave out. `shape`
+ * gives its length, and with part types also what each part must be.
+ */
+export function decodeCursor(after: string, shape: number | KeyShape): SortKey {
+  const length = typeof shape === 'number' ? shape : shape.length;
   const refuse = () => BadUserInputError.one('after', 'is not a cursor of this list; pass the pageInfo.endCursor of the page before, or omit it for the first page.');
   if (typeof after !== 'string' || after.length > 512 || !/^[A-Za-z0-9_-]+$/.test(after)) throw refuse();
   let key: unknown;
@@ -44,6 +54,7 @@ export function decodeCursor(after: string, length: number): SortKey {
     throw refuse();
   }
   if (!Array.isArray(key) || key.length !== length || !key.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) throw refuse();
+  if (typeof shape !== 'number' && !key.every((k, i) => fits(k as KeyPart, shape[i]!))) throw refuse();
   return key as SortKey;
 }
 

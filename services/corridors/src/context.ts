@@ -258,18 +258,7 @@ export function createLoaders(db: DataSource) {
              ORDER BY s.convoy_id, s.rn`,
             [[...keys], limit],
           );
-          return rows.map(
-            (r): ConvoyPosition =>
-              Object.assign(new ConvoyPosition(), {
-                deviceId: r.device_id,
-                sequence: r.sequence,
-                convoyId: r.convoy_id,
-                deviceTime: r.device_time,
-                receivedAt: r.received_at,
-                latitude: r.latitude,
-                longitude: r.longitude,
-              }),
-          );
+          return rows.map(positionOfRow);
         },
         (p) => p.convoyId,
       ),
@@ -299,18 +288,7 @@ export function createLoaders(db: DataSource) {
               ORDER BY p.convoy_id, p.device_time DESC, p.device_id, p.sequence DESC`,
             [[...keys], size + 1, after?.time ?? null, after?.device ?? null, after?.sequence ?? null],
           );
-          return rows.map(
-            (r): ConvoyPosition =>
-              Object.assign(new ConvoyPosition(), {
-                deviceId: r.device_id,
-                sequence: r.sequence,
-                convoyId: r.convoy_id,
-                deviceTime: r.device_time,
-                receivedAt: r.received_at,
-                latitude: r.latitude,
-                longitude: r.longitude,
-              }),
-          );
+          return rows.map(positionOfRow);
         },
         (p) => p.convoyId,
       ),
@@ -391,6 +369,19 @@ export function createLoaders(db: DataSource) {
 }
 
 /** One instance per argument, made on first use (a loader per `last:` value, for example). */
+/** A convoy_position row read by raw SQL, as the entity. */
+function positionOfRow(r: Record<string, any>): ConvoyPosition {
+  return Object.assign(new ConvoyPosition(), {
+    deviceId: r.device_id,
+    sequence: r.sequence,
+    convoyId: r.convoy_id,
+    deviceTime: r.device_time,
+    receivedAt: r.received_at,
+    latitude: r.latitude,
+    longitude: r.longitude,
+  });
+}
+
 function memo<A, R>(make: (arg: A) => R): (arg: A) => R {
   const made = new Map<A, R>();
   return (arg) => {

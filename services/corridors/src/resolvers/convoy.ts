@@ -43,10 +43,7 @@ export const Convoy = {
   /** Keyset pages in SQL: a convoy may have hundreds of thousands of positions. */
   async positionsPage(c: ConvoyRow, args: PageArgs, ctx: Context) {
     const size = pageSize(args.first);
-    const after = args.after == null ? null : decodeCursor(args.after, 3);
-    if (after && (typeof after[0] !== 'number' || typeof after[1] !== 'string' || typeof after[2] !== 'number')) {
-      throw BadUserInputError.one('after', 'is not a cursor of this list; pass the pageInfo.endCursor of the page before, or omit it for the first page.');
-    }
+    const after = args.after == null ? null : decodeCursor(args.after, ['number', 'string', 'number']);
     const rows = await ctx.loaders.positionsPage(JSON.stringify([size, ...(after ?? [])])).load(c.id);
     const nodes = rows.slice(0, size);
     const last = nodes.at(-1);

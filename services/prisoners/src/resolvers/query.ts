@@ -43,7 +43,28 @@ export async function detaineeOrNull(id: string, ctx: Context): Promise<Detainee
   return d && visibleTo(ctx.caller, d) ? d : null;
 }
 
-const notACursor = () => BadUserInputError.one('after', 'is not a cursor of this list; pass the pageInfo.endCursor of the page before, or omit it for the first page.');
+/**
+ * The detainees `detainees` and `detaineesPage` list, in their order (priority, registration, id), with
+ * their filters and the caller's party scope; null when the answer is empty whatever the page.
+ */
+function detaineesQuery(args: { agreementId: string; holdingPartyId?: string | null; category?: string | null }, ctx: Context) {
+  if (!isUuid(args.agreementId) || (args.holdingPartyId && !isUuid(args.holdingPartyId))) return null;
+  const q = ctx.db
+    .getRepository(Detainee)
+    .createQueryBuilder('d')
+    .where('d.agreement_id = :agreementId', { agreementId: args.agreementId })
+    .orderBy(BY_PRIORITY, 'ASC')
+    .addOrderBy('d.registered_at', 'ASC')
+    .addOrderBy('d.id', 'ASC');
+  if (args.holdingPartyId) q.andWhere('d.holding_party_id = :holder', { holder: args.holdingPartyId });
+  if (args.category) q.andWhere('d.category = :category', { category: args.category });
+  const scope = partyScope(ctx.caller);
+  if (scope) {
+    if (!scope.partyId) return null;
+    q.andWhere('(d.holding_party_id = :party OR d.affiliated_party_id = :party)', { party: scope.partyId });
+  }
+  return q;
+}
 
 export const Query = {
   detainee(_: unknown, { id }: QueryDetaineeArgs, ctx: Context) {
@@ -57,24 +78,9 @@ export const Query = {
     p.throwIfAny();
     // Both have SDL defaults; an explicit null is refused just above.
     const [first, offset] = [args.first as number, args.offset as number];
-    if (!isUuid(args.agreementId) || (args.holdingPartyId && !isUuid(args.holdingPartyId))) return [];
-    const q = ctx.db
-      .getRepository(Detainee)
-      .createQueryBuilder('d')
-      .where('d.agreement_id = :agreementId', { agreementId: args.agreementId })
-      .orderBy(BY_PRIORITY, 'ASC')
-      .addOrderBy('d.registered_at', 'ASC')
-      .addOrderBy('d.id', 'ASC')
-      .offset(offset)
-      .limit(first);
-    if (args.holdingPartyId) q.andWhere('d.holding_party_id = :holder', { holder: args.holdingPartyId });
-    if (args.category) q.andWhere('d.category = :category', { category: args.category });
-    const scope = partyScope(ctx.caller);
-    if (scope) {
-      if (!scope.partyId) return [];
-      q.andWhere('(d.holding_party_id = :party OR d.affiliated_party_id = :party)', { party: scope.partyId });
-    }
-    const rows = await q.getMany();
+    const q = detaineesQuery(args, ctx);
+    if (!q) return [];
+    const rows = await q.offset(offset).limit(first).getMany();
     for (const d of rows) ctx.loaders.detainee.prime(d.id, d);
     return rows;
   },
@@ -86,29 +92,13 @@ export const Query = {
    */
   async detaineesPage(_: unknown, args: QueryDetaineesPageArgs, ctx: Context) {
     const size = pageSize(args.first);
-    const after = args.after == null ? null : decodeCursor(args.after, 3);
-    if (after && !(typeof after[0] === 'number' && typeof after[1] === 'number' && typeof after[2] === 'string' && isUuid(after[2]))) throw notACursor();
+    const after = args.after == null ? null : decodeCursor(args.after, ['number', 'number', 'uuid']);
     const empty = { nodes: [], pageInfo: { endCursor: args.after ?? null, hasNextPage: false } };
-    if (!isUuid(args.agreementId) || (args.holdingPartyId && !isUuid(args.holdingPartyId))) return empty;
-    const q = ctx.db
-      .getRepository(Detainee)
-      .createQueryBuilder('d')
-      .addSelect(`${BY_PRIORITY}`, 'rank')
-      .addSelect(`(extract(epoch from d.registered_at) * 1000000)::bigint`, 'registered_us')
-      .where('d.agreement_id = :agreementId', { agreementId: args.agreementId })
-      .orderBy(BY_PRIORITY, 'ASC')
-      .addOrderBy('d.registered_at', 'ASC')
-      .addOrderBy('d.id', 'ASC')
-      .limit(size + 1);
+    const q = detaineesQuery(args, ctx);
+    if (!q) return empty;
+    q.addSelect(`${BY_PRIORITY}`, 'rank').addSelect(`(extract(epoch from d.registered_at) * 1000000)::bigint`, 'registered_us').limit(size + 1);
     if (after) {
       q.andWhere(`(${BY_PRIORITY}, d.registered_at, d.id) > (:rank, timestamptz 'epoch' + (:us || ' microseconds')::interval, :id)`, { rank: after[0], us: String(after[1]), id: after[2] });
-    }
-    if (args.holdingPartyId) q.andWhere('d.holding_party_id = :holder', { holder: args.holdingPartyId });
-    if (args.category) q.andWhere('d.category = :category', { category: args.category });
-    const scope = partyScope(ctx.caller);
-    if (scope) {
-      if (!scope.partyId) return empty;
-      q.andWhere('(d.holding_party_id = :party OR d.affiliated_party_id = :party)', { party: scope.partyId });
     }
     const { entities, raw } = await q.getRawAndEntities();
     for (const d of entities) ctx.loaders.detainee.prime(d.id, d);
@@ -135,8 +125,7 @@ export const Query = {
   /** Keyset pages in SQL, newest first; the cursor holds the entry's time in microseconds and its id. */
   async personalDataAccessLogPage(_: unknown, args: QueryPersonalDataAccessLogPageArgs, ctx: Context) {
     const size = pageSize(args.first);
-    const after = args.after == null ? null : decodeCursor(args.after, 2);
-    if (after && !(typeof after[0] === 'number' && typeof after[1] === 'string' && isUuid(after[1]))) throw notACursor();
+    const after = args.after == null ? null : decodeCursor(args.after, ['number', 'uuid']);
     if (args.recordId != null && !isUuid(args.recordId)) {
       throw BadUserInputError.one('recordId', `recordId "${args.recordId}" is not an id; give a detainee's or manifest entry's id, or omit it for every record.`);
     }
