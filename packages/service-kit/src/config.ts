@@ -138,6 +138,12 @@ export function subgraphConfigSchema(service: string, defaultPort: number, opts:
         .string({ message: `is required: the Ed25519 key of the ${service} service's evidence log, a 32-byte seed in base64url or a PKCS8 PEM; npm start provides it (deploy/make-secrets.mjs for a deployment)` })
         .transform(toEvidenceKey),
       TREATY_RETENTION_DAYS: retentionDaysSetting,
+      TREATY_ALERT_TICK_MS: z.coerce
+        .number({ message: 'must be a number of milliseconds, e.g. 1000' })
+        .int('must be a whole number of milliseconds, e.g. 1000')
+        .min(100, 'must be at least 100 ms, e.g. 1000')
+        .max(60_000, 'must be at most 60000 ms (a minute), e.g. 1000: alerts must reach the cell within seconds')
+        .default(1_000),
       // A separate listener for /health, /ready and /metrics; unset, they are served on the service's port.
       TREATY_OPS_PORT: portSetting(9464).optional(),
       TREATY_OPS_HOST: hostSetting().unwrap().optional(),
@@ -155,6 +161,7 @@ export function subgraphConfigSchema(service: string, defaultPort: number, opts:
       dataKeys: env[DATA_KEYS_VARIABLE] as DataKeys | undefined,
       evidenceKey: env.TREATY_EVIDENCE_KEY as KeyObject,
       retentionDays: env.TREATY_RETENTION_DAYS as number,
+      alertTickMs: env.TREATY_ALERT_TICK_MS as number,
       opsPort: env.TREATY_OPS_PORT as number | undefined,
       opsHost: (env.TREATY_OPS_HOST as string | undefined) ?? (env.HOST as string),
     }))
@@ -184,6 +191,8 @@ export type SubgraphConfig = {
   evidenceKey: KeyObject;
   /** Days personal data is kept after a person's case closes, for a service that holds any. */
   retentionDays: number;
+  /** TREATY_ALERT_TICK_MS: how often the alert watcher checks the clock for deadlines passing. */
+  alertTickMs: number;
   /** TREATY_OPS_PORT: where /health, /ready and /metrics are served apart from GraphQL; unset, on `port`. */
   opsPort?: number;
   /** TREATY_OPS_HOST: the address of that listener (HOST unless set). */

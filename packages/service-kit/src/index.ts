@@ -28,3 +28,4 @@ export * from './snap-back.js';
 export * from './evidence-log.js';
 export * from './evidence-graph.js';
 export * from './pagination.js';
+export * from './alerts.js';

@@ -15,6 +15,7 @@ import { onShutdown, serveSubgraph, type RunningSubgraph } from './subgraph.js';
 import type { ResponseSealer } from './exactly-once.js';
 import type { PeerDeps } from './peer.js';
 import { openEvidenceLog, type EvidenceLog, type FactKind } from './evidence-log.js';
+import type { AlertScan } from './alerts.js';
 
 /** What a service needs from outside to build its server; `signer` and `peers` are for sibling calls. */
 export interface ServiceDeps extends PeerDeps {
@@ -33,6 +34,8 @@ export interface BuiltService<C extends BaseContext> {
   context(caller: Caller, requestId?: string, db?: DataSource): C;
   /** Seals the first responses kept for Idempotency-Keys; given by a service whose answers can hold personal data. */
   responseSealer?: ResponseSealer;
+  /** The clock-driven events of the service's alert outbox (alerts.ts): its watcher asks this each tick. */
+  alertScan?: AlertScan;
 }
 
 /** Every service exports one of these from its server.ts; launcher, tests and index.ts all use it. */
@@ -73,6 +76,8 @@ export async function startService<C extends BaseContext>(
     evidenceKey: KeyObject;
     /** A separate listener for /health, /ready and /metrics (TREATY_OPS_PORT / TREATY_OPS_HOST). */
     ops?: { port: number; host?: string };
+    /** How often the alert watcher checks the clock (TREATY_ALERT_TICK_MS); 1 s by default. */
+    alertTickMs?: number;
   },
 ): Promise<RunningSubgraph> {
   const logger = opts.logger ?? createLogger(module.name);
@@ -92,6 +97,8 @@ export async function startService<C extends BaseContext>(
     host: opts.host,
     logger,
     ops: opts.ops,
+    alertScan: built.alertScan,
+    alertTickMs: opts.alertTickMs,
   });
 }
 
@@ -126,6 +133,7 @@ export async function runService<C extends BaseContext>(module: ServiceModule<C>
     dataKeys: config.dataKeys,
     evidenceKey: config.evidenceKey,
     ops: config.opsPort === undefined ? undefined : { port: config.opsPort, host: config.opsHost },
+    alertTickMs: config.alertTickMs,
   });
   const evidence = openEvidenceLog(module, { key: config.evidenceKey, clock: systemClock });
   const stopJobs = module.jobs?.({ db, clock: systemClock, logger, retentionDays: config.retentionDays, evidence }) ?? (() => undefined);

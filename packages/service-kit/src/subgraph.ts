@@ -24,6 +24,7 @@ import { databaseReadiness, opsRoutes, serveOps } from './ops.js';
 import { currentRequest, logWhenDone, operationNameOf, type RequestScope } from './requests.js';
 import { annotateSpan } from './tracing.js';
 import { evidenceResolvers, evidenceRules } from './evidence-graph.js';
+import { ALERT_BATCH_MAX, readAlerts, startAlertWatcher, type AlertScan } from './alerts.js';
 
 /** Codes graphql-js and Apollo Server attach to malformed requests; safe to show. */
 const REQUEST_ERROR_CODES = new Set([
@@ -204,7 +205,14 @@ export interface ServeOptions<C extends BaseContext> {
    * the public port serves /health and /ready but no longer /metrics.
    */
   ops?: { port: number; host?: string };
+  /** The clock-driven events the service raises (its alert watcher runs while it serves); none when absent. */
+  alertScan?: AlertScan;
+  /** How often the watcher checks the clock (TREATY_ALERT_TICK_MS). */
+  alertTickMs?: number;
 }
+
+/** The internal route the gateway reads a service's alert outbox through (DESIGN §12). */
+export const ALERTS_ROUTE = '/internal/alerts';
 
 
 /** Whether a request's document is a mutation (only mutations are run once per Idempotency-Key). */
@@ -258,10 +266,46 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
     },
   };
   const opsRoute = opsRoutes(ops);
+  const stopWatcher = opts.alertScan ? startAlertWatcher({ name: opts.name, db: opts.db, clock, scan: opts.alertScan, logger, tickMs: opts.alertTickMs }) : async () => undefined;
+
+  /**
+   * POST /internal/alerts {"after": n, "limit": k}: the outbox after event n, for the gateway alone (its
+   * credential, for this body, with no partner agency's caller in it standing for anyone but the
+   * gateway's stream). Events carry their audience; the gateway filters them per subscriber.
+   */
+  const alertsRoute = async (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'Use POST.' });
+    let body: string;
+    try {
+      body = await readBody(req, 4096);
+    } catch {
+      return sendJson(res, 400, { error: 'The body must be a small JSON object like {"after": 0}.' });
+    }
+    const token = req.headers[INTERNAL_TOKEN_HEADER];
+    let verified: VerifiedRequest;
+    try {
+      verified = await verifyInternal(verifier, Array.isArray(token) ? token[0] : token, body);
+    } catch (e) {
+      scope.codes.push('UNAUTHENTICATED');
+      return sendJson(res, 401, { error: `The ${opts.name} alert outbox only answers the gateway (${e instanceof InternalAuthError ? e.message : 'invalid internal credential'}).` });
+    }
+    if (verified.caller.via !== null) return sendJson(res, 403, { error: `The ${opts.name} alert outbox is read by the gateway only, not by ${verified.caller.via}.` });
+    let after: unknown;
+    let limit: unknown;
+    try {
+      ({ after, limit } = JSON.parse(body) as { after?: unknown; limit?: unknown });
+    } catch {
+      return sendJson(res, 400, { error: 'The body is not valid JSON.' });
+    }
+    if (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0) return sendJson(res, 400, { error: '"after" must be a whole number of at least 0.' });
+    const n = typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, ALERT_BATCH_MAX) : ALERT_BATCH_MAX;
+    return sendJson(res, 200, await readAlerts(opts.db, after, n));
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (await opsRoute(req, res, url.pathname, !opts.ops)) return;
+    if (url.pathname === ALERTS_ROUTE) return alertsRoute(req, res, scope);
     if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found. GraphQL is served at /graphql, through the gateway.' });
     logWhenDone(res, scope, logger, (done) => metrics.observeRequest(done));
     annotateSpan({ 'treaty.service': opts.name, 'treaty.request_id': scope.requestId });
@@ -375,6 +419,7 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
     close() {
       closing ??= (async () => {
         clearInterval(purge);
+        await stopWatcher();
         await close();
         await opsListener?.close();
         unwatch();

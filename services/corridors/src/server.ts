@@ -4,6 +4,7 @@ import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 import { evidenceFacts } from './evidence.js';
+import { corridorsAlertScan } from './alerts.js';
 import { resolvers } from './resolvers/index.js';
 
 export { entities, migrations, rules, createContext };
@@ -25,7 +26,11 @@ export const corridors: ServiceModule<Context> = {
   async build({ db, clock, logger, signer, peers, timeoutMs, evidence }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
-    return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence }, caller, requestId) };
+    return {
+      server,
+      context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence }, caller, requestId),
+      alertScan: corridorsAlertScan(db),
+    };
   },
 };
 

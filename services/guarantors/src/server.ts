@@ -4,6 +4,7 @@ import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 import { evidenceFacts } from './evidence.js';
+import { guarantorsAlertScan } from './alerts.js';
 import { resolvers } from './resolvers/index.js';
 
 export { entities, migrations, rules, createContext };
@@ -27,7 +28,11 @@ export const guarantors: ServiceModule<Context> = {
     const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
     // `peers` is kept by reference: a launcher may fill in sibling addresses after building.
     const peer = { signer, peers, timeoutMs };
-    return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: peer, evidence }, caller, requestId) };
+    return {
+      server,
+      context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: peer, evidence }, caller, requestId),
+      alertScan: guarantorsAlertScan,
+    };
   },
 };
 

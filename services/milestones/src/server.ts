@@ -1,4 +1,6 @@
-import { buildSubgraphServer, subgraphManifest, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { buildSubgraphServer, subgraphManifest, readSchema, type Caller, type ServiceModule } from '@treaty/service-kit';
+import type { DataSource } from 'typeorm';
+import { milestonesAlertScan, WATCHER_CALLER } from './alerts.js';
 import { rules, siblings } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
@@ -22,7 +24,9 @@ export const milestones: ServiceModule<Context> = {
   async build({ db, clock, logger, signer, peers, timeoutMs, evidence }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
-    return { server, context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence }, caller, requestId) };
+    const context = (caller: Caller, requestId?: string, requestDb?: DataSource) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence }, caller, requestId);
+    // The watcher derives snap-back in a fresh context each tick, as the service itself (no partner's rights).
+    return { server, context, alertScan: milestonesAlertScan(db, () => context(WATCHER_CALLER), logger) };
   },
 };
 

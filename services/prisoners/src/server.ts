@@ -7,6 +7,7 @@ import { scheduleRetention } from './retention.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 import { evidenceFacts } from './evidence.js';
+import { prisonersAlertScan } from './alerts.js';
 import { resolvers } from './resolvers/index.js';
 
 export { entities, migrations, rules, createContext };
@@ -37,6 +38,7 @@ export const prisoners: ServiceModule<Context> = {
       context: (caller, requestId, requestDb) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence, crypto }, caller, requestId),
       // A keyed mutation's stored answer may hold a name: it is kept sealed like the fields themselves.
       responseSealer: crypto.responseSealer(db),
+      alertScan: prisonersAlertScan,
     };
   },
   // Erases personal data a set time after each case closes (src/retention.ts), hourly.

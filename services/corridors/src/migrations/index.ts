@@ -1,7 +1,7 @@
-import { ExactlyOnce1795250000000, EvidenceLog1795270000000, logFactsRecordedBefore } from '@treaty/service-kit';
+import { ExactlyOnce1795250000000, AlertOutbox1795280000000, EvidenceLog1795270000000, logFactsRecordedBefore } from '@treaty/service-kit';
 import { evidenceFacts } from '../evidence.js';
 import { CreateCorridorsSchema1795232000000 } from './1795232000000-CreateCorridorsSchema.js';
 import { PositionsPerConvoy1795240000000 } from './1795240000000-PositionsPerConvoy.js';
 
-/** In the order they apply: this service's tables, then the kit's store of used credentials and Idempotency-Keys, its evidence log, and the entries of facts recorded before the log existed. */
-export const migrations = [CreateCorridorsSchema1795232000000, PositionsPerConvoy1795240000000, ExactlyOnce1795250000000, EvidenceLog1795270000000, logFactsRecordedBefore({ name: 'corridors', evidenceFacts })];
+/** In the order they apply: this service's tables, then the kit's store of used credentials and Idempotency-Keys, its evidence log, the entries of facts recorded before the log existed, and the alert outbox. */
+export const migrations = [CreateCorridorsSchema1795232000000, PositionsPerConvoy1795240000000, ExactlyOnce1795250000000, EvidenceLog1795270000000, logFactsRecordedBefore({ name: 'corridors', evidenceFacts }), AlertOutbox1795280000000];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BadUserInputError, DomainError, ErrorCode, NotFoundError, Problems, actor, isUniqueViolation, isUuid } from '@treaty/service-kit';
+import { BadUserInputError, DomainError, ErrorCode, NotFoundError, Problems, actor, isUniqueViolation, isUuid, raiseAlert } from '@treaty/service-kit';
 import { Convoy, Corridor, Incident, IncidentVerification, type VerificationState } from '../../entities/index.js';
 import { currentVerificationState, verificationAllowedNext, verificationRefusal } from '../../domain/verification.js';
 import { checkInForce, checkIncident, checkVerification } from '../../domain/rules.js';
@@ -7,6 +7,7 @@ import type { MutationReportIncidentArgs, MutationVerifyIncidentArgs } from '../
 import type { Context } from '../../context.js';
 import { CONVOY_HINT, CORRIDOR_HINT, agreementOrFail, trimmed } from './shared.js';
 import { incidentVerificationFact } from '../../evidence.js';
+import { incidentReported, incidentVerified } from '../../alerts.js';
 
 export const incidentMutations = {
   async reportIncident(_: unknown, { input }: MutationReportIncidentArgs, ctx: Context) {
@@ -58,6 +59,7 @@ export const incidentMutations = {
         reportedAt: now,
       });
       await m.insert(Incident, incident);
+      await raiseAlert(m, incidentReported(incident));
       return incident;
     });
   },
@@ -117,6 +119,7 @@ export const incidentMutations = {
         });
         await m.insert(IncidentVerification, step);
         await ctx.evidence.append(m, { kind: 'incident-verification', subject: step.id, fact: incidentVerificationFact(step, locked), by: ctx.caller });
+        if (step.state === 'VERIFIED') await raiseAlert(m, incidentVerified(step, locked));
         return locked;
       });
     } catch (e) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BadUserInputError, DomainError, ErrorCode, ForbiddenError, Problems, actor, refusal } from '@treaty/service-kit';
+import { BadUserInputError, DomainError, ErrorCode, ForbiddenError, Problems, actor, raiseAlert, refusal } from '@treaty/service-kit';
 import { fundingGuarantor } from '../../access.js';
 import { EscrowAccount, Guarantor, LedgerJournal, Tranche, TrancheApproval } from '../../entities/index.js';
 import { checkMoney, checkOptionalText } from '../../domain/rules.js';
@@ -9,6 +9,7 @@ import { fundsOfHoldings, holdingKey, ledgerAccount, postTransfer } from '../../
 import type { MutationApproveTrancheReleaseArgs, MutationCreateTrancheArgs, MutationReleaseTrancheArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import type { TrancheView } from '../shared.js';
+import { trancheReleased } from '../../alerts.js';
 import { approvalFact } from '../../evidence.js';
 import {
   alreadyReleased,
@@ -154,7 +155,9 @@ export const trancheMutations = {
           const short = drawProblem(funds, tranche.id, due);
           if (short) throw insufficientFunds('input.trancheId', guarantor.name, escrow, short, 'releasing this tranche');
           const beneficiary = await ledgerAccount(m, escrow, 'BENEFICIARY', null);
-          await postTransfer(m, { kind: 'RELEASE', escrow, guarantorId: guarantor.id, trancheId: tranche.id, amountMinor: due, at: ctx.clock.now(), caller: ctx.caller, evidence: ctx.evidence }, holding, beneficiary);
+          const at = ctx.clock.now();
+          await postTransfer(m, { kind: 'RELEASE', escrow, guarantorId: guarantor.id, trancheId: tranche.id, amountMinor: due, at, caller: ctx.caller, evidence: ctx.evidence }, holding, beneficiary);
+          await raiseAlert(m, trancheReleased(tranche, escrow, due, at));
           return confirmedView(tranche, milestone);
         }),
       'ledger_journal_release_key',

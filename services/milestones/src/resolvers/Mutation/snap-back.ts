@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { BadUserInputError, Problems, actor } from '@treaty/service-kit';
+import { BadUserInputError, Problems, actor, raiseAlert } from '@treaty/service-kit';
+import { snapBackLifted } from '../../alerts.js';
 import { Agreement, SnapBackClause, SnapBackLift } from '../../entities/index.js';
 import { checkSnapBackClause, checkText } from '../../domain/rules.js';
 import type { MutationAddSnapBackClauseArgs, MutationLiftSnapBackArgs } from '../../generated/graphql.js';
@@ -52,6 +53,7 @@ export const snapBackMutations = {
       const lift = m.create(SnapBackLift, { id: randomUUID(), agreementId: agreement.id, reason: input.reason.trim(), liftedBy: actor(ctx.caller), liftedAt: ctx.clock.now() });
       await m.insert(SnapBackLift, lift);
       await ctx.evidence.append(m, { kind: 'snap-back-lift', subject: lift.id, fact: snapBackLiftFact(lift), by: ctx.caller });
+      await raiseAlert(m, snapBackLifted(lift));
     });
     ctx.snapBack.delete(agreement.id);
     ctx.loaders.liftsOfAgreement.clear(agreement.id);
