@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllDemos, type DemoResult } from '@treaty/launcher';
 import { startFederation, type Federation } from '@treaty/testing';
+import { PUBLIC_CALLER, purgeAlerts, raiseAlert, readAlerts, signInternal } from '@treaty/service-kit';
 import { ALL_SERVICES } from './services.js';
 
 /**
@@ -192,5 +193,55 @@ describe('events raised by the clock, once', () => {
     for (const g of gaps) {
       expect(new Date(g.occurred_at).getTime() - new Date(String(g.data.silentSince)).getTime()).toBe(Number(g.data.thresholdMinutes) * 60_000);
     }
+  });
+});
+
+describe('the outbox itself', () => {
+  const route = (service: string) => f.subgraphUrls[service]!.replace(/\/graphql$/, '/internal/alerts');
+  const post = (service: string, body: string, token?: string) =>
+    fetch(route(service), { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { 'x-treaty-internal-token': token } : {}) }, body });
+  const asGateway = (service: string, body: string) => signInternal(f.gatewaySigner, service, { ...PUBLIC_CALLER, subject: 'alert-stream' }, body);
+
+  it('is read by the gateway only: no credential 401, a sibling 403, a bad cursor 400', async () => {
+    const body = JSON.stringify({ after: 0 });
+    const none = await post('guarantors', body);
+    expect(none.status).toBe(401);
+    expect(await none.text()).not.toMatch(/127\.0\.0\.1|localhost/);
+    const sibling = await post('guarantors', body, signInternal(f.serviceSigner('milestones'), 'guarantors', null, body));
+    expect(sibling.status).toBe(403);
+    const forged = await post('guarantors', body, asGateway('guarantors', JSON.stringify({ after: 1 })));
+    expect(forged.status).toBe(401);
+    for (const bad of [{ after: -1 }, { after: 'x' }, { after: 1.5 }, {}]) {
+      const b = JSON.stringify(bad);
+      const r = await post('guarantors', b, asGateway('guarantors', b));
+      expect(r.status, b).toBe(400);
+      expect((await r.json()).error).toMatch(/"after" must be a whole number/);
+    }
+    const good = await post('guarantors', body, asGateway('guarantors', body));
+    expect(good.status).toBe(200);
+    const batch = await good.json();
+    expect(batch.head).toBe(batch.events.length);
+    expect(batch.events[0]).toMatchObject({ seq: 1, type: 'tranche.released', agreementId: demo.agreementId });
+  });
+
+  it('keeps an event once per key, loses a rolled-back one with its number, and keeps numbering after a purge', async () => {
+    const db = f.databases.prisoners!.db;
+    const event = (key: string, at: string) => ({ key, type: 'incident.reported' as const, agreementId: null, occurredAt: new Date(at), recordedAt: new Date(at), audience: ['MONITOR' as const], data: { n: 1 } });
+    expect(await db.transaction((m) => raiseAlert(m, event('test:a', '2026-01-01T00:00:00Z')))).toBe(1);
+    expect(await db.transaction((m) => raiseAlert(m, event('test:a', '2026-01-01T00:00:00Z')))).toBeNull();
+    await expect(
+      db.transaction(async (m) => {
+        await raiseAlert(m, event('test:b', '2026-01-01T00:00:00Z'));
+        throw new Error('the fact failed');
+      }),
+    ).rejects.toThrow('the fact failed');
+    expect(await db.transaction((m) => raiseAlert(m, event('test:c', NOW)))).toBe(2);
+    // The old one is past the 7-day retention at the federation's clock; the new one is kept, and so is the count.
+    expect(await purgeAlerts(db, f.clock)).toBe(1);
+    const batch = await readAlerts(db, 0);
+    expect(batch).toMatchObject({ head: 2, oldest: 2 });
+    expect(batch.events.map((e) => e.key)).toEqual(['test:c']);
+    expect(await db.transaction((m) => raiseAlert(m, event('test:d', NOW)))).toBe(3);
+    await db.query(`DELETE FROM alert_outbox WHERE event_key LIKE 'test:%'`);
   });
 });

@@ -92,8 +92,9 @@ export async function raiseAlert(m: EntityManager, e: AlertInput): Promise<numbe
             INSERT INTO alert_outbox (seq, event_key, type, agreement_id, occurred_at, recorded_at, audience, data)
             SELECT head.seq + 1, $1, $2, $3, $4, $5, $6, $7 FROM head
             ON CONFLICT (event_key) DO NOTHING
-            RETURNING seq)
-     UPDATE alert_outbox_head SET seq = added.seq FROM added WHERE singleton RETURNING added.seq AS seq`,
+            RETURNING seq),
+          bumped AS (UPDATE alert_outbox_head SET seq = added.seq FROM added WHERE singleton RETURNING added.seq AS seq)
+     SELECT seq FROM bumped`,
     [e.key, e.type, e.agreementId, e.occurredAt, e.recordedAt, [...e.audience], JSON.stringify(e.data)],
   );
   return rows.length ? Number(rows[0]!.seq) : null;
@@ -150,8 +151,10 @@ export const ALERT_RETENTION_MS = 7 * DAY_MS;
 
 /** Deletes events recorded more than `retentionMs` before the clock's now; the counter never goes back. */
 export async function purgeAlerts(db: DataSource, clock: Clock, retentionMs = ALERT_RETENTION_MS): Promise<number> {
-  const [, count] = (await db.query(`DELETE FROM alert_outbox WHERE recorded_at < $1`, [new Date(clock.now().getTime() - retentionMs)])) as [unknown, number];
-  return count ?? 0;
+  const [row] = (await db.query(`WITH gone AS (DELETE FROM alert_outbox WHERE recorded_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`, [
+    new Date(clock.now().getTime() - retentionMs),
+  ])) as { n: number }[];
+  return row?.n ?? 0;
 }
 
 /** What a service's watcher asks it each tick: the clock-driven events that are due by `now`. */
