@@ -144,6 +144,12 @@ export function subgraphConfigSchema(service: string, defaultPort: number, opts:
         .min(100, 'must be at least 100 ms, e.g. 1000')
         .max(60_000, 'must be at most 60000 ms (a minute), e.g. 1000: alerts must reach the cell within seconds')
         .default(1_000),
+      TREATY_ALERT_HORIZON_HOURS: z.coerce
+        .number({ message: 'must be a number of hours, e.g. 12' })
+        .int('must be a whole number of hours, e.g. 12')
+        .min(1, 'must be at least 1 hour, e.g. 12')
+        .max(720, 'must be at most 720 hours (30 days), e.g. 12')
+        .default(12),
       // A separate listener for /health, /ready and /metrics; unset, they are served on the service's port.
       TREATY_OPS_PORT: portSetting(9464).optional(),
       TREATY_OPS_HOST: hostSetting().unwrap().optional(),
@@ -162,6 +168,7 @@ export function subgraphConfigSchema(service: string, defaultPort: number, opts:
       evidenceKey: env.TREATY_EVIDENCE_KEY as KeyObject,
       retentionDays: env.TREATY_RETENTION_DAYS as number,
       alertTickMs: env.TREATY_ALERT_TICK_MS as number,
+      alertHorizonMs: (env.TREATY_ALERT_HORIZON_HOURS as number) * 3_600_000,
       opsPort: env.TREATY_OPS_PORT as number | undefined,
       opsHost: (env.TREATY_OPS_HOST as string | undefined) ?? (env.HOST as string),
     }))
@@ -193,6 +200,8 @@ export type SubgraphConfig = {
   retentionDays: number;
   /** TREATY_ALERT_TICK_MS: how often the alert watcher checks the clock for deadlines passing. */
   alertTickMs: number;
+  /** TREATY_ALERT_HORIZON_HOURS: how long before a deadline (a dispute tier's, a redress case's) the stream says it is near. */
+  alertHorizonMs: number;
   /** TREATY_OPS_PORT: where /health, /ready and /metrics are served apart from GraphQL; unset, on `port`. */
   opsPort?: number;
   /** TREATY_OPS_HOST: the address of that listener (HOST unless set). */

@@ -26,7 +26,12 @@ export interface ServiceDeps extends PeerDeps {
   dataKeys?: DataKeys;
   /** The service's evidence log (DESIGN §11), signing with TREATY_EVIDENCE_KEY; mutations append to it. */
   evidence: EvidenceLog;
+  /** How long before a deadline the alert stream says it is near (TREATY_ALERT_HORIZON_HOURS, 12 h by default). */
+  alertHorizonMs?: number;
 }
+
+/** How long before a deadline the alert stream says it is near, unless configured. */
+export const ALERT_HORIZON_MS = 12 * 3_600_000;
 
 export interface BuiltService<C extends BaseContext> {
   server: ApolloServer<C>;
@@ -78,12 +83,14 @@ export async function startService<C extends BaseContext>(
     ops?: { port: number; host?: string };
     /** How often the alert watcher checks the clock (TREATY_ALERT_TICK_MS); 1 s by default. */
     alertTickMs?: number;
+    /** TREATY_ALERT_HORIZON_HOURS in ms; 12 h by default. */
+    alertHorizonMs?: number;
   },
 ): Promise<RunningSubgraph> {
   const logger = opts.logger ?? createLogger(module.name);
   const clock = opts.clock ?? systemClock;
   const signer = { issuer: module.name, keys: opts.keys };
-  const built = await module.build({ db: opts.db, clock, logger, signer, peers: opts.peers, timeoutMs: opts.timeoutMs, dataKeys: opts.dataKeys, evidence: openEvidenceLog(module, { key: opts.evidenceKey, clock }) });
+  const built = await module.build({ db: opts.db, clock, logger, signer, peers: opts.peers, timeoutMs: opts.timeoutMs, dataKeys: opts.dataKeys, evidence: openEvidenceLog(module, { key: opts.evidenceKey, clock }), alertHorizonMs: opts.alertHorizonMs ?? ALERT_HORIZON_MS });
   return serveSubgraph({
     name: module.name,
     server: built.server,
@@ -134,6 +141,7 @@ export async function runService<C extends BaseContext>(module: ServiceModule<C>
     evidenceKey: config.evidenceKey,
     ops: config.opsPort === undefined ? undefined : { port: config.opsPort, host: config.opsHost },
     alertTickMs: config.alertTickMs,
+    alertHorizonMs: config.alertHorizonMs,
   });
   const evidence = openEvidenceLog(module, { key: config.evidenceKey, clock: systemClock });
   const stopJobs = module.jobs?.({ db, clock: systemClock, logger, retentionDays: config.retentionDays, evidence }) ?? (() => undefined);

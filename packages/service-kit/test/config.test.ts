@@ -40,6 +40,14 @@ describe('loadSubgraphConfig', () => {
     expect(c.evidenceKey.type).toBe('private');
   });
 
+  it("reads the alert watcher's tick and deadline horizon, with defaults and bounds", () => {
+    const base = { DATABASE_URL: 'postgres://u@h/db', TREATY_INTERNAL_KEYS: keys, TREATY_EVIDENCE_KEY: evidenceKey };
+    expect(loadSubgraphConfig('milestones', 4001, base)).toMatchObject({ alertTickMs: 1_000, alertHorizonMs: 12 * 3_600_000 });
+    expect(loadSubgraphConfig('milestones', 4001, { ...base, TREATY_ALERT_TICK_MS: '250', TREATY_ALERT_HORIZON_HOURS: '24' })).toMatchObject({ alertTickMs: 250, alertHorizonMs: 24 * 3_600_000 });
+    expect(() => loadSubgraphConfig('milestones', 4001, { ...base, TREATY_ALERT_TICK_MS: '10' })).toThrow(/TREATY_ALERT_TICK_MS: must be at least 100 ms/);
+    expect(() => loadSubgraphConfig('milestones', 4001, { ...base, TREATY_ALERT_HORIZON_HOURS: '0.5' })).toThrow(/TREATY_ALERT_HORIZON_HOURS: must be a whole number of hours/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(() => loadSubgraphConfig('milestones', 4001, { DATABASE_URL: '', TREATY_INTERNAL_KEYS: keys, TREATY_EVIDENCE_KEY: evidenceKey })).toThrow(/DATABASE_URL is required/);
   });

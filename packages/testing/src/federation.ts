@@ -77,7 +77,7 @@ export interface ProcessOptions {
   ops?: Record<string, { port: number; host?: string }>;
 }
 
-export async function startSubgraphs(services: ServiceModule[], opts: { now?: string | Date; replicas?: ReplicaCounts; alertTickMs?: number } & ProcessOptions = {}) {
+export async function startSubgraphs(services: ServiceModule[], opts: { now?: string | Date; replicas?: ReplicaCounts; alertTickMs?: number; alertHorizonMs?: number } & ProcessOptions = {}) {
   const counts = opts.replicas ?? {};
   const unknown = Object.keys(counts).filter((name) => !services.some((s) => s.name === name));
   if (unknown.length) throw new Error(`replicas names ${unknown.join(', ')}, which is not among the services started (${services.map((s) => s.name).join(', ')})`);
@@ -108,7 +108,7 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
         dbs.push(db);
       }
       const started = await Promise.all(
-        dbs.map((db) => startService(s, { db, clock, keys: deriveInternalKeys(master, s.name, names), port: 0, logger: opts.logger?.(s.name) ?? silentLogger, peers, dataKeys, evidenceKey: evidenceKeys[s.name]!, ops: opts.ops?.[s.name], alertTickMs: opts.alertTickMs })),
+        dbs.map((db) => startService(s, { db, clock, keys: deriveInternalKeys(master, s.name, names), port: 0, logger: opts.logger?.(s.name) ?? silentLogger, peers, dataKeys, evidenceKey: evidenceKeys[s.name]!, ops: opts.ops?.[s.name], alertTickMs: opts.alertTickMs, alertHorizonMs: opts.alertHorizonMs })),
       );
       running.push(...started);
       byName[s.name] = started[0]!;
@@ -188,7 +188,7 @@ export type Subgraphs = Awaited<ReturnType<typeof startSubgraphs>>;
  */
 export async function startFederation(
   services: ServiceModule[],
-  opts: { now?: string | Date; onQueryPlan?: (plan: unknown) => void; gateway?: Partial<GatewaySettings>; replicas?: ReplicaCounts; alertTickMs?: number } & ProcessOptions = {},
+  opts: { now?: string | Date; onQueryPlan?: (plan: unknown) => void; gateway?: Partial<GatewaySettings>; replicas?: ReplicaCounts; alertTickMs?: number; alertHorizonMs?: number } & ProcessOptions = {},
 ) {
   const missing = SUBGRAPHS.filter((s) => !services.some((m) => m.name === s.name));
   if (missing.length) throw new Error(`startFederation needs every subgraph of the supergraph; missing ${missing.map((m) => m.name).join(', ')}`);

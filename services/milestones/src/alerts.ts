@@ -37,7 +37,7 @@ export function snapBackLifted(lift: SnapBackLift): AlertInput {
   };
 }
 
-interface MilestoneRow {
+export interface MilestoneRow {
   id: string;
   agreement_id: string;
   title: string;
@@ -58,7 +58,7 @@ const OPEN_DUE_MILESTONES_SQL = `
   WHERE a.entry_into_force_at + m.due_day * interval '1 day' <= $1
     AND a.entry_into_force_at + (m.due_day + 1) * interval '1 day' > $2`;
 
-function milestoneEvents(rows: MilestoneRow[], now: Date): AlertInput[] {
+export function milestoneEvents(rows: MilestoneRow[], now: Date): AlertInput[] {
   const out: AlertInput[] = [];
   for (const r of rows) {
     if (r.settled) continue;
@@ -74,7 +74,7 @@ function milestoneEvents(rows: MilestoneRow[], now: Date): AlertInput[] {
   return out;
 }
 
-interface DisputeRow {
+export interface DisputeRow {
   id: string;
   agreement_id: string;
   milestone_id: string | null;
@@ -91,7 +91,7 @@ const OPEN_DISPUTES_SQL = `
   FROM dispute d
   WHERE NOT EXISTS (SELECT 1 FROM dispute_ruling r WHERE r.dispute_id = d.id) AND d.filed_at <= $1`;
 
-function disputeEvents(rows: DisputeRow[], now: Date, horizonMs: number): AlertInput[] {
+export function disputeEvents(rows: DisputeRow[], now: Date, horizonMs: number): AlertInput[] {
   const out: AlertInput[] = [];
   const t = now.getTime();
   for (const d of rows) {

@@ -21,12 +21,12 @@ export const milestones: ServiceModule<Context> = {
   entities,
   migrations,
   evidenceFacts,
-  async build({ db, clock, logger, signer, peers, timeoutMs, evidence }) {
+  async build({ db, clock, logger, signer, peers, timeoutMs, evidence, alertHorizonMs }) {
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
     const context = (caller: Caller, requestId?: string, requestDb?: DataSource) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence }, caller, requestId);
     // The watcher derives snap-back in a fresh context each tick, as the service itself (no partner's rights).
-    return { server, context, alertScan: milestonesAlertScan(db, () => context(WATCHER_CALLER), logger) };
+    return { server, context, alertScan: milestonesAlertScan(db, () => context(WATCHER_CALLER), logger, alertHorizonMs) };
   },
 };
 
