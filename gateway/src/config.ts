@@ -11,6 +11,7 @@ function isInternalKeys(s: string): boolean {
   }
 }
 import { DEFAULT_LIMITS, type OperationLimits } from './limits.js';
+import { DEFAULT_CONFIDENTIAL_LIMITS, type ConfidentialLimits } from './confidential-limits.js';
 
 const port = portSetting(GATEWAY_DEFAULT_PORT);
 const limit = (example: number, max: number) =>
@@ -46,6 +47,8 @@ export interface GatewaySettings {
   responseCacheMaxAgeSeconds: number;
   /** The most the cache holds, in characters of serialised answers (about bytes); least recently used goes first. */
   responseCacheMaxBytes: number;
+  /** The confidential channel's abuse limits (confidential-limits.ts): per source per hour, and for everyone per minute. */
+  confidentialLimits: ConfidentialLimits;
 }
 
 export const DEFAULT_SETTINGS: GatewaySettings = {
@@ -59,7 +62,17 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
   responseCache: false,
   responseCacheMaxAgeSeconds: 2,
   responseCacheMaxBytes: 32 * 1024 * 1024,
+  confidentialLimits: DEFAULT_CONFIDENTIAL_LIMITS,
 };
+
+/** A count per hour (or minute) of a channel's uses, 1 to 100000. */
+const perHour = (fallback: number, per: 'hour' | 'minute' = 'hour') =>
+  z.coerce
+    .number({ message: `must be a whole number per ${per}, e.g. ${fallback}` })
+    .int(`must be a whole number per ${per}, e.g. ${fallback}`)
+    .min(1, `must be at least 1 per ${per}, e.g. ${fallback}`)
+    .max(100_000, `must be at most 100000 per ${per}, e.g. ${fallback}`)
+    .default(fallback);
 
 const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be a comma-separated list of origins like https://dashboard.example.org (scheme and host, no path)');
 
@@ -115,6 +128,11 @@ export const gatewayConfigSchema = z
       .min(1, 'must be at least 1 second (to cache nothing, set GATEWAY_RESPONSE_CACHE=off), e.g. 2')
       .max(2, 'must be at most 2 seconds: statuses derive from the clock and may be at most 2 s stale, e.g. 2')
       .default(DEFAULT_SETTINGS.responseCacheMaxAgeSeconds),
+    // The confidential channel's abuse limits (no token needed there): reports and receipt uses per source per hour.
+    GATEWAY_CONFIDENTIAL_REPORTS_PER_HOUR: perHour(DEFAULT_CONFIDENTIAL_LIMITS.submissions),
+    GATEWAY_CONFIDENTIAL_RECEIPT_USES_PER_HOUR: perHour(DEFAULT_CONFIDENTIAL_LIMITS.lookups),
+    GATEWAY_CONFIDENTIAL_WRONG_RECEIPTS_PER_HOUR: perHour(DEFAULT_CONFIDENTIAL_LIMITS.failures),
+    GATEWAY_CONFIDENTIAL_REPORTS_PER_MINUTE: perHour(DEFAULT_CONFIDENTIAL_LIMITS.globalSubmissions, 'minute'),
     // A separate listener for /health, /ready and /metrics; unset, they are served on the gateway's port.
     GATEWAY_OPS_PORT: portSetting(9464).optional(),
     GATEWAY_OPS_HOST: hostSetting().unwrap().optional(),
@@ -170,6 +188,12 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
       responseCache: e.GATEWAY_RESPONSE_CACHE === 'on',
       responseCacheMaxAgeSeconds: e.GATEWAY_RESPONSE_CACHE_MAX_AGE_SECONDS,
       responseCacheMaxBytes: DEFAULT_SETTINGS.responseCacheMaxBytes,
+      confidentialLimits: {
+        submissions: e.GATEWAY_CONFIDENTIAL_REPORTS_PER_HOUR,
+        lookups: e.GATEWAY_CONFIDENTIAL_RECEIPT_USES_PER_HOUR,
+        failures: e.GATEWAY_CONFIDENTIAL_WRONG_RECEIPTS_PER_HOUR,
+        globalSubmissions: e.GATEWAY_CONFIDENTIAL_REPORTS_PER_MINUTE,
+      },
     },
   };
 }

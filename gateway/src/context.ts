@@ -18,4 +18,9 @@ export interface GatewayContext {
   };
   /** The subgraph reads of this request so far, so that the same read is sent once (coalesce.ts). */
   reads: RequestReads;
+  /**
+   * The connecting address, for the confidential channel's abuse limits only (confidential-limits.ts),
+   * which keep it as an hourly-keyed HMAC in memory; never logged. Absent for the gateway's own operations.
+   */
+  source?: string;
 }

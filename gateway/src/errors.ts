@@ -12,7 +12,7 @@ const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILE
 const VALUE_REFUSAL = /^(Expected value of type|Expected type|Int cannot represent|Float cannot represent|String cannot represent|Boolean cannot represent|ID cannot represent|Enum ".*" cannot represent|Variable "\$[^"]*" (got invalid value|of required type|of non-null type)|Value ".*" does not exist in ".*" enum)/;
 
 /** Extension keys a client may see; everything else (a subgraph's response, URL, stack, SQL) is dropped. */
-const PUBLIC_EXTENSIONS = ['code', 'service', 'details', 'problems', 'reference', 'argumentPath'] as const;
+const PUBLIC_EXTENSIONS = ['code', 'service', 'details', 'problems', 'reference', 'argumentPath', 'retryAfterSeconds'] as const;
 
 /** A last guard on text: no internal address may leave, whatever produced the message. */
 function scrub(message: string): string {

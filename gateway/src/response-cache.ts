@@ -4,6 +4,7 @@ import { InMemoryLRUCache, type KeyValueCache, type KeyValueCacheSetOptions } fr
 import { performance } from 'node:perf_hooks';
 import { currentRequest, type Caller } from '@treaty/service-kit/edge';
 import type { GatewayContext } from './context.js';
+import { CONFIDENTIAL_ROOT_FIELDS } from './confidential-limits.js';
 
 /**
  * The dashboard cache: whole answers to queries, kept by this gateway process for at most
@@ -14,7 +15,8 @@ import type { GatewayContext } from './context.js';
  * - Keyed by visibility (see `visibilityOf`), never shared across two of them.
  * - Only queries, only answers without errors, never an answer any subgraph marked `no-store` (the
  *   prisoners service does when it served a `@personal` field), never a request with X-Purpose or an
- *   Idempotency-Key: those are neither looked up nor stored (`x-treaty-cache: bypass`).
+ *   Idempotency-Key, never an operation of the confidential channel (a receipt's answer is for its
+ *   holder alone): those are neither looked up nor stored (`x-treaty-cache: bypass`).
  * - Every mutation through this gateway, whatever its outcome, empties the cache before its answer
  *   leaves (so does a read of personal data, which writes the access log): the writer's next read is
  *   fresh. Flushing everything is coarse but simple, and a dashboard refills in one poll. A read that
@@ -117,7 +119,12 @@ function waitAtMost(ms: number): Promise<void> {
 /** A request the cache must neither answer nor keep: it reads personal data, or it is a keyed write. */
 function mustBypass(rc: Context): boolean {
   const ctx = rc.contextValue;
-  return ctx.caller.purpose !== null || rc.request.http?.headers.has('x-purpose') === true || ctx.idempotencyKey !== null;
+  return ctx.caller.purpose !== null || rc.request.http?.headers.has('x-purpose') === true || ctx.idempotencyKey !== null || usesConfidentialChannel(rc);
+}
+
+/** A read with a confidential report's receipt: its answer is for the receipt's holder and is never kept. */
+function usesConfidentialChannel(rc: Context): boolean {
+  return rc.operation?.selectionSet.selections.some((s) => s.kind === 'Field' && CONFIDENTIAL_ROOT_FIELDS.has(s.name.value)) === true;
 }
 
 function isQuery(rc: Context): boolean {

@@ -38,6 +38,7 @@ import {
 import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 import type { GatewayContext } from './context.js';
+import { ChannelCounters, confidentialLimitsPlugin } from './confidential-limits.js';
 import { SignedDataSource } from './data-source.js';
 import { RequestReads } from './coalesce.js';
 import { formatGatewayError } from './errors.js';
@@ -153,7 +154,7 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
     persistedQueries: false,
     validationRules: [SafeLiteralsRule, ...protection.validationRules],
     // Cache hints are not computed from the schema (it has none): response-cache.ts sets the policy and Cache-Control.
-    plugins: [...protection.plugins, observePlugin, ...cache.plugins, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [...protection.plugins, confidentialLimitsPlugin(new ChannelCounters(settings.confidentialLimits)), observePlugin, ...cache.plugins, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: formatGatewayError(logger),
   });
   return { server, gateway, settings, metrics, trustedOperationNames, subgraphUrls, responseCache: cache.cache, clock: opts.clock ?? { now: () => new Date() } };
@@ -355,7 +356,7 @@ export async function serveGateway(
       url.searchParams.set('query', operation.query);
       url.searchParams.delete('extensions');
     }
-    const context: GatewayContext = { caller, requestId, idempotencyKey, outcome: { replayed: false, noStore: false }, reads: new RequestReads() };
+    const context: GatewayContext = { caller, requestId, idempotencyKey, outcome: { replayed: false, noStore: false }, reads: new RequestReads(), source: req.socket.remoteAddress ?? 'unknown' };
     const result = await built.server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body: req.method === 'POST' ? operation : undefined },
       context: async () => context,

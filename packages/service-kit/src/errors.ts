@@ -24,6 +24,8 @@ export const ErrorCode = {
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   PURPOSE_REQUIRED: 'PURPOSE_REQUIRED',
+  /** Over an abuse limit of a channel open without a token (the confidential channel); HTTP 429 with Retry-After. */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
