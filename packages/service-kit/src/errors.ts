@@ -108,6 +108,10 @@ export class Problems {
   get any(): boolean {
     return this.list.length > 0;
   }
+  /** How many problems so far: a check compares it before and after to know whether it added any. */
+  get size(): number {
+    return this.list.length;
+  }
   /** Throws BAD_USER_INPUT listing every problem, if there are any. */
   throwIfAny(): void {
     if (this.any) throw new BadUserInputError([...this.list]);
