@@ -12,6 +12,7 @@ function isInternalKeys(s: string): boolean {
 }
 import { DEFAULT_LIMITS, type OperationLimits } from './limits.js';
 import { DEFAULT_CONFIDENTIAL_LIMITS, type ConfidentialLimits } from './confidential-limits.js';
+import { DEFAULT_ALERT_STREAM, type AlertStreamSettings } from './alert-stream.js';
 
 const port = portSetting(GATEWAY_DEFAULT_PORT);
 const limit = (example: number, max: number) =>
@@ -49,6 +50,8 @@ export interface GatewaySettings {
   responseCacheMaxBytes: number;
   /** The confidential channel's abuse limits (confidential-limits.ts): per source per hour, and for everyone per minute. */
   confidentialLimits: ConfidentialLimits;
+  /** The alert stream at GET /alerts (alert-stream.ts): how often outboxes are read, how many streams are served. */
+  alertStream: AlertStreamSettings;
 }
 
 export const DEFAULT_SETTINGS: GatewaySettings = {
@@ -63,10 +66,11 @@ export const DEFAULT_SETTINGS: GatewaySettings = {
   responseCacheMaxAgeSeconds: 2,
   responseCacheMaxBytes: 32 * 1024 * 1024,
   confidentialLimits: DEFAULT_CONFIDENTIAL_LIMITS,
+  alertStream: DEFAULT_ALERT_STREAM,
 };
 
-/** A count per hour (or minute) of a channel's uses, 1 to 100000. */
-const perHour = (fallback: number, per: 'hour' | 'minute' = 'hour') =>
+/** A count per hour (or minute, or per gateway or agency), 1 to 100000. */
+const perHour = (fallback: number, per: 'hour' | 'minute' | 'gateway' | 'agency' = 'hour') =>
   z.coerce
     .number({ message: `must be a whole number per ${per}, e.g. ${fallback}` })
     .int(`must be a whole number per ${per}, e.g. ${fallback}`)
@@ -133,6 +137,15 @@ export const gatewayConfigSchema = z
     GATEWAY_CONFIDENTIAL_RECEIPT_USES_PER_HOUR: perHour(DEFAULT_CONFIDENTIAL_LIMITS.lookups),
     GATEWAY_CONFIDENTIAL_WRONG_RECEIPTS_PER_HOUR: perHour(DEFAULT_CONFIDENTIAL_LIMITS.failures),
     GATEWAY_CONFIDENTIAL_REPORTS_PER_MINUTE: perHour(DEFAULT_CONFIDENTIAL_LIMITS.globalSubmissions, 'minute'),
+    // The alert stream: events reach an open stream within one poll of their commit.
+    GATEWAY_ALERT_POLL_MS: z.coerce
+      .number({ message: 'must be a whole number of milliseconds, e.g. 250' })
+      .int('must be a whole number of milliseconds, e.g. 250')
+      .min(50, 'must be at least 50 ms, e.g. 250')
+      .max(1_500, 'must be at most 1500 ms, e.g. 250: an alert must reach the cell within 2 s of its commit')
+      .default(DEFAULT_ALERT_STREAM.pollMs),
+    GATEWAY_ALERT_MAX_STREAMS: perHour(DEFAULT_ALERT_STREAM.maxStreams, 'gateway'),
+    GATEWAY_ALERT_MAX_STREAMS_PER_AGENCY: perHour(DEFAULT_ALERT_STREAM.maxStreamsPerAgency, 'agency'),
     // A separate listener for /health, /ready and /metrics; unset, they are served on the gateway's port.
     GATEWAY_OPS_PORT: portSetting(9464).optional(),
     GATEWAY_OPS_HOST: hostSetting().unwrap().optional(),
@@ -194,6 +207,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined>): Gate
         failures: e.GATEWAY_CONFIDENTIAL_WRONG_RECEIPTS_PER_HOUR,
         globalSubmissions: e.GATEWAY_CONFIDENTIAL_REPORTS_PER_MINUTE,
       },
+      alertStream: { ...DEFAULT_ALERT_STREAM, pollMs: e.GATEWAY_ALERT_POLL_MS, maxStreams: e.GATEWAY_ALERT_MAX_STREAMS, maxStreamsPerAgency: e.GATEWAY_ALERT_MAX_STREAMS_PER_AGENCY },
     },
   };
 }

@@ -6,6 +6,8 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloGateway } from '@apollo/gateway';
 import { parse, type GraphQLError, type GraphQLScalarType } from 'graphql';
 import {
+  ALERTS_ROUTE,
+  PUBLIC_CALLER,
   MALFORMED_BODY_MESSAGE,
   MalformedBody,
   PayloadTooLarge,
@@ -39,6 +41,9 @@ import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 import type { GatewayContext } from './context.js';
 import { ChannelCounters, confidentialLimitsPlugin } from './confidential-limits.js';
+import { AlertHub, StreamRefusal, openAlertStream } from './alert-stream.js';
+import { runOperation } from './reports/run.js';
+import { SUBGRAPHS } from './topology.js';
 import { SignedDataSource } from './data-source.js';
 import { RequestReads } from './coalesce.js';
 import { formatGatewayError } from './errors.js';
@@ -80,6 +85,8 @@ export interface BuiltGateway {
   responseCache: DashboardCache | null;
   /** What the report pages take "now" from (GatewayOptions.clock). */
   clock: { now(): Date };
+  /** The gateway's own credential for subgraphs (the alert stream reads their outboxes with it). */
+  signer: InternalSigner;
 }
 
 /**
@@ -157,7 +164,7 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
     plugins: [...protection.plugins, confidentialLimitsPlugin(new ChannelCounters(settings.confidentialLimits)), observePlugin, ...cache.plugins, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: formatGatewayError(logger),
   });
-  return { server, gateway, settings, metrics, trustedOperationNames, subgraphUrls, responseCache: cache.cache, clock: opts.clock ?? { now: () => new Date() } };
+  return { server, gateway, settings, metrics, trustedOperationNames, subgraphUrls, responseCache: cache.cache, clock: opts.clock ?? { now: () => new Date() }, signer: opts.signer };
 }
 
 /** The names of the operations in the trusted documents' folders (bounded, so always metric labels). */
@@ -221,6 +228,18 @@ export async function serveGateway(
   for (const name of await trustedOperationNames(settings.trustedDocumentDirs)) built.trustedOperationNames.add(name);
   await built.server.start();
   const ops = { service: 'gateway', logger, metrics, ready: () => subgraphsReadiness(built.subgraphUrls) };
+  const alerts = new AlertHub({
+    sources: SUBGRAPHS.map((g) => ({ name: g.name, url: built.subgraphUrls[g.name]!.replace(/\/graphql$/, ALERTS_ROUTE) })),
+    signer: built.signer,
+    logger,
+    registry: metrics.registry,
+    settings: settings.alertStream,
+    agreementParties: async () => {
+      const answer = await runOperation<{ agreements: { id: string; parties: { id: string }[] }[] }>(built.server, 'alert-parties.graphql', {}, PUBLIC_CALLER);
+      if (!answer.data) throw new Error(answer.errors.map((e) => e.message).join('; ') || 'no answer');
+      return new Map(answer.data.agreements.map((a) => [a.id.toLowerCase(), a.parties.map((p) => p.id.toLowerCase())]));
+    },
+  });
   const opsRoute = opsRoutes(ops);
 
   const handle = async (req: IncomingMessage, res: ServerResponse, scope: RequestScope) => {
@@ -254,6 +273,25 @@ export async function serveGateway(
       logWhenDone(res, scope, logger, (done) => metrics.observeRequest(done));
       scope.operation = url.pathname.startsWith('/public') ? 'public page' : 'export';
       await handleReport(req, res, url.pathname, base, { server: built.server, verifier: opts.verifier, now: () => built.clock.now() }, requestId);
+      return;
+    }
+    if (url.pathname === '/alerts') {
+      scope.operation = 'alert stream';
+      if (req.method !== 'GET') return refuse(405, 'BAD_REQUEST', `${req.method} is not supported at /alerts; open the stream with GET and Accept: text/event-stream.`, { allow: 'GET' });
+      let streamCaller: Caller;
+      try {
+        streamCaller = await opts.verifier.authenticate(req.headers.authorization);
+      } catch (e) {
+        if (e instanceof AuthenticationError) return refuse(401, 'UNAUTHENTICATED', `${e.message} The alert stream is for partner agencies.`);
+        throw e;
+      }
+      scope.caller = { agency: streamCaller.agency, roles: streamCaller.roles, via: streamCaller.via };
+      try {
+        await openAlertStream(alerts, req, res, url, streamCaller, settings.alertStream, base);
+      } catch (e) {
+        if (!(e instanceof StreamRefusal)) throw e;
+        if (!res.headersSent) return refuse(e.status, e.code, e.message, e.headers);
+      }
       return;
     }
     if (url.pathname !== '/graphql') return send(res, 404, 'text/plain', 'Not found. GraphQL is served at /graphql; public pages at /public/.', base);
@@ -388,6 +426,8 @@ export async function serveGateway(
     ...(opsListener ? { opsPort: opsListener.port } : {}),
     close() {
       closing ??= (async () => {
+        // Open streams would hold the listener open for ever: they end first, and their clients resume elsewhere.
+        alerts.closeAll();
         await close();
         await opsListener?.close();
         await built.server.stop();

@@ -3,3 +3,4 @@ export * from "./client.js";
 export * from "./demo.js";
 export * from "./paths.js";
 export * from "./demo-all.js";
+export * from "./sse.js";

@@ -23,6 +23,9 @@ import type { Logger } from './log.js';
  * Server-Sent Events at `GET /alerts`, filtered by each subscriber's roles (gateway/src/alerts.ts).
  */
 
+/** The internal route the gateway reads a service's alert outbox through. */
+export const ALERTS_ROUTE = '/internal/alerts';
+
 /** Every type of event the stream carries, and what it means, as the gateway documents it. */
 export const ALERT_TYPES = {
   'incident.reported': 'An incident was reported to the corridors service (not yet verified).',

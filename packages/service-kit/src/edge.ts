@@ -3,6 +3,7 @@
  * router's plugin) needs. Importing the whole kit loads TypeORM, its entities and pg, about 25 MB of
  * a process's memory, for nothing there. Everything here is also exported by the main entry.
  */
+export * from './alerts.js';
 export * from './caller.js';
 export * from './clock.js';
 export * from './config.js';

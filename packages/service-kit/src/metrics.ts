@@ -161,3 +161,13 @@ export function createMetrics(service: string, opts: { trustedOperations?: Reado
     },
   };
 }
+
+/** A gauge on a process's registry, for a part of the process with a count of its own (the gateway's alert streams). */
+export function registerGauge(registry: Registry, name: string, help: string): Gauge {
+  return new Gauge({ name, help, registers: [registry] });
+}
+
+/** A counter on a process's registry, with bounded labels. */
+export function registerCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}

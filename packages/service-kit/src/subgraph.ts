@@ -24,7 +24,7 @@ import { databaseReadiness, opsRoutes, serveOps } from './ops.js';
 import { currentRequest, logWhenDone, operationNameOf, type RequestScope } from './requests.js';
 import { annotateSpan } from './tracing.js';
 import { evidenceResolvers, evidenceRules } from './evidence-graph.js';
-import { ALERT_BATCH_MAX, readAlerts, startAlertWatcher, type AlertScan } from './alerts.js';
+import { ALERTS_ROUTE, ALERT_BATCH_MAX, readAlerts, startAlertWatcher, type AlertScan } from './alerts.js';
 
 /** Codes graphql-js and Apollo Server attach to malformed requests; safe to show. */
 const REQUEST_ERROR_CODES = new Set([
@@ -211,8 +211,6 @@ export interface ServeOptions<C extends BaseContext> {
   alertTickMs?: number;
 }
 
-/** The internal route the gateway reads a service's alert outbox through (DESIGN §12). */
-export const ALERTS_ROUTE = '/internal/alerts';
 
 
 /** Whether a request's document is a mutation (only mutations are run once per Idempotency-Key). */
