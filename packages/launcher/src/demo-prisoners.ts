@@ -1,6 +1,6 @@
 import type { DemoContext } from './demo.js';
 
-type Category = 'CHILD' | 'WOMAN' | 'MEDICAL' | 'ELDERLY' | 'OTHER';
+type Category = 'CHILD' | 'WOMAN' | 'MEDICAL' | 'ELDERLY' | 'OTHER' | 'REMAINS';
 
 interface Person {
   key: string;
@@ -10,6 +10,13 @@ interface Person {
   medicalNotes?: string;
 }
 
+/** The remains of a deceased person, to be repatriated: the name as the holding party reports it, the date of birth if known. */
+interface Deceased {
+  key: string;
+  name: string;
+  born?: string;
+}
+
 /**
  * The prisoners part of the demo, through the gateway with the roles a real exchange uses: the
  * intermediary registers detainees and records proofs of life; the mediator records both parties'
@@ -17,7 +24,11 @@ interface Person {
  * contests names on the other side's list; the intermediary confirms each handover after a private
  * interview. The result: lists with contested entries (two still unresolved, so overdue), a completed
  * first wave of women and children for the first-release milestone (one detainee refused to return), and
- * a planned wave of medical cases. All people and places are invented.
+ * a planned wave of medical cases. The first wave also repatriates remains under its REMAINS term: the
+ * intermediary's forensic partners identify each set (by DNA, dental records, personal effects) before
+ * the intermediary confirms its handover, and the remains are counted apart (remainsRepatriated: 3),
+ * never as detainees released (still 7); one more set, not yet identified, is still held. All people and
+ * places are invented.
  */
 export async function loadPrisonersDemo(ctx: DemoContext): Promise<void> {
   const { government, movement } = ctx.partyIds;
@@ -70,9 +81,29 @@ export async function loadPrisonersDemo(ctx: DemoContext): Promise<void> {
   for (const p of heldByGovernment) await register(p, government, movement);
   for (const p of heldByMovement) await register(p, movement, government);
 
+  // Remains: two members of the Alliance who died in government custody, and two government soldiers
+  // whose remains the Alliance recovered near Sorrel (one of them not yet identified).
+  const remainsHeldByGovernment: Deceased[] = [
+    { key: 'gr1', name: 'Leontyn Sarvo', born: '1996-07-21' },
+    { key: 'gr2', name: 'Ilka Brodny' },
+  ];
+  const remainsHeldByMovement: Deceased[] = [
+    { key: 'mr1', name: 'Matthias Orlenko', born: '1988-03-14' },
+    { key: 'mr2', name: 'Pieter Vasko' },
+  ];
+  ctx.progress('remains registered by the intermediary');
+  const registerRemains = async (d: Deceased, holdingPartyId: string, affiliatedPartyId: string) => {
+    const r = await intermediary(`mutation ($input: RegisterRemainsInput!) { registerRemains(input: $input) { id } }`, {
+      input: { agreementId: ctx.agreementId, name: d.name, dateOfBirth: d.born ?? null, holdingPartyId, affiliatedPartyId },
+    });
+    ids[d.key] = r.registerRemains.id;
+  };
+  for (const d of remainsHeldByGovernment) await registerRemains(d, government, movement);
+  for (const d of remainsHeldByMovement) await registerRemains(d, movement, government);
+
   ctx.progress('detainee lists handed over on Day 6');
   const entries: Record<string, string> = {};
-  const submit = async (submittingPartyId: string, people: Person[], submittedAt: string, note: string) => {
+  const submit = async (submittingPartyId: string, people: { key: string }[], submittedAt: string, note: string) => {
     const r = await mediator(
       `mutation ($input: SubmitDetaineeListInput!) { submitDetaineeList(input: $input) { entries { id detainee { id } } } }`,
       { input: { agreementId: ctx.agreementId, submittingPartyId, detaineeIds: people.map((p) => ids[p.key]), submittedAt, note } },
@@ -81,6 +112,9 @@ export async function loadPrisonersDemo(ctx: DemoContext): Promise<void> {
   };
   await submit(movement, heldByGovernment, ctx.at(6, 10), 'Members of the Alliance held by the government, handed to the mediator in Sorrel');
   await submit(government, heldByMovement, ctx.at(6, 15), 'Citizens held by the Alliance, handed to the mediator in Sorrel');
+  // Each side lists the remains it holds; nobody contests them, so they are AGREED when comments close.
+  await submit(government, remainsHeldByGovernment, ctx.at(6, 16), 'Remains of Alliance members held by the government');
+  await submit(movement, remainsHeldByMovement, ctx.at(6, 16), 'Remains of government soldiers recovered by the Alliance near Sorrel');
 
   ctx.progress('contested list entries');
   const contest = (who: typeof mediator, key: string, reason: string, note: string) =>
@@ -108,8 +142,17 @@ export async function loadPrisonersDemo(ctx: DemoContext): Promise<void> {
   for (const key of ['gm1', 'gm2']) await proof(key, ctx.at(21, 11), 'VISIT', 'Delegation Sorrel, medical team');
   await proof('mm1', ctx.at(22, 9), 'LETTER', 'Delegation North, letter verified by handwriting');
 
+  ctx.progress('identification of remains');
+  const identify = (key: string, method: string, identifiedBy: string, identifiedAt: string, evidenceReference: string, findings: string) =>
+    intermediary(`mutation ($input: RecordRemainsIdentificationInput!) { recordRemainsIdentification(input: $input) { id } }`, {
+      input: { detaineeId: ids[key], method, identifiedBy, identifiedAt, evidenceReference, findings },
+    });
+  await identify('mr1', 'DNA', 'Veltria Institute of Forensic Medicine', ctx.at(17, 15), 'VIFM-2026-014', 'DNA profile matches reference samples from two siblings');
+  await identify('gr1', 'DENTAL', 'Impartial Committee forensic unit, Sorrel', ctx.at(18, 10), 'ICDW-FOR-0031', 'Dental chart matches the record supplied by the family');
+  await identify('gr2', 'PERSONAL_EFFECTS', 'Impartial Committee forensic unit, Sorrel', ctx.at(18, 14), 'ICDW-FOR-0032', 'Identity card and wedding ring recognised by her brother');
+
   ctx.progress('first exchange wave: women and children');
-  const plan = async (sequence: number, scheduledAt: string, terms: { category: Category; counterpartPerDetainee: number }[]) =>
+  const plan = async (sequence: number, scheduledAt: string, terms: { category: Category; counterpartPerDetainee: number; counterpart?: 'LIVING' | 'REMAINS' }[]) =>
     (
       await mediator(`mutation ($input: PlanExchangeWaveInput!) { planExchangeWave(input: $input) { id } }`, {
         input: { agreementId: ctx.agreementId, milestoneId: ctx.milestoneIds.firstRelease, sequence, scheduledAt, ratio: { basePartyId: movement, terms } },
@@ -118,12 +161,15 @@ export async function loadPrisonersDemo(ctx: DemoContext): Promise<void> {
   const addToManifest = (waveId: string, keys: string[]) =>
     mediator(`mutation ($input: ManifestChangeInput!) { addToManifest(input: $input) { id } }`, { input: { waveId, detaineeIds: keys.map((k) => ids[k]) } });
 
-  // For each woman or child the Alliance releases, the government releases three.
+  // For each woman or child the Alliance releases, the government releases three; for the remains of each
+  // person the Alliance returns, the government returns the remains of two.
   const first = await plan(1, ctx.at(20, 8), [
     { category: 'WOMAN', counterpartPerDetainee: 3 },
     { category: 'CHILD', counterpartPerDetainee: 3 },
+    { category: 'REMAINS', counterpartPerDetainee: 2, counterpart: 'REMAINS' },
   ]);
   await addToManifest(first, ['mc1', 'mw1', 'gc1', 'gc2', 'gc3', 'gw1', 'gw2', 'gw3']);
+  await addToManifest(first, ['mr1', 'gr1', 'gr2']);
   await mediator(`mutation ($input: SealManifestInput!) { sealManifest(input: $input) { id } }`, { input: { waveId: first } });
 
   const handover = (key: string, hour: number, interview: 'CONSENTS' | 'REFUSES', notes: string) =>
@@ -139,6 +185,14 @@ export async function loadPrisonersDemo(ctx: DemoContext): Promise<void> {
   await handover('gw2', 11, 'CONSENTS', 'Well');
   // In the private interview she asked not to be returned; the refusal is respected and recorded.
   await handover('gw3', 11, 'REFUSES', 'Well');
+  // The remains cross after the living, each identified beforehand; there is no interview.
+  const remainsHandover = (key: string, hour: number) =>
+    intermediary(`mutation ($input: ConfirmRemainsHandoverInput!) { confirmRemainsHandover(input: $input) { id } }`, {
+      input: { waveId: first, detaineeId: ids[key], confirmedAt: ctx.at(20, hour) },
+    });
+  await remainsHandover('mr1', 12);
+  await remainsHandover('gr1', 13);
+  await remainsHandover('gr2', 13);
 
   ctx.progress('second exchange wave planned: medical cases');
   const second = await plan(2, ctx.at(27, 8), [{ category: 'MEDICAL', counterpartPerDetainee: 2 }]);

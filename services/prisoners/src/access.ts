@@ -14,10 +14,12 @@ const inputField = (name: string) => (_: unknown, args: Record<string, unknown>)
 /**
  * Who may do what in this service. Counts (per party, per milestone) and wave summaries are public;
  * detainee records, lists and manifests need a partner agency's token, and a PARTY caller sees only its
- * own party's detainees (see `visibleTo`); names, dates of birth and medical notes are personal data.
+ * own party's detainees (see `visibleTo`); names, dates of birth and medical notes, and the evidence and
+ * findings of an identification of remains, are personal data.
  */
 export const rules: AccessRules = {
   'Mutation.registerDetainee': either(role('MEDIATOR', 'INTERMEDIARY'), ownParty(inputField('holdingPartyId')), ownParty(inputField('affiliatedPartyId'))),
+  'Mutation.registerRemains': either(role('MEDIATOR', 'INTERMEDIARY'), ownParty(inputField('holdingPartyId')), ownParty(inputField('affiliatedPartyId'))),
   'Mutation.submitDetaineeList': either(role('MEDIATOR'), ownParty(inputField('submittingPartyId'))),
   // The resolver also checks that the PARTY is the other side of the entry (it needs the entry to know).
   'Mutation.contestListEntry': role('PARTY'),
@@ -30,6 +32,9 @@ export const rules: AccessRules = {
   'Mutation.sealManifest': role('MEDIATOR'),
   'Mutation.recordProofOfLife': role('INTERMEDIARY'),
   'Mutation.confirmHandover': role('INTERMEDIARY'),
+  // The intermediary identifies remains and confirms their handover, as it sees the living and hands them over.
+  'Mutation.recordRemainsIdentification': role('INTERMEDIARY'),
+  'Mutation.confirmRemainsHandover': role('INTERMEDIARY'),
 
   'Query.detainee': authenticated,
   'Query.detainees': authenticated,
@@ -42,6 +47,8 @@ export const rules: AccessRules = {
   'Detainee.dateOfBirth': personal,
   'Detainee.medicalNotes': personal,
   'Handover.medicalNotes': personal,
+  'RemainsIdentification.evidenceReference': personal,
+  'RemainsIdentification.findings': personal,
   'Agreement.detaineeLists': authenticated,
   'Agreement.listSchedule': authenticated,
   'ExchangeWave.manifest': authenticated,
@@ -64,5 +71,11 @@ export function visibleTo(caller: Caller, d: Pick<Detainee, 'holdingPartyId' | '
   return scope === null || (scope.partyId !== null && (d.holdingPartyId === scope.partyId || d.affiliatedPartyId === scope.partyId));
 }
 
-/** No sibling calls this service: detainee records are read through the gateway only, with a purpose. */
-export const siblings: SiblingGrants = {};
+/**
+ * Detainee records are read through the gateway only, with a purpose. The one sibling call is guarantors
+ * measuring a variable tranche's benchmark: a milestone's public release counts through `_entities`
+ * (`Detainee.__resolveReference` is not granted, so no detainee is reachable that way).
+ */
+export const siblings: SiblingGrants = {
+  guarantors: ['Query._entities'],
+};

@@ -1,22 +1,33 @@
 import { In, type DataSource } from 'typeorm';
 import { baseContext, preparedQuery, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
-import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, type DetaineeCategory } from './entities/index.js';
+import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, RemainsIdentification, type DetaineeCategory } from './entities/index.js';
 import { PRIORITY_CATEGORIES } from './domain/priority.js';
 import { createPeers, type Peers } from './peers.js';
 import type { PersonalDataCipher } from './crypto/keyring.js';
 
+/** A wave's manifest counted: every entry (for its status), and living detainees and remains apart. */
 export interface WaveCounts {
+  /** Every entry, living or remains, and how many have an outcome: what the wave's status needs. */
   entries: number;
   decided: number;
+  /** Living detainees on the manifest, released and declined. */
+  living: number;
   released: number;
   declined: number;
+  /** Remains on the manifest, and those handed over. */
+  remains: number;
+  repatriated: number;
 }
 
 export interface MilestoneReleases {
+  /** Living detainees released (CONSENTS); remains never count here. */
   released: number;
   priority: number;
+  /** Remains handed over (REPATRIATED). */
+  remains: number;
 }
 
+/** Per category: held and released (for REMAINS: held and handed over). */
 export type CategoryCounts = Map<DetaineeCategory, { held: number; released: number }>;
 
 /** Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch. */
@@ -73,9 +84,16 @@ export function createLoaders(db: DataSource) {
           .getMany(),
       (me) => me.detaineeId,
     ),
-    releaseOfDetainee: oneByKey(
-      (keys: readonly string[]) => db.getRepository(ManifestEntry).findBy({ detaineeId: ids(keys), outcome: 'CONSENTS' }),
+    /** The entry on which a detainee was released (CONSENTS) or remains were handed over (REPATRIATED): at most one, by unique indexes. */
+    handoverOfDetainee: oneByKey(
+      (keys: readonly string[]) => db.getRepository(ManifestEntry).findBy({ detaineeId: ids(keys), outcome: In(['CONSENTS', 'REPATRIATED']) }),
       (me) => me.detaineeId,
+    ),
+    identification: oneByKey((keys: readonly string[]) => db.getRepository(RemainsIdentification).findBy({ id: ids(keys) }), (i) => i.id),
+    identificationsOfDetainee: manyByKey(
+      (keys: readonly string[]) =>
+        db.getRepository(RemainsIdentification).find({ where: { detaineeId: ids(keys) }, order: { identifiedAt: 'DESC', recordedAt: 'DESC' } }),
+      (i) => i.detaineeId,
     ),
     wavesOfAgreement: manyByKey(
       (keys: readonly string[]) => db.getRepository(ExchangeWave).find({ where: { agreementId: ids(keys) }, order: { sequence: 'ASC' } }),
@@ -101,38 +119,48 @@ export function createLoaders(db: DataSource) {
         )) as { waveId: string; holdingPartyId: string; category: DetaineeCategory }[],
       (r) => r.waveId,
     ),
+    // Living detainees and remains are counted apart in every count below, by category: a remains record
+    // never counts as a detainee held, released or on a manifest, whatever its outcome.
     waveCounts: valueByKey<string, WaveCounts>(async (keys) => {
-      const rows: { wave_id: string; entries: number; decided: number; released: number; declined: number }[] = await preparedQuery(db, 
-        `SELECT wave_id, count(*)::int AS entries, count(outcome)::int AS decided,
-                count(*) FILTER (WHERE outcome = 'CONSENTS')::int AS released,
-                count(*) FILTER (WHERE outcome = 'REFUSES')::int AS declined
-           FROM manifest_entry WHERE wave_id = ANY($1::uuid[]) GROUP BY wave_id`,
+      const rows: ({ wave_id: string } & WaveCounts)[] = await preparedQuery(db, 
+        `SELECT me.wave_id, count(*)::int AS entries, count(me.outcome)::int AS decided,
+                count(*) FILTER (WHERE d.category <> 'REMAINS')::int AS living,
+                count(*) FILTER (WHERE me.outcome = 'CONSENTS' AND d.category <> 'REMAINS')::int AS released,
+                count(*) FILTER (WHERE me.outcome = 'REFUSES' AND d.category <> 'REMAINS')::int AS declined,
+                count(*) FILTER (WHERE d.category = 'REMAINS')::int AS remains,
+                count(*) FILTER (WHERE me.outcome = 'REPATRIATED' AND d.category = 'REMAINS')::int AS repatriated
+           FROM manifest_entry me JOIN detainee d ON d.id = me.detainee_id
+          WHERE me.wave_id = ANY($1::uuid[]) GROUP BY me.wave_id`,
         [[...keys]],
       );
-      return new Map(rows.map((r) => [r.wave_id, { entries: r.entries, decided: r.decided, released: r.released, declined: r.declined }]));
-    }, { entries: 0, decided: 0, released: 0, declined: 0 }),
+      return new Map(rows.map(({ wave_id, ...counts }) => [wave_id, counts]));
+    }, { entries: 0, decided: 0, living: 0, released: 0, declined: 0, remains: 0, repatriated: 0 }),
     releasesOfMilestone: valueByKey<string, MilestoneReleases>(async (keys) => {
-      const rows: { milestone_id: string; released: number; priority: number }[] = await preparedQuery(db, 
-        `SELECT w.milestone_id, count(*)::int AS released,
-                count(*) FILTER (WHERE d.category = ANY($2::text[]))::int AS priority
+      const rows: ({ milestone_id: string } & MilestoneReleases)[] = await preparedQuery(db, 
+        `SELECT w.milestone_id,
+                count(*) FILTER (WHERE me.outcome = 'CONSENTS' AND d.category <> 'REMAINS')::int AS released,
+                count(*) FILTER (WHERE me.outcome = 'CONSENTS' AND d.category = ANY($2::text[]))::int AS priority,
+                count(*) FILTER (WHERE me.outcome = 'REPATRIATED' AND d.category = 'REMAINS')::int AS remains
            FROM manifest_entry me
            JOIN exchange_wave w ON w.id = me.wave_id
            JOIN detainee d ON d.id = me.detainee_id
-          WHERE w.milestone_id = ANY($1::uuid[]) AND me.outcome = 'CONSENTS'
+          WHERE w.milestone_id = ANY($1::uuid[]) AND me.outcome IN ('CONSENTS', 'REPATRIATED')
           GROUP BY w.milestone_id`,
         [[...keys], [...PRIORITY_CATEGORIES]],
       );
-      return new Map(rows.map((r) => [r.milestone_id, { released: r.released, priority: r.priority }]));
-    }, { released: 0, priority: 0 }),
+      return new Map(rows.map(({ milestone_id, ...counts }) => [milestone_id, counts]));
+    }, { released: 0, priority: 0, remains: 0 }),
     countsOfParty: valueByKey<string, CategoryCounts>(async (keys) => {
-      // Held: not released, and not struck off every list (an entry removed as not held, deceased...).
+      // Held: not released (remains: not handed over), and not struck off every list (an entry removed as
+      // not held, deceased...). A living detainee is released by CONSENTS, remains by REPATRIATED.
       const rows: { party: string; category: DetaineeCategory; held: number; released: number }[] = await preparedQuery(db, 
         `SELECT d.holding_party_id AS party, d.category,
                 count(*) FILTER (WHERE r.id IS NULL AND (live.id IS NOT NULL OR NOT EXISTS (
                   SELECT 1 FROM detainee_list_entry x WHERE x.detainee_id = d.id)))::int AS held,
                 count(r.id)::int AS released
            FROM detainee d
-           LEFT JOIN manifest_entry r ON r.detainee_id = d.id AND r.outcome = 'CONSENTS'
+           LEFT JOIN manifest_entry r ON r.detainee_id = d.id
+                 AND r.outcome = CASE WHEN d.category = 'REMAINS' THEN 'REPATRIATED' ELSE 'CONSENTS' END
            LEFT JOIN detainee_list_entry live ON live.detainee_id = d.id AND live.resolution IS DISTINCT FROM 'REMOVED'
           WHERE d.holding_party_id = ANY($1::uuid[])
           GROUP BY d.holding_party_id, d.category`,

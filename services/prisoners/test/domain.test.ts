@@ -118,12 +118,19 @@ describe('waves', () => {
   });
 
   it('asks the other side for the ratio per base-party detainee, by category', () => {
-    const ratio = { basePartyId: 'H', terms: [{ category: 'WOMAN' as const, counterpartPerDetainee: 3 }, { category: 'CHILD' as const, counterpartPerDetainee: 2 }] };
+    const ratio = {
+      basePartyId: 'H',
+      terms: [
+        { category: 'WOMAN' as const, counterpartPerDetainee: 3, counterpart: 'LIVING' as const },
+        { category: 'CHILD' as const, counterpartPerDetainee: 2, counterpart: 'LIVING' as const },
+      ],
+    };
     const base = (category: any) => ({ holdingPartyId: 'H', category });
     const other = { holdingPartyId: 'G', category: 'OTHER' as const };
-    expect(checkRatio([base('WOMAN'), base('CHILD'), other, other, other, other], ratio)).toEqual({ required: 5, counterpart: 4, met: false });
+    const none = { requiredRemains: 0, remainsCounterpart: 0, remainsWithoutTerm: 0 };
+    expect(checkRatio([base('WOMAN'), base('CHILD'), other, other, other, other], ratio)).toEqual({ required: 5, counterpart: 4, ...none, met: false });
     expect(checkRatio([base('WOMAN'), base('CHILD'), other, other, other, other, other], ratio).met).toBe(true);
-    expect(checkRatio([base('ELDERLY'), other], ratio)).toEqual({ required: 0, counterpart: 1, met: true });
+    expect(checkRatio([base('ELDERLY'), other], ratio)).toEqual({ required: 0, counterpart: 1, ...none, met: true });
     expect(checkRatio([base('WOMAN')], null).met).toBe(true);
   });
 

@@ -26,7 +26,9 @@ const TABLES = [
   'exchange_wave',
   'exchange_wave_ratio',
   'manifest_entry',
+  'remains_identification',
   'personal_data_access',
+  'evidence_entry',
 ];
 
 export const REGISTER = /* GraphQL */ `
@@ -64,6 +66,22 @@ export const HANDOVER = /* GraphQL */ `
       id status wave { id status released declined }
       detainee { id released releasedAt }
       handover { interview fitToTravel confirmedAt confirmedBy }
+    }
+  }`;
+
+export const REGISTER_REMAINS = /* GraphQL */ `
+  mutation ($input: RegisterRemainsInput!) { registerRemains(input: $input) { id category name dateOfBirth holdingParty { id } affiliatedParty { id } } }`;
+export const IDENTIFY = /* GraphQL */ `
+  mutation ($input: RecordRemainsIdentificationInput!) {
+    recordRemainsIdentification(input: $input) { id method identifiedBy identifiedAt evidenceReference findings recordedBy logEntry { kind subject entry } }
+  }`;
+export const REMAINS_HANDOVER = /* GraphQL */ `
+  mutation ($input: ConfirmRemainsHandoverInput!) {
+    confirmRemainsHandover(input: $input) {
+      id status handover { interview }
+      wave { id status manifestSize released remainsOnManifest remainsRepatriated }
+      detainee { id released releasedAt repatriatedAt }
+      remainsHandover { confirmedAt confirmedBy identification { id method } logEntry { kind subject entry } }
     }
   }`;
 
@@ -203,7 +221,32 @@ export async function startPrisoners(now = NOW) {
       input: { waveId, detaineeId, interview: 'CONSENTS', medicalCheck: { fitToTravel: true, notes: 'Stable' }, confirmedAt: at(18), ...extra },
     });
 
-  return { ...subgraphs, db, built, run, local, ms, ok, counts, expectRefused, world, register, list, deadlines, agreed, plan, proof, handover };
+  /** Registers remains held by `holder` (returning to the other side), as the intermediary; no date of birth unless given. */
+  const registerRemains = async (w: World, holder: string, extra: Record<string, unknown> = {}): Promise<string> => {
+    const r = await ok(intermediary, REGISTER_REMAINS, {
+      input: { agreementId: w.agreementId, name: `Deceased ${randomUUID().slice(0, 6)}`, holdingPartyId: holder, affiliatedPartyId: holder === w.gov ? w.mov : w.gov, ...extra },
+    });
+    return r.registerRemains.id;
+  };
+
+  /** Registers remains and lists them so that they are AGREED (the world must have deadlines set). */
+  const agreedRemains = async (w: World, holder: string, n = 1): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push(await registerRemains(w, holder));
+    await list(w, holder, ids);
+    return ids;
+  };
+
+  /** The intermediary's identification of remains (by DNA on Day 12 unless told otherwise). */
+  const identify = (detaineeId: string, extra: Record<string, unknown> = {}) =>
+    run(intermediary, IDENTIFY, {
+      input: { detaineeId, method: 'DNA', identifiedBy: 'Forensic team, Sorrel institute', identifiedAt: at(12), evidenceReference: `IFM-${randomUUID().slice(0, 8)}`, ...extra },
+    });
+
+  const remainsHandover = (waveId: string, detaineeId: string, extra: Record<string, unknown> = {}) =>
+    run(intermediary, REMAINS_HANDOVER, { input: { waveId, detaineeId, confirmedAt: at(18), ...extra } });
+
+  return { ...subgraphs, db, built, run, local, ms, ok, counts, expectRefused, world, register, list, deadlines, agreed, plan, proof, handover, registerRemains, agreedRemains, identify, remainsHandover };
 }
 
 export type Harness = Awaited<ReturnType<typeof startPrisoners>>;

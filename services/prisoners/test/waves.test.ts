@@ -231,7 +231,7 @@ describe('sealManifest', () => {
     const p = await h.plan(w, { ratio: { basePartyId: w.mov, terms: [{ category: 'WOMAN', counterpartPerDetainee: 3 }] } });
     const r = await add(p.id, [hostage!, prisoners[0]!, prisoners[1]!]);
     expect(r.data!.addToManifest.ratio).toEqual({ requiredCounterpart: 3, counterpartOnManifest: 2, met: false });
-    await h.expectRefused(() => seal(p.id), 'RATIO_VIOLATION', /must release at least 3, and the manifest has 2. Add 1 more/);
+    await h.expectRefused(() => seal(p.id), 'RATIO_VIOLATION', /must release at least 3 living detainees, and the manifest has 2: add 1 more/);
     expect((await wave(p.id)).status).toBe('PLANNED');
     await add(p.id, [prisoners[2]!]);
     const sealed = await seal(p.id);

@@ -7,6 +7,7 @@ import { normaliseName } from '../domain/person.js';
 export const ENCRYPTED_COLUMNS = {
   detainee: ['name', 'date_of_birth', 'medical_notes'],
   manifest_entry: ['medical_check_notes'],
+  remains_identification: ['evidence_reference', 'findings'],
 } as const;
 export type EncryptedTable = keyof typeof ENCRYPTED_COLUMNS;
 export type EncryptedColumn<T extends EncryptedTable> = (typeof ENCRYPTED_COLUMNS)[T][number];
@@ -65,9 +66,12 @@ export class PersonalDataCipher {
   /**
    * The blind index of a person under an agreement: equal for the same normalised name and date of birth.
    * The agreement is part of it, so the same person under two agreements cannot be linked by the index.
+   * Remains are indexed apart from the living (a living record and the remains of the same person may
+   * both exist: the entry of one contested as DECEASED, the other registered), with the date of birth
+   * left empty when it is not known.
    */
-  personIndex(agreementId: string, name: string, dateOfBirth: string): string {
-    return this.keyring.blindIndex('detainee.person', agreementId, normaliseName(name), dateOfBirth);
+  personIndex(agreementId: string, name: string, dateOfBirth: string | null, remains = false): string {
+    return this.keyring.blindIndex(remains ? 'detainee.remains' : 'detainee.person', agreementId, normaliseName(name), dateOfBirth ?? '');
   }
 }
 

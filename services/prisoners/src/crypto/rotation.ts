@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { unwrapDataKey, wrapDataKey, type DataKeys } from '@treaty/service-kit';
 import { DataKey } from '../entities/index.js';
 import { addDataKey, currentFieldKey, openCipher } from './keyring.js';
-import { countPending, runPass, type PassOptions, type PassResult } from './rewrite.js';
+import { countPending, encryptedTablesPresent, runPass, type PassOptions, type PassResult } from './rewrite.js';
 
 /**
  * Key rotation without downtime (the rotate-keys command; README "Encryption at rest"). The service keeps
@@ -38,8 +38,10 @@ export async function rewrapDataKeys(db: DataSource, keks: DataKeys): Promise<{ 
  */
 export async function beginReencryption(db: DataSource, keks: DataKeys): Promise<{ dekId: string; resumed: boolean }> {
   const current = await currentFieldKey(db);
-  if (current && ((await countPending(db, 'detainee', 'reencrypt')) > 0 || (await countPending(db, 'manifest_entry', 'reencrypt')) > 0)) {
-    return { dekId: current, resumed: true };
+  if (current) {
+    for (const table of await encryptedTablesPresent(db)) {
+      if ((await countPending(db, table, 'reencrypt')) > 0) return { dekId: current, resumed: true };
+    }
   }
   return db.transaction(async (m) => {
     await m.query(`UPDATE data_key SET retired_at = now() WHERE purpose = 'field' AND retired_at IS NULL`);

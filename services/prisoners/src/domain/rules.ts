@@ -1,5 +1,5 @@
 import { Problems } from '@treaty/service-kit';
-import type { ContestReason, DetaineeCategory, InterviewOutcome } from '../entities/index.js';
+import type { ContestReason, DetaineeCategory, InterviewOutcome, RatioCounterpart } from '../entities/index.js';
 import type { Deadlines, ListEntryStatus } from './lists.js';
 
 /** Pure validation of mutation inputs: each function adds every problem it finds, none throws. */
@@ -59,6 +59,10 @@ export interface DetaineeDraft {
  */
 export function checkDetainee(p: Problems, d: DetaineeDraft, now: Date): void {
   checkText(p, 'input.name', d.name, 'Name');
+  if (d.category === 'REMAINS') {
+    p.add('input.category', 'registerDetainee is for living detainees; register the remains of a deceased person with registerRemains, which needs no date of birth and takes no medical notes.');
+    return;
+  }
   const dob = parseDate(d.dateOfBirth);
   if (!dob) {
     p.add('input.dateOfBirth', 'dateOfBirth must be a real calendar date written YYYY-MM-DD, e.g. "1988-04-17".');
@@ -82,6 +86,45 @@ export function checkDetainee(p: Problems, d: DetaineeDraft, now: Date): void {
     p.add('input.medicalNotes', 'A MEDICAL case needs medicalNotes describing the condition, so the intermediary can plan the transfer.');
   }
   checkOptionalText(p, 'input.medicalNotes', d.medicalNotes, 'medicalNotes', 5000);
+}
+
+export interface RemainsDraft {
+  name: string;
+  dateOfBirth?: string | null;
+  holdingPartyId: string;
+  affiliatedPartyId: string;
+}
+
+/**
+ * A record of remains: the name of the deceased as the holding party reports it (confirmed later by the
+ * identification), a date of birth if known, and two different parties. Messages never repeat the name.
+ */
+export function checkRemains(p: Problems, d: RemainsDraft, now: Date): void {
+  checkText(p, 'input.name', d.name, 'Name');
+  if (d.dateOfBirth !== null && d.dateOfBirth !== undefined) {
+    const dob = parseDate(d.dateOfBirth);
+    if (!dob) p.add('input.dateOfBirth', 'dateOfBirth must be a real calendar date written YYYY-MM-DD, e.g. "1988-04-17"; omit it when it is not known.');
+    else if (Date.UTC(dob.y, dob.m - 1, dob.d) > now.getTime()) p.add('input.dateOfBirth', 'dateOfBirth is in the future; give the date the person was born, or omit it.');
+    else if (dob.y < 1900) p.add('input.dateOfBirth', 'dateOfBirth is before 1900; check the year.');
+  }
+  if (d.holdingPartyId === d.affiliatedPartyId) {
+    p.add('input.affiliatedPartyId', 'The holding party and the party the deceased belonged to are the same; a repatriation returns remains to the other side.');
+  }
+}
+
+export interface IdentificationDraft {
+  identifiedBy: string;
+  identifiedAt: Date;
+  evidenceReference: string;
+  findings?: string | null;
+}
+
+/** An identification of remains: who made it, when (not in the future), on what evidence. */
+export function checkIdentification(p: Problems, i: IdentificationDraft, now: Date): void {
+  checkText(p, 'input.identifiedBy', i.identifiedBy, 'identifiedBy');
+  checkPast(p, 'input.identifiedAt', i.identifiedAt, now, 'identifiedAt');
+  checkText(p, 'input.evidenceReference', i.evidenceReference, 'Evidence reference', 500);
+  checkOptionalText(p, 'input.findings', i.findings, 'findings', 5000);
 }
 
 /** A list of detainee ids on a list or a manifest: at least one, at most `max`, each once. */
@@ -132,13 +175,20 @@ export function checkDeadlines(p: Problems, next: Deadlines, current: Deadlines 
 
 export interface RatioDraft {
   basePartyId: string;
-  terms: { category: DetaineeCategory; counterpartPerDetainee: number }[];
+  terms: { category: DetaineeCategory; counterpartPerDetainee: number; counterpart?: RatioCounterpart | null }[];
+}
+
+/** What a term asks in return when it does not say: remains for the remains term, living detainees otherwise. */
+export function defaultCounterpart(category: DetaineeCategory): RatioCounterpart {
+  return category === 'REMAINS' ? 'REMAINS' : 'LIVING';
 }
 
 export function checkWavePlan(p: Problems, sequence: number, ratio: RatioDraft | null | undefined, exceptionReason: string | null | undefined): void {
   if (!Number.isInteger(sequence) || sequence < 1) p.add('input.sequence', `sequence is ${sequence}; number waves 1, 2, 3… in the order they are to run.`);
   if (ratio) {
-    if (ratio.terms.length === 0) p.add('input.ratio.terms', 'A ratio needs at least one term, e.g. { category: WOMAN, counterpartPerDetainee: 30 }; omit the ratio for a wave without one.');
+    if (ratio.terms.length === 0) {
+      p.add('input.ratio.terms', 'A ratio needs at least one term, e.g. { category: WOMAN, counterpartPerDetainee: 30 } or { category: REMAINS, counterpartPerDetainee: 15 }; omit the ratio for a wave without one.');
+    }
     const seen = new Set<string>();
     ratio.terms.forEach((t, i) => {
       if (seen.has(t.category)) p.add(`input.ratio.terms[${i}].category`, `${t.category} has two terms; give each category once.`);
@@ -267,4 +317,35 @@ export function checkManifestAdditions(
 /** Only detainees whose live list entry is AGREED go on a manifest: the others, with their status (null: on no list). */
 export function notAgreed(statuses: ReadonlyMap<string, ListEntryStatus | null>): [string, ListEntryStatus | null][] {
   return [...statuses].filter(([, s]) => s !== 'AGREED');
+}
+
+/** What is recorded of a record, and for which kind: the living are seen alive and interviewed, remains are identified. */
+export type RecordStep = 'proof-of-life' | 'interview' | 'identification' | 'remains-handover';
+
+/**
+ * Why `step` cannot be recorded for this record, or null when it can: proof of life and the private
+ * interview (with its medical check) are for living detainees only, identification and the handover of
+ * remains for remains only. Each message says which mutation fits the record instead.
+ */
+export function wrongKindFor(step: RecordStep, d: { id: string; category: DetaineeCategory }): string | null {
+  const remains = d.category === 'REMAINS';
+  switch (step) {
+    case 'proof-of-life':
+      return remains
+        ? `Detainee ${d.id} is a record of remains (category REMAINS): proof of life is for living detainees. Record how the remains were identified with recordRemainsIdentification.`
+        : null;
+    case 'interview':
+      return remains
+        ? `Detainee ${d.id} is a record of remains (category REMAINS): there is no interview or medical check for remains. Confirm their handover with confirmRemainsHandover once they are identified (recordRemainsIdentification).`
+        : null;
+    case 'identification':
+      return remains
+        ? null
+        : `Detainee ${d.id} is a living detainee (category ${d.category}): identification is for remains; record that they were seen alive with recordProofOfLife. ` +
+            'If the person has died, the other side contests the list entry as DECEASED and their remains are registered with registerRemains.';
+    case 'remains-handover':
+      return remains
+        ? null
+        : `Detainee ${d.id} is a living detainee (category ${d.category}): confirm their handover with confirmHandover, after the private interview and the medical check.`;
+  }
 }

@@ -1,14 +1,22 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** In priority order: a wave may not carry a later category while an earlier one waits (see domain/priority.ts). */
-export const DETAINEE_CATEGORIES = ['CHILD', 'WOMAN', 'MEDICAL', 'ELDERLY', 'OTHER'] as const;
+/** The categories of living detainees, in priority order: a wave may not carry a later category while an earlier one waits (see domain/priority.ts). */
+export const LIVING_CATEGORIES = ['CHILD', 'WOMAN', 'MEDICAL', 'ELDERLY', 'OTHER'] as const;
+export type LivingCategory = (typeof LIVING_CATEGORIES)[number];
+
+/**
+ * Every category a record may have: the living ones, then REMAINS, the remains of a deceased person to be
+ * repatriated. REMAINS is outside the priority order and outside every count of living detainees.
+ */
+export const DETAINEE_CATEGORIES = [...LIVING_CATEGORIES, 'REMAINS'] as const;
 export type DetaineeCategory = (typeof DETAINEE_CATEGORIES)[number];
 
 /**
- * A person held by one party who belongs to another. Name, date of birth and medical notes are personal
+ * A person held by one party who belongs to another or, in category REMAINS, the remains of a deceased
+ * person held by one party, to be returned to the other. Name, date of birth and medical notes are personal
  * data: only the roles in access.ts read them, every read is logged, and they are stored encrypted
  * (`enc:v1:...`, see src/crypto/): these properties hold ciphertext, opened only by the field resolvers.
- * Release is never stored here: it follows from a confirmed handover on a manifest entry.
+ * Release (or repatriation) is never stored here: it follows from a confirmed handover on a manifest entry.
  */
 @Entity({ name: 'detainee' })
 @Index('detainee_agreement_holder_idx', ['agreementId', 'holdingPartyId', 'category'])
@@ -25,9 +33,9 @@ export class Detainee {
   @Column({ type: 'text', name: 'name' })
   name: string;
 
-  /** A calendar date, YYYY-MM-DD, when opened; text so that it can hold its ciphertext. */
-  @Column({ type: 'text', name: 'date_of_birth' })
-  dateOfBirth: string;
+  /** A calendar date, YYYY-MM-DD, when opened; text so that it can hold its ciphertext. Remains may have none. */
+  @Column({ type: 'text', name: 'date_of_birth', nullable: true })
+  dateOfBirth: string | null;
 
   @Column({ type: 'uuid', name: 'holding_party_id' })
   holdingPartyId: string;

@@ -2,7 +2,14 @@ import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, type Relation } f
 import { ExchangeWave } from './exchange-wave.entity.js';
 import type { DetaineeCategory } from './detainee.entity.js';
 
-/** "For each <category> detainee the base party releases, the other side releases <n>." One per category. */
+export const RATIO_COUNTERPARTS = ['LIVING', 'REMAINS'] as const;
+/** What the other side hands over in return under a term: living detainees, or remains. */
+export type RatioCounterpart = (typeof RATIO_COUNTERPARTS)[number];
+
+/**
+ * "For each <category> detainee (or remains) the base party hands over, the other side hands over <n>
+ * living detainees (or remains)." One per category.
+ */
 @Entity({ name: 'exchange_wave_ratio' })
 export class RatioTerm {
   @PrimaryColumn({ type: 'uuid', name: 'wave_id' })
@@ -17,4 +24,7 @@ export class RatioTerm {
 
   @Column({ type: 'integer', name: 'counterpart_per_detainee' })
   counterpartPerDetainee: number;
+
+  @Column({ type: 'text', name: 'counterpart' })
+  counterpart: RatioCounterpart;
 }

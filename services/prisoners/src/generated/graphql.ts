@@ -53,6 +53,16 @@ export type ConfirmHandoverInput = {
   waveId: Scalars['ID']['input'];
 };
 
+/** The intermediary's confirmation of a handover of remains. */
+export type ConfirmRemainsHandoverInput = {
+  /** When the remains were handed over; not in the future. */
+  confirmedAt: Scalars['DateTime']['input'];
+  /** Remains (category REMAINS) on that wave's manifest, identified by the time of the handover. */
+  detaineeId: Scalars['ID']['input'];
+  /** A sealed wave. */
+  waveId: Scalars['ID']['input'];
+};
+
 /** RFC 9162 consistency proof between two sizes of one log (verifyConsistency in @treaty/evidence). */
 export type ConsistencyProof = {
   __typename?: 'ConsistencyProof';
@@ -112,11 +122,12 @@ export type CountersignTreeHeadInput = {
 };
 
 /**
- * A person held by one party who belongs to another, registered for exchange under an agreement.
- * Name, date of birth and medical notes are personal data: only INTERMEDIARY and MEDIATOR callers read
- * them (anyone else gets null and a FORBIDDEN error at that field), and every read is recorded in the
- * access log. The rest of the record is readable with any partner agency's token; a PARTY caller sees only
- * detainees held by or belonging to its own party.
+ * A person held by one party who belongs to another, registered for exchange under an agreement; or, in
+ * category REMAINS, the remains of a deceased person held by one party, to be returned to the other
+ * (registerRemains). Name, date of birth and medical notes are personal data: only INTERMEDIARY and MEDIATOR
+ * callers read them (anyone else gets null and a FORBIDDEN error at that field), and every read is
+ * recorded in the access log. The rest of the record is readable with any partner agency's token; a PARTY
+ * caller sees only detainees held by or belonging to its own party.
  */
 export type Detainee = {
   __typename?: 'Detainee';
@@ -132,7 +143,10 @@ export type Detainee = {
   agreement: Maybe<Agreement>;
   /** The priority category (see DetaineeCategory for the order). */
   category: DetaineeCategory;
-  /** Personal data (INTERMEDIARY, MEDIATOR, with an X-Purpose; see @personal). A calendar date, YYYY-MM-DD. */
+  /**
+   * Personal data (INTERMEDIARY, MEDIATOR, with an X-Purpose; see @personal). A calendar date, YYYY-MM-DD.
+   * Null for remains registered without one.
+   */
   dateOfBirth: Maybe<Scalars['String']['output']>;
   /**
    * The party that holds the detainee.
@@ -141,6 +155,8 @@ export type Detainee = {
   holdingParty: Maybe<Party>;
   /** The detainee's id, given at registration. */
   id: Scalars['ID']['output'];
+  /** For remains: their identifications, most recent first. Always empty for a living detainee. */
+  identifications: Array<RemainsIdentification>;
   /** The most recent proof of life, or null when there is none. */
   latestProofOfLife: Maybe<ProofOfLife>;
   /** The detainee's live list entry (not removed), or null when they are on no list. */
@@ -152,29 +168,39 @@ export type Detainee = {
    * medical-care, release-verification (the check before a handover) or audit.
    */
   medicalNotes: Maybe<Scalars['String']['output']>;
-  /** Personal data (INTERMEDIARY, MEDIATOR, with an X-Purpose; see @personal). */
+  /**
+   * Personal data (INTERMEDIARY, MEDIATOR, with an X-Purpose; see @personal). For remains, the name of the
+   * deceased as the holding party reported it.
+   */
   name: Maybe<Scalars['String']['output']>;
   /**
-   * When this record's personal data (name, date of birth, medical notes, and the handovers' medical
-   * notes) was erased under the retention rule: a set time after the case closed with a confirmed
-   * release (TREATY_RETENTION_DAYS, 180 by default). Null while it is kept. Counts, ratios and waves are
-   * unchanged by erasure. Readable by any partner agency.
+   * When this record's personal data (name, date of birth, medical notes, the handovers' medical notes, and
+   * for remains the identifications' evidence references and findings) was erased under the retention rule:
+   * a set time after the case closed with a confirmed release or handover of remains (TREATY_RETENTION_DAYS,
+   * 180 by default). Null while it is kept. Counts, ratios and waves are unchanged by erasure. Readable by
+   * any partner agency.
    */
   personalDataPurgedAt: Maybe<Scalars['DateTime']['output']>;
-  /** Proofs of life, most recent observation first. */
+  /** Proofs of life, most recent observation first. Always empty for remains. */
   proofsOfLife: Array<ProofOfLife>;
   /** When the detainee was registered. */
   registeredAt: Scalars['DateTime']['output'];
-  /** True once a handover with the detainee's consent is confirmed. */
+  /**
+   * True once a handover with the detainee's consent is confirmed. Always false for remains (see
+   * `repatriatedAt`): a release is of a living person.
+   */
   released: Scalars['Boolean']['output'];
-  /** When the confirmed handover happened, or null while held. */
+  /** When the confirmed handover happened, or null while held (and for remains). */
   releasedAt: Maybe<Scalars['DateTime']['output']>;
+  /** For remains: when their handover was confirmed, or null while held (and for a living detainee). */
+  repatriatedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
 /**
  * A detainee's priority category. Exchanges run in this order, highest first: CHILD, WOMAN, MEDICAL,
  * ELDERLY, OTHER. A wave may carry a category only once every agreed, unreleased detainee of a higher
- * category held by the same party is on that wave or an earlier one.
+ * category held by the same party is on that wave or an earlier one. REMAINS, the remains of a deceased
+ * person, is a category apart: outside this order, and outside every count of living detainees.
  */
 export type DetaineeCategory =
   /** Under 18 years old. Highest priority. */
@@ -185,6 +211,15 @@ export type DetaineeCategory =
   | 'MEDICAL'
   /** Everyone else. Lowest priority. */
   | 'OTHER'
+  /**
+   * The remains of a deceased person, to be repatriated to the party they belonged to. Registered with
+   * registerRemains, identified (recordRemainsIdentification) instead of seen alive, handed over with
+   * confirmRemainsHandover without an interview, and carried only on a wave whose ratio has a REMAINS term.
+   * Outside the priority order (remains neither wait for nor hold back the living), and counted apart:
+   * never in detaineesReleased, priorityDetaineesReleased, detaineeCounts, manifestSize or a ratio's living
+   * counterpart, but in remainsRepatriated, remainsCounts, remainsOnManifest and the ratio's remains fields.
+   */
+  | 'REMAINS'
   /** A woman (18 or older). Second priority. */
   | 'WOMAN';
 
@@ -438,15 +473,18 @@ export type EvidenceLogs = {
   __typename?: 'EvidenceLogs';
   /** Always treaty: there is one set of logs. */
   id: Scalars['ID']['output'];
-  /** The prisoners service's log: handover confirmations and every read of personal data (who, when, why; the record by a pseudonymous reference). */
+  /** The prisoners service's log: handover confirmations, identifications and handovers of remains, and every read of personal data (who, when, why; the record by a pseudonymous reference). */
   prisoners: Maybe<EvidenceLog>;
 };
 
 /**
  * The agreed exchange ratio of a wave, as in "30 prisoners per civilian hostage": for each detainee held
  * by the base party on the manifest, the other side must have `counterpartPerDetainee` (of the term for
- * that detainee's category) on the same manifest. A category without a term asks nothing in return; more
- * than the minimum is allowed. Checked when the manifest is sealed.
+ * that detainee's category) on the same manifest. The REMAINS term does the same for the remains of each
+ * deceased person the base party returns. Each term says what is owed in return (`counterpart`): living
+ * detainees or remains, tallied apart, so remains never make up for living detainees owed (nor the other
+ * way). A category without a term asks nothing in return; more than the minimum is allowed; remains may be
+ * on the wave only when it has a REMAINS term. Checked when the manifest is sealed.
  */
 export type ExchangeRatio = {
   __typename?: 'ExchangeRatio';
@@ -455,12 +493,19 @@ export type ExchangeRatio = {
    * Null only when the milestones service is unavailable; the error then names it.
    */
   baseParty: Maybe<Party>;
-  /** Detainees on the manifest held by a party other than the base party. */
+  /** Living detainees on the manifest held by a party other than the base party (remains never count here). */
   counterpartOnManifest: Scalars['Int']['output'];
-  /** Whether the manifest as it stands meets the ratio. */
+  /**
+   * Whether the manifest as it stands meets the ratio: enough living detainees and enough remains in return,
+   * and no remains without a REMAINS term.
+   */
   met: Scalars['Boolean']['output'];
-  /** Releases the ratio asks of the other side for the base party's detainees now on the manifest. */
+  /** Remains on the manifest held by a party other than the base party. */
+  remainsCounterpartOnManifest: Scalars['Int']['output'];
+  /** Living detainees the ratio asks of the other side for what the base party has on the manifest. */
   requiredCounterpart: Scalars['Int']['output'];
+  /** Remains the ratio asks of the other side for what the base party has on the manifest. */
+  requiredRemainsCounterpart: Scalars['Int']['output'];
   /** The terms, in priority order of their category. */
   terms: Array<RatioTerm>;
 };
@@ -469,7 +514,7 @@ export type ExchangeRatio = {
 export type ExchangeRatioInput = {
   /** A party to the agreement. */
   basePartyId: Scalars['ID']['input'];
-  /** At least one term; each category at most once. */
+  /** At least one term; each category at most once. A wave that is to carry remains needs a REMAINS term. */
   terms: Array<RatioTermInput>;
 };
 
@@ -480,7 +525,10 @@ export type ExchangeRatioInput = {
  * party are on neither this wave nor an earlier one, unless the wave carries a mediator's exception
  * (SEQUENCING_VIOLATION); a detainee is on at most one open manifest and released at most once
  * (ALREADY_RELEASED); a sealed manifest meets the agreed ratio (RATIO_VIOLATION); a release needs a recent
- * proof of life (PROOF_OF_LIFE_STALE).
+ * proof of life (PROOF_OF_LIFE_STALE). A wave may also carry remains (category REMAINS), but only when its
+ * ratio has a REMAINS term (RATIO_VIOLATION otherwise); they are counted apart from the living detainees
+ * (remainsOnManifest, remainsRepatriated), are outside the sequencing rule, and are handed over only once
+ * identified (INVALID_TRANSITION otherwise).
  */
 export type ExchangeWave = {
   __typename?: 'ExchangeWave';
@@ -494,11 +542,11 @@ export type ExchangeWave = {
   /** The wave's id. */
   id: Scalars['ID']['output'];
   /**
-   * The manifest, earliest added first. Needs a partner agency's token; a PARTY caller sees only entries
-   * about its own party's detainees.
+   * The manifest (living detainees and remains), earliest added first. Needs a partner agency's token; a
+   * PARTY caller sees only entries about its own party's detainees.
    */
   manifest: Array<ManifestEntry>;
-  /** Detainees on the manifest. */
+  /** Living detainees on the manifest (remains are counted in `remainsOnManifest`). */
   manifestSize: Scalars['Int']['output'];
   /**
    * The milestone the wave delivers on; its releases count towards it.
@@ -507,8 +555,12 @@ export type ExchangeWave = {
   milestone: Maybe<Milestone>;
   /** The agreed ratio, or null when the wave has none. */
   ratio: Maybe<ExchangeRatio>;
-  /** Releases confirmed on this wave. */
+  /** Releases of living detainees confirmed on this wave. */
   released: Scalars['Int']['output'];
+  /** Remains of deceased persons on the manifest. */
+  remainsOnManifest: Scalars['Int']['output'];
+  /** Remains whose handover the intermediary confirmed on this wave. */
+  remainsRepatriated: Scalars['Int']['output'];
   /** When the handovers are to take place. */
   scheduledAt: Scalars['DateTime']['output'];
   /** When the mediator sealed the manifest, or null while PLANNED. */
@@ -553,6 +605,23 @@ export type Handover = {
   /** When the intermediary recorded it. */
   recordedAt: Scalars['DateTime']['output'];
 };
+
+/**
+ * How remains were identified. DNA, DENTAL and FINGERPRINTS are the primary identifiers of forensic
+ * practice (Interpol's disaster victim identification standard); PERSONAL_EFFECTS and VISUAL are secondary,
+ * weaker on their own. Any recorded identification allows a handover; the method shows what it rests on.
+ */
+export type IdentificationMethod =
+  /** Dental records compared with the remains. */
+  | 'DENTAL'
+  /** A DNA profile matched against a relative's reference sample or the person's own. */
+  | 'DNA'
+  /** Fingerprints compared with a record of the person's. */
+  | 'FINGERPRINTS'
+  /** Clothing, documents or belongings found with the remains and recognised. */
+  | 'PERSONAL_EFFECTS'
+  /** Recognition by sight, by a relative or someone who knew the person. */
+  | 'VISUAL';
 
 /** RFC 9162 inclusion proof: hash the leaf up the path to get the root (verifyInclusion in @treaty/evidence). */
 export type InclusionProof = {
@@ -655,18 +724,20 @@ export type ManifestChangeInput = {
   waveId: Scalars['ID']['input'];
 };
 
-/** A detainee on a wave's manifest, and their handover once recorded. */
+/** A detainee (or remains) on a wave's manifest, and their handover once recorded. */
 export type ManifestEntry = {
   __typename?: 'ManifestEntry';
   /** When the mediator put the detainee on the manifest. */
   addedAt: Scalars['DateTime']['output'];
-  /** The detainee to be handed over. */
+  /** The detainee (or record of remains) to be handed over. */
   detainee: Detainee;
-  /** The intermediary's record, or null while PENDING. */
+  /** The intermediary's record of a living detainee's handover, or null while PENDING (and for remains). */
   handover: Maybe<Handover>;
   /** The manifest entry's id; reads of its handover medical notes are logged against it. */
   id: Scalars['ID']['output'];
-  /** Derived from the handover record: PENDING, RELEASED or DECLINED. */
+  /** The intermediary's record of the handover of remains, or null while PENDING (and for a living detainee). */
+  remainsHandover: Maybe<RemainsHandover>;
+  /** Derived from the handover record: PENDING, RELEASED or DECLINED; REPATRIATED for remains handed over. */
   status: ManifestEntryStatus;
   /** The wave the entry is on. */
   wave: ExchangeWave;
@@ -679,7 +750,9 @@ export type ManifestEntryStatus =
   /** Awaiting the intermediary's handover. */
   | 'PENDING'
   /** Handed over with the detainee's consent: the release counts. */
-  | 'RELEASED';
+  | 'RELEASED'
+  /** Remains handed over, identified, to the side they return to: not a release of a living person. */
+  | 'REPATRIATED';
 
 /** The intermediary's medical check before a handover. */
 export type MedicalCheckInput = {
@@ -692,8 +765,9 @@ export type MedicalCheckInput = {
 export type Milestone = {
   __typename?: 'Milestone';
   /**
-   * Detainees whose release the intermediary confirmed (the detainee consented and was handed over) on
-   * this milestone's waves. Refusals do not count. Readable by everyone.
+   * Living detainees whose release the intermediary confirmed (the detainee consented and was handed over)
+   * on this milestone's waves. Refusals do not count, and nor do remains (see `remainsRepatriated`).
+   * Readable by everyone.
    * Null only when the prisoners service is unavailable; the error then names it.
    */
   detaineesReleased: Maybe<Scalars['Int']['output']>;
@@ -708,6 +782,12 @@ export type Milestone = {
    * Readable by everyone. Null only when the prisoners service is unavailable; the error then names it.
    */
   priorityDetaineesReleased: Maybe<Scalars['Int']['output']>;
+  /**
+   * Remains of deceased persons handed over (confirmed by the intermediary) on this milestone's waves: counted
+   * here, and never in `detaineesReleased`, which counts living people only. Readable by everyone.
+   * Null only when the prisoners service is unavailable; the error then names it.
+   */
+  remainsRepatriated: Maybe<Scalars['Int']['output']>;
 };
 
 /**
@@ -725,7 +805,8 @@ export type Mutation = {
    * Puts detainees on a PLANNED wave's manifest. All or nothing; refused with LIST_ENTRY_CONTESTED when a
    * detainee's list entry is not AGREED, ALREADY_RELEASED when a detainee is released or on another open
    * manifest, SEQUENCING_VIOLATION when a higher-priority detainee held by the same party would be left
-   * waiting (see ExchangeWave), and INVALID_TRANSITION when the wave is sealed. Requires the MEDIATOR role.
+   * waiting (see ExchangeWave), RATIO_VIOLATION for remains when the wave's ratio has no REMAINS term, and
+   * INVALID_TRANSITION when the wave is sealed. Requires the MEDIATOR role.
    */
   addToManifest: ExchangeWave;
   /**
@@ -733,10 +814,22 @@ export type Mutation = {
    * interview (a refusal is respected: the person is not transferred and the entry is DECLINED), the
    * medical check and the time. A release needs a proof of life no older than the agreement's limit at the
    * handover (PROOF_OF_LIFE_STALE otherwise; the limit is confirmed with the milestones service), and
-   * happens at most once per detainee (ALREADY_RELEASED otherwise), whatever the concurrency.
+   * happens at most once per detainee (ALREADY_RELEASED otherwise), whatever the concurrency. Refused with
+   * BAD_USER_INPUT for remains, which have no interview (confirmRemainsHandover).
    * Requires the INTERMEDIARY role.
    */
   confirmHandover: ManifestEntry;
+  /**
+   * Confirms, as the intermediary, the handover of remains (category REMAINS) on a sealed wave to the side
+   * they return to: there is no interview and no medical check, and the entry becomes REPATRIATED. Refused
+   * with INVALID_TRANSITION when the remains were not identified by the time of the handover (record the
+   * identification first; unidentified remains are never handed over) or the wave is PLANNED, with
+   * ALREADY_RELEASED when they were handed over already (once, whatever the concurrency), and with
+   * BAD_USER_INPUT for a living detainee (confirmHandover) or remains not on the wave. The handover names the
+   * identification it rests on and is appended to the evidence log. It counts in `remainsRepatriated`, never
+   * in `detaineesReleased`. Requires the INTERMEDIARY role.
+   */
+  confirmRemainsHandover: ManifestEntry;
   /**
    * Objects to a SUBMITTED list entry, with a reason. Only the other side may contest: the party of the
    * detainee that did not submit the list. Refused once the entry's comment period has ended (it was deemed
@@ -756,8 +849,22 @@ export type Mutation = {
    * ratio and, if the mediator so decides, a sequencing exception. Requires the MEDIATOR role.
    */
   planExchangeWave: ExchangeWave;
-  /** Records that a detainee was seen alive. Requires the INTERMEDIARY role. */
+  /**
+   * Records that a detainee was seen alive. Refused with BAD_USER_INPUT for remains (category REMAINS), which
+   * are identified instead (recordRemainsIdentification), and for a detainee already released.
+   * Requires the INTERMEDIARY role.
+   */
   recordProofOfLife: ProofOfLife;
+  /**
+   * Records how remains (category REMAINS) were identified: the method, who identified them, when, and the
+   * evidence the identification rests on (the evidence reference and the findings are personal data). For
+   * remains this takes the place of proof of life: remains are handed over only once identified. Several may
+   * be recorded (a visual identification, then a DNA match); a handover rests on the latest made by its time.
+   * Refused with BAD_USER_INPUT for a living detainee (record a proof of life instead), for remains already
+   * handed over, or for an identification in the future. Appended to the evidence log (without the evidence
+   * reference or the findings). Requires the INTERMEDIARY role.
+   */
+  recordRemainsIdentification: RemainsIdentification;
   /**
    * Records the mediator's decision to exempt a PLANNED wave from the sequencing rule, with the reason.
    * Requires the MEDIATOR role.
@@ -770,6 +877,18 @@ export type Mutation = {
    * detainee belongs to.
    */
   registerDetainee: Detainee;
+  /**
+   * Registers the remains of a deceased person for repatriation under an agreement, in the category REMAINS:
+   * the name of the deceased as the holding party reports it (personal data, confirmed by the identification),
+   * the date of birth if known, the party holding the remains and the party the person belonged to, to which
+   * the remains return (both parties to the agreement, confirmed with the milestones service). Remains are
+   * listed like detainees (their list entry must be AGREED before they go on a manifest), identified with
+   * recordRemainsIdentification instead of a proof of life, and handed over with confirmRemainsHandover,
+   * without an interview. They are never counted as detainees. Refused with BAD_USER_INPUT when the same
+   * name and date of birth are already registered as remains under the agreement.
+   * Requires the MEDIATOR or INTERMEDIARY role, or the PARTY role for either party.
+   */
+  registerRemains: Detainee;
   /** Takes detainees off a PLANNED wave's manifest. Requires the MEDIATOR role. */
   removeFromManifest: ExchangeWave;
   /**
@@ -839,6 +958,20 @@ export type MutationConfirmHandoverArgs = {
  * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
  * time it is sent.
  */
+export type MutationConfirmRemainsHandoverArgs = {
+  input: ConfirmRemainsHandoverInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
 export type MutationContestListEntryArgs = {
   input: ContestListEntryInput;
 };
@@ -895,6 +1028,20 @@ export type MutationRecordProofOfLifeArgs = {
  * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
  * time it is sent.
  */
+export type MutationRecordRemainsIdentificationArgs = {
+  input: RecordRemainsIdentificationInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
 export type MutationRecordSequencingExceptionArgs = {
   input: RecordSequencingExceptionInput;
 };
@@ -911,6 +1058,20 @@ export type MutationRecordSequencingExceptionArgs = {
  */
 export type MutationRegisterDetaineeArgs = {
   input: RegisterDetaineeInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationRegisterRemainsArgs = {
+  input: RegisterRemainsInput;
 };
 
 
@@ -995,12 +1156,18 @@ export type PageInfo = {
 export type Party = {
   __typename?: 'Party';
   /**
-   * Detainees this party holds and has released, one row per category in priority order, across all
-   * agreements. Readable by everyone: counts only, never people.
-   * Null only when the prisoners service is unavailable; the error then names it.
+   * Living detainees this party holds and has released, one row per category in priority order (CHILD to
+   * OTHER; remains are counted in `remainsCounts`, never here), across all agreements. Readable by everyone:
+   * counts only, never people. Null only when the prisoners service is unavailable; the error then names it.
    */
   detaineeCounts: Maybe<Array<DetaineeCategoryCount>>;
   id: Scalars['ID']['output'];
+  /**
+   * Remains of deceased persons this party holds and has handed over, across all agreements, counted apart
+   * from the living. Readable by everyone: counts only, never people.
+   * Null only when the prisoners service is unavailable; the error then names it.
+   */
+  remainsCounts: Maybe<RemainsCount>;
 };
 
 /** One read of personal data: who, when, which record, which fields, and why. Never the values. */
@@ -1016,9 +1183,9 @@ export type PersonalDataAccessEntry = {
   id: Scalars['ID']['output'];
   /** The purpose the caller gave (the X-Purpose header), if any. */
   purpose: Maybe<Scalars['String']['output']>;
-  /** The detainee's id, or the manifest entry's id for a handover. */
+  /** The detainee's id, the manifest entry's id for a handover, or the identification's id. */
   recordId: Scalars['ID']['output'];
-  /** "Detainee" or "Handover". */
+  /** "Detainee", "Handover" or "RemainsIdentification". */
   recordType: Scalars['String']['output'];
   /** The roles the caller held. */
   roles: Array<Scalars['String']['output']>;
@@ -1094,11 +1261,16 @@ export type Query = {
    */
   detaineeLists: Array<DetaineeList>;
   /**
-   * The detainees registered under an agreement, in priority order (CHILD first), then by registration.
-   * Needs a partner agency's token; a PARTY caller gets only detainees held by, or belonging to, its party.
+   * The living detainees registered under an agreement, in priority order (CHILD first), then by
+   * registration; with `category: REMAINS`, the records of remains instead (remains are never listed among
+   * the living). Needs a partner agency's token; a PARTY caller gets only records held by, or belonging to,
+   * its party.
    */
   detainees: Array<Detainee>;
-  /** The detainees of `detainees`, a page at a time (by cursor, in the same order: priority, then registration), with the same filters and the same rights. */
+  /**
+   * The detainees of `detainees`, a page at a time (by cursor, in the same order: priority, then registration), with the same filters and the same rights
+   * (living detainees only, unless `category: REMAINS`).
+   */
   detaineesPage: DetaineePage;
   /** One exchange wave by id, or null when no wave has that id. */
   exchangeWave: Maybe<ExchangeWave>;
@@ -1164,19 +1336,30 @@ export type QueryPersonalDataAccessLogPageArgs = {
   recordId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** What a ratio term asks of the other side in return. */
+export type RatioCounterpart =
+  /** Living detainees held by the other side (counted in counterpartOnManifest). */
+  | 'LIVING'
+  /** Remains held by the other side (counted in remainsCounterpartOnManifest). */
+  | 'REMAINS';
+
 /** One term of a ratio. */
 export type RatioTerm = {
   __typename?: 'RatioTerm';
-  /** The category of the base party's detainee. */
+  /** The category of the base party's detainee, or REMAINS for the remains term. */
   category: DetaineeCategory;
-  /** Detainees the other side releases for each one of `category` the base party releases. */
+  /** Whether what is owed in return is living detainees or remains. */
+  counterpart: RatioCounterpart;
+  /** What the other side hands over for each one of `category` the base party hands over. */
   counterpartPerDetainee: Scalars['Int']['output'];
 };
 
 /** One term of a wave's ratio. */
 export type RatioTermInput = {
-  /** The category of the base party's detainee. */
+  /** The category of the base party's detainee, or REMAINS for the term on remains. */
   category: DetaineeCategory;
+  /** What the other side owes in return. Omitted: REMAINS for the REMAINS term, LIVING for every other. */
+  counterpart?: InputMaybe<RatioCounterpart>;
   /** From 1 to 1000. */
   counterpartPerDetainee: Scalars['Int']['input'];
 };
@@ -1191,6 +1374,22 @@ export type RecordProofOfLifeInput = {
   observedAt: Scalars['DateTime']['input'];
   /** Who saw them. */
   verifier: Scalars['String']['input'];
+};
+
+/** The identification of remains. */
+export type RecordRemainsIdentificationInput = {
+  /** A record of remains (category REMAINS) not yet handed over. */
+  detaineeId: Scalars['ID']['input'];
+  /** Personal data: the forensic report or case the identification rests on (at most 500 characters). */
+  evidenceReference: Scalars['String']['input'];
+  /** Personal data: what the examination found (at most 5000 characters). */
+  findings?: InputMaybe<Scalars['String']['input']>;
+  /** When they were identified; not in the future. */
+  identifiedAt: Scalars['DateTime']['input'];
+  /** Who identified them: the forensic institute or team (at most 300 characters). */
+  identifiedBy: Scalars['String']['input'];
+  /** How the remains were identified. */
+  method: IdentificationMethod;
 };
 
 /** An exemption from the sequencing rule for a PLANNED wave. */
@@ -1217,6 +1416,83 @@ export type RegisterDetaineeInput = {
   medicalNotes?: InputMaybe<Scalars['String']['input']>;
   /** Personal data. */
   name: Scalars['String']['input'];
+};
+
+/** Remains to register for repatriation. */
+export type RegisterRemainsInput = {
+  /** The party the deceased belonged to, to which the remains return; must differ from the holding party. */
+  affiliatedPartyId: Scalars['ID']['input'];
+  /** The agreement under which the remains are to be repatriated. */
+  agreementId: Scalars['ID']['input'];
+  /** Personal data: a calendar date, YYYY-MM-DD, if known. */
+  dateOfBirth?: InputMaybe<Scalars['String']['input']>;
+  /** The party that holds the remains; a party to the agreement. */
+  holdingPartyId: Scalars['ID']['input'];
+  /** Personal data: the name of the deceased, as the holding party reports it. */
+  name: Scalars['String']['input'];
+};
+
+/** How many remains of deceased persons a party holds and has handed over. */
+export type RemainsCount = {
+  __typename?: 'RemainsCount';
+  /**
+   * Registered as held by the party and not handed over. Remains whose every list entry was removed are
+   * not counted.
+   */
+  held: Scalars['Int']['output'];
+  /** Handed over by the party: handovers of remains confirmed by the intermediary. */
+  repatriated: Scalars['Int']['output'];
+};
+
+/** The intermediary's confirmation that remains were handed over to the side they return to. */
+export type RemainsHandover = {
+  __typename?: 'RemainsHandover';
+  /** When the handover happened. */
+  confirmedAt: Scalars['DateTime']['output'];
+  /** The intermediary agency. */
+  confirmedBy: Scalars['String']['output'];
+  /** The identification the handover rested on: the latest made by the time of the handover. */
+  identification: RemainsIdentification;
+  /** Where this handover sits in the prisoners evidence log, with its inclusion proof on request. */
+  logEntry: Maybe<EvidenceLogEntry>;
+  /** When the intermediary recorded it. */
+  recordedAt: Scalars['DateTime']['output'];
+};
+
+/**
+ * The identification of remains (category REMAINS): how, by whom, when, and on what evidence. For remains
+ * it takes the place of proof of life: a handover rests on the latest identification made by its time.
+ * The evidence reference and the findings are personal data; reads are logged against the identification's id.
+ */
+export type RemainsIdentification = {
+  __typename?: 'RemainsIdentification';
+  /**
+   * Personal data (INTERMEDIARY, MEDIATOR, with an X-Purpose: release-verification, family-tracing or audit):
+   * the forensic report or case the identification rests on. Null once erased under retention.
+   */
+  evidenceReference: Maybe<Scalars['String']['output']>;
+  /**
+   * Personal data (INTERMEDIARY, MEDIATOR, with an X-Purpose: release-verification, family-tracing or audit):
+   * what the examination found, if recorded.
+   */
+  findings: Maybe<Scalars['String']['output']>;
+  /** The identification's id; reads of its personal fields are logged against it. */
+  id: Scalars['ID']['output'];
+  /** When the identification was made. */
+  identifiedAt: Scalars['DateTime']['output'];
+  /** Who identified the remains (a forensic institute or team), as stated by the intermediary. */
+  identifiedBy: Scalars['String']['output'];
+  /**
+   * Where this identification sits in the prisoners evidence log (method, times and who, never the evidence
+   * reference or the findings), with its inclusion proof on request.
+   */
+  logEntry: Maybe<EvidenceLogEntry>;
+  /** How the remains were identified. */
+  method: IdentificationMethod;
+  /** When the intermediary recorded it. */
+  recordedAt: Scalars['DateTime']['output'];
+  /** The agency that recorded it. */
+  recordedBy: Scalars['String']['output'];
 };
 
 /** The mediator's settlement of a list entry. */
@@ -1266,7 +1542,7 @@ export type SetListDeadlinesInput = {
 export type SubmitDetaineeListInput = {
   /** The agreement the list is submitted under. */
   agreementId: Scalars['ID']['input'];
-  /** The detainees on the list, in order (1 to 1000). */
+  /** The detainees on the list, in order (1 to 1000); records of remains may be listed too. */
   detaineeIds: Array<Scalars['ID']['input']>;
   /** A covering note (at most 2000 characters). */
   note?: InputMaybe<Scalars['String']['input']>;
@@ -1422,6 +1698,7 @@ export type ResolversTypes = {
   Agreement: ResolverTypeWrapper<Partial<Agreement>>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
   ConfirmHandoverInput: ResolverTypeWrapper<Partial<ConfirmHandoverInput>>;
+  ConfirmRemainsHandoverInput: ResolverTypeWrapper<Partial<ConfirmRemainsHandoverInput>>;
   ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   ContestListEntryInput: ResolverTypeWrapper<Partial<ContestListEntryInput>>;
@@ -1445,6 +1722,7 @@ export type ResolversTypes = {
   ExchangeWave: ResolverTypeWrapper<Partial<ExchangeWave>>;
   ExchangeWaveStatus: ResolverTypeWrapper<Partial<ExchangeWaveStatus>>;
   Handover: ResolverTypeWrapper<Partial<Handover>>;
+  IdentificationMethod: ResolverTypeWrapper<Partial<IdentificationMethod>>;
   InclusionProof: ResolverTypeWrapper<Partial<InclusionProof>>;
   InterviewOutcome: ResolverTypeWrapper<Partial<InterviewOutcome>>;
   ListEntryContest: ResolverTypeWrapper<Partial<ListEntryContest>>;
@@ -1467,11 +1745,17 @@ export type ResolversTypes = {
   ProofOfLife: ResolverTypeWrapper<Partial<ProofOfLife>>;
   ProofOfLifeMethod: ResolverTypeWrapper<Partial<ProofOfLifeMethod>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RatioCounterpart: ResolverTypeWrapper<Partial<RatioCounterpart>>;
   RatioTerm: ResolverTypeWrapper<Partial<RatioTerm>>;
   RatioTermInput: ResolverTypeWrapper<Partial<RatioTermInput>>;
   RecordProofOfLifeInput: ResolverTypeWrapper<Partial<RecordProofOfLifeInput>>;
+  RecordRemainsIdentificationInput: ResolverTypeWrapper<Partial<RecordRemainsIdentificationInput>>;
   RecordSequencingExceptionInput: ResolverTypeWrapper<Partial<RecordSequencingExceptionInput>>;
   RegisterDetaineeInput: ResolverTypeWrapper<Partial<RegisterDetaineeInput>>;
+  RegisterRemainsInput: ResolverTypeWrapper<Partial<RegisterRemainsInput>>;
+  RemainsCount: ResolverTypeWrapper<Partial<RemainsCount>>;
+  RemainsHandover: ResolverTypeWrapper<Partial<RemainsHandover>>;
+  RemainsIdentification: ResolverTypeWrapper<Partial<RemainsIdentification>>;
   ResolveListEntryInput: ResolverTypeWrapper<Partial<ResolveListEntryInput>>;
   SealManifestInput: ResolverTypeWrapper<Partial<SealManifestInput>>;
   SequencingException: ResolverTypeWrapper<Partial<SequencingException>>;
@@ -1488,6 +1772,7 @@ export type ResolversParentTypes = {
   Agreement: Partial<Agreement | FederationReferenceTypes['Agreement']>;
   ID: Partial<Scalars['ID']['output']>;
   ConfirmHandoverInput: Partial<ConfirmHandoverInput>;
+  ConfirmRemainsHandoverInput: Partial<ConfirmRemainsHandoverInput>;
   ConsistencyProof: Partial<ConsistencyProof>;
   Int: Partial<Scalars['Int']['output']>;
   ContestListEntryInput: Partial<ContestListEntryInput>;
@@ -1527,8 +1812,13 @@ export type ResolversParentTypes = {
   RatioTerm: Partial<RatioTerm>;
   RatioTermInput: Partial<RatioTermInput>;
   RecordProofOfLifeInput: Partial<RecordProofOfLifeInput>;
+  RecordRemainsIdentificationInput: Partial<RecordRemainsIdentificationInput>;
   RecordSequencingExceptionInput: Partial<RecordSequencingExceptionInput>;
   RegisterDetaineeInput: Partial<RegisterDetaineeInput>;
+  RegisterRemainsInput: Partial<RegisterRemainsInput>;
+  RemainsCount: Partial<RemainsCount>;
+  RemainsHandover: Partial<RemainsHandover>;
+  RemainsIdentification: Partial<RemainsIdentification>;
   ResolveListEntryInput: Partial<ResolveListEntryInput>;
   SealManifestInput: Partial<SealManifestInput>;
   SequencingException: Partial<SequencingException>;
@@ -1584,6 +1874,7 @@ export type DetaineeResolvers<ContextType = unknown, ParentType extends Resolver
   dateOfBirth?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   holdingParty?: Resolver<Maybe<ResolversTypes['Party']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identifications?: Resolver<Array<ResolversTypes['RemainsIdentification']>, ParentType, ContextType>;
   latestProofOfLife?: Resolver<Maybe<ResolversTypes['ProofOfLife']>, ParentType, ContextType>;
   listEntry?: Resolver<Maybe<ResolversTypes['DetaineeListEntry']>, ParentType, ContextType>;
   manifestEntries?: Resolver<Array<ResolversTypes['ManifestEntry']>, ParentType, ContextType>;
@@ -1594,6 +1885,7 @@ export type DetaineeResolvers<ContextType = unknown, ParentType extends Resolver
   registeredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   released?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   releasedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  repatriatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type DetaineeCategoryCountResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['DetaineeCategoryCount'] = ResolversParentTypes['DetaineeCategoryCount']> = {
@@ -1677,7 +1969,9 @@ export type ExchangeRatioResolvers<ContextType = unknown, ParentType extends Res
   baseParty?: Resolver<Maybe<ResolversTypes['Party']>, ParentType, ContextType>;
   counterpartOnManifest?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   met?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  remainsCounterpartOnManifest?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   requiredCounterpart?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requiredRemainsCounterpart?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   terms?: Resolver<Array<ResolversTypes['RatioTerm']>, ParentType, ContextType>;
 };
 
@@ -1690,6 +1984,8 @@ export type ExchangeWaveResolvers<ContextType = unknown, ParentType extends Reso
   milestone?: Resolver<Maybe<ResolversTypes['Milestone']>, ParentType, ContextType>;
   ratio?: Resolver<Maybe<ResolversTypes['ExchangeRatio']>, ParentType, ContextType>;
   released?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  remainsOnManifest?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  remainsRepatriated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   scheduledAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   sealedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1742,6 +2038,7 @@ export type ManifestEntryResolvers<ContextType = unknown, ParentType extends Res
   detainee?: Resolver<ResolversTypes['Detainee'], ParentType, ContextType>;
   handover?: Resolver<Maybe<ResolversTypes['Handover']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  remainsHandover?: Resolver<Maybe<ResolversTypes['RemainsHandover']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ManifestEntryStatus'], ParentType, ContextType>;
   wave?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType>;
 };
@@ -1752,17 +2049,21 @@ export type MilestoneResolvers<ContextType = unknown, ParentType extends Resolve
   exchangeWaves?: Resolver<Maybe<Array<ResolversTypes['ExchangeWave']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   priorityDetaineesReleased?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  remainsRepatriated?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addToManifest?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationAddToManifestArgs, 'input'>>;
   confirmHandover?: Resolver<ResolversTypes['ManifestEntry'], ParentType, ContextType, RequireFields<MutationConfirmHandoverArgs, 'input'>>;
+  confirmRemainsHandover?: Resolver<ResolversTypes['ManifestEntry'], ParentType, ContextType, RequireFields<MutationConfirmRemainsHandoverArgs, 'input'>>;
   contestListEntry?: Resolver<ResolversTypes['DetaineeListEntry'], ParentType, ContextType, RequireFields<MutationContestListEntryArgs, 'input'>>;
   countersignPrisonersLog?: Resolver<ResolversTypes['TreeHead'], ParentType, ContextType, RequireFields<MutationCountersignPrisonersLogArgs, 'input'>>;
   planExchangeWave?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationPlanExchangeWaveArgs, 'input'>>;
   recordProofOfLife?: Resolver<ResolversTypes['ProofOfLife'], ParentType, ContextType, RequireFields<MutationRecordProofOfLifeArgs, 'input'>>;
+  recordRemainsIdentification?: Resolver<ResolversTypes['RemainsIdentification'], ParentType, ContextType, RequireFields<MutationRecordRemainsIdentificationArgs, 'input'>>;
   recordSequencingException?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationRecordSequencingExceptionArgs, 'input'>>;
   registerDetainee?: Resolver<ResolversTypes['Detainee'], ParentType, ContextType, RequireFields<MutationRegisterDetaineeArgs, 'input'>>;
+  registerRemains?: Resolver<ResolversTypes['Detainee'], ParentType, ContextType, RequireFields<MutationRegisterRemainsArgs, 'input'>>;
   removeFromManifest?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationRemoveFromManifestArgs, 'input'>>;
   resolveListEntry?: Resolver<ResolversTypes['DetaineeListEntry'], ParentType, ContextType, RequireFields<MutationResolveListEntryArgs, 'input'>>;
   sealManifest?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationSealManifestArgs, 'input'>>;
@@ -1779,6 +2080,7 @@ export type PartyResolvers<ContextType = unknown, ParentType extends ResolversPa
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Party']> | FederationReferenceType, FederationReferenceType, ContextType>;
   detaineeCounts?: Resolver<Maybe<Array<ResolversTypes['DetaineeCategoryCount']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  remainsCounts?: Resolver<Maybe<ResolversTypes['RemainsCount']>, ParentType, ContextType>;
 };
 
 export type PersonalDataAccessEntryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PersonalDataAccessEntry'] = ResolversParentTypes['PersonalDataAccessEntry']> = {
@@ -1820,7 +2122,33 @@ export type QueryResolvers<ContextType = unknown, ParentType extends ResolversPa
 
 export type RatioTermResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['RatioTerm'] = ResolversParentTypes['RatioTerm']> = {
   category?: Resolver<ResolversTypes['DetaineeCategory'], ParentType, ContextType>;
+  counterpart?: Resolver<ResolversTypes['RatioCounterpart'], ParentType, ContextType>;
   counterpartPerDetainee?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RemainsCountResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['RemainsCount'] = ResolversParentTypes['RemainsCount']> = {
+  held?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  repatriated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RemainsHandoverResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['RemainsHandover'] = ResolversParentTypes['RemainsHandover']> = {
+  confirmedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  confirmedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  identification?: Resolver<ResolversTypes['RemainsIdentification'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type RemainsIdentificationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['RemainsIdentification'] = ResolversParentTypes['RemainsIdentification']> = {
+  evidenceReference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  findings?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identifiedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  identifiedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  method?: Resolver<ResolversTypes['IdentificationMethod'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SequencingExceptionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['SequencingException'] = ResolversParentTypes['SequencingException']> = {
@@ -1876,6 +2204,9 @@ export type Resolvers<ContextType = unknown> = {
   ProofOfLife?: ProofOfLifeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RatioTerm?: RatioTermResolvers<ContextType>;
+  RemainsCount?: RemainsCountResolvers<ContextType>;
+  RemainsHandover?: RemainsHandoverResolvers<ContextType>;
+  RemainsIdentification?: RemainsIdentificationResolvers<ContextType>;
   SequencingException?: SequencingExceptionResolvers<ContextType>;
   TreeHead?: TreeHeadResolvers<ContextType>;
   UnloggedFact?: UnloggedFactResolvers<ContextType>;

@@ -22,11 +22,20 @@ export const Detainee = {
   async latestProofOfLife(d: DetaineeRow, _: unknown, ctx: Context) {
     return (await ctx.loaders.proofsOfLife.load(d.id))[0] ?? null;
   },
+  // A living detainee is released (CONSENTS); remains are handed over (REPATRIATED): never both, never mixed.
   async released(d: DetaineeRow, _: unknown, ctx: Context) {
-    return (await ctx.loaders.releaseOfDetainee.load(d.id)) !== null;
+    return (await ctx.loaders.handoverOfDetainee.load(d.id))?.outcome === 'CONSENTS';
   },
   async releasedAt(d: DetaineeRow, _: unknown, ctx: Context) {
-    return (await ctx.loaders.releaseOfDetainee.load(d.id))?.confirmedAt ?? null;
+    const e = await ctx.loaders.handoverOfDetainee.load(d.id);
+    return e?.outcome === 'CONSENTS' ? e.confirmedAt : null;
+  },
+  async repatriatedAt(d: DetaineeRow, _: unknown, ctx: Context) {
+    const e = await ctx.loaders.handoverOfDetainee.load(d.id);
+    return e?.outcome === 'REPATRIATED' ? e.confirmedAt : null;
+  },
+  identifications(d: DetaineeRow, _: unknown, ctx: Context) {
+    return ctx.loaders.identificationsOfDetainee.load(d.id);
   },
   manifestEntries(d: DetaineeRow, _: unknown, ctx: Context) {
     return ctx.loaders.manifestEntriesOfDetainee.load(d.id);

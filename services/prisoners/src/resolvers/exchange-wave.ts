@@ -22,14 +22,23 @@ export const ExchangeWave = {
       terms: [...terms].sort((a, b) => rank(a.category) - rank(b.category)),
       requiredCounterpart: check.required,
       counterpartOnManifest: check.counterpart,
+      requiredRemainsCounterpart: check.requiredRemains,
+      remainsCounterpartOnManifest: check.remainsCounterpart,
       met: check.met,
     };
   },
   sequencingException(w: WaveRow) {
     return w.exceptionReason ? { reason: w.exceptionReason, recordedBy: w.exceptionBy, recordedAt: w.exceptionAt } : null;
   },
+  // Living detainees and remains are counted apart: manifestSize, released and declined are of the living.
   async manifestSize(w: WaveRow, _: unknown, ctx: Context) {
-    return (await ctx.loaders.waveCounts.load(w.id)).entries;
+    return (await ctx.loaders.waveCounts.load(w.id)).living;
+  },
+  async remainsOnManifest(w: WaveRow, _: unknown, ctx: Context) {
+    return (await ctx.loaders.waveCounts.load(w.id)).remains;
+  },
+  async remainsRepatriated(w: WaveRow, _: unknown, ctx: Context) {
+    return (await ctx.loaders.waveCounts.load(w.id)).repatriated;
   },
   async released(w: WaveRow, _: unknown, ctx: Context) {
     return (await ctx.loaders.waveCounts.load(w.id)).released;

@@ -10,6 +10,7 @@ import { Milestone } from './milestone.js';
 import { Mutation } from './Mutation/index.js';
 import { Party } from './party.js';
 import { Query } from './query.js';
+import { RemainsHandover, RemainsIdentification } from './remains.js';
 
 export const resolvers = {
   Query,
@@ -24,4 +25,6 @@ export const resolvers = {
   ExchangeWave,
   ManifestEntry,
   Handover,
+  RemainsIdentification,
+  RemainsHandover,
 };

@@ -19,4 +19,7 @@ export const Milestone = {
   async priorityDetaineesReleased(m: MilestoneRef, _: unknown, ctx: Context) {
     return (await ctx.loaders.releasesOfMilestone.load(m.id)).priority;
   },
+  async remainsRepatriated(m: MilestoneRef, _: unknown, ctx: Context) {
+    return (await ctx.loaders.releasesOfMilestone.load(m.id)).remains;
+  },
 };

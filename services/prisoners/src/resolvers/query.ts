@@ -1,6 +1,5 @@
 import { BadUserInputError, ForbiddenError, PersonalDataAccess, Problems, decodeCursor, encodeCursor, isUuid, pageSize } from '@treaty/service-kit';
-import { Detainee } from '../entities/index.js';
-import { PRIORITY_ORDER } from '../domain/priority.js';
+import { DETAINEE_CATEGORIES, Detainee } from '../entities/index.js';
 import { isWholeNumber } from '../domain/rules.js';
 import { partyScope, visibleTo } from '../access.js';
 import type {
@@ -15,8 +14,8 @@ import type {
 } from '../generated/graphql.js';
 import type { Context } from '../context.js';
 
-/** CHILD first, OTHER last (built from constants, never from input). */
-const BY_PRIORITY = `CASE d.category ${PRIORITY_ORDER.map((c, i) => `WHEN '${c}' THEN ${i}`).join(' ')} END`;
+/** CHILD first, OTHER last, then REMAINS (built from constants, never from input). */
+const BY_PRIORITY = `CASE d.category ${DETAINEE_CATEGORIES.map((c, i) => `WHEN '${c}' THEN ${i}`).join(' ')} END`;
 
 /**
  * The detainee an entry the caller can already see points to; FORBIDDEN for another party's detainee
@@ -45,7 +44,8 @@ export async function detaineeOrNull(id: string, ctx: Context): Promise<Detainee
 
 /**
  * The detainees `detainees` and `detaineesPage` list, in their order (priority, registration, id), with
- * their filters and the caller's party scope; null when the answer is empty whatever the page.
+ * their filters and the caller's party scope; null when the answer is empty whatever the page. Without
+ * a category, living detainees only.
  */
 function detaineesQuery(args: { agreementId: string; holdingPartyId?: string | null; category?: string | null }, ctx: Context) {
   if (!isUuid(args.agreementId) || (args.holdingPartyId && !isUuid(args.holdingPartyId))) return null;
@@ -57,7 +57,9 @@ function detaineesQuery(args: { agreementId: string; holdingPartyId?: string | n
     .addOrderBy('d.registered_at', 'ASC')
     .addOrderBy('d.id', 'ASC');
   if (args.holdingPartyId) q.andWhere('d.holding_party_id = :holder', { holder: args.holdingPartyId });
+  // Remains are listed only when asked for: a list of detainees is of the living.
   if (args.category) q.andWhere('d.category = :category', { category: args.category });
+  else q.andWhere(`d.category <> 'REMAINS'`);
   const scope = partyScope(ctx.caller);
   if (scope) {
     if (!scope.partyId) return null;

@@ -3,22 +3,30 @@ import { IsNull, type EntityManager } from 'typeorm';
 import { BadUserInputError, Problems, actor } from '@treaty/service-kit';
 import { Detainee, ManifestEntry, ProofOfLife } from '../../entities/index.js';
 import { visibleTo } from '../../access.js';
-import { checkDetainee, checkPartyTo, checkPast, checkText } from '../../domain/rules.js';
+import { checkDetainee, checkPartyTo, checkPast, checkText, wrongKindFor } from '../../domain/rules.js';
 import type { MutationRecordProofOfLifeArgs, MutationRegisterDetaineeArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { agreementOrFail, lockDetainees } from './shared.js';
 
 /**
- * Refuses a second registration of one person under an agreement: a detainee with the same blind index
- * (normalised name and date of birth, see PersonalDataCipher.personIndex) that is not yet erased.
+ * Refuses a second registration of one person under an agreement: a detainee (or, for remains, a record
+ * of remains) with the same blind index (normalised name and date of birth, see
+ * PersonalDataCipher.personIndex) that is not yet erased.
  */
-async function refuseSecondRegistration(m: EntityManager, ctx: Context, agreementId: string, personIndex: string): Promise<void> {
+export async function refuseSecondRegistration(m: EntityManager, ctx: Context, agreementId: string, personIndex: string): Promise<void> {
   // Two registrations of one person at the same moment meet here: the second waits, then finds the first.
   await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('prisoners.person:' || $1, 0))`, [personIndex]);
   const twins = await m.findBy(Detainee, { agreementId, personIndex, personalDataPurgedAt: IsNull() });
   // A PARTY is not told of a record it may not see (that would reveal whom another party holds); the
   // mediator sees both records, and the lists' DUPLICATE contest settles them.
   const twin = twins.find((t) => visibleTo(ctx.caller, t));
+  if (twin?.category === 'REMAINS') {
+    throw BadUserInputError.one(
+      'input.name',
+      `Remains ${twin.id} under this agreement are registered with the same name and date of birth (or the same name, neither with a date of birth), so this would register the remains of the same person twice. ` +
+        `If they are the same, use that record (detainee(id: "${twin.id}")); if not, register them with the name in full, and the date of birth if it is known, so that the two can be told apart.`,
+    );
+  }
   if (twin) {
     throw BadUserInputError.one(
       'input.name',
@@ -69,6 +77,8 @@ export const detaineeMutations = {
     p.throwIfAny();
     return ctx.db.transaction(async (m) => {
       const [detainee] = await lockDetainees(m, [input.detaineeId]);
+      const wrongKind = wrongKindFor('proof-of-life', detainee!);
+      if (wrongKind) throw BadUserInputError.one('input.detaineeId', wrongKind);
       const release = await m.findOneBy(ManifestEntry, { detaineeId: detainee!.id, outcome: 'CONSENTS' });
       if (release) {
         throw BadUserInputError.one('input.detaineeId', `Detainee ${detainee!.id} was released at ${release.confirmedAt!.toISOString()}; proof of life is recorded for detainees still held.`);

@@ -1,7 +1,7 @@
 import { BadUserInputError, DomainError, ErrorCode, NotFoundError, Problems, actor, isUniqueViolation, isUuid } from '@treaty/service-kit';
 import { ExchangeWave, ManifestEntry, ProofOfLife, type InterviewOutcome } from '../../entities/index.js';
 import { proofOfLifeAgeDays, proofOfLifeFresh } from '../../domain/waves.js';
-import { checkHandover, checkInForce } from '../../domain/rules.js';
+import { checkHandover, checkInForce, wrongKindFor } from '../../domain/rules.js';
 import type { MutationConfirmHandoverArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { WAVE_HINT, agreementOrFail, lockDetainees, lockWave } from './shared.js';
@@ -23,6 +23,8 @@ export const handoverMutations = {
       return await ctx.db.transaction(async (m) => {
         const wave = await lockWave(m, planned.id);
         const [detainee] = await lockDetainees(m, [input.detaineeId]);
+        const wrongKind = wrongKindFor('interview', detainee!);
+        if (wrongKind) throw BadUserInputError.one('input.detaineeId', wrongKind);
         if (!wave.sealedAt) {
           throw new DomainError(ErrorCode.INVALID_TRANSITION, `Wave ${wave.sequence} is PLANNED; the mediator seals its manifest (sealManifest) before handovers begin.`, { waveId: wave.id });
         }

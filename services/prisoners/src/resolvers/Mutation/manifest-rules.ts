@@ -1,9 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '@treaty/service-kit';
-import { ListEntry, ManifestEntry, type ContestReason, type DetaineeCategory, type ExchangeWave, type Resolution } from '../../entities/index.js';
+import { ListEntry, ManifestEntry, RatioTerm, type ContestReason, type Detainee, type DetaineeCategory, type ExchangeWave, type Resolution } from '../../entities/index.js';
 import { entryCommentDueAt, listEntryStatus, type ListEntryStatus } from '../../domain/lists.js';
 import { describeCategories, sequencingViolations, type Held } from '../../domain/priority.js';
 import { notAgreed } from '../../domain/rules.js';
+import { remainsWithoutTerm, type Ratio, type RatioCheck } from '../../domain/waves.js';
 import { deadlinesOf } from './shared.js';
 
 // The manifest rules, shared by addToManifest and sealManifest. Each throws its code; none writes.
@@ -29,8 +30,8 @@ export async function listStatuses(m: EntityManager, agreementId: string, detain
 }
 
 /**
- * The detainees the sequencing rule protects, for these holders: agreed (derived, as on the read side),
- * unreleased, and on no wave of the agreement numbered up to `sequence` (this wave included).
+ * The detainees the sequencing rule protects, for these holders: living, agreed (derived, as on the read
+ * side), unreleased, and on no wave of the agreement numbered up to `sequence` (this wave included).
  */
 async function waitingDetainees(m: EntityManager, agreementId: string, holderIds: string[], sequence: number, now: Date): Promise<Held[]> {
   if (holderIds.length === 0) return [];
@@ -41,7 +42,7 @@ async function waitingDetainees(m: EntityManager, agreementId: string, holderIds
          FROM detainee d
          JOIN detainee_list_entry e ON e.detainee_id = d.id AND e.resolution IS DISTINCT FROM 'REMOVED'
          JOIN detainee_list l ON l.id = e.list_id
-        WHERE d.agreement_id = $1 AND d.holding_party_id = ANY($2::uuid[])
+        WHERE d.agreement_id = $1 AND d.holding_party_id = ANY($2::uuid[]) AND d.category <> 'REMAINS'
           AND NOT EXISTS (SELECT 1 FROM manifest_entry r WHERE r.detainee_id = d.id AND r.outcome = 'CONSENTS')
           AND NOT EXISTS (SELECT 1 FROM manifest_entry me JOIN exchange_wave w ON w.id = me.wave_id
                            WHERE me.detainee_id = d.id AND w.sequence <= $3)`,
@@ -82,25 +83,27 @@ export async function refuseSequencing(m: EntityManager, wave: ExchangeWave, pla
   );
 }
 
-/** ALREADY_RELEASED for a detainee released before, or still on another wave's open manifest. */
+/** ALREADY_RELEASED for a detainee released before (or remains handed over before), or still on another wave's open manifest. */
 export async function refuseReleasedOrOpen(m: EntityManager, wave: ExchangeWave, detaineeIds: string[]): Promise<void> {
   const entries = await m
     .getRepository(ManifestEntry)
     .createQueryBuilder('me')
     .innerJoinAndSelect('me.wave', 'w')
     .where('me.detainee_id IN (:...ids)', { ids: detaineeIds })
-    .andWhere(`(me.outcome = 'CONSENTS' OR (me.outcome IS NULL AND me.wave_id <> :wave))`, { wave: wave.id })
+    .andWhere(`(me.outcome IN ('CONSENTS', 'REPATRIATED') OR (me.outcome IS NULL AND me.wave_id <> :wave))`, { wave: wave.id })
     .getMany();
   if (entries.length === 0) return;
   const describe = (e: ManifestEntry) =>
     e.outcome === 'CONSENTS'
       ? `detainee ${e.detaineeId} was already released on wave ${e.wave.sequence} at ${e.confirmedAt!.toISOString()}`
-      : `detainee ${e.detaineeId} is already on the open manifest of wave ${e.wave.sequence} (${e.waveId})`;
+      : e.outcome === 'REPATRIATED'
+        ? `remains ${e.detaineeId} were already handed over on wave ${e.wave.sequence} at ${e.confirmedAt!.toISOString()}`
+        : `detainee ${e.detaineeId} is already on the open manifest of wave ${e.wave.sequence} (${e.waveId})`;
   const n = new Set(entries.map((e) => e.detaineeId)).size;
   throw new DomainError(
     ErrorCode.ALREADY_RELEASED,
     `Wave ${wave.sequence} cannot take ${n === 1 ? 'this detainee' : `${n} of these detainees`}: ${entries.map(describe).join('; ')}. ` +
-      'A detainee is released once and is on at most one open manifest at a time; to move someone, remove them from the other wave first.',
+      'A detainee is released once (remains handed over once) and is on at most one open manifest at a time; to move someone, remove them from the other wave first.',
     { detaineeIds: [...new Set(entries.map((e) => e.detaineeId))] },
   );
 }
@@ -114,4 +117,51 @@ export function refuseUnlessPlanned(wave: ExchangeWave, action: string): void {
       { waveId: wave.id },
     );
   }
+}
+
+/** A wave's agreed ratio with its terms, or null when it has none. */
+export async function ratioOf(m: EntityManager, wave: ExchangeWave): Promise<Ratio | null> {
+  if (!wave.ratioBasePartyId) return null;
+  return { basePartyId: wave.ratioBasePartyId, terms: await m.findBy(RatioTerm, { waveId: wave.id }) };
+}
+
+/**
+ * RATIO_VIOLATION for remains on a wave whose ratio has no REMAINS term (or that has no ratio): the
+ * repatriation of remains is agreed as a term of its own, never slipped onto an exchange of the living.
+ */
+export function refuseRemainsWithoutTerm(wave: ExchangeWave, ratio: Ratio | null, records: Pick<Detainee, 'id' | 'category'>[], action: string): void {
+  const refused = remainsWithoutTerm(records, ratio);
+  if (refused.length === 0) return;
+  const ids = refused.map((r) => r.id);
+  throw new DomainError(
+    ErrorCode.RATIO_VIOLATION,
+    `Wave ${wave.sequence} cannot ${action}: ${ids.join(', ')} ${ids.length === 1 ? 'is a record' : 'are records'} of remains, and the wave's ` +
+      `${ratio ? 'ratio has no REMAINS term' : 'has no ratio, so no REMAINS term'}. Remains travel only on a wave whose agreed ratio has one: plan a wave with, for example, ` +
+      'ratio: { basePartyId: "...", terms: [{ category: REMAINS, counterpartPerDetainee: 1, counterpart: REMAINS }] }, and put the remains on it.',
+    { detaineeIds: ids },
+  );
+}
+
+/**
+ * RATIO_VIOLATION when the manifest does not give, in return for the base party's, enough living
+ * detainees or enough remains (called after refuseRemainsWithoutTerm, which covers the other way to fail).
+ */
+export function refuseUnmetRatio(wave: ExchangeWave, check: RatioCheck, records: Pick<Detainee, 'holdingPartyId' | 'category'>[]): void {
+  if (check.met) return;
+  const short: string[] = [];
+  if (check.counterpart < check.required) {
+    short.push(`release at least ${check.required} living detainees, and the manifest has ${check.counterpart}: add ${check.required - check.counterpart} more held by the other side`);
+  }
+  if (check.remainsCounterpart < check.requiredRemains) {
+    short.push(
+      `hand over the remains of at least ${check.requiredRemains} people, and the manifest has ${check.remainsCounterpart}: add ${check.requiredRemains - check.remainsCounterpart} more held by the other side`,
+    );
+  }
+  throw new DomainError(
+    ErrorCode.RATIO_VIOLATION,
+    `Wave ${wave.sequence} does not meet its agreed ratio: for the base party's ${describeCategories(records.filter((d) => d.holdingPartyId === wave.ratioBasePartyId))} ` +
+      `the other side must ${short.join('; and it must ')}. Remains never count for living detainees, nor the living for remains. ` +
+      'Otherwise, take some of the base party’s detainees off the manifest.',
+    { required: check.required, counterpart: check.counterpart, requiredRemains: check.requiredRemains, remainsCounterpart: check.remainsCounterpart },
+  );
 }

@@ -3,10 +3,11 @@ import { In } from 'typeorm';
 import { DomainError, ErrorCode, Problems, actor, isUniqueViolation, isUuid } from '@treaty/service-kit';
 import { ManifestEntry } from '../../entities/index.js';
 import { checkIdList, checkManifestAdditions } from '../../domain/rules.js';
+import { isLiving } from '../../domain/priority.js';
 import type { MutationAddToManifestArgs, MutationRemoveFromManifestArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { held, lockDetainees, lockWave } from './shared.js';
-import { listStatuses, refuseReleasedOrOpen, refuseSequencing, refuseUnlessAgreed, refuseUnlessPlanned } from './manifest-rules.js';
+import { listStatuses, ratioOf, refuseReleasedOrOpen, refuseRemainsWithoutTerm, refuseSequencing, refuseUnlessAgreed, refuseUnlessPlanned } from './manifest-rules.js';
 
 export const manifestMutations = {
   async addToManifest(_: unknown, { input }: MutationAddToManifestArgs, ctx: Context) {
@@ -24,7 +25,8 @@ export const manifestMutations = {
         p.throwIfAny();
         await refuseReleasedOrOpen(m, wave, input.detaineeIds);
         refuseUnlessAgreed(await listStatuses(m, wave.agreementId, input.detaineeIds, now), wave, 'take these detainees');
-        await refuseSequencing(m, wave, detainees.map(held), now, 'take these detainees');
+        refuseRemainsWithoutTerm(wave, await ratioOf(m, wave), detainees, 'take these remains');
+        await refuseSequencing(m, wave, detainees.filter(isLiving).map(held), now, 'take these detainees');
         await m.insert(
           ManifestEntry,
           detainees.map((d) => ({ id: randomUUID(), waveId: wave.id, detaineeId: d.id, addedAt: now, addedBy: actor(ctx.caller) })),

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import { BadUserInputError, DomainError, ErrorCode, NotFoundError, Problems, actor, isUniqueViolation, isUuid } from '@treaty/service-kit';
 import { Detainee, ExchangeWave, ManifestEntry, RatioTerm } from '../../entities/index.js';
-import { describeCategories } from '../../domain/priority.js';
+import { isLiving } from '../../domain/priority.js';
 import { checkRatio } from '../../domain/waves.js';
-import { checkInForce, checkPartyTo, checkText, checkWavePlan, checkWaveSequence } from '../../domain/rules.js';
+import { checkInForce, checkPartyTo, checkText, checkWavePlan, checkWaveSequence, defaultCounterpart } from '../../domain/rules.js';
 import type { MutationPlanExchangeWaveArgs, MutationRecordSequencingExceptionArgs, MutationSealManifestArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { agreementOrFail, held, lockAgreementWaves, lockWave } from './shared.js';
-import { listStatuses, refuseSequencing, refuseUnlessAgreed, refuseUnlessPlanned } from './manifest-rules.js';
+import { listStatuses, refuseRemainsWithoutTerm, refuseSequencing, refuseUnlessAgreed, refuseUnlessPlanned, refuseUnmetRatio } from './manifest-rules.js';
 
 export const waveMutations = {
   async planExchangeWave(_: unknown, { input }: MutationPlanExchangeWaveArgs, ctx: Context) {
@@ -52,7 +52,7 @@ export const waveMutations = {
         if (input.ratio) {
           await m.insert(
             RatioTerm,
-            input.ratio.terms.map((t) => ({ waveId: wave.id, category: t.category, counterpartPerDetainee: t.counterpartPerDetainee })),
+            input.ratio.terms.map((t) => ({ waveId: wave.id, category: t.category, counterpartPerDetainee: t.counterpartPerDetainee, counterpart: t.counterpart ?? defaultCounterpart(t.category) })),
           );
         }
         return wave;
@@ -99,19 +99,11 @@ export const waveMutations = {
       if (entries.length === 0) throw BadUserInputError.one('input.waveId', `Wave ${wave.sequence} has an empty manifest; add detainees with addToManifest before sealing it.`);
       const detainees = await m.findBy(Detainee, { id: In(entries.map((e) => e.detaineeId)) });
       refuseUnlessAgreed(await listStatuses(m, wave.agreementId, detainees.map((d) => d.id), now), wave, 'be sealed');
-      await refuseSequencing(m, wave, detainees.map(held), now, 'be sealed');
+      await refuseSequencing(m, wave, detainees.filter(isLiving).map(held), now, 'be sealed');
       const terms = await m.findBy(RatioTerm, { waveId: wave.id });
       const ratio = wave.ratioBasePartyId ? { basePartyId: wave.ratioBasePartyId, terms } : null;
-      const check = checkRatio(detainees, ratio);
-      if (!check.met) {
-        throw new DomainError(
-          ErrorCode.RATIO_VIOLATION,
-          `Wave ${wave.sequence} does not meet its agreed ratio: for the base party's ${describeCategories(detainees.filter((d) => d.holdingPartyId === wave.ratioBasePartyId))} ` +
-            `the other side must release at least ${check.required}, and the manifest has ${check.counterpart}. Add ${check.required - check.counterpart} more held by the other side, ` +
-            'or take some of the base party’s detainees off the manifest.',
-          { required: check.required, counterpart: check.counterpart },
-        );
-      }
+      refuseRemainsWithoutTerm(wave, ratio, detainees, 'be sealed');
+      refuseUnmetRatio(wave, checkRatio(detainees, ratio), detainees);
       Object.assign(wave, { sealedAt: now, sealedBy: actor(ctx.caller) });
       await m.save(ExchangeWave, wave);
       return wave;
