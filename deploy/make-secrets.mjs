@@ -8,11 +8,12 @@
 //   internal-master.key       one 32-byte secret; every pairwise internal key is derived from it exactly as
 //                             packages/service-kit/internal-credentials.md says (HKDF-SHA256, "v1 issuer>audience")
 //   <process>.env             per process (gateway, milestones, prisoners, corridors, guarantors): its
-//                             TREATY_INTERNAL_KEYS, only the pairs it takes part in; prisoners.env also holds
-//                             TREATY_DATA_KEYS; each service's also its TREATY_EVIDENCE_KEY. Used by compose (env_file) and by kubectl --from-env-file.
+//                             TREATY_INTERNAL_KEYS, only the pairs it takes part in; milestones.env and prisoners.env
+//                             also hold TREATY_DATA_KEYS; each service's also its TREATY_EVIDENCE_KEY. Used by compose (env_file) and by kubectl --from-env-file.
 //   evidence-<service>.key    each service's evidence log key (TREATY_EVIDENCE_KEY): an Ed25519 seed, base64url.
 //                             Made once: it is the log's identity; a new one would disown every head signed before.
-//   data-keys.json            the prisoners service's KEK set (TREATY_DATA_KEYS). Made once: a new one could not
+//   data-keys.json            the KEK set (TREATY_DATA_KEYS) of the services with personal data (prisoners: detainees;
+//                             milestones: confidential reports). Made once: a new one could not
 //                             unwrap the data keys already in the database. Back it up.
 //   <service>-database.env    compose only: POSTGRES_PASSWORD for the service's own PostgreSQL and the
 //                             DATABASE_URL the service reaches it with (host <service>-db).
@@ -29,7 +30,7 @@ import { parseArgs } from 'node:util';
 
 const SUBGRAPHS = ['milestones', 'prisoners', 'corridors', 'guarantors'];
 /** Services that encrypt personal data at rest (ServiceModule.encryptsPersonalData) and need TREATY_DATA_KEYS. */
-const ENCRYPTS_PERSONAL_DATA = ['prisoners'];
+const ENCRYPTS_PERSONAL_DATA = ['milestones', 'prisoners'];
 const DEV_ISSUER = 'treaty-compose';
 const DEV_AUDIENCE = 'treaty-gateway';
 const DEV_KID = 'treaty-compose-1';

@@ -85,9 +85,14 @@ describe('Hive Gateway (Rust planner) answers the example operations exactly as 
     for (const file of files) {
       const query = await readFile(new URL(file, OPERATIONS_DIR), 'utf8');
       // The operations' variables: the demo agreement, and for the report operations a window of a week.
+      // The confidential channel's: the demo report's receipt, and a blank text or report, so that the two
+      // mutations are refused alike by both gateways and nothing is written between the two answers.
       const variables = {
         ...(/\$id\b/.test(query) ? { id: demo.agreementId } : {}),
         ...(/\$from\b/.test(query) ? { from: new Date(f.clock.now().getTime() - 7 * 86_400_000).toISOString(), until: f.clock.now().toISOString() } : {}),
+        ...(/\$receipt\b/.test(query) ? { receipt: demo.confidentialReceipt } : {}),
+        ...(/\$text\b/.test(query) ? { text: ' ' } : {}),
+        ...(/SubmitConfidentialReportInput/.test(query) ? { input: { what: ' ' } } : {}),
       };
       for (const [who, headers] of callers) {
         const ours = await post(f.url, query, variables, headers);

@@ -8,6 +8,7 @@ import { canonicalJson, fromHex, hashChildren, hashLeaf, hex, verifyConsistency,
 import {
   EvidenceLog,
   createDataSource,
+  generateDataKeys,
   generateSigningKey,
   migrate,
   openEvidenceLog,
@@ -134,7 +135,9 @@ async function main(): Promise<void> {
     // 2. Proofs from a log of `entries` entries.
     const head = await log.newestHead(db);
     const root = fromHex(head.rootHash)!;
-    const built = await milestones.build({ db, clock: systemClock, logger: silentLogger, evidence: log });
+    // The service seals confidential reports at rest, so it is built with a KEK set (none are read here).
+    const dataKeys = generateDataKeys('kek-bench');
+    const built = await milestones.build({ db, clock: systemClock, logger: silentLogger, evidence: log, dataKeys });
     const server = built.server as unknown as ApolloServer<BaseContext>;
     await server.start();
     const rows: Array<[string, { p50: number; p99: number }]> = [];
@@ -166,7 +169,7 @@ async function main(): Promise<void> {
 
     // 3. certifyMilestone with the log and without, interleaved, on the same database.
     say(`mutations: certifyMilestone ${runs} times with the log and ${runs} times without, interleaved…`);
-    const bare = await milestones.build({ db, clock: systemClock, logger: silentLogger, evidence: new NoLog({ log: log.log, key, clock: systemClock, facts: milestones.evidenceFacts }) });
+    const bare = await milestones.build({ db, clock: systemClock, logger: silentLogger, dataKeys, evidence: new NoLog({ log: log.log, key, clock: systemClock, facts: milestones.evidenceFacts }) });
     const bareServer = bare.server as unknown as ApolloServer<BaseContext>;
     await bareServer.start();
     const created = await graphql(server, built.context(MEDIATOR), `mutation ($input: CreateAgreementInput!) { createAgreement(input: $input) { id parties { id } } }`, {

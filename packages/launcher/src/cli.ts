@@ -5,6 +5,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeDatabaseError } from '@treaty/service-kit';
 import { SUBGRAPHS } from '@treaty/gateway';
+import { corridors } from '@treaty/corridors';
+import { guarantors } from '@treaty/guarantors';
+import { milestones } from '@treaty/milestones';
+import { prisoners } from '@treaty/prisoners';
 import { databaseUrl, dropDatabase, ensureDatabase, isPortFree, startEmbeddedPostgres, stopLeftoverServer, type EmbeddedServer } from '@treaty/local-postgres';
 import { gql } from './client.js';
 import { loadAllDemos } from './demo-all.js';
@@ -26,8 +30,8 @@ Ctrl-C, closing the terminal (SIGHUP) or SIGTERM stops everything it started.
 Environment: TREATY_DATA_DIR (default .treaty-data in the repository), TREATY_RESET=1,
 DATABASE_URL or <SERVICE>_DATABASE_URL, GATEWAY_PORT (4000), <SERVICE>_PORT (4001-4004), TREATY_PG_PORT (54329).`;
 
-/** The services that encrypt personal data at rest and need TREATY_DATA_KEYS (ServiceModule.encryptsPersonalData). */
-const ENCRYPTS_PERSONAL_DATA = new Set(['prisoners']);
+/** The services that encrypt personal data at rest and need TREATY_DATA_KEYS: as each module declares (ServiceModule.encryptsPersonalData). */
+const ENCRYPTS_PERSONAL_DATA = new Set([milestones, prisoners, corridors, guarantors].filter((m) => m.encryptsPersonalData).map((m) => m.name));
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;

@@ -4,13 +4,15 @@ import { loadDemo, type DemoContext, type DemoResult } from './demo.js';
 import { loadCorridorsDemo } from './demo-corridors.js';
 import { loadGuarantorsDemo } from './demo-guarantors.js';
 import { loadPrisonersDemo } from './demo-prisoners.js';
+import { loadRemediesDemo } from './demo-remedies.js';
 import { loadStoryDemo } from './demo-story.js';
 
 export type Mint = (claims: { agency: string; roles: Role[]; partyId?: string; guarantorId?: string; subject?: string }) => Promise<string>;
 
 /**
  * Loads the whole demo through the gateway, as partner agencies would: the agreement and its milestones,
- * then each subgraph's facts, then the cross-service story. `progress` reports each step.
+ * then each subgraph's facts, then the cross-service story, then a confidential report and the redress
+ * it leads to. `progress` reports each step.
  */
 export async function loadAllDemos(url: string, mint: Mint, progress: (msg: string) => void, now = new Date()): Promise<DemoResult> {
   const mediator = await mint({ agency: 'Office of the Special Envoy for Veltria', roles: ['MEDIATOR'], subject: 'demo-loader' });
@@ -30,5 +32,6 @@ export async function loadAllDemos(url: string, mint: Mint, progress: (msg: stri
   await loadCorridorsDemo(step('corridors'));
   const guarantors = await loadGuarantorsDemo(step('guarantors'));
   await loadStoryDemo(step('compliance'), guarantors);
-  return base;
+  const remedies = await loadRemediesDemo(step('milestones'), (query, variables) => gql(url, query, variables ?? {}));
+  return { ...base, confidentialReceipt: remedies.receipt };
 }

@@ -29,6 +29,8 @@ export interface DemoResult {
   agreementId: string;
   partyIds: { government: string; movement: string };
   milestoneIds: Record<string, string>;
+  /** The receipt of the demo's confidential report (loadAllDemos only): the key to follow it without a token. */
+  confidentialReceipt?: string;
 }
 
 export async function loadDemo(url: string, tokens: DemoTokens, progress: (msg: string) => void, now = new Date()): Promise<DemoResult> {

@@ -172,7 +172,8 @@ describe('a database that cannot be reached', () => {
 
   it('stops a subgraph with that message instead of the driver text', async () => {
     const port = await freePort();
-    const env = { ...subgraphBase, DATABASE_URL: `postgres://u@127.0.0.1:${port}/x`, PORT: String(await freePort()) };
+    // milestones seals confidential reports, so it needs its KEKs before it gets as far as the database.
+    const env = { ...subgraphBase, TREATY_DATA_KEYS: JSON.stringify({ active: 'k', keys: { k: key } }), DATABASE_URL: `postgres://u@127.0.0.1:${port}/x`, PORT: String(await freePort()) };
     await expect(runService(milestones, env)).rejects.toThrow(`DATABASE_URL could not connect to 127.0.0.1:${port} (connection refused): check that PostgreSQL is running there`);
     await expect(runService(milestones, { ...env, MILESTONES_DATABASE_URL: `postgres://u@127.0.0.1:${port}/m` })).rejects.toThrow(/^MILESTONES_DATABASE_URL could not connect/);
   });

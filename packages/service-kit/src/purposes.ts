@@ -10,6 +10,7 @@ export const PURPOSES = {
   'family-tracing': 'restoring contact between a detainee and their family',
   'medical-care': 'the care a detainee needs, before, during and after a transfer',
   audit: 'oversight of how these records and their access log are kept',
+  'incident-investigation': 'handling a confidential report of a violation or a wrong done to someone',
 } as const;
 
 export type Purpose = keyof typeof PURPOSES;

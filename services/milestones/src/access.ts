@@ -1,4 +1,7 @@
-import { authenticated, role, type AccessRules, type SiblingGrants } from '@treaty/service-kit';
+import { anyone, authenticated, role, type AccessRules, type SiblingGrants } from '@treaty/service-kit';
+
+/** The roles that handle confidential reports: the monitoring cell and the mediator. */
+const handlers = role('MONITOR', 'MEDIATOR');
 
 /**
  * Who may do what in this service. Agreement summaries, milestones and their status are public; the
@@ -20,6 +23,32 @@ export const rules: AccessRules = {
   'Milestone.disputes': authenticated,
   'Certification.evidence': authenticated,
   'Certification.notes': authenticated,
+  // The confidential channel. Anyone, without a token, submits a report and follows it with its receipt
+  // (the receipt is the key; the reporter's view never shows the report's content). Only the handlers
+  // read reports, and what a report says is @personal: their reads also need X-Purpose
+  // incident-investigation and are access-logged. PARTY, GUARANTOR, AGENCY and INTERMEDIARY never read them.
+  'Mutation.submitConfidentialReport': anyone,
+  'Mutation.addToConfidentialReport': anyone,
+  'Query.confidentialReportByReceipt': anyone,
+  'Query.confidentialReports': handlers,
+  'Query.confidentialReport': handlers,
+  'Mutation.replyToConfidentialReport': handlers,
+  'Mutation.reviewConfidentialReport': handlers,
+  'ConfidentialReport.what': handlers,
+  'ConfidentialReport.where': handlers,
+  'ConfidentialReport.when': handlers,
+  'ConfidentialReport.whenText': handlers,
+  'ConfidentialReport.contact': handlers,
+  'ConfidentialReport.messages': handlers,
+  'ConfidentialReportMessage.text': handlers,
+  // Redress: opened by the mediator, delivery recorded by the mediator or the monitors; read by partner
+  // agencies (any role, as disputes are). The remedy is not personal data, but not public either.
+  'Mutation.openRedressCase': role('MEDIATOR'),
+  'Mutation.recordRedressDelivered': role('MEDIATOR', 'MONITOR'),
+  'Query.redressCase': authenticated,
+  'Agreement.redressCases': authenticated,
+  'RedressCase.remedy': authenticated,
+  'RedressCase.delivery': authenticated,
 };
 
 /**

@@ -5,6 +5,7 @@ import type { Agreement, SnapBackLift } from './entities/index.js';
 import { endOfDay, startOfDay } from './domain/calendar.js';
 import { DEFAULT_TIERS, tierDeadlines, type TierRule } from './domain/disputes.js';
 import { snapBackOf } from './resolvers/snap-back.js';
+import { redressAlerts } from './redress-alerts.js';
 
 /**
  * What this service puts in the alert stream (DESIGN §12). Milestones, their status and snap-back are
@@ -15,7 +16,7 @@ import { snapBackOf } from './resolvers/snap-back.js';
  * Raised in the transaction of the fact: `snapback.lifted` (liftSnapBack). Raised by the clock (the
  * watcher asks `milestonesAlertScan` each tick; each event's key makes it once, whichever replica sees it
  * first): `milestone.due_today`, `milestone.missed`, `dispute.tier_due`, `dispute.escalated`,
- * `snapback.triggered`. Statuses stay derived at read time; these events only say when the clock passed
+ * `snapback.triggered`, and redress cases' `redress.due` and `redress.overdue` (redress-alerts.ts). Statuses stay derived at read time; these events only say when the clock passed
  * a line, and a reader re-reads the status itself.
  */
 
@@ -169,6 +170,7 @@ export function milestonesAlertScan(db: DataSource, context: () => Context, logg
       db.query(OPEN_DUE_MILESTONES_SQL, [now, since]).then((rows: MilestoneRow[]) => milestoneEvents(rows, now)),
       db.query(OPEN_DISPUTES_SQL, [now]).then((rows: DisputeRow[]) => disputeEvents(rows, now, horizonMs)),
       snapBackEvents(db, context, now),
+      redressAlerts(db, now, horizonMs),
     ]);
     const out: AlertInput[] = [];
     for (const p of parts) {

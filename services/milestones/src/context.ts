@@ -1,7 +1,27 @@
 import { In, type DataSource } from 'typeorm';
 import DataLoader from 'dataloader';
 import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type ContextDeps } from '@treaty/service-kit';
-import { Agreement, AgreementParty, Benchmark, Certification, Dispute, DisputeRuling, DisputeTier, Milestone, Party, Phase, SnapBackClause, SnapBackLift, Waiver } from './entities/index.js';
+import {
+  Agreement,
+  AgreementParty,
+  Benchmark,
+  Certification,
+  ConfidentialReport,
+  ConfidentialReportMessage,
+  ConfidentialReportReview,
+  Dispute,
+  DisputeRuling,
+  DisputeTier,
+  Milestone,
+  Party,
+  Phase,
+  RedressCase,
+  RedressDelivery,
+  SnapBackClause,
+  SnapBackLift,
+  Waiver,
+} from './entities/index.js';
+import { NO_CIPHER, type ReportCipher } from './crypto.js';
 import type { SnapBackState } from './domain/snapback.js';
 import { createPeers, type Peers } from './peers.js';
 import { loadFacts, type AgreementFacts } from './facts.js';
@@ -108,6 +128,29 @@ export function createLoaders(db: DataSource, peers: Peers, clock: Clock) {
      * other paths (a sibling's confirmation call, a root query) ask corridors, in one call per batch.
      */
     violationTimes: new DataLoader<string, Date[]>((keys) => peers.corridors.violationTimes(keys)),
+    report: oneByKey((keys: readonly string[]) => db.getRepository(ConfidentialReport).findBy({ id: ids(keys) }), (r) => r.id),
+    messagesOfReport: manyByKey(
+      (keys: readonly string[]) => db.getRepository(ConfidentialReportMessage).find({ where: { reportId: ids(keys) }, order: { position: 'ASC' } }),
+      (m) => m.reportId,
+    ),
+    reviewsOfReport: manyByKey(
+      (keys: readonly string[]) => db.getRepository(ConfidentialReportReview).find({ where: { reportId: ids(keys) }, order: { position: 'ASC' } }),
+      (r) => r.reportId,
+    ),
+    redressCase: oneByKey((keys: readonly string[]) => db.getRepository(RedressCase).findBy({ id: ids(keys) }), (c) => c.id),
+    redressCasesOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(RedressCase).find({ where: { agreementId: ids(keys) }, order: { dueAt: 'ASC', id: 'ASC' } }),
+      (c) => c.agreementId,
+    ),
+    redressCasesOfIncident: manyByKey(
+      (keys: readonly string[]) => db.getRepository(RedressCase).find({ where: { incidentId: ids(keys) }, order: { dueAt: 'ASC', id: 'ASC' } }),
+      (c) => c.incidentId!,
+    ),
+    redressCasesOfDispute: manyByKey(
+      (keys: readonly string[]) => db.getRepository(RedressCase).find({ where: { disputeId: ids(keys) }, order: { dueAt: 'ASC', id: 'ASC' } }),
+      (c) => c.disputeId!,
+    ),
+    deliveryOfCase: oneByKey((keys: readonly string[]) => db.getRepository(RedressDelivery).findBy({ caseId: ids(keys) }), (d) => d.caseId),
   };
   return loaders;
 }
@@ -163,11 +206,24 @@ export interface Context extends BaseContext {
   peers: Peers;
   /** Snap-back state per agreement, computed once per request (many fields depend on it). */
   snapBack: Map<string, Promise<SnapBackState & { liftedAt: Date | null; liftReason: string | null }>>;
+  /** Seals and opens what confidential reports say (src/crypto.ts). */
+  crypto: ReportCipher;
 }
 
-export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
+/** The kit's dependencies, and the cipher of confidential reports (a context without it refuses to touch them). */
+export interface MilestonesContextDeps extends ContextDeps {
+  crypto?: ReportCipher;
+}
+
+export function createContext(deps: MilestonesContextDeps, caller: Caller, requestId?: string): Context {
   const peers = createPeers(deps.peers);
-  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db, peers, deps.clock), peers, snapBack: new Map() };
+  return {
+    ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence),
+    loaders: createLoaders(deps.db, peers, deps.clock),
+    peers,
+    snapBack: new Map(),
+    crypto: deps.crypto ?? NO_CIPHER,
+  };
 }
 
 export type { ContextDeps };

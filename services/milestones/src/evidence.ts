@@ -1,5 +1,5 @@
-import { factsByColumn, textDigest, type FactKind } from '@treaty/service-kit';
-import { Certification, DisputeRuling, SnapBackClause, SnapBackLift, Waiver } from './entities/index.js';
+import { factsByColumn, personalDataAccessFacts, textDigest, type FactKind } from '@treaty/service-kit';
+import { Certification, DisputeRuling, RedressCase, RedressDelivery, SnapBackClause, SnapBackLift, Waiver } from './entities/index.js';
 
 /**
  * What this service writes to its evidence log (DESIGN §11), and how each fact is encoded: ids, who,
@@ -54,10 +54,51 @@ export const snapBackLiftFact = (l: SnapBackLift) => ({
   reasonSha256: textDigest(l.reason),
 });
 
-export const evidenceFacts: FactKind[] = [
+/**
+ * A redress case: what is owed, on what basis, by whom, by when. The remedy is free text, so only its
+ * digest is logged.
+ */
+export const redressOpenedFact = (c: RedressCase) => ({
+  id: c.id,
+  agreementId: c.agreementId,
+  basis: c.basis,
+  incidentId: c.incidentId,
+  disputeId: c.disputeId,
+  owedByPartyId: c.owedByPartyId,
+  dueAt: c.dueAt.toISOString(),
+  openedBy: c.openedBy,
+  openedAt: c.openedAt.toISOString(),
+  remedySha256: textDigest(c.remedy),
+});
+
+export const redressDeliveredFact = (d: RedressDelivery) => ({
+  caseId: d.caseId,
+  deliveredAt: d.deliveredAt.toISOString(),
+  recordedBy: d.recordedBy,
+  recordedAt: d.recordedAt.toISOString(),
+  evidence: d.evidence.map((e) => ({ reference: e.reference, sha256: e.sha256 ?? null, descriptionSha256: textDigest(e.description) })),
+});
+
+/**
+ * The kinds this service logged before the evidence log existed: the migration that logs what was
+ * recorded before it (migrations/index.ts) reads only these, since on a fresh database it runs before
+ * the tables of the later kinds are made.
+ */
+export const factsBeforeTheLog: FactKind[] = [
   factsByColumn('certification', Certification, 'id', certificationFact, 'SELECT id FROM certification'),
   factsByColumn('waiver', Waiver, 'id', waiverFact, 'SELECT id FROM waiver'),
   factsByColumn('ruling', DisputeRuling, 'disputeId', rulingFact, 'SELECT dispute_id FROM dispute_ruling'),
   factsByColumn('snap-back-clause', SnapBackClause, 'id', snapBackClauseFact, 'SELECT id FROM snap_back_clause'),
   factsByColumn('snap-back-lift', SnapBackLift, 'id', snapBackLiftFact, 'SELECT id FROM snap_back_lift'),
+];
+
+/**
+ * Every kind: those above, redress cases opened and delivered (a remedy owed is a consequence a party
+ * bears), and every read of a confidential report's content (kit: access-log.ts), as in prisoners.
+ */
+export const evidenceFacts: FactKind[] = [
+  ...factsBeforeTheLog,
+  factsByColumn('redress-opened', RedressCase, 'id', redressOpenedFact, 'SELECT id FROM redress_case'),
+  factsByColumn('redress-delivered', RedressDelivery, 'caseId', redressDeliveredFact, 'SELECT case_id FROM redress_delivery'),
+  personalDataAccessFacts,
 ];

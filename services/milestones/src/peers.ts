@@ -8,14 +8,16 @@ import { callPeer, type PeerDeps } from '@treaty/service-kit';
  */
 
 const VIOLATION_TIMES = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { id verifiedMaterialViolationTimes } } }';
-const INCIDENT = 'query ($id: ID!) { incident(id: $id) { id agreement { id } } }';
+const INCIDENT = 'query ($id: ID!) { incident(id: $id) { id agreement { id } verificationState } }';
 /** Needs guarantors' grant `milestones: ['Query.guarantor']` (its access.ts `siblings`). */
 const GUARANTOR_COMMITMENTS = 'query ($id: ID!, $agreementId: ID!) { guarantor(id: $id) { id name commitments(agreementId: $agreementId) { id } } }';
 
-/** What corridors confirms about an incident a dispute names. */
+/** What corridors confirms about an incident a dispute, a redress case or a confidential report names. */
 export interface IncidentFacts {
   id: string;
   agreement: { id: string };
+  /** REPORTED, UNDER_REVIEW, VERIFIED, FALSE or INCONCLUSIVE: redress is opened only on VERIFIED. */
+  verificationState: string;
 }
 
 /** What guarantors confirms about a guarantor and its commitments to one agreement. */

@@ -6,6 +6,7 @@ import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 import { evidenceFacts } from './evidence.js';
+import { openReportCipher } from './crypto.js';
 import { resolvers } from './resolvers/index.js';
 
 export { entities, migrations, rules, createContext };
@@ -21,12 +22,16 @@ export const milestones: ServiceModule<Context> = {
   entities,
   migrations,
   evidenceFacts,
-  async build({ db, clock, logger, signer, peers, timeoutMs, evidence, alertHorizonMs }) {
+  encryptsPersonalData: true,
+  async build({ db, clock, logger, signer, peers, timeoutMs, evidence, alertHorizonMs, dataKeys }) {
+    // Confidential reports are sealed at rest: without the KEKs (TREATY_DATA_KEYS) the service does not start.
+    const crypto = await openReportCipher(db, dataKeys);
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
-    const context = (caller: Caller, requestId?: string, requestDb?: DataSource) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence }, caller, requestId);
+    const context = (caller: Caller, requestId?: string, requestDb?: DataSource) => createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence, crypto }, caller, requestId);
     // The watcher derives snap-back in a fresh context each tick, as the service itself (no partner's rights).
-    return { server, context, alertScan: milestonesAlertScan(db, () => context(WATCHER_CALLER), logger, alertHorizonMs) };
+    // A keyed submit's stored answer holds its receipt: kept sealed, like the reports themselves.
+    return { server, context, responseSealer: crypto.responseSealer(db), alertScan: milestonesAlertScan(db, () => context(WATCHER_CALLER), logger, alertHorizonMs) };
   },
 };
 

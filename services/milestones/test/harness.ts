@@ -1,4 +1,4 @@
-import { FixedClock, silentLogger, type Caller, type PeerDeps } from '@treaty/service-kit';
+import { FixedClock, generateDataKeys, silentLogger, type Caller, type PeerDeps } from '@treaty/service-kit';
 import { createTestDatabase, execute, type GraphQLResult, testEvidenceLog } from '@treaty/testing';
 import { entities, migrations, milestones } from '../src/server.js';
 
@@ -11,7 +11,10 @@ export const DAY0 = '2026-03-01T00:00:00.000Z';
 export async function startMilestones(now = DAY0, peers: PeerDeps = {}) {
   const database = await createTestDatabase('milestones', { entities, migrations });
   const clock = new FixedClock(now);
-  const built = await milestones.build({ db: database.db, clock, logger: silentLogger, evidence: testEvidenceLog(milestones, clock), ...peers });
+  // The service seals confidential reports, so it is built with a KEK set of its own, as startSubgraphs does.
+  const dataKeys = generateDataKeys('kek-test');
+  const evidence = testEvidenceLog(milestones, clock);
+  const built = await milestones.build({ db: database.db, clock, logger: silentLogger, evidence, dataKeys, ...peers });
   const run = <T = any>(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> =>
     execute<T>(built.server, built.context(caller), query, variables);
   /** Row counts of every table, to prove a refused write left nothing behind. */
@@ -20,7 +23,7 @@ export async function startMilestones(now = DAY0, peers: PeerDeps = {}) {
     const rows = await database.db.query(tables.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}`).join(' UNION ALL '));
     return Object.fromEntries(rows.map((r: { t: string; n: number }) => [r.t, r.n])) as Record<string, number>;
   };
-  return { ...database, clock, built, run, counts };
+  return { ...database, clock, built, run, counts, dataKeys, evidence };
 }
 
 export const CREATE_AGREEMENT = /* GraphQL */ `

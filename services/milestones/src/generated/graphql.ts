@@ -86,6 +86,11 @@ export type Agreement = {
    */
   quietHours: Maybe<Scalars['Float']['output']>;
   /**
+   * The redress cases opened under this agreement, earliest deadline first. Needs a partner agency's
+   * token (any role).
+   */
+  redressCases: Array<RedressCase>;
+  /**
    * Per party: milestones met, met late, missed and pending, with an implementation score. Figures other
    * services hold per party (detainees, funds) are reached through `party`.
    */
@@ -214,6 +219,153 @@ export type Compliance = {
   __typename?: 'Compliance';
   benchmarks: Array<BenchmarkResult>;
   verdict: Verdict;
+};
+
+/**
+ * A confidential report as its handlers (MONITOR, MEDIATOR) see it. What the reporter wrote is personal
+ * data: each content field needs the X-Purpose incident-investigation, and each read is access-logged.
+ */
+export type ConfidentialReport = {
+  __typename?: 'ConfidentialReport';
+  /**
+   * The agreement the report concerns: as the reporter named it, or that of the incident or dispute it
+   * was linked to. Null when neither says.
+   */
+  agreement: Maybe<Agreement>;
+  /** How to reach the reporter, if they chose to say. Personal data (see @personal). */
+  contact: Maybe<Scalars['String']['output']>;
+  /** The dispute the report was linked to, if any. */
+  dispute: Maybe<Dispute>;
+  id: Scalars['ID']['output'];
+  /** The incident (an id in the corridors service) the report was linked to, if any. */
+  incidentId: Maybe<Scalars['ID']['output']>;
+  /** The thread: the reporter's additions and the handlers' replies, oldest first. */
+  messages: Array<ConfidentialReportMessage>;
+  /** The redress cases opened on the linked incident or on the linked dispute's ruling. */
+  redressCases: Array<RedressCase>;
+  /** The handlers' decisions, oldest first; the latest gives the status. */
+  reviews: Array<ConfidentialReportReview>;
+  status: ConfidentialReportState;
+  /** When a handler last changed the status; null while RECEIVED. */
+  statusChangedAt: Maybe<Scalars['DateTime']['output']>;
+  submittedAt: Scalars['DateTime']['output'];
+  /** What happened, in the reporter's words. Personal data (see @personal). */
+  what: Maybe<Scalars['String']['output']>;
+  /** When it happened, if the reporter gave a time. Personal data (see @personal). */
+  when: Maybe<Scalars['DateTime']['output']>;
+  /** When, in the reporter's words. Personal data (see @personal). */
+  whenText: Maybe<Scalars['String']['output']>;
+  /** Where, in the reporter's words. Personal data (see @personal). */
+  where: Maybe<Scalars['String']['output']>;
+};
+
+/** Who wrote a message in a report's thread. */
+export type ConfidentialReportAuthor =
+  /** A monitor or the mediator handling it. */
+  | 'HANDLER'
+  /** The person who submitted the report (holding the receipt). */
+  | 'REPORTER';
+
+/** One message of a report's thread, as the handlers see it. */
+export type ConfidentialReportMessage = {
+  __typename?: 'ConfidentialReportMessage';
+  at: Scalars['DateTime']['output'];
+  from: ConfidentialReportAuthor;
+  /** The handler's agency, for a reply; null for the reporter, of whom nothing is kept. */
+  handler: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** The message. Personal data (see @personal). */
+  text: Maybe<Scalars['String']['output']>;
+};
+
+/** A page of confidential reports (see AgreementPage for how pages work). */
+export type ConfidentialReportPage = {
+  __typename?: 'ConfidentialReportPage';
+  nodes: Array<ConfidentialReport>;
+  pageInfo: PageInfo;
+};
+
+/** What you get once, when you submit a confidential report. */
+export type ConfidentialReportReceipt = {
+  __typename?: 'ConfidentialReportReceipt';
+  /**
+   * Your receipt: 43 characters (32 random bytes, base64url). It is shown only now and never stored; keep
+   * it safe. Whoever holds it can read the report's status and thread and add to it; nobody can read
+   * back from it what you reported.
+   */
+  receipt: Scalars['String']['output'];
+  /** The report as you will see it with the receipt. */
+  report: ConfidentialReportStatus;
+};
+
+/** A redress case as the reporter of a linked report sees it: where it stands, who owes it and by when. */
+export type ConfidentialReportRedress = {
+  __typename?: 'ConfidentialReportRedress';
+  /** When the remedy was delivered, if it was. */
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  dueAt: Scalars['DateTime']['output'];
+  openedAt: Scalars['DateTime']['output'];
+  owedByParty: Party;
+  status: RedressStatus;
+};
+
+/** A handler's decision on a report. */
+export type ConfidentialReportReview = {
+  __typename?: 'ConfidentialReportReview';
+  /** The dispute linked by this decision, if any. */
+  dispute: Maybe<Dispute>;
+  /** The incident linked by this decision, if any. */
+  incidentId: Maybe<Scalars['ID']['output']>;
+  reviewedAt: Scalars['DateTime']['output'];
+  /** The handler's agency. */
+  reviewedBy: Scalars['String']['output'];
+  status: ConfidentialReportState;
+};
+
+/**
+ * Where a confidential report stands. RECEIVED until a handler first reviews it; each later state is
+ * a handler's decision.
+ */
+export type ConfidentialReportState =
+  /** No further action: the thread is closed. */
+  | 'CLOSED'
+  /** The handlers could not confirm what it reports. */
+  | 'NOT_VALIDATED'
+  /** Submitted; no handler has reviewed it yet. */
+  | 'RECEIVED'
+  /** A handler is looking into it. */
+  | 'UNDER_REVIEW'
+  /** The handlers found that what it reports happened (it may be linked to a verified incident or a ruling). */
+  | 'VALIDATED';
+
+/**
+ * A confidential report as its reporter sees it, with the receipt: its status and thread, never its
+ * original content (what, where, when, contact), so a receipt that falls into other hands shows as
+ * little as possible. What you added later is in the thread, and is shown.
+ */
+export type ConfidentialReportStatus = {
+  __typename?: 'ConfidentialReportStatus';
+  /**
+   * The redress cases that follow from the report: those opened on the incident, or on the ruling of the
+   * dispute, that a handler linked it to. Without the remedy's wording, which is for partner agencies.
+   */
+  redressCases: Array<ConfidentialReportRedress>;
+  /** The report's reference: quote it when you talk to a handler. It opens nothing by itself. */
+  reference: Scalars['ID']['output'];
+  status: ConfidentialReportState;
+  /** When a handler last changed the status; null while RECEIVED. */
+  statusChangedAt: Maybe<Scalars['DateTime']['output']>;
+  submittedAt: Scalars['DateTime']['output'];
+  /** The handlers' replies and your additions, oldest first. */
+  thread: Array<ConfidentialReportThreadEntry>;
+};
+
+/** One message of a report's thread, as the reporter sees it. */
+export type ConfidentialReportThreadEntry = {
+  __typename?: 'ConfidentialReportThreadEntry';
+  at: Scalars['DateTime']['output'];
+  from: ConfidentialReportAuthor;
+  text: Scalars['String']['output'];
 };
 
 /** RFC 9162 consistency proof between two sizes of one log (verifyConsistency in @treaty/evidence). */
@@ -646,6 +798,12 @@ export type Mutation = {
    */
   addSnapBackClause: SnapBackClause;
   /**
+   * Adds information to a report, with its receipt (no token needed): a message of at most 10,000
+   * characters in the report's thread, which holds at most 100 messages in all. Refused once the report
+   * is CLOSED. A receipt that opens nothing is refused with NOT_FOUND.
+   */
+  addToConfidentialReport: ConfidentialReportStatus;
+  /**
    * Records a third-party verifier's finding that a milestone was met, with the evidence relied on.
    * The verifier is the calling agency. A waived or already certified milestone cannot be certified.
    * Requires the MONITOR role.
@@ -677,6 +835,34 @@ export type Mutation = {
    */
   liftSnapBack: Agreement;
   /**
+   * Opens a redress case on a validated violation: a VERIFIED incident of the agreement (asked of the
+   * corridors service at the time) or a dispute whose ruling confirmed the breach. The owing party must be
+   * a party to the agreement and the deadline must be ahead. An incident not VERIFIED, or a dispute not
+   * ruled BREACH_CONFIRMED, is refused with INVALID_TRANSITION; nothing is written. Appended to the
+   * evidence log. Requires the MEDIATOR role.
+   */
+  openRedressCase: RedressCase;
+  /**
+   * Records that a case's remedy was delivered, with the evidence. At most once: a second record is
+   * refused with INVALID_TRANSITION. Appended to the evidence log. Requires the MEDIATOR or MONITOR role.
+   */
+  recordRedressDelivered: RedressCase;
+  /**
+   * Replies to the reporter in the report's thread (at most 10,000 characters; at most 100 messages per
+   * report; not once CLOSED). The reporter reads it with the receipt. Requires the MONITOR or MEDIATOR role.
+   */
+  replyToConfidentialReport: ConfidentialReport;
+  /**
+   * Decides where a report stands and, optionally, links it to the incident (confirmed with the corridors
+   * service, which must know it) or the dispute it concerns; a link also sets the report's agreement to
+   * that of the incident or dispute. The reporter then sees the redress cases opened on that incident or
+   * on that dispute's ruling. Moves: RECEIVED to any; UNDER_REVIEW to VALIDATED, NOT_VALIDATED or CLOSED;
+   * VALIDATED to CLOSED; NOT_VALIDATED back to UNDER_REVIEW or to CLOSED; CLOSED is final. The same status
+   * again only to add a link. Anything else is refused with INVALID_TRANSITION. Requires the MONITOR or
+   * MEDIATOR role.
+   */
+  reviewConfidentialReport: ConfidentialReport;
+  /**
    * Rules on a dispute. Only the body of the tier the dispute is before now may rule (the tier's ruling
    * role), and only before that tier's deadline. At a tier whose ruling role is GUARANTOR (the guarantor
    * panel by default) only a guarantor of this agreement may rule: a GUARANTOR token that names its
@@ -688,6 +874,16 @@ export type Mutation = {
    * trigger snap-back.
    */
   ruleOnDispute: Dispute;
+  /**
+   * Reports a violation, or a wrong done to you, in confidence. Anyone may submit, without a token and
+   * without an account; nothing about who you are is kept (no address, no agency). The answer holds a
+   * receipt, shown this once and never stored (the service keeps only its SHA-256): with it you follow
+   * the report (confidentialReportByReceipt) and add to it (addToConfidentialReport). Everything you
+   * write is encrypted at rest and read only by the monitors and the mediator, for the purpose of
+   * investigating it. Limits: what at most 10,000 characters, where, whenText and contact at most 2,000
+   * each; when not in the future.
+   */
+  submitConfidentialReport: ConfidentialReportReceipt;
   /**
    * Releases the obligated party from a milestone, with the reason on record. A certified milestone cannot
    * be waived. Requires the MEDIATOR role.
@@ -721,6 +917,21 @@ export type MutationAddMilestoneArgs = {
  */
 export type MutationAddSnapBackClauseArgs = {
   input: AddSnapBackClauseInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationAddToConfidentialReportArgs = {
+  receipt: Scalars['String']['input'];
+  text: Scalars['String']['input'];
 };
 
 
@@ -803,6 +1014,62 @@ export type MutationLiftSnapBackArgs = {
  * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
  * time it is sent.
  */
+export type MutationOpenRedressCaseArgs = {
+  input: OpenRedressCaseInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationRecordRedressDeliveredArgs = {
+  input: RecordRedressDeliveredInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationReplyToConfidentialReportArgs = {
+  input: ReplyToConfidentialReportInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationReviewConfidentialReportArgs = {
+  input: ReviewConfidentialReportInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
 export type MutationRuleOnDisputeArgs = {
   input: RuleOnDisputeInput;
 };
@@ -817,8 +1084,37 @@ export type MutationRuleOnDisputeArgs = {
  * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
  * time it is sent.
  */
+export type MutationSubmitConfidentialReportArgs = {
+  input: SubmitConfidentialReportInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
 export type MutationWaiveMilestoneArgs = {
   input: WaiveMilestoneInput;
+};
+
+export type OpenRedressCaseInput = {
+  agreementId: Scalars['ID']['input'];
+  basis: RedressBasis;
+  /** For basis RULING: a dispute of this agreement ruled BREACH_CONFIRMED. */
+  disputeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The deadline: after now, within 10 years. */
+  dueAt: Scalars['DateTime']['input'];
+  /** For basis INCIDENT: a VERIFIED incident of this agreement (corridors service). */
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  /** The party that owes it: a party to the agreement. */
+  owedByPartyId: Scalars['ID']['input'];
+  /** What is owed (1 to 2,000 characters). */
+  remedy: Scalars['String']['input'];
 };
 
 /** Where a page of a list ends: pass endCursor as `after` to get the next page, while hasNextPage is true. */
@@ -911,8 +1207,26 @@ export type Query = {
   agreements: Array<Agreement>;
   /** The agreements, a page at a time, in the order of `agreements` (newest entry into force first). */
   agreementsPage: AgreementPage;
+  /** One confidential report by id, or null when no report has that id. MONITOR and MEDIATOR only. */
+  confidentialReport: Maybe<ConfidentialReport>;
+  /**
+   * The reporter's view of a confidential report, opened by the receipt given when it was submitted. No
+   * token is needed: the receipt is the only key, so keep it as you would a password. It shows the
+   * status, when the report was submitted, the thread (the handlers' replies and what you added) and the
+   * redress cases that follow from it; never what the report itself said, so a receipt taken from you
+   * discloses as little as possible. A receipt that opens nothing is refused with NOT_FOUND and the same
+   * message whether or not any report exists; receipts are 32 random bytes, so guessing one is hopeless.
+   */
+  confidentialReportByReceipt: Maybe<ConfidentialReportStatus>;
+  /**
+   * Confidential reports, newest first, a page at a time (see AgreementPage for how pages work). For the
+   * roles that handle them: MONITOR and MEDIATOR. Their content fields are personal data (see @personal).
+   */
+  confidentialReports: ConfidentialReportPage;
   /** The evidence logs of the four services: signed tree heads, proofs and entries (DESIGN §11). */
   evidenceLogs: EvidenceLogs;
+  /** One redress case by id, or null when no case has that id. Needs a partner agency's token (any role). */
+  redressCase: Maybe<RedressCase>;
 };
 
 
@@ -924,6 +1238,115 @@ export type QueryAgreementArgs = {
 export type QueryAgreementsPageArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryConfidentialReportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryConfidentialReportByReceiptArgs = {
+  receipt: Scalars['String']['input'];
+};
+
+
+export type QueryConfidentialReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  agreementId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<ConfidentialReportState>;
+};
+
+
+export type QueryRedressCaseArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type RecordRedressDeliveredInput = {
+  caseId: Scalars['ID']['input'];
+  /** When the remedy was delivered: not in the future, not before the case was opened. Now, when omitted. */
+  deliveredAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** 1 to 20 pieces of evidence of the delivery. */
+  evidence: Array<EvidenceInput>;
+};
+
+/** What a redress case rests on: a validated violation. */
+export type RedressBasis =
+  /** An incident the monitors VERIFIED (corridors service). */
+  | 'INCIDENT'
+  /** A dispute whose ruling confirmed the breach (BREACH_CONFIRMED). */
+  | 'RULING';
+
+/**
+ * A remedy owed for a validated violation: what, by whom, by when, and whether it was delivered.
+ * Partner agencies only (any role); its deadline is in the alert stream (redress.due, redress.overdue).
+ */
+export type RedressCase = {
+  __typename?: 'RedressCase';
+  agreement: Agreement;
+  basis: RedressBasis;
+  /** The record of delivery, if any (at most one). */
+  delivery: Maybe<RedressDelivery>;
+  /** For basis RULING: the dispute whose ruling confirmed the breach. */
+  dispute: Maybe<Dispute>;
+  dueAt: Scalars['DateTime']['output'];
+  /** Hours left until dueAt (negative once passed); null once delivered. */
+  hoursRemaining: Maybe<Scalars['Float']['output']>;
+  id: Scalars['ID']['output'];
+  /** For basis INCIDENT: the verified incident (an id in the corridors service). */
+  incidentId: Maybe<Scalars['ID']['output']>;
+  /** Where the opening of this case sits in the milestones evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
+  openedAt: Scalars['DateTime']['output'];
+  /** The mediator's agency. */
+  openedBy: Scalars['String']['output'];
+  owedByParty: Party;
+  /** What is owed, in the mediator's words. */
+  remedy: Scalars['String']['output'];
+  /** Derived from the delivery and the clock. */
+  status: RedressStatus;
+};
+
+/** The record that a remedy was delivered. */
+export type RedressDelivery = {
+  __typename?: 'RedressDelivery';
+  deliveredAt: Scalars['DateTime']['output'];
+  evidence: Array<Evidence>;
+  /** Where this delivery sits in the milestones evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
+  recordedAt: Scalars['DateTime']['output'];
+  /** The recording agency. */
+  recordedBy: Scalars['String']['output'];
+};
+
+/** Where a redress case stands, derived from its delivery and the clock; never set by hand. */
+export type RedressStatus =
+  /** Delivered by the deadline. */
+  | 'DELIVERED'
+  /** Delivered, after the deadline. */
+  | 'DELIVERED_LATE'
+  /** Not delivered; the deadline is 72 hours away or less. */
+  | 'DUE_SOON'
+  /** Not delivered; the deadline is more than 72 hours away. */
+  | 'OPEN'
+  /** Not delivered, and the deadline has passed. */
+  | 'OVERDUE';
+
+export type ReplyToConfidentialReportInput = {
+  reportId: Scalars['ID']['input'];
+  /** At most 10,000 characters. */
+  text: Scalars['String']['input'];
+};
+
+export type ReviewConfidentialReportInput = {
+  /** The dispute the report concerns. */
+  disputeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The incident the report concerns (an id in the corridors service, which must know it). */
+  incidentId?: InputMaybe<Scalars['ID']['input']>;
+  reportId: Scalars['ID']['input'];
+  /** The report's new state (not RECEIVED). */
+  status: ConfidentialReportState;
 };
 
 export type RuleOnDisputeInput = {
@@ -1027,6 +1450,21 @@ export type SnapBackTrigger =
    * happened cannot be undone.
    */
   | 'VIOLATIONS_THRESHOLD';
+
+export type SubmitConfidentialReportInput = {
+  /** The agreement it concerns, if you know it (see agreements). */
+  agreementId?: InputMaybe<Scalars['ID']['input']>;
+  /** How a handler may reach you, if you wish (at most 2,000 characters). Leave it out to stay anonymous. */
+  contact?: InputMaybe<Scalars['String']['input']>;
+  /** What happened, in your own words (1 to 10,000 characters). */
+  what: Scalars['String']['input'];
+  /** When it happened, if you know the time; not in the future. */
+  when?: InputMaybe<Scalars['DateTime']['input']>;
+  /** When it happened, in your own words, e.g. "the night after the market closed" (at most 2,000 characters). */
+  whenText?: InputMaybe<Scalars['String']['input']>;
+  /** Where it happened (at most 2,000 characters). */
+  where?: InputMaybe<Scalars['String']['input']>;
+};
 
 /**
  * What a log signed: its name, size, root and time, as the text `note` (the exact bytes signed), with the
@@ -1208,7 +1646,6 @@ export type FederationReferenceTypes = {
 export type ResolversTypes = {
   AddMilestoneInput: ResolverTypeWrapper<Partial<AddMilestoneInput>>;
   ID: ResolverTypeWrapper<Partial<Scalars['ID']['output']>>;
-  String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   AddSnapBackClauseInput: ResolverTypeWrapper<Partial<AddSnapBackClauseInput>>;
   Agreement: ResolverTypeWrapper<Partial<Agreement>>;
@@ -1224,6 +1661,16 @@ export type ResolversTypes = {
   CertifyMilestoneInput: ResolverTypeWrapper<Partial<CertifyMilestoneInput>>;
   Comparator: ResolverTypeWrapper<Partial<Comparator>>;
   Compliance: ResolverTypeWrapper<Partial<Compliance>>;
+  ConfidentialReport: ResolverTypeWrapper<Partial<ConfidentialReport>>;
+  ConfidentialReportAuthor: ResolverTypeWrapper<Partial<ConfidentialReportAuthor>>;
+  ConfidentialReportMessage: ResolverTypeWrapper<Partial<ConfidentialReportMessage>>;
+  ConfidentialReportPage: ResolverTypeWrapper<Partial<ConfidentialReportPage>>;
+  ConfidentialReportReceipt: ResolverTypeWrapper<Partial<ConfidentialReportReceipt>>;
+  ConfidentialReportRedress: ResolverTypeWrapper<Partial<ConfidentialReportRedress>>;
+  ConfidentialReportReview: ResolverTypeWrapper<Partial<ConfidentialReportReview>>;
+  ConfidentialReportState: ResolverTypeWrapper<Partial<ConfidentialReportState>>;
+  ConfidentialReportStatus: ResolverTypeWrapper<Partial<ConfidentialReportStatus>>;
+  ConfidentialReportThreadEntry: ResolverTypeWrapper<Partial<ConfidentialReportThreadEntry>>;
   ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
   Cosignature: ResolverTypeWrapper<Partial<Cosignature>>;
   CountersignTreeHeadInput: ResolverTypeWrapper<Partial<CountersignTreeHeadInput>>;
@@ -1245,6 +1692,7 @@ export type ResolversTypes = {
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   MilestoneStatus: ResolverTypeWrapper<Partial<MilestoneStatus>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OpenRedressCaseInput: ResolverTypeWrapper<Partial<OpenRedressCaseInput>>;
   PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
   Party: ResolverTypeWrapper<Partial<Party>>;
   PartyInput: ResolverTypeWrapper<Partial<PartyInput>>;
@@ -1253,6 +1701,13 @@ export type ResolversTypes = {
   Phase: ResolverTypeWrapper<Partial<Phase>>;
   PhaseInput: ResolverTypeWrapper<Partial<PhaseInput>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordRedressDeliveredInput: ResolverTypeWrapper<Partial<RecordRedressDeliveredInput>>;
+  RedressBasis: ResolverTypeWrapper<Partial<RedressBasis>>;
+  RedressCase: ResolverTypeWrapper<Partial<RedressCase>>;
+  RedressDelivery: ResolverTypeWrapper<Partial<RedressDelivery>>;
+  RedressStatus: ResolverTypeWrapper<Partial<RedressStatus>>;
+  ReplyToConfidentialReportInput: ResolverTypeWrapper<Partial<ReplyToConfidentialReportInput>>;
+  ReviewConfidentialReportInput: ResolverTypeWrapper<Partial<ReviewConfidentialReportInput>>;
   RuleOnDisputeInput: ResolverTypeWrapper<Partial<RuleOnDisputeInput>>;
   Ruling: ResolverTypeWrapper<Partial<Ruling>>;
   RulingOutcome: ResolverTypeWrapper<Partial<RulingOutcome>>;
@@ -1260,18 +1715,19 @@ export type ResolversTypes = {
   SnapBackClause: ResolverTypeWrapper<Partial<SnapBackClause>>;
   SnapBackState: ResolverTypeWrapper<Partial<SnapBackState>>;
   SnapBackTrigger: ResolverTypeWrapper<Partial<SnapBackTrigger>>;
+  SubmitConfidentialReportInput: ResolverTypeWrapper<Partial<SubmitConfidentialReportInput>>;
   TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
   UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
   Verdict: ResolverTypeWrapper<Partial<Verdict>>;
   WaiveMilestoneInput: ResolverTypeWrapper<Partial<WaiveMilestoneInput>>;
   Waiver: ResolverTypeWrapper<Partial<Waiver>>;
+  String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AddMilestoneInput: Partial<AddMilestoneInput>;
   ID: Partial<Scalars['ID']['output']>;
-  String: Partial<Scalars['String']['output']>;
   Int: Partial<Scalars['Int']['output']>;
   AddSnapBackClauseInput: Partial<AddSnapBackClauseInput>;
   Agreement: Partial<Agreement | FederationReferenceTypes['Agreement']>;
@@ -1284,6 +1740,14 @@ export type ResolversParentTypes = {
   Certification: Partial<Certification>;
   CertifyMilestoneInput: Partial<CertifyMilestoneInput>;
   Compliance: Partial<Compliance>;
+  ConfidentialReport: Partial<ConfidentialReport>;
+  ConfidentialReportMessage: Partial<ConfidentialReportMessage>;
+  ConfidentialReportPage: Partial<ConfidentialReportPage>;
+  ConfidentialReportReceipt: Partial<ConfidentialReportReceipt>;
+  ConfidentialReportRedress: Partial<ConfidentialReportRedress>;
+  ConfidentialReportReview: Partial<ConfidentialReportReview>;
+  ConfidentialReportStatus: Partial<ConfidentialReportStatus>;
+  ConfidentialReportThreadEntry: Partial<ConfidentialReportThreadEntry>;
   ConsistencyProof: Partial<ConsistencyProof>;
   Cosignature: Partial<Cosignature>;
   CountersignTreeHeadInput: Partial<CountersignTreeHeadInput>;
@@ -1303,6 +1767,7 @@ export type ResolversParentTypes = {
   LiftSnapBackInput: Partial<LiftSnapBackInput>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Mutation: Record<PropertyKey, never>;
+  OpenRedressCaseInput: Partial<OpenRedressCaseInput>;
   PageInfo: Partial<PageInfo>;
   Party: Partial<Party | FederationReferenceTypes['Party']>;
   PartyInput: Partial<PartyInput>;
@@ -1310,15 +1775,28 @@ export type ResolversParentTypes = {
   Phase: Partial<Phase>;
   PhaseInput: Partial<PhaseInput>;
   Query: Record<PropertyKey, never>;
+  RecordRedressDeliveredInput: Partial<RecordRedressDeliveredInput>;
+  RedressCase: Partial<RedressCase>;
+  RedressDelivery: Partial<RedressDelivery>;
+  ReplyToConfidentialReportInput: Partial<ReplyToConfidentialReportInput>;
+  ReviewConfidentialReportInput: Partial<ReviewConfidentialReportInput>;
   RuleOnDisputeInput: Partial<RuleOnDisputeInput>;
   Ruling: Partial<Ruling>;
   SnapBackClause: Partial<SnapBackClause>;
   SnapBackState: Partial<SnapBackState>;
+  SubmitConfidentialReportInput: Partial<SubmitConfidentialReportInput>;
   TreeHead: Partial<TreeHead>;
   UnloggedFact: Partial<UnloggedFact>;
   WaiveMilestoneInput: Partial<WaiveMilestoneInput>;
   Waiver: Partial<Waiver>;
+  String: Partial<Scalars['String']['output']>;
 };
+
+export type PersonalDirectiveArgs = {
+  purposes?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type PersonalDirectiveResolver<Result, Parent, ContextType = unknown, Args = PersonalDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AgreementResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Agreement'] = ResolversParentTypes['Agreement'], FederationReferenceType extends FederationReferenceTypes['Agreement'] = FederationReferenceTypes['Agreement']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Agreement']> | FederationReferenceType, FederationReferenceType, ContextType>;
@@ -1336,6 +1814,7 @@ export type AgreementResolvers<ContextType = unknown, ParentType extends Resolve
   permittedCargo?: Resolver<Array<ResolversTypes['CargoClass']>, ParentType, ContextType>;
   phases?: Resolver<Array<ResolversTypes['Phase']>, ParentType, ContextType>;
   proofOfLifeMaxAgeDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  redressCases?: Resolver<Array<ResolversTypes['RedressCase']>, ParentType, ContextType>;
   scorecard?: Resolver<Array<ResolversTypes['PartyScore']>, ParentType, ContextType>;
   snapBack?: Resolver<Maybe<ResolversTypes['SnapBackState']>, ParentType, ContextType>;
   snapBackClauses?: Resolver<Array<ResolversTypes['SnapBackClause']>, ParentType, ContextType>;
@@ -1378,6 +1857,73 @@ export type CertificationResolvers<ContextType = unknown, ParentType extends Res
 export type ComplianceResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Compliance'] = ResolversParentTypes['Compliance']> = {
   benchmarks?: Resolver<Array<ResolversTypes['BenchmarkResult']>, ParentType, ContextType>;
   verdict?: Resolver<ResolversTypes['Verdict'], ParentType, ContextType>;
+};
+
+export type ConfidentialReportResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConfidentialReport'] = ResolversParentTypes['ConfidentialReport']> = {
+  agreement?: Resolver<Maybe<ResolversTypes['Agreement']>, ParentType, ContextType>;
+  contact?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  incidentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  messages?: Resolver<Array<ResolversTypes['ConfidentialReportMessage']>, ParentType, ContextType>;
+  redressCases?: Resolver<Array<ResolversTypes['RedressCase']>, ParentType, ContextType>;
+  reviews?: Resolver<Array<ResolversTypes['ConfidentialReportReview']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ConfidentialReportState'], ParentType, ContextType>;
+  statusChangedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  submittedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  what?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  when?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  whenText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  where?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ConfidentialReportMessageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConfidentialReportMessage'] = ResolversParentTypes['ConfidentialReportMessage']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['ConfidentialReportAuthor'], ParentType, ContextType>;
+  handler?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  text?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ConfidentialReportPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConfidentialReportPage'] = ResolversParentTypes['ConfidentialReportPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['ConfidentialReport']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ConfidentialReportReceiptResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConfidentialReportReceipt'] = ResolversParentTypes['ConfidentialReportReceipt']> = {
+  receipt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  report?: Resolver<ResolversTypes['ConfidentialReportStatus'], ParentType, ContextType>;
+};
+
+export type ConfidentialReportRedressResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConfidentialReportRedress'] = ResolversParentTypes['ConfidentialReportRedress']> = {
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  openedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  owedByParty?: Resolver<ResolversTypes['Party'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RedressStatus'], ParentType, ContextType>;
+};
+
+export type ConfidentialReportReviewResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConfidentialReportReview'] = ResolversParentTypes['ConfidentialReportReview']> = {
+  dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType>;
+  incidentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  reviewedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reviewedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ConfidentialReportState'], ParentType, ContextType>;
+};
+
+export type ConfidentialReportStatusResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConfidentialReportStatus'] = ResolversParentTypes['ConfidentialReportStatus']> = {
+  redressCases?: Resolver<Array<ResolversTypes['ConfidentialReportRedress']>, ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ConfidentialReportState'], ParentType, ContextType>;
+  statusChangedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  submittedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  thread?: Resolver<Array<ResolversTypes['ConfidentialReportThreadEntry']>, ParentType, ContextType>;
+};
+
+export type ConfidentialReportThreadEntryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConfidentialReportThreadEntry'] = ResolversParentTypes['ConfidentialReportThreadEntry']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['ConfidentialReportAuthor'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ConsistencyProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConsistencyProof'] = ResolversParentTypes['ConsistencyProof']> = {
@@ -1503,12 +2049,18 @@ export type MilestoneResolvers<ContextType = unknown, ParentType extends Resolve
 export type MutationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addMilestone?: Resolver<ResolversTypes['Milestone'], ParentType, ContextType, RequireFields<MutationAddMilestoneArgs, 'input'>>;
   addSnapBackClause?: Resolver<ResolversTypes['SnapBackClause'], ParentType, ContextType, RequireFields<MutationAddSnapBackClauseArgs, 'input'>>;
+  addToConfidentialReport?: Resolver<ResolversTypes['ConfidentialReportStatus'], ParentType, ContextType, RequireFields<MutationAddToConfidentialReportArgs, 'receipt' | 'text'>>;
   certifyMilestone?: Resolver<ResolversTypes['Milestone'], ParentType, ContextType, RequireFields<MutationCertifyMilestoneArgs, 'input'>>;
   countersignMilestonesLog?: Resolver<ResolversTypes['TreeHead'], ParentType, ContextType, RequireFields<MutationCountersignMilestonesLogArgs, 'input'>>;
   createAgreement?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType, RequireFields<MutationCreateAgreementArgs, 'input'>>;
   fileDispute?: Resolver<ResolversTypes['Dispute'], ParentType, ContextType, RequireFields<MutationFileDisputeArgs, 'input'>>;
   liftSnapBack?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType, RequireFields<MutationLiftSnapBackArgs, 'input'>>;
+  openRedressCase?: Resolver<ResolversTypes['RedressCase'], ParentType, ContextType, RequireFields<MutationOpenRedressCaseArgs, 'input'>>;
+  recordRedressDelivered?: Resolver<ResolversTypes['RedressCase'], ParentType, ContextType, RequireFields<MutationRecordRedressDeliveredArgs, 'input'>>;
+  replyToConfidentialReport?: Resolver<ResolversTypes['ConfidentialReport'], ParentType, ContextType, RequireFields<MutationReplyToConfidentialReportArgs, 'input'>>;
+  reviewConfidentialReport?: Resolver<ResolversTypes['ConfidentialReport'], ParentType, ContextType, RequireFields<MutationReviewConfidentialReportArgs, 'input'>>;
   ruleOnDispute?: Resolver<ResolversTypes['Dispute'], ParentType, ContextType, RequireFields<MutationRuleOnDisputeArgs, 'input'>>;
+  submitConfidentialReport?: Resolver<ResolversTypes['ConfidentialReportReceipt'], ParentType, ContextType, RequireFields<MutationSubmitConfidentialReportArgs, 'input'>>;
   waiveMilestone?: Resolver<ResolversTypes['Milestone'], ParentType, ContextType, RequireFields<MutationWaiveMilestoneArgs, 'input'>>;
 };
 
@@ -1551,7 +2103,36 @@ export type QueryResolvers<ContextType = unknown, ParentType extends ResolversPa
   agreement?: Resolver<Maybe<ResolversTypes['Agreement']>, ParentType, ContextType, RequireFields<QueryAgreementArgs, 'id'>>;
   agreements?: Resolver<Array<ResolversTypes['Agreement']>, ParentType, ContextType>;
   agreementsPage?: Resolver<ResolversTypes['AgreementPage'], ParentType, ContextType, Partial<QueryAgreementsPageArgs>>;
+  confidentialReport?: Resolver<Maybe<ResolversTypes['ConfidentialReport']>, ParentType, ContextType, RequireFields<QueryConfidentialReportArgs, 'id'>>;
+  confidentialReportByReceipt?: Resolver<Maybe<ResolversTypes['ConfidentialReportStatus']>, ParentType, ContextType, RequireFields<QueryConfidentialReportByReceiptArgs, 'receipt'>>;
+  confidentialReports?: Resolver<ResolversTypes['ConfidentialReportPage'], ParentType, ContextType, Partial<QueryConfidentialReportsArgs>>;
   evidenceLogs?: Resolver<ResolversTypes['EvidenceLogs'], ParentType, ContextType>;
+  redressCase?: Resolver<Maybe<ResolversTypes['RedressCase']>, ParentType, ContextType, RequireFields<QueryRedressCaseArgs, 'id'>>;
+};
+
+export type RedressCaseResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['RedressCase'] = ResolversParentTypes['RedressCase']> = {
+  agreement?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType>;
+  basis?: Resolver<ResolversTypes['RedressBasis'], ParentType, ContextType>;
+  delivery?: Resolver<Maybe<ResolversTypes['RedressDelivery']>, ParentType, ContextType>;
+  dispute?: Resolver<Maybe<ResolversTypes['Dispute']>, ParentType, ContextType>;
+  dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hoursRemaining?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  incidentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  openedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  openedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owedByParty?: Resolver<ResolversTypes['Party'], ParentType, ContextType>;
+  remedy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RedressStatus'], ParentType, ContextType>;
+};
+
+export type RedressDeliveryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['RedressDelivery'] = ResolversParentTypes['RedressDelivery']> = {
+  deliveredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  evidence?: Resolver<Array<ResolversTypes['Evidence']>, ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type RulingResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Ruling'] = ResolversParentTypes['Ruling']> = {
@@ -1613,6 +2194,14 @@ export type Resolvers<ContextType = unknown> = {
   BenchmarkResult?: BenchmarkResultResolvers<ContextType>;
   Certification?: CertificationResolvers<ContextType>;
   Compliance?: ComplianceResolvers<ContextType>;
+  ConfidentialReport?: ConfidentialReportResolvers<ContextType>;
+  ConfidentialReportMessage?: ConfidentialReportMessageResolvers<ContextType>;
+  ConfidentialReportPage?: ConfidentialReportPageResolvers<ContextType>;
+  ConfidentialReportReceipt?: ConfidentialReportReceiptResolvers<ContextType>;
+  ConfidentialReportRedress?: ConfidentialReportRedressResolvers<ContextType>;
+  ConfidentialReportReview?: ConfidentialReportReviewResolvers<ContextType>;
+  ConfidentialReportStatus?: ConfidentialReportStatusResolvers<ContextType>;
+  ConfidentialReportThreadEntry?: ConfidentialReportThreadEntryResolvers<ContextType>;
   ConsistencyProof?: ConsistencyProofResolvers<ContextType>;
   Cosignature?: CosignatureResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -1631,6 +2220,8 @@ export type Resolvers<ContextType = unknown> = {
   PartyScore?: PartyScoreResolvers<ContextType>;
   Phase?: PhaseResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RedressCase?: RedressCaseResolvers<ContextType>;
+  RedressDelivery?: RedressDeliveryResolvers<ContextType>;
   Ruling?: RulingResolvers<ContextType>;
   SnapBackClause?: SnapBackClauseResolvers<ContextType>;
   SnapBackState?: SnapBackStateResolvers<ContextType>;
@@ -1639,3 +2230,6 @@ export type Resolvers<ContextType = unknown> = {
   Waiver?: WaiverResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = unknown> = {
+  personal?: PersonalDirectiveResolver<any, any, ContextType>;
+};
