@@ -106,7 +106,8 @@ function subgraphCounter(f: Federation) {
 }
 
 async function federationWithDemo(gateway: NonNullable<Parameters<typeof startFederation>[1]>['gateway']) {
-  const f = await startFederation(ALL_SERVICES, { now: NOW, gateway });
+  // The alert watchers stay idle: their own calls between services would be counted as the attack's.
+  const f = await startFederation(ALL_SERVICES, { now: NOW, gateway, alertTickMs: 3_600_000 });
   const demo = await loadAllDemos(f.url, (claims) => f.token(claims), () => {}, f.clock.now());
   return { f, demo, calls: subgraphCounter(f) };
 }

@@ -3,8 +3,10 @@ import type { DemoContext } from './demo.js';
 /**
  * The corridors part of the demo: two crossings, a closure on each, twenty convoys across the status
  * machine (most delivered inside the Day-30 window, so the aid milestone's trucksDelivered means
- * something), joint inspections, a stream of positions with one telemetry gap, and incidents in every
- * verification state, one of them a verified material violation attributed four days ago.
+ * something), joint inspections, a stream of positions with one telemetry gap, localised windows (a repair
+ * of the water main along the Sorrel access road, open now, and an evacuation closed early), and
+ * incidents in every verification state, one of them a verified material violation attributed four days
+ * ago and one a verified minor violation inside the repair window.
  *
  * Everything before today is entered with its real time (requestedAt, at, startedAt, deviceTime), since
  * the agencies record field events after the fact; nothing is dated today, because the demo may run just
@@ -157,6 +159,43 @@ export async function loadCorridorsDemo(ctx: DemoContext): Promise<void> {
     }
   }
 
+  ctx.progress('localised windows');
+  // The water main runs beside the Sorrel access road, on which every tracked convoy above travels (from
+  // the crossing, 41.6213 N 22.4718 E, south-east to 41.5857 N 22.5252 E): a strip about 100 m either side
+  // of the road, from Day 21 to Day 27, for the Sorrel corridor's convoys. The Day-21 evacuation and the
+  // Day-22 delivery pass through it while it is open, so their positions, and the Day-22 silence, are
+  // flagged as inside it.
+  const createWindow = async (input: Record<string, unknown>): Promise<string> =>
+    (await mediator<{ createLocalisedWindow: { id: string } }>(`mutation ($input: CreateLocalisedWindowInput!) { createLocalisedWindow(input: $input) { id } }`, { input: { agreementId: ctx.agreementId, ...input } }))
+      .createLocalisedWindow.id;
+  await createWindow({
+    corridorId: sorrel,
+    purpose: 'REPAIR',
+    description: 'Repair of the Sorrel water main along the crossing access road (km 0 to 6) by the Veltria Water Authority',
+    from: ctx.at(21, 6),
+    until: ctx.at(27, 18),
+    area: {
+      polygon: [
+        { latitude: 41.6227, longitude: 22.4715 },
+        { latitude: 41.621, longitude: 22.4704 },
+        { latitude: 41.5843, longitude: 22.5255 },
+        { latitude: 41.586, longitude: 22.5266 },
+      ],
+    },
+  });
+  // An evacuation of the Ridgeway field hospital, agreed for every corridor, finished ahead of time: the
+  // monitoring cell closes its window now (CLOSED_EARLY).
+  const evacuationWindow = await createWindow({
+    purpose: 'EVACUATION',
+    description: 'Evacuation of the Ridgeway field hospital by Ridgeway Medical Relief',
+    from: ctx.at(23, 20),
+    until: ctx.at(25, 20),
+    area: { centre: { latitude: 41.6455, longitude: 22.4402 }, radiusMetres: 800 },
+  });
+  await monitor(`mutation ($input: CloseLocalisedWindowInput!) { closeLocalisedWindow(input: $input) { id } }`, {
+    input: { windowId: evacuationWindow, reason: 'Evacuation completed: all patients moved to Ridgeway General' },
+  });
+
   ctx.progress('incidents');
   const report = async (who: Client, input: Record<string, unknown>): Promise<string> =>
     (await who<{ reportIncident: { id: string } }>(`mutation ($input: ReportIncidentInput!) { reportIncident(input: $input) { id } }`, { input })).reportIncident.id;
@@ -220,6 +259,24 @@ export async function loadCorridorsDemo(ctx: DemoContext): Promise<void> {
   });
   await verify(obstruction, { state: 'UNDER_REVIEW' });
   await verify(obstruction, { state: 'INCONCLUSIVE', confidence: 'LOW', findings: 'The men wore no insignia; no party could be identified.' });
+  // VERIFIED MINOR inside the repair window: flagged as such, and counted like any other violation.
+  const repairCrew = await report(governmentDelegation, {
+    corridorId: sorrel,
+    category: 'SMALL_ARMS_FIRE',
+    occurredAt: ctx.at(23, 10),
+    latitude: 41.6053,
+    longitude: 22.4958,
+    placeDescription: 'Valve chamber at km 3 of the Sorrel access road',
+    severity: 'MINOR',
+    description: 'Warning shots fired over the water authority crew working on the main; work stopped for two hours.',
+  });
+  await verify(repairCrew, { state: 'UNDER_REVIEW' });
+  await verify(repairCrew, {
+    state: 'VERIFIED',
+    confidence: 'MEDIUM',
+    attributedPartyId: ctx.partyIds.movement,
+    findings: 'Crew statements and a patrol report place the shooters at an observation post of the Northern Ridge Alliance.',
+  });
   // UNDER_REVIEW and REPORTED.
   const gunfire = await report(medics, {
     agreementId: ctx.agreementId,

@@ -8,6 +8,12 @@ import { authenticated, role, type AccessRules, type SiblingGrants } from '@trea
  * FORBIDDEN refusal: advanceConvoy takes clearance decisions from MEDIATOR or MONITOR and movement steps
  * only from the AGENCY running the convoy; requestConvoy on behalf of another agency needs MEDIATOR;
  * recordConvoyPositions keeps only points of the caller's own agency's convoys.
+ *
+ * Localised windows: a MEDIATOR creates them (a window is agreed between the parties through the
+ * mediator; the monitoring cell, whose findings a window flags, does not declare its own), a MEDIATOR or
+ * MONITOR may close one early (that only narrows what is expected). Reading them needs a partner agency
+ * token, as for convoys and incidents: a window says where and when people work in the open. The split of
+ * verified violations by window is a metric, public like the others.
  */
 export const rules: AccessRules = {
   'Mutation.createCorridor': role('MEDIATOR'),
@@ -18,6 +24,11 @@ export const rules: AccessRules = {
   'Mutation.recordConvoyPositions': role('AGENCY'),
   'Mutation.reportIncident': authenticated,
   'Mutation.verifyIncident': role('MONITOR'),
+  'Mutation.createLocalisedWindow': role('MEDIATOR'),
+  'Mutation.closeLocalisedWindow': role('MEDIATOR', 'MONITOR'),
+  'Query.localisedWindow': authenticated,
+  'Agreement.localisedWindows': authenticated,
+  'Agreement.localisedWindowsPage': authenticated,
   'Query.convoy': authenticated,
   'Query.incident': authenticated,
   'Corridor.convoys': authenticated,
@@ -30,8 +41,11 @@ export const rules: AccessRules = {
 
 /**
  * What sibling services may ask when they call as themselves (never for a caller): milestones reads the
- * verified material violation times of agreements (snap-back) and confirms the incident a dispute names.
+ * verified material violation times of agreements (snap-back) and confirms the incident a dispute names;
+ * guarantors measures a variable tranche's benchmark (a milestone's trucks delivered, an agreement's
+ * quiet hours: public fields of entities).
  */
 export const siblings: SiblingGrants = {
   milestones: ['Query._entities', 'Query.incident'],
+  guarantors: ['Query._entities'],
 };

@@ -14,7 +14,7 @@ import { END_OF_MOVEMENT, MOVING_STATUSES } from './domain/convoy-status.js';
  *   longer than its corridor's telemetryGapMinutes. One event per silence (keyed by when it began), so a
  *   convoy that reports again and falls silent again raises a new one.
  */
-export function incidentReported(i: Incident): AlertInput {
+export function incidentReported(i: Incident, windowIds: readonly string[]): AlertInput {
   return {
     key: `incident.reported:${i.id}`,
     type: 'incident.reported',
@@ -22,7 +22,7 @@ export function incidentReported(i: Incident): AlertInput {
     occurredAt: i.occurredAt,
     recordedAt: i.reportedAt,
     audience: PARTNER_ROLES,
-    data: { incidentId: i.id, category: i.category, severity: i.severity, corridorId: i.corridorId, convoyId: i.convoyId },
+    data: { incidentId: i.id, category: i.category, severity: i.severity, corridorId: i.corridorId, convoyId: i.convoyId, insideWindow: windowIds.length > 0, windowIds: windowIds.length ? windowIds.join(',') : null },
   };
 }
 
@@ -42,6 +42,8 @@ export function incidentVerified(step: IncidentVerification, i: Incident): Alert
       attributedPartyId: step.attributedPartyId,
       incidentOccurredAt: i.occurredAt.toISOString(),
       corridorId: i.corridorId,
+      insideWindow: step.windowIds.length > 0,
+      windowIds: step.windowIds.length ? step.windowIds.join(',') : null,
     },
   };
 }

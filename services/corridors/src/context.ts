@@ -10,11 +10,13 @@ import {
   Incident,
   IncidentVerification,
   Inspection,
+  LocalisedWindow,
   RejectedItem,
   type InspectionResult,
 } from './entities/index.js';
 import { parseWindowKey, tonnes } from './domain/metrics.js';
 import { differences, type Fix, type PositionField } from './domain/positions.js';
+import type { Point } from './domain/geometry.js';
 import { createPeers, type Peers } from './peers.js';
 
 export interface DeliveryTotals {
@@ -44,6 +46,16 @@ export interface Telemetry {
   last: Date | null;
   /** [from, to] device times of each silence between consecutive positions longer than the threshold, oldest first. */
   between: [Date, Date][];
+  /** Where the convoy was at `first` and at `last`, and on either side of each silence of `between` (same order). */
+  places: { first: Point | null; last: Point | null; between: [Point, Point][] };
+}
+
+const NO_TELEMETRY = (): Telemetry => ({ first: null, last: null, between: [], places: { first: null, last: null, between: [] } });
+
+/** A position of a convoy that may be inside a window: in its bounding box, within its agreed times. */
+export interface WindowCandidate extends Point {
+  windowId: string;
+  deviceTime: Date;
 }
 
 /** A logged conflict with the position of record it disagrees with. */
@@ -216,12 +228,25 @@ export function createLoaders(db: DataSource) {
     telemetry: valueByKey<string, Telemetry>(
       async (keys) => {
         const t = keyTable(keys);
-        const rows: { idx: string; prev_time: Date | null; device_time: Date; is_first: boolean; is_last: boolean; is_gap: boolean }[] = await preparedQuery(db, 
-          `SELECT s.idx, s.prev_time, s.device_time, s.prev_time IS NULL AS is_first, s.is_last,
+        const rows: {
+          idx: string;
+          prev_time: Date | null;
+          prev_latitude: number | null;
+          prev_longitude: number | null;
+          device_time: Date;
+          latitude: number;
+          longitude: number;
+          is_first: boolean;
+          is_last: boolean;
+          is_gap: boolean;
+        }[] = await preparedQuery(db, 
+          `SELECT s.idx, s.prev_time, s.prev_latitude, s.prev_longitude, s.device_time, s.latitude, s.longitude, s.prev_time IS NULL AS is_first, s.is_last,
                   coalesce(s.device_time - s.prev_time > make_interval(mins => s.extra::int), false) AS is_gap
            FROM (
-             SELECT k.idx, k.extra, p.device_time,
+             SELECT k.idx, k.extra, p.device_time, p.latitude, p.longitude,
                     lag(p.device_time) OVER w AS prev_time,
+                    lag(p.latitude) OVER w AS prev_latitude,
+                    lag(p.longitude) OVER w AS prev_longitude,
                     lead(p.device_time) OVER w IS NULL AS is_last
              FROM ${t.sql}
              JOIN convoy_position p ON p.convoy_id = k.scope_id AND p.device_time >= k.from_at AND p.device_time <= k.until_at
@@ -234,15 +259,19 @@ export function createLoaders(db: DataSource) {
         const out = new Map<string, Telemetry>();
         for (const r of rows) {
           const key = keys[Number(r.idx) - 1]!;
-          const t = out.get(key) ?? { first: null, last: null, between: [] };
-          if (r.is_first) t.first = r.device_time;
-          if (r.is_gap && r.prev_time) t.between.push([r.prev_time, r.device_time]);
-          if (r.is_last) t.last = r.device_time;
+          const t = out.get(key) ?? NO_TELEMETRY();
+          const here = { latitude: r.latitude, longitude: r.longitude };
+          if (r.is_first) [t.first, t.places.first] = [r.device_time, here];
+          if (r.is_gap && r.prev_time) {
+            t.between.push([r.prev_time, r.device_time]);
+            t.places.between.push([{ latitude: r.prev_latitude!, longitude: r.prev_longitude! }, here]);
+          }
+          if (r.is_last) [t.last, t.places.last] = [r.device_time, here];
           out.set(key, t);
         }
         return out;
       },
-      { first: null, last: null, between: [] },
+      NO_TELEMETRY(),
     ),
     /** The latest `limit` positions of each convoy, one statement per batch and limit. */
     latestPositions: memo((limit: number) =>
@@ -360,6 +389,86 @@ export function createLoaders(db: DataSource) {
         return rows.map((r) => ({ agreementId: r.agreement_id, occurredAt: r.occurred_at }));
       },
       (r) => r.agreementId,
+    ),
+    /** Localised windows by id, each with its closure if it has one. */
+    localisedWindow: oneByKey(
+      (keys: readonly string[]) => db.getRepository(LocalisedWindow).find({ where: { id: ids(keys) }, relations: { closure: true } }),
+      (w) => w.id,
+    ),
+    /**
+     * Every localised window of each agreement, with its closure, oldest opening first: what incidents,
+     * positions and gaps of a whole request are tested against (windows are few next to positions).
+     */
+    windowsOfAgreement: manyByKey(
+      (keys: readonly string[]) =>
+        db.getRepository(LocalisedWindow).find({ where: { agreementId: ids(keys) }, relations: { closure: true }, order: { from: 'ASC', id: 'ASC' } }),
+      (w) => w.agreementId,
+    ),
+    /**
+     * The positions of each convoy that may be inside one of the windows covering it (of its agreement,
+     * for its corridor or every corridor): within the window's bounding box and agreed times. The
+     * database only narrows; src/domain/windows.ts decides (exact area, early closure). One statement.
+     */
+    windowCandidatesOfConvoy: manyByKey(
+      async (keys: readonly string[]) => {
+        const rows: { convoy_id: string; window_id: string; device_time: Date; latitude: number; longitude: number }[] = await preparedQuery(
+          db,
+          `SELECT DISTINCT cv.id AS convoy_id, w.id AS window_id, p.device_time, p.latitude, p.longitude
+             FROM unnest($1::uuid[]) AS k(id)
+             JOIN convoy cv ON cv.id = k.id
+             JOIN corridor c ON c.id = cv.corridor_id
+             JOIN localised_window w ON w.agreement_id = c.agreement_id AND (w.corridor_id IS NULL OR w.corridor_id = cv.corridor_id)
+             JOIN convoy_position p ON p.convoy_id = cv.id
+              AND p.device_time >= w.from_at AND p.device_time < w.until_at
+              AND p.latitude BETWEEN w.min_latitude AND w.max_latitude AND p.longitude BETWEEN w.min_longitude AND w.max_longitude
+            ORDER BY cv.id, w.id, p.device_time`,
+          [[...keys]],
+        );
+        return rows.map((r) => ({ convoyId: r.convoy_id, windowId: r.window_id, deviceTime: r.device_time, latitude: r.latitude, longitude: r.longitude }));
+      },
+      (c) => c.convoyId,
+    ),
+    /**
+     * The incidents that may be inside each window (same agreement, within its agreed times and bounding
+     * box), oldest first; the domain decides. One statement per batch of windows.
+     */
+    incidentCandidatesOfWindow: manyByKey(
+      async (keys: readonly string[]) => {
+        const rows: { window_id: string; incident_id: string }[] = await preparedQuery(
+          db,
+          `SELECT w.id AS window_id, i.id AS incident_id
+             FROM localised_window w
+             JOIN incident i ON i.agreement_id = w.agreement_id
+              AND i.occurred_at >= w.from_at AND i.occurred_at < w.until_at
+              AND i.latitude BETWEEN w.min_latitude AND w.max_latitude AND i.longitude BETWEEN w.min_longitude AND w.max_longitude
+            WHERE w.id = ANY($1::uuid[])
+            ORDER BY w.id, i.occurred_at, i.id`,
+          [[...keys]],
+        );
+        return rows.map((r) => ({ windowId: r.window_id, incidentId: r.incident_id }));
+      },
+      (r) => r.windowId,
+    ),
+    /**
+     * The ids of the incidents `verifiedViolations` counts for each key (agreement, since, until,
+     * severity): those whose latest step is VERIFIED. One statement per batch of keys.
+     */
+    verifiedIncidentIds: manyByKey(
+      async (keys: readonly string[]) => {
+        const t = keyTable(keys);
+        const rows: { idx: string; incident_id: string }[] = await preparedQuery(
+          db,
+          `SELECT k.idx, i.id AS incident_id
+             FROM ${t.sql}
+             JOIN incident_verification v ON v.state = 'VERIFIED' AND (k.extra = '' OR v.severity = k.extra)
+             JOIN incident i ON i.id = v.incident_id AND i.occurred_at >= k.from_at AND i.occurred_at < k.until_at
+            WHERE i.agreement_id = k.scope_id AND ${LATEST_STEP}
+            ORDER BY k.idx, i.occurred_at, i.id`,
+          t.params,
+        );
+        return rows.map((r) => ({ key: keys[Number(r.idx) - 1]!, incidentId: r.incident_id }));
+      },
+      (r) => r.key,
     ),
     deliveries: { agreement: deliveries('agreement'), corridor: deliveries('corridor') },
     deliveriesByDay: { agreement: deliveriesByDay('agreement'), corridor: deliveriesByDay('corridor') },

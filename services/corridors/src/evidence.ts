@@ -1,6 +1,6 @@
 import type { FactKind } from '@treaty/service-kit';
-import { textDigest } from '@treaty/service-kit';
-import { Incident, IncidentVerification } from './entities/index.js';
+import { factsByColumn, textDigest } from '@treaty/service-kit';
+import { Incident, IncidentVerification, LocalisedWindow, LocalisedWindowClosure } from './entities/index.js';
 
 /**
  * What this service writes to its evidence log (DESIGN §11): every step of every incident's verification,
@@ -8,6 +8,11 @@ import { Incident, IncidentVerification } from './entities/index.js';
  * moved into or out of a snap-back window afterwards no longer matches its entry). Findings are logged
  * as a hash, so the log proves what they said without publishing them. Quiet hours and verified
  * violation counts are derived from these steps and the clock, never stored, so they are not logged.
+ *
+ * A step taken while the incident was inside localised windows carries their ids as `windows`; a step
+ * outside every window on record has no such key, which keeps the entries of steps recorded before
+ * windows existed exactly as they were encoded then. Each window's creation and its early closure are
+ * logged too: they decide what is expected where, and which violations are flagged as inside a window.
  */
 export const incidentVerificationFact = (step: IncidentVerification, incident: Incident) => ({
   id: step.id,
@@ -28,6 +33,33 @@ export const incidentVerificationFact = (step: IncidentVerification, incident: I
     longitude: incident.longitude,
     reportedSeverity: incident.severity,
   },
+  ...(step.windowIds.length ? { windows: [...step.windowIds].sort() } : {}),
+});
+
+/** A window's area as logged: vertices or centre as [latitude, longitude]. */
+function areaFact(w: LocalisedWindow) {
+  if (w.areaKind === 'CIRCLE') return { kind: w.areaKind, centre: [w.centreLatitude, w.centreLongitude], radiusMetres: w.radiusMetres };
+  return { kind: w.areaKind, vertices: (w.vertexLatitudes ?? []).map((lat, k) => [lat, w.vertexLongitudes![k]]) };
+}
+
+export const windowFact = (w: LocalisedWindow) => ({
+  id: w.id,
+  agreementId: w.agreementId,
+  corridorId: w.corridorId,
+  purpose: w.purpose,
+  descriptionSha256: textDigest(w.description),
+  from: w.from.toISOString(),
+  until: w.until.toISOString(),
+  area: areaFact(w),
+  createdBy: w.createdBy,
+  createdAt: w.createdAt.toISOString(),
+});
+
+export const windowClosureFact = (c: LocalisedWindowClosure) => ({
+  windowId: c.windowId,
+  closedAt: c.closedAt.toISOString(),
+  reasonSha256: textDigest(c.reason),
+  closedBy: c.closedBy,
 });
 
 export const evidenceFacts: FactKind[] = [
@@ -40,4 +72,6 @@ export const evidenceFacts: FactKind[] = [
       return new Map(steps.map((s) => [s.id, incidentVerificationFact(s, s.incident)]));
     },
   },
+  factsByColumn('localised-window', LocalisedWindow, 'id', windowFact, 'SELECT id FROM localised_window'),
+  factsByColumn('localised-window-closure', LocalisedWindowClosure, 'windowId', windowClosureFact, 'SELECT window_id FROM localised_window_closure'),
 ];

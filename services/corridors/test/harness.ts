@@ -29,6 +29,8 @@ export const TABLES = [
   'convoy_position_conflict',
   'incident',
   'incident_verification',
+  'localised_window',
+  'localised_window_closure',
 ];
 
 /**
@@ -50,9 +52,12 @@ export async function startCorridors(now = NOW) {
     return r.data as T;
   };
 
-  /** Row counts of every table, to prove a refused write left nothing behind. */
+  /**
+   * Row counts of every table and of the evidence log's entries, to prove a refused write left nothing
+   * behind. (Not the alert outbox: the clock's watcher adds telemetry-gap events to it at any moment.)
+   */
   const counts = async () => {
-    const rows = await db.query(TABLES.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}`).join(' UNION ALL '));
+    const rows = await db.query([...TABLES, 'evidence_entry'].map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}`).join(' UNION ALL '));
     return Object.fromEntries(rows.map((r: { t: string; n: number }) => [r.t, r.n])) as Record<string, number>;
   };
 

@@ -75,3 +75,27 @@ export function telemetryGaps(f: {
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
+
+/**
+ * Where the convoy was on either side of a gap: the last position before the silence and the first after
+ * it, from the positions `telemetryGaps` was given (`places` in the same order as `between`). Null where
+ * the silence has no such side: before the first position, after the last, or when there is none at all.
+ */
+export function placesAround<P>(
+  gap: TelemetryGap,
+  t: { between: readonly (readonly [Date, Date])[]; places: { first: P | null; last: P | null; between: readonly (readonly [P, P])[] } },
+): { before: P | null; after: P | null } {
+  switch (gap.kind) {
+    case 'NO_POSITION':
+      return { before: null, after: null };
+    case 'BEFORE_FIRST_POSITION':
+      return { before: null, after: t.places.first };
+    case 'AFTER_LAST_POSITION':
+      return { before: t.places.last, after: null };
+    case 'BETWEEN_POSITIONS': {
+      const k = t.between.findIndex(([from, to]) => from.getTime() === gap.from.getTime() && to.getTime() === gap.to?.getTime());
+      const around = t.places.between[k];
+      return { before: around?.[0] ?? null, after: around?.[1] ?? null };
+    }
+  }
+}

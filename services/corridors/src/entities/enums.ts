@@ -38,3 +38,12 @@ export const decimal = {
   to: (value: number | null | undefined) => value,
   from: (value: string | null) => (value === null ? null : Number(value)),
 };
+
+export const WINDOW_PURPOSES = ['REPAIR', 'EVACUATION', 'DEMINING', 'RECOVERY_OF_REMAINS', 'AID_DISTRIBUTION', 'OTHER'] as const;
+export type WindowPurpose = (typeof WINDOW_PURPOSES)[number];
+
+export const WINDOW_AREA_KINDS = ['POLYGON', 'CIRCLE'] as const;
+export type WindowAreaKind = (typeof WINDOW_AREA_KINDS)[number];
+
+export const WINDOW_STATUSES = ['SCHEDULED', 'ACTIVE', 'ENDED', 'CLOSED_EARLY', 'CANCELLED'] as const;
+export type WindowStatus = (typeof WINDOW_STATUSES)[number];

@@ -51,4 +51,12 @@ export class IncidentVerification {
 
   @Column({ type: 'timestamptz', name: 'at' })
   at: Date;
+
+  /**
+   * The localised windows the incident was inside (by its time and place) when the step was recorded;
+   * empty when it was inside none. What was on record then, kept with the step: a window recorded later
+   * shows on Incident.windows, not here.
+   */
+  @Column({ type: 'uuid', array: true, name: 'window_ids', default: () => "'{}'" })
+  windowIds: string[];
 }

@@ -69,6 +69,15 @@ export type Agreement = {
    * Null only when the arguments are refused or the corridors service is unavailable; the error says which.
    */
   inspectionStats: Maybe<InspectionStats>;
+  /**
+   * The localised windows recorded under this agreement (repairs, evacuations, …), latest opening first;
+   * optionally only those in one status. Needs a token from a partner agency (any role): a window says where
+   * and when people work in the open. Null only when the caller has no such token or the corridors service
+   * is unavailable; the error then says which.
+   */
+  localisedWindows: Maybe<Array<LocalisedWindow>>;
+  /** The windows of `localisedWindows`, a page at a time, latest opening first. Needs a token from a partner agency (any role). */
+  localisedWindowsPage: Maybe<LocalisedWindowPage>;
   permittedCargo: Array<CargoClass>;
   /**
    * Hours since the last VERIFIED MATERIAL violation under this agreement occurred, or since entry into
@@ -88,6 +97,15 @@ export type Agreement = {
    * Null only when the arguments are refused or the corridors service is unavailable; the error says which.
    */
   verifiedViolations: Maybe<Scalars['Int']['output']>;
+  /**
+   * The incidents counted by `verifiedViolations` with the same arguments, split by whether each occurred
+   * inside a localised window of this agreement (while it was open, within its area, as the windows stand
+   * now) or outside every window. A violation inside a window is still a violation: `total` is
+   * verifiedViolations, and snap-back (`verifiedMaterialViolationTimes`) and quiet hours count violations
+   * inside and outside windows alike; the split is for the joint commission to read, not an exemption.
+   * Null only when the arguments are refused or the corridors service is unavailable; the error says which.
+   */
+  verifiedViolationsByWindow: Maybe<ViolationsByWindow>;
 };
 
 
@@ -121,7 +139,26 @@ export type AgreementInspectionStatsArgs = {
 };
 
 
+export type AgreementLocalisedWindowsArgs = {
+  status?: InputMaybe<LocalisedWindowStatus>;
+};
+
+
+export type AgreementLocalisedWindowsPageArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<LocalisedWindowStatus>;
+};
+
+
 export type AgreementVerifiedViolationsArgs = {
+  severity?: InputMaybe<IncidentSeverity>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type AgreementVerifiedViolationsByWindowArgs = {
   severity?: InputMaybe<IncidentSeverity>;
   since?: InputMaybe<Scalars['DateTime']['input']>;
   until?: InputMaybe<Scalars['DateTime']['input']>;
@@ -153,6 +190,14 @@ export type CargoLineInput = {
   tonnes: Scalars['Float']['input'];
   /** 1 to 500. */
   trucks: Scalars['Int']['input'];
+};
+
+/** A localised window to close early. */
+export type CloseLocalisedWindowInput = {
+  /** Why it is closed early, e.g. "Repair completed" or "Fighting resumed nearby". */
+  reason: Scalars['String']['input'];
+  /** The window. */
+  windowId: Scalars['ID']['input'];
 };
 
 /** Why a corridor was closed. */
@@ -265,6 +310,12 @@ export type Convoy = {
   totalTonnes: Scalars['Float']['output'];
   /** Trucks on all cargo lines, as requested. */
   totalTrucks: Scalars['Int']['output'];
+  /**
+   * The localised windows this convoy was seen inside: windows of its agreement, for its corridor or for
+   * every corridor, that held at least one of its positions of record (its device time while the window was
+   * open, its place within the area). Its movement there was expected. Oldest opening first.
+   */
+  windows: Array<LocalisedWindow>;
 };
 
 
@@ -320,6 +371,8 @@ export type ConvoyPosition = {
   deviceId: Scalars['String']['output'];
   /** When the device took the position, by its own clock. */
   deviceTime: Scalars['DateTime']['output'];
+  /** Whether the position lies inside at least one localised window (see `windows`). */
+  insideWindow: Scalars['Boolean']['output'];
   /** Decimal degrees (WGS 84). */
   latitude: Scalars['Float']['output'];
   /** Decimal degrees (WGS 84). */
@@ -328,6 +381,11 @@ export type ConvoyPosition = {
   receivedAt: Scalars['DateTime']['output'];
   /** The device's own sequence number for the report; with the convoy and deviceId, it identifies the report. */
   sequence: Scalars['Int']['output'];
+  /**
+   * The localised windows of the convoy's agreement (for its corridor or every corridor) that held this
+   * position: taken while the window was open, within its area. Movement there was expected.
+   */
+  windows: Array<LocalisedWindow>;
 };
 
 /**
@@ -612,6 +670,27 @@ export type CreateCorridorInput = {
   telemetryGapMinutes?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A localised window to record. */
+export type CreateLocalisedWindowInput = {
+  /** The agreement it is agreed under (an agreement id from the milestones service). */
+  agreementId: Scalars['ID']['input'];
+  /** Where it is. */
+  area: LocalisedWindowAreaInput;
+  /** A corridor of that agreement whose convoys alone it covers; omit it for every corridor. */
+  corridorId?: InputMaybe<Scalars['ID']['input']>;
+  /** What is done there and by whom, 1 to 500 characters. */
+  description: Scalars['String']['input'];
+  /**
+   * When it opens: no earlier than the agreement's entry into force, at most 30 days ago (windows agreed in
+   * the field may be recorded late) and at most 90 days ahead.
+   */
+  from: Scalars['DateTime']['input'];
+  /** What the window is for. */
+  purpose: LocalisedWindowPurpose;
+  /** When it closes: after `from`, and at most 30 days after it. */
+  until: Scalars['DateTime']['input'];
+};
+
 /** Deliveries on one UTC day. */
 export type DeliveryDay = {
   __typename?: 'DeliveryDay';
@@ -783,7 +862,7 @@ export type EvidenceLogEntryInclusionProofArgs = {
  */
 export type EvidenceLogs = {
   __typename?: 'EvidenceLogs';
-  /** The corridors service's log: every step of every incident verification, attribution included. */
+  /** The corridors service's log: every step of every incident verification, attribution included, and every localised window created or closed. */
   corridors: Maybe<EvidenceLog>;
   /** Always treaty: there is one set of logs. */
   id: Scalars['ID']['output'];
@@ -811,6 +890,8 @@ export type Incident = {
   /** What the reporter observed. */
   description: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  /** Whether the incident occurred inside at least one localised window (see `windows`). */
+  insideWindow: Scalars['Boolean']['output'];
   /** Decimal degrees (WGS 84). */
   latitude: Scalars['Float']['output'];
   /** Decimal degrees (WGS 84). */
@@ -831,6 +912,13 @@ export type Incident = {
   verificationState: IncidentVerificationState;
   /** Verification steps, oldest first. */
   verifications: Array<IncidentVerification>;
+  /**
+   * The localised windows the incident occurred inside (while the window was open, within its area), as the
+   * windows stand now; oldest opening first. Overlapping windows are all listed. An incident inside a window
+   * is still an incident: it is verified, counted and weighed like any other, and flagged so that the
+   * monitors and the joint commission see that movement there was expected.
+   */
+  windows: Array<LocalisedWindow>;
 };
 
 /** What was observed. */
@@ -886,6 +974,8 @@ export type IncidentVerification = {
   /** The verifier's reasons: evidence relied on and what it shows. */
   findings: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** Whether the incident was inside at least one localised window when this step was recorded. */
+  insideWindow: Scalars['Boolean']['output'];
   /** Where this step sits in the corridors evidence log, with its inclusion proof on request. */
   logEntry: Maybe<EvidenceLogEntry>;
   /** The severity found (VERIFIED only). */
@@ -894,6 +984,11 @@ export type IncidentVerification = {
   state: IncidentVerificationState;
   /** The monitoring agency that recorded the step. */
   verifiedBy: Scalars['String']['output'];
+  /**
+   * The localised windows the incident was inside when this step was recorded, as the windows stood then
+   * (logged with the step). A window recorded after the step shows on Incident.windows, not here.
+   */
+  windows: Array<LocalisedWindow>;
 };
 
 /**
@@ -990,6 +1085,160 @@ export type InspectionStats = {
   rejectionRate: Maybe<Scalars['Float']['output']>;
 };
 
+/**
+ * A localised window: a time and an area, agreed under an agreement and optionally for one corridor, in
+ * which movement is expected, e.g. a crew repairing a water main or an evacuation. What happens inside it
+ * is flagged, never excused: convoys and their telemetry gaps inside it are marked as expected, incidents
+ * inside it are marked as such in verification and in the counts, and every violation still counts. A
+ * window is open from `from` up to, not including, `effectiveUntil`. It is never changed once recorded; it
+ * may be closed early.
+ */
+export type LocalisedWindow = {
+  __typename?: 'LocalisedWindow';
+  /**
+   * The agreement the window is agreed under.
+   * Null only when the milestones service is unavailable; the error then names it.
+   */
+  agreement: Maybe<Agreement>;
+  /** Where the window is. */
+  area: LocalisedWindowArea;
+  /** Its early closure, if it was closed early. */
+  closure: Maybe<LocalisedWindowClosure>;
+  /**
+   * The corridor whose convoys the window covers, or null for every corridor of the agreement. Incidents
+   * are flagged by time and place alone, whichever corridor they name.
+   */
+  corridor: Maybe<Corridor>;
+  /** When the window was recorded. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The agency that recorded the window. */
+  createdBy: Scalars['String']['output'];
+  /** What is done there, and by whom, e.g. "Repair of the Sorrel water main by the Veltria Water Authority". */
+  description: Scalars['String']['output'];
+  /**
+   * When the window stops (or stopped) being open: `until`, or the time of its early closure (`from` for a
+   * window cancelled before it opened).
+   */
+  effectiveUntil: Scalars['DateTime']['output'];
+  /** When the window opens. */
+  from: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /**
+   * The incidents under the agreement that occurred inside the window (while it was open, within its area),
+   * oldest first.
+   */
+  incidents: Array<Incident>;
+  /** Where the window's creation sits in the corridors evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
+  /** What the window is for. */
+  purpose: LocalisedWindowPurpose;
+  /** SCHEDULED, ACTIVE, ENDED, CLOSED_EARLY or CANCELLED, derived from the times, the closure and the clock. */
+  status: LocalisedWindowStatus;
+  /** When the window closes, as agreed. */
+  until: Scalars['DateTime']['output'];
+};
+
+/**
+ * The area of a localised window: a polygon or a circle. A point on the polygon's boundary, or exactly at
+ * the radius, is inside.
+ */
+export type LocalisedWindowArea = {
+  __typename?: 'LocalisedWindowArea';
+  /** CIRCLE: the centre. Null for a polygon. */
+  centre: Maybe<WindowPoint>;
+  /** POLYGON or CIRCLE. */
+  kind: LocalisedWindowAreaKind;
+  /**
+   * POLYGON: the vertices in order, without repeating the first at the end (the boundary closes from the
+   * last vertex back to the first). Each edge is a straight line on a latitude/longitude map (as drawn on
+   * one), not a great circle; for edges a few kilometres long the two differ by well under a metre, so give
+   * vertices every few kilometres along a long boundary. Null for a circle.
+   */
+  polygon: Maybe<Array<WindowPoint>>;
+  /**
+   * CIRCLE: the radius in metres, measured along the Earth's surface (great-circle distance). Null for a
+   * polygon.
+   */
+  radiusMetres: Maybe<Scalars['Float']['output']>;
+};
+
+/** The area of a window: either `polygon`, or `centre` with `radiusMetres`. */
+export type LocalisedWindowAreaInput = {
+  /** The centre of a circle. */
+  centre?: InputMaybe<WindowPointInput>;
+  /**
+   * 3 to 200 vertices in order around the boundary, either way round; a last vertex equal to the first is
+   * taken as closing the ring and dropped. The boundary must not cross or touch itself, no vertex may repeat
+   * the one before it, and the polygon spans at most 1 degree of latitude and 1 of longitude (a localised
+   * area). Areas across the antimeridian (±180°) are not supported as polygons: split them there, or use a
+   * circle.
+   */
+  polygon?: InputMaybe<Array<WindowPointInput>>;
+  /** The radius of a circle in metres, 10 to 50,000, measured along the Earth's surface. */
+  radiusMetres?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/** How a localised window's area is given. */
+export type LocalisedWindowAreaKind =
+  /** A circle: a centre and a radius in metres. */
+  | 'CIRCLE'
+  /** A polygon of 3 to 200 vertices. */
+  | 'POLYGON';
+
+/** The early end of a localised window. */
+export type LocalisedWindowClosure = {
+  __typename?: 'LocalisedWindowClosure';
+  /** When the window was closed: it covered nothing from then on. */
+  closedAt: Scalars['DateTime']['output'];
+  /** The agency that closed it. */
+  closedBy: Scalars['String']['output'];
+  /** Where the closure sits in the corridors evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
+  /** Why it was closed early, e.g. "Repair completed". */
+  reason: Scalars['String']['output'];
+};
+
+/**
+ * A page of localised windows (DESIGN §12): at most `first` of them (50 when omitted, at most 500), after the cursor
+ * `after`; pass pageInfo.endCursor as `after` for the next page while pageInfo.hasNextPage is true.
+ */
+export type LocalisedWindowPage = {
+  __typename?: 'LocalisedWindowPage';
+  nodes: Array<LocalisedWindow>;
+  pageInfo: PageInfo;
+};
+
+/** Why a localised window was agreed: what the people moving inside it are there to do. */
+export type LocalisedWindowPurpose =
+  /** Distribution of aid at a site, e.g. a food or water point. */
+  | 'AID_DISTRIBUTION'
+  /** Clearance of mines and unexploded ordnance. */
+  | 'DEMINING'
+  /** Evacuation of civilians, the wounded or the sick. */
+  | 'EVACUATION'
+  /** Anything else the parties agreed; the description says what. */
+  | 'OTHER'
+  /** Search for and recovery of the remains of the dead. */
+  | 'RECOVERY_OF_REMAINS'
+  /**
+   * Repair or maintenance of civilian utilities and infrastructure: water mains, sewage and power lines,
+   * telecommunications, roads and bridges.
+   */
+  | 'REPAIR';
+
+/** Where a localised window stands, derived from its times, its closure and the clock. */
+export type LocalisedWindowStatus =
+  /** Open now. */
+  | 'ACTIVE'
+  /** Closed before it opened: it never covered anything. */
+  | 'CANCELLED'
+  /** Closed early, after it had opened (see `closure`). */
+  | 'CLOSED_EARLY'
+  /** Closed at `until`, as agreed. */
+  | 'ENDED'
+  /** Not open yet. */
+  | 'SCHEDULED';
+
 export type Milestone = {
   __typename?: 'Milestone';
   agreement: Agreement;
@@ -1029,6 +1278,16 @@ export type Mutation = {
    */
   advanceConvoy: Convoy;
   /**
+   * Closes a localised window early, from now on: whatever happened inside it before now stays inside it,
+   * and a window not yet open is cancelled. A window is closed once and never reopened or changed; if the
+   * work resumes, create a new window. The closure is appended to the corridors evidence log in the same
+   * transaction. Requires the MEDIATOR or MONITOR role: ending a window only narrows what is expected, and
+   * the monitoring cell may need to when the work is done or the area is no longer safe.
+   * Refusals come in this order: NOT_FOUND, INVALID_TRANSITION (already closed, or already ended as agreed),
+   * then BAD_USER_INPUT (the reason).
+   */
+  closeLocalisedWindow: LocalisedWindow;
+  /**
    * Countersigns a head of the corridors service's evidence log as a witness (a party's delegation, a guarantor or
    * the monitoring cell), with the witness's own Ed25519 key, after checking it is consistent with the last
    * head the witness signed (treaty-evidence cosign does both). Refused, with nothing written, when the log
@@ -1040,6 +1299,24 @@ export type Mutation = {
    * service. Names are unique within an agreement. Requires the MEDIATOR role.
    */
   createCorridor: Corridor;
+  /**
+   * Records a localised window: a time (from, until) and an area (a polygon, or a centre and a radius) under
+   * an agreement, optionally for one of its corridors, in which movement is expected for a stated purpose,
+   * such as a crew repairing a water main or a power line, or an evacuation. Positions, convoys and telemetry
+   * gaps inside it are flagged as expected (ConvoyPosition.windows, Convoy.windows, TelemetryGap.windows), and
+   * incidents that occur inside it are flagged as such (Incident.windows, the windows recorded with each
+   * verification step, Agreement.verifiedViolationsByWindow). A violation inside a window is still a
+   * violation: it counts towards quiet hours and snap-back like any other. Windows may overlap. A window is
+   * never changed once recorded; it can only be closed early (closeLocalisedWindow). Its creation is appended
+   * to the corridors evidence log in the same transaction.
+   * Requires the MEDIATOR role: a window is agreed between the parties through the mediator, and the
+   * monitoring cell, whose findings it flags, does not declare windows itself.
+   * Refusals come in this order: BAD_USER_INPUT for the input itself (every problem at once: purpose text,
+   * times, area), NOT_FOUND (the agreement, confirmed with the milestones service, or the corridor), then
+   * BAD_USER_INPUT for a corridor of another agreement or a window opening before the agreement's entry into
+   * force. Nothing is written when a window is refused.
+   */
+  createLocalisedWindow: LocalisedWindow;
   /**
    * Stores a batch of position reports from tracking devices. Each point is checked on its own: bad points
    * are listed with their index and reason while the valid ones are kept. A point is identified by its
@@ -1120,6 +1397,20 @@ export type MutationAdvanceConvoyArgs = {
  * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
  * time it is sent.
  */
+export type MutationCloseLocalisedWindowArgs = {
+  input: CloseLocalisedWindowInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
 export type MutationCountersignCorridorsLogArgs = {
   input: CountersignTreeHeadInput;
 };
@@ -1136,6 +1427,20 @@ export type MutationCountersignCorridorsLogArgs = {
  */
 export type MutationCreateCorridorArgs = {
   input: CreateCorridorInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationCreateLocalisedWindowArgs = {
+  input: CreateLocalisedWindowInput;
 };
 
 
@@ -1303,6 +1608,8 @@ export type Query = {
   corridor: Maybe<Corridor>;
   /** One incident report by id, or null when none has that id. Needs a token from a partner agency (any role). */
   incident: Maybe<Incident>;
+  /** One localised window by id, or null when none has that id. Needs a token from a partner agency (any role). */
+  localisedWindow: Maybe<LocalisedWindow>;
 };
 
 
@@ -1317,6 +1624,11 @@ export type QueryCorridorArgs = {
 
 
 export type QueryIncidentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryLocalisedWindowArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1473,6 +1785,8 @@ export type TelemetryGap = {
    * the first position (kind BEFORE_FIRST_POSITION or NO_POSITION), when the convoy reached the crossing.
    */
   from: Scalars['DateTime']['output'];
+  /** Whether the silence fell inside at least one localised window (see `windows`). */
+  insideWindow: Scalars['Boolean']['output'];
   /** Which stretch of the movement the silence is. */
   kind: TelemetryGapKind;
   /** The length of the silence in minutes, to the hundredth (until now while it lasts). */
@@ -1485,6 +1799,14 @@ export type TelemetryGap = {
    * while the silence lasts.
    */
   to: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * The localised windows the silence fell inside: windows of the convoy's agreement (for its corridor or
+   * every corridor) open at some moment of the silence, with the convoy last seen before it, or seen again
+   * after it, inside the window's area. A silence inside a window is still a gap, reported as such: e.g.
+   * trucks held at a repair site. A gap without any position (NO_POSITION) is never inside a window, since
+   * where the convoy went unseen cannot be told.
+   */
+  windows: Array<LocalisedWindow>;
 };
 
 /** Which stretch of a convoy's movement a telemetry gap is. */
@@ -1543,6 +1865,34 @@ export type VerifyIncidentInput = {
    * report starts and is never recorded (INVALID_TRANSITION).
    */
   state: IncidentVerificationState;
+};
+
+/** Verified violations split by localised windows. */
+export type ViolationsByWindow = {
+  __typename?: 'ViolationsByWindow';
+  /** Those that occurred inside at least one localised window. */
+  insideWindows: Scalars['Int']['output'];
+  /** Those that occurred outside every localised window. */
+  outsideWindows: Scalars['Int']['output'];
+  /** Every verified violation counted: insideWindows + outsideWindows. */
+  total: Scalars['Int']['output'];
+};
+
+/** A point on the map. */
+export type WindowPoint = {
+  __typename?: 'WindowPoint';
+  /** Decimal degrees (WGS 84), -90 to 90. */
+  latitude: Scalars['Float']['output'];
+  /** Decimal degrees (WGS 84), -180 to 180. */
+  longitude: Scalars['Float']['output'];
+};
+
+/** A point on the map. */
+export type WindowPointInput = {
+  /** Decimal degrees (WGS 84), -90 to 90. */
+  latitude: Scalars['Float']['input'];
+  /** Decimal degrees (WGS 84), -180 to 180. */
+  longitude: Scalars['Float']['input'];
 };
 
 
@@ -1666,6 +2016,7 @@ export type ResolversTypes = {
   CargoClass: ResolverTypeWrapper<Partial<CargoClass>>;
   CargoLine: ResolverTypeWrapper<Partial<CargoLine>>;
   CargoLineInput: ResolverTypeWrapper<Partial<CargoLineInput>>;
+  CloseLocalisedWindowInput: ResolverTypeWrapper<Partial<CloseLocalisedWindowInput>>;
   ClosureCause: ResolverTypeWrapper<Partial<ClosureCause>>;
   ConflictingPosition: ResolverTypeWrapper<Partial<ConflictingPosition>>;
   ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
@@ -1673,6 +2024,7 @@ export type ResolversTypes = {
   ConvoyEvent: ResolverTypeWrapper<Partial<ConvoyEvent>>;
   ConvoyPage: ResolverTypeWrapper<Partial<ConvoyPage>>;
   ConvoyPosition: ResolverTypeWrapper<Partial<ConvoyPosition>>;
+  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   ConvoyPositionBatchResult: ResolverTypeWrapper<Partial<ConvoyPositionBatchResult>>;
   ConvoyPositionInput: ResolverTypeWrapper<Partial<ConvoyPositionInput>>;
   ConvoyPositionPage: ResolverTypeWrapper<Partial<ConvoyPositionPage>>;
@@ -1686,6 +2038,7 @@ export type ResolversTypes = {
   Cosignature: ResolverTypeWrapper<Partial<Cosignature>>;
   CountersignTreeHeadInput: ResolverTypeWrapper<Partial<CountersignTreeHeadInput>>;
   CreateCorridorInput: ResolverTypeWrapper<Partial<CreateCorridorInput>>;
+  CreateLocalisedWindowInput: ResolverTypeWrapper<Partial<CreateLocalisedWindowInput>>;
   DateTime: ResolverTypeWrapper<Partial<Scalars['DateTime']['output']>>;
   DeliveryDay: ResolverTypeWrapper<Partial<DeliveryDay>>;
   DeliveryTotals: ResolverTypeWrapper<Partial<DeliveryTotals>>;
@@ -1704,10 +2057,17 @@ export type ResolversTypes = {
   InspectionKind: ResolverTypeWrapper<Partial<InspectionKind>>;
   InspectionResult: ResolverTypeWrapper<Partial<InspectionResult>>;
   InspectionStats: ResolverTypeWrapper<Partial<InspectionStats>>;
+  LocalisedWindow: ResolverTypeWrapper<Partial<LocalisedWindow>>;
+  LocalisedWindowArea: ResolverTypeWrapper<Partial<LocalisedWindowArea>>;
+  LocalisedWindowAreaInput: ResolverTypeWrapper<Partial<LocalisedWindowAreaInput>>;
+  LocalisedWindowAreaKind: ResolverTypeWrapper<Partial<LocalisedWindowAreaKind>>;
+  LocalisedWindowClosure: ResolverTypeWrapper<Partial<LocalisedWindowClosure>>;
+  LocalisedWindowPage: ResolverTypeWrapper<Partial<LocalisedWindowPage>>;
+  LocalisedWindowPurpose: ResolverTypeWrapper<Partial<LocalisedWindowPurpose>>;
+  LocalisedWindowStatus: ResolverTypeWrapper<Partial<LocalisedWindowStatus>>;
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
-  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   Party: ResolverTypeWrapper<Partial<Party>>;
   PositionConflict: ResolverTypeWrapper<Partial<PositionConflict>>;
   PositionField: ResolverTypeWrapper<Partial<PositionField>>;
@@ -1727,6 +2087,9 @@ export type ResolversTypes = {
   TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
   UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
   VerifyIncidentInput: ResolverTypeWrapper<Partial<VerifyIncidentInput>>;
+  ViolationsByWindow: ResolverTypeWrapper<Partial<ViolationsByWindow>>;
+  WindowPoint: ResolverTypeWrapper<Partial<WindowPoint>>;
+  WindowPointInput: ResolverTypeWrapper<Partial<WindowPointInput>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1739,12 +2102,14 @@ export type ResolversParentTypes = {
   Float: Partial<Scalars['Float']['output']>;
   CargoLine: Partial<CargoLine>;
   CargoLineInput: Partial<CargoLineInput>;
+  CloseLocalisedWindowInput: Partial<CloseLocalisedWindowInput>;
   ConflictingPosition: Partial<ConflictingPosition>;
   ConsistencyProof: Partial<ConsistencyProof>;
   Convoy: Partial<Convoy>;
   ConvoyEvent: Partial<ConvoyEvent>;
   ConvoyPage: Partial<ConvoyPage>;
   ConvoyPosition: Partial<ConvoyPosition>;
+  Boolean: Partial<Scalars['Boolean']['output']>;
   ConvoyPositionBatchResult: Partial<ConvoyPositionBatchResult>;
   ConvoyPositionInput: Partial<ConvoyPositionInput>;
   ConvoyPositionPage: Partial<ConvoyPositionPage>;
@@ -1755,6 +2120,7 @@ export type ResolversParentTypes = {
   Cosignature: Partial<Cosignature>;
   CountersignTreeHeadInput: Partial<CountersignTreeHeadInput>;
   CreateCorridorInput: Partial<CreateCorridorInput>;
+  CreateLocalisedWindowInput: Partial<CreateLocalisedWindowInput>;
   DateTime: Partial<Scalars['DateTime']['output']>;
   DeliveryDay: Partial<DeliveryDay>;
   DeliveryTotals: Partial<DeliveryTotals>;
@@ -1767,10 +2133,14 @@ export type ResolversParentTypes = {
   InclusionProof: Partial<InclusionProof>;
   Inspection: Partial<Inspection>;
   InspectionStats: Partial<InspectionStats>;
+  LocalisedWindow: Partial<LocalisedWindow>;
+  LocalisedWindowArea: Partial<LocalisedWindowArea>;
+  LocalisedWindowAreaInput: Partial<LocalisedWindowAreaInput>;
+  LocalisedWindowClosure: Partial<LocalisedWindowClosure>;
+  LocalisedWindowPage: Partial<LocalisedWindowPage>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Mutation: Record<PropertyKey, never>;
   PageInfo: Partial<PageInfo>;
-  Boolean: Partial<Scalars['Boolean']['output']>;
   Party: Partial<Party | FederationReferenceTypes['Party']>;
   PositionConflict: Partial<PositionConflict>;
   Query: Record<PropertyKey, never>;
@@ -1787,6 +2157,9 @@ export type ResolversParentTypes = {
   TreeHead: Partial<TreeHead>;
   UnloggedFact: Partial<UnloggedFact>;
   VerifyIncidentInput: Partial<VerifyIncidentInput>;
+  ViolationsByWindow: Partial<ViolationsByWindow>;
+  WindowPoint: Partial<WindowPoint>;
+  WindowPointInput: Partial<WindowPointInput>;
 };
 
 export type AgreementResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Agreement'] = ResolversParentTypes['Agreement'], FederationReferenceType extends FederationReferenceTypes['Agreement'] = FederationReferenceTypes['Agreement']> = {
@@ -1799,9 +2172,12 @@ export type AgreementResolvers<ContextType = unknown, ParentType extends Resolve
   incidents?: Resolver<Maybe<Array<ResolversTypes['Incident']>>, ParentType, ContextType, Partial<AgreementIncidentsArgs>>;
   incidentsPage?: Resolver<Maybe<ResolversTypes['IncidentPage']>, ParentType, ContextType, Partial<AgreementIncidentsPageArgs>>;
   inspectionStats?: Resolver<Maybe<ResolversTypes['InspectionStats']>, ParentType, ContextType, Partial<AgreementInspectionStatsArgs>>;
+  localisedWindows?: Resolver<Maybe<Array<ResolversTypes['LocalisedWindow']>>, ParentType, ContextType, Partial<AgreementLocalisedWindowsArgs>>;
+  localisedWindowsPage?: Resolver<Maybe<ResolversTypes['LocalisedWindowPage']>, ParentType, ContextType, Partial<AgreementLocalisedWindowsPageArgs>>;
   quietHours?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   verifiedMaterialViolationTimes?: Resolver<Maybe<Array<ResolversTypes['DateTime']>>, ParentType, ContextType>;
   verifiedViolations?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType, Partial<AgreementVerifiedViolationsArgs>>;
+  verifiedViolationsByWindow?: Resolver<Maybe<ResolversTypes['ViolationsByWindow']>, ParentType, ContextType, Partial<AgreementVerifiedViolationsByWindowArgs>>;
 };
 
 export type CargoLineResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['CargoLine'] = ResolversParentTypes['CargoLine']> = {
@@ -1849,6 +2225,7 @@ export type ConvoyResolvers<ContextType = unknown, ParentType extends ResolversP
   telemetryGaps?: Resolver<Array<ResolversTypes['TelemetryGap']>, ParentType, ContextType>;
   totalTonnes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   totalTrucks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  windows?: Resolver<Array<ResolversTypes['LocalisedWindow']>, ParentType, ContextType>;
 };
 
 export type ConvoyEventResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConvoyEvent'] = ResolversParentTypes['ConvoyEvent']> = {
@@ -1868,10 +2245,12 @@ export type ConvoyPageResolvers<ContextType = unknown, ParentType extends Resolv
 export type ConvoyPositionResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConvoyPosition'] = ResolversParentTypes['ConvoyPosition']> = {
   deviceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   deviceTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  insideWindow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   latitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   longitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  windows?: Resolver<Array<ResolversTypes['LocalisedWindow']>, ParentType, ContextType>;
 };
 
 export type ConvoyPositionBatchResultResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ConvoyPositionBatchResult'] = ResolversParentTypes['ConvoyPositionBatchResult']> = {
@@ -1995,6 +2374,7 @@ export type IncidentResolvers<ContextType = unknown, ParentType extends Resolver
   corridor?: Resolver<Maybe<ResolversTypes['Corridor']>, ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  insideWindow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   latitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   longitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2005,6 +2385,7 @@ export type IncidentResolvers<ContextType = unknown, ParentType extends Resolver
   severity?: Resolver<ResolversTypes['IncidentSeverity'], ParentType, ContextType>;
   verificationState?: Resolver<ResolversTypes['IncidentVerificationState'], ParentType, ContextType>;
   verifications?: Resolver<Array<ResolversTypes['IncidentVerification']>, ParentType, ContextType>;
+  windows?: Resolver<Array<ResolversTypes['LocalisedWindow']>, ParentType, ContextType>;
 };
 
 export type IncidentPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['IncidentPage'] = ResolversParentTypes['IncidentPage']> = {
@@ -2018,10 +2399,12 @@ export type IncidentVerificationResolvers<ContextType = unknown, ParentType exte
   confidence?: Resolver<Maybe<ResolversTypes['IncidentConfidence']>, ParentType, ContextType>;
   findings?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  insideWindow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   severity?: Resolver<Maybe<ResolversTypes['IncidentSeverity']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['IncidentVerificationState'], ParentType, ContextType>;
   verifiedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  windows?: Resolver<Array<ResolversTypes['LocalisedWindow']>, ParentType, ContextType>;
 };
 
 export type InclusionProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
@@ -2058,6 +2441,43 @@ export type InspectionStatsResolvers<ContextType = unknown, ParentType extends R
   rejectionRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 };
 
+export type LocalisedWindowResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['LocalisedWindow'] = ResolversParentTypes['LocalisedWindow']> = {
+  agreement?: Resolver<Maybe<ResolversTypes['Agreement']>, ParentType, ContextType>;
+  area?: Resolver<ResolversTypes['LocalisedWindowArea'], ParentType, ContextType>;
+  closure?: Resolver<Maybe<ResolversTypes['LocalisedWindowClosure']>, ParentType, ContextType>;
+  corridor?: Resolver<Maybe<ResolversTypes['Corridor']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  effectiveUntil?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  incidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  purpose?: Resolver<ResolversTypes['LocalisedWindowPurpose'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['LocalisedWindowStatus'], ParentType, ContextType>;
+  until?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type LocalisedWindowAreaResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['LocalisedWindowArea'] = ResolversParentTypes['LocalisedWindowArea']> = {
+  centre?: Resolver<Maybe<ResolversTypes['WindowPoint']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['LocalisedWindowAreaKind'], ParentType, ContextType>;
+  polygon?: Resolver<Maybe<Array<ResolversTypes['WindowPoint']>>, ParentType, ContextType>;
+  radiusMetres?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type LocalisedWindowClosureResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['LocalisedWindowClosure'] = ResolversParentTypes['LocalisedWindowClosure']> = {
+  closedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  closedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type LocalisedWindowPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['LocalisedWindowPage'] = ResolversParentTypes['LocalisedWindowPage']> = {
+  nodes?: Resolver<Array<ResolversTypes['LocalisedWindow']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
 export type MilestoneResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Milestone'] = ResolversParentTypes['Milestone'], FederationReferenceType extends FederationReferenceTypes['Milestone'] = FederationReferenceTypes['Milestone']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Milestone']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2066,8 +2486,10 @@ export type MilestoneResolvers<ContextType = unknown, ParentType extends Resolve
 
 export type MutationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   advanceConvoy?: Resolver<ResolversTypes['Convoy'], ParentType, ContextType, RequireFields<MutationAdvanceConvoyArgs, 'input'>>;
+  closeLocalisedWindow?: Resolver<ResolversTypes['LocalisedWindow'], ParentType, ContextType, RequireFields<MutationCloseLocalisedWindowArgs, 'input'>>;
   countersignCorridorsLog?: Resolver<ResolversTypes['TreeHead'], ParentType, ContextType, RequireFields<MutationCountersignCorridorsLogArgs, 'input'>>;
   createCorridor?: Resolver<ResolversTypes['Corridor'], ParentType, ContextType, RequireFields<MutationCreateCorridorArgs, 'input'>>;
+  createLocalisedWindow?: Resolver<ResolversTypes['LocalisedWindow'], ParentType, ContextType, RequireFields<MutationCreateLocalisedWindowArgs, 'input'>>;
   recordConvoyPositions?: Resolver<ResolversTypes['ConvoyPositionBatchResult'], ParentType, ContextType, RequireFields<MutationRecordConvoyPositionsArgs, 'input'>>;
   recordCorridorClosure?: Resolver<ResolversTypes['Corridor'], ParentType, ContextType, RequireFields<MutationRecordCorridorClosureArgs, 'input'>>;
   recordInspection?: Resolver<ResolversTypes['Inspection'], ParentType, ContextType, RequireFields<MutationRecordInspectionArgs, 'input'>>;
@@ -2101,6 +2523,7 @@ export type QueryResolvers<ContextType = unknown, ParentType extends ResolversPa
   convoy?: Resolver<Maybe<ResolversTypes['Convoy']>, ParentType, ContextType, RequireFields<QueryConvoyArgs, 'id'>>;
   corridor?: Resolver<Maybe<ResolversTypes['Corridor']>, ParentType, ContextType, RequireFields<QueryCorridorArgs, 'id'>>;
   incident?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType, RequireFields<QueryIncidentArgs, 'id'>>;
+  localisedWindow?: Resolver<Maybe<ResolversTypes['LocalisedWindow']>, ParentType, ContextType, RequireFields<QueryLocalisedWindowArgs, 'id'>>;
 };
 
 export type RejectedItemResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['RejectedItem'] = ResolversParentTypes['RejectedItem']> = {
@@ -2127,10 +2550,12 @@ export type SentPositionResolvers<ContextType = unknown, ParentType extends Reso
 
 export type TelemetryGapResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TelemetryGap'] = ResolversParentTypes['TelemetryGap']> = {
   from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  insideWindow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['TelemetryGapKind'], ParentType, ContextType>;
   minutes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   ongoing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   to?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  windows?: Resolver<Array<ResolversTypes['LocalisedWindow']>, ParentType, ContextType>;
 };
 
 export type TreeHeadResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TreeHead'] = ResolversParentTypes['TreeHead']> = {
@@ -2147,6 +2572,17 @@ export type TreeHeadResolvers<ContextType = unknown, ParentType extends Resolver
 export type UnloggedFactResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['UnloggedFact'] = ResolversParentTypes['UnloggedFact']> = {
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ViolationsByWindowResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['ViolationsByWindow'] = ResolversParentTypes['ViolationsByWindow']> = {
+  insideWindows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outsideWindows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type WindowPointResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['WindowPoint'] = ResolversParentTypes['WindowPoint']> = {
+  latitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  longitude?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = unknown> = {
@@ -2177,6 +2613,10 @@ export type Resolvers<ContextType = unknown> = {
   InclusionProof?: InclusionProofResolvers<ContextType>;
   Inspection?: InspectionResolvers<ContextType>;
   InspectionStats?: InspectionStatsResolvers<ContextType>;
+  LocalisedWindow?: LocalisedWindowResolvers<ContextType>;
+  LocalisedWindowArea?: LocalisedWindowAreaResolvers<ContextType>;
+  LocalisedWindowClosure?: LocalisedWindowClosureResolvers<ContextType>;
+  LocalisedWindowPage?: LocalisedWindowPageResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -2189,5 +2629,7 @@ export type Resolvers<ContextType = unknown> = {
   TelemetryGap?: TelemetryGapResolvers<ContextType>;
   TreeHead?: TreeHeadResolvers<ContextType>;
   UnloggedFact?: UnloggedFactResolvers<ContextType>;
+  ViolationsByWindow?: ViolationsByWindowResolvers<ContextType>;
+  WindowPoint?: WindowPointResolvers<ContextType>;
 };
 

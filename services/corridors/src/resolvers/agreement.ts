@@ -1,5 +1,6 @@
 import { isUuid, pageOf, timeKey, type PageArgs } from '@treaty/service-kit';
 import type { CargoClass } from '../entities/index.js';
+import { windowStatus } from '../domain/windows.js';
 import { currentVerificationState } from '../domain/verification.js';
 import { quietHours } from '../domain/metrics.js';
 import { mayCarry } from '../domain/rules.js';
@@ -9,10 +10,13 @@ import type {
   AgreementDeliveriesByDayArgs,
   AgreementIncidentsArgs,
   AgreementInspectionStatsArgs,
+  AgreementLocalisedWindowsArgs,
   AgreementVerifiedViolationsArgs,
+  AgreementVerifiedViolationsByWindowArgs,
 } from '../generated/graphql.js';
 import { required, requiredDate } from './helpers/requires.js';
 import { deliveries, deliveriesByDay, inspectionStats, verifiedViolations } from './helpers/metrics.js';
+import { shapeOf, verifiedViolationsByWindow } from './helpers/windows.js';
 
 /** An agreement as this service sees it: its key, plus what the gateway supplies for `@requires`. */
 export interface AgreementRef {
@@ -65,5 +69,17 @@ export const Agreement = {
       if (s instanceof Error) throw s;
       return currentVerificationState(s!) === state;
     });
+  },
+  /** Latest opening first: the loader's order (oldest first) reversed. */
+  async localisedWindows(a: AgreementRef, { status }: AgreementLocalisedWindowsArgs, ctx: Context) {
+    const windows = [...(await ctx.loaders.windowsOfAgreement.load(a.id))].reverse();
+    const now = ctx.clock.now();
+    return status ? windows.filter((w) => windowStatus(shapeOf(w), now) === status) : windows;
+  },
+  async localisedWindowsPage(a: AgreementRef, args: AgreementLocalisedWindowsArgs & PageArgs, ctx: Context) {
+    return pageOf(await Agreement.localisedWindows(a, args, ctx), args, (w) => [timeKey(w.from), w.id], ['desc', 'desc']);
+  },
+  verifiedViolationsByWindow(a: AgreementRef, args: AgreementVerifiedViolationsByWindowArgs, ctx: Context) {
+    return verifiedViolationsByWindow(a.id, args, ctx);
   },
 };

@@ -1,10 +1,13 @@
 import { BadUserInputError, decodeCursor, encodeCursor, pageSize, type PageArgs } from '@treaty/service-kit';
 import type { Convoy as ConvoyRow } from '../entities/index.js';
 import { allowedNext, currentStatus } from '../domain/convoy-status.js';
-import { movementOf, telemetryGaps } from '../domain/telemetry.js';
+import { movementOf, placesAround, telemetryGaps } from '../domain/telemetry.js';
+import { contains } from '../domain/windows.js';
 import { windowKey } from '../domain/metrics.js';
 import type { Context } from '../context.js';
 import type { ConvoyPositionConflictsArgs, ConvoyPositionsArgs } from '../generated/graphql.js';
+import { shapeOf, windowsCoveringConvoy } from './helpers/windows.js';
+import type { GapOfConvoy } from './telemetry-gap.js';
 
 const MAX_POSITIONS = 1000;
 
@@ -63,6 +66,11 @@ export const Convoy = {
     if (!movement) return [];
     const thresholdMinutes = corridor!.telemetryGapMinutes;
     const positions = await ctx.loaders.telemetry.load(windowKey(c.id, movement, String(thresholdMinutes)));
-    return telemetryGaps({ movement, ...positions, now: ctx.clock.now(), thresholdMinutes });
+    return telemetryGaps({ movement, ...positions, now: ctx.clock.now(), thresholdMinutes }).map((gap): GapOfConvoy => ({ ...gap, ...placesAround(gap, positions), convoy: c }));
+  },
+  /** Windows covering the convoy that hold one of its positions; the database narrows, the rules decide. */
+  async windows(c: ConvoyRow, _: unknown, ctx: Context) {
+    const [covering, candidates] = await Promise.all([windowsCoveringConvoy(c, ctx), ctx.loaders.windowCandidatesOfConvoy.load(c.id)]);
+    return covering.filter((w) => candidates.some((p) => p.windowId === w.id && contains(shapeOf(w), p, p.deviceTime)));
   },
 };

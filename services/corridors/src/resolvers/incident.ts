@@ -1,6 +1,7 @@
 import type { Incident as IncidentRow, IncidentVerification as StepRow } from '../entities/index.js';
 import { currentVerificationState } from '../domain/verification.js';
 import type { Context } from '../context.js';
+import { windowsOfIncident } from './helpers/windows.js';
 
 /** The VERIFIED step of an incident, if its latest step is one. */
 async function verifiedStep(i: IncidentRow, ctx: Context): Promise<StepRow | null> {
@@ -34,5 +35,11 @@ export const Incident = {
   },
   verifications(i: IncidentRow, _: unknown, ctx: Context) {
     return ctx.loaders.verificationsOfIncident.load(i.id);
+  },
+  windows(i: IncidentRow, _: unknown, ctx: Context) {
+    return windowsOfIncident(i, ctx);
+  },
+  async insideWindow(i: IncidentRow, _: unknown, ctx: Context) {
+    return (await windowsOfIncident(i, ctx)).length > 0;
   },
 };

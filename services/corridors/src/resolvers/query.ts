@@ -1,6 +1,6 @@
 import { isUuid } from '@treaty/service-kit';
 import type { Context } from '../context.js';
-import type { QueryConvoyArgs, QueryCorridorArgs, QueryIncidentArgs } from '../generated/graphql.js';
+import type { QueryConvoyArgs, QueryCorridorArgs, QueryIncidentArgs, QueryLocalisedWindowArgs } from '../generated/graphql.js';
 
 export const Query = {
   convoy(_: unknown, { id }: QueryConvoyArgs, ctx: Context) {
@@ -11,5 +11,8 @@ export const Query = {
   },
   incident(_: unknown, { id }: QueryIncidentArgs, ctx: Context) {
     return isUuid(id) ? ctx.loaders.incident.load(id) : null;
+  },
+  localisedWindow(_: unknown, { id }: QueryLocalisedWindowArgs, ctx: Context) {
+    return isUuid(id) ? ctx.loaders.localisedWindow.load(id.toLowerCase()) : null;
   },
 };

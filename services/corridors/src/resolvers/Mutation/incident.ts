@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { BadUserInputError, DomainError, ErrorCode, NotFoundError, Problems, actor, isUniqueViolation, isUuid, raiseAlert } from '@treaty/service-kit';
-import { Convoy, Corridor, Incident, IncidentVerification, type VerificationState } from '../../entities/index.js';
+import { Convoy, Corridor, Incident, IncidentVerification, LocalisedWindow, type VerificationState } from '../../entities/index.js';
 import { currentVerificationState, verificationAllowedNext, verificationRefusal } from '../../domain/verification.js';
 import { checkInForce, checkIncident, checkVerification } from '../../domain/rules.js';
 import type { MutationReportIncidentArgs, MutationVerifyIncidentArgs } from '../../generated/graphql.js';
@@ -8,6 +9,16 @@ import type { Context } from '../../context.js';
 import { CONVOY_HINT, CORRIDOR_HINT, agreementOrFail, trimmed } from './shared.js';
 import { incidentVerificationFact } from '../../evidence.js';
 import { incidentReported, incidentVerified } from '../../alerts.js';
+import { windowsHolding } from '../helpers/windows.js';
+
+/**
+ * The ids of the localised windows an incident is inside, as they stand in `m` now: its agreement's
+ * windows (one statement), tested by the rules of src/domain/windows.ts. Oldest opening first.
+ */
+async function windowIdsOf(m: EntityManager, incident: Incident): Promise<string[]> {
+  const windows = await m.find(LocalisedWindow, { where: { agreementId: incident.agreementId }, relations: { closure: true }, order: { from: 'ASC', id: 'ASC' } });
+  return windowsHolding(windows, incident, incident.occurredAt).map((w) => w.id);
+}
 
 export const incidentMutations = {
   async reportIncident(_: unknown, { input }: MutationReportIncidentArgs, ctx: Context) {
@@ -59,7 +70,7 @@ export const incidentMutations = {
         reportedAt: now,
       });
       await m.insert(Incident, incident);
-      await raiseAlert(m, incidentReported(incident));
+      await raiseAlert(m, incidentReported(incident, await windowIdsOf(m, incident)));
       return incident;
     });
   },
@@ -116,6 +127,8 @@ export const incidentMutations = {
           verifiedBy: actor(ctx.caller),
           verifiedBySubject: ctx.caller.subject,
           at: ctx.clock.now(),
+          // Whether the incident was inside a window, as the windows stand when the step is taken.
+          windowIds: await windowIdsOf(m, locked),
         });
         await m.insert(IncidentVerification, step);
         await ctx.evidence.append(m, { kind: 'incident-verification', subject: step.id, fact: incidentVerificationFact(step, locked), by: ctx.caller });

@@ -6,6 +6,7 @@ import { corridorMutations } from './corridor.js';
 import { incidentMutations } from './incident.js';
 import { inspectionMutations } from './inspection.js';
 import { positionMutations } from './positions.js';
+import { windowMutations } from './window.js';
 
 /** Every mutation, one file per aggregate it writes (positions apart: a batch is its own write path). */
 export const Mutation = {
@@ -14,6 +15,7 @@ export const Mutation = {
   ...inspectionMutations,
   ...positionMutations,
   ...incidentMutations,
+  ...windowMutations,
   // Witnesses countersign this service's evidence log (the same resolver in every service).
   countersignCorridorsLog: countersignTreeHead,
   // Every mutation of the SDL, each with the signature codegen derived from it: a missing one, a
