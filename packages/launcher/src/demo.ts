@@ -117,12 +117,45 @@ export async function loadDemo(url: string, tokens: DemoTokens, progress: (msg: 
     dueDay: 60,
     benchmarks: [{ metric: 'DETAINEES_RELEASED', comparator: 'AT_LEAST', threshold: 20 }],
   });
+  // The calendar of statements and domestic steps (DESIGN §13): a joint communiqué both parties issued in
+  // step on Day 13, and a law the government's parliament is to pass by Day 35.
+  await add('communique', {
+    phaseOrdinal: 1,
+    title: 'Joint communiqué on the first two weeks of the ceasefire',
+    obligatedPartyId: government,
+    dueDay: 14,
+    kind: 'STATEMENT',
+    statement: { form: 'JOINT_COMMUNIQUE', synchronisedWithPartyIds: [movement], toleranceHours: 12 },
+  });
+  await add('amnestyLaw', {
+    phaseOrdinal: 1,
+    title: 'Amnesty law for conflict-related detentions passed',
+    obligatedPartyId: government,
+    dueDay: 35,
+    kind: 'DOMESTIC_STEP',
+    domesticStep: { form: 'LAW_PASSED', institution: 'National Assembly of the Republic of Veltria' },
+  });
 
   progress('certifications');
   await gql(
     url,
     `mutation ($input: CertifyMilestoneInput!) { certifyMilestone(input: $input) { id } }`,
     { input: { milestoneId: milestones.lists, metAt: at(6), evidence: [{ reference: 'Intermediary receipt of lists, ref. VEL-LIST-001', description: 'Both lists received complete' }] } },
+    tokens.monitor,
+  );
+  await gql(
+    url,
+    `mutation ($input: CertifyMilestoneInput!) { certifyMilestone(input: $input) { id } }`,
+    {
+      input: {
+        milestoneId: milestones.communique,
+        issuances: [
+          { partyId: government, issuedAt: at(13, 10), reference: 'Office of the President of Veltria, statement 2026/031' },
+          { partyId: movement, issuedAt: at(13, 16), reference: 'Northern Ridge Alliance radio address, Day 13 evening bulletin' },
+        ],
+        evidence: [{ reference: 'Joint Monitoring Cell note JMC-COM-004', description: 'Both texts compared: identical commitments' }],
+      },
+    },
     tokens.monitor,
   );
   return { agreementId: agreement.id, partyIds: { government, movement }, milestoneIds: milestones, day0 };

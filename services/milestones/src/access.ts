@@ -23,6 +23,8 @@ export const rules: AccessRules = {
   'Milestone.disputes': authenticated,
   'Certification.evidence': authenticated,
   'Certification.notes': authenticated,
+  'Certification.issuances': authenticated,
+  'Certification.record': authenticated,
   // The confidential channel. Anyone, without a token, submits a report and follows it with its receipt
   // (the receipt is the key; the reporter's view never shows the report's content). Only the handlers
   // read reports, and what a report says is @personal: their reads also need X-Purpose

@@ -16,6 +16,16 @@ export const certificationFact = (c: Certification) => ({
   recordedAt: c.recordedAt.toISOString(),
   evidence: c.evidence.map((e) => ({ reference: e.reference, sha256: e.sha256 ?? null, descriptionSha256: textDigest(e.description) })),
   notesSha256: textDigest(c.notes),
+  // Only on a STATEMENT's or a DOMESTIC_STEP's certification, so entries written before kinds existed keep their encoding.
+  // Issuances and records by reference (as evidence files are), the institution's name as a digest.
+  ...(c.kindEvidence
+    ? {
+        kindEvidence:
+          'issuances' in c.kindEvidence
+            ? { issuances: c.kindEvidence.issuances }
+            : { record: { reference: c.kindEvidence.record.reference, institutionSha256: textDigest(c.kindEvidence.record.institution), enactedAt: c.kindEvidence.record.enactedAt } },
+      }
+    : {}),
 });
 
 export const waiverFact = (w: Waiver) => ({

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { preparedQuery } from '@treaty/service-kit';
+import type { MilestoneKind } from './domain/communications.js';
 import type {
   Agreement,
   AgreementParty,
@@ -8,8 +9,10 @@ import type {
   CargoClass,
   Certification,
   Comparator,
+  KindEvidence,
   DisputeRuling,
   Milestone,
+  MilestoneTerms,
   Party,
   PartyKind,
   Phase,
@@ -54,11 +57,11 @@ SELECT a.id, a.title, a.mediator, a.entry_into_force_at, a.proof_of_life_max_age
      FROM agreement_party ap JOIN party p ON p.id = ap.party_id WHERE ap.agreement_id = a.id) AS parties,
   (SELECT coalesce(json_agg(json_build_array(ph.id, ph.ordinal, ph.name, ph.start_day, ph.end_day, ph.permitted_cargo) ORDER BY ph.ordinal), '[]')
      FROM phase ph WHERE ph.agreement_id = a.id) AS phases,
-  (SELECT coalesce(json_agg(json_build_array(m.id, m.phase_id, m.title, m.description, m.obligated_party_id, m.due_day, m.created_at) ORDER BY m.due_day, m.title), '[]')
+  (SELECT coalesce(json_agg(json_build_array(m.id, m.phase_id, m.title, m.description, m.obligated_party_id, m.due_day, m.created_at, m.kind, m.terms) ORDER BY m.due_day, m.title), '[]')
      FROM milestone m WHERE m.agreement_id = a.id) AS milestones,
   (SELECT coalesce(json_agg(json_build_array(b.id, b.milestone_id, b.position, b.metric, b.comparator, b.threshold, b.description) ORDER BY b.milestone_id, b.position), '[]')
      FROM benchmark b JOIN milestone m ON m.id = b.milestone_id WHERE m.agreement_id = a.id) AS benchmarks,
-  (SELECT coalesce(json_agg(json_build_array(c.id, c.milestone_id, c.verifier, c.verifier_subject, c.met_at, c.recorded_at, c.evidence, c.notes)), '[]')
+  (SELECT coalesce(json_agg(json_build_array(c.id, c.milestone_id, c.verifier, c.verifier_subject, c.met_at, c.recorded_at, c.evidence, c.notes, c.kind_evidence)), '[]')
      FROM certification c JOIN milestone m ON m.id = c.milestone_id WHERE m.agreement_id = a.id) AS certifications,
   (SELECT coalesce(json_agg(json_build_array(w.id, w.milestone_id, w.reason, w.waived_by, w.waived_at)), '[]')
      FROM waiver w JOIN milestone m ON m.id = w.milestone_id WHERE m.agreement_id = a.id) AS waivers,
@@ -105,15 +108,16 @@ function toFacts(r: FactsRow): AgreementFacts {
     ([id, ordinal, name, startDay, endDay, permittedCargo]) => ({ id, agreementId, ordinal, name, startDay, endDay, permittedCargo: permittedCargo as CargoClass[] }) as Phase,
   );
   const milestones = r.milestones.map(
-    ([id, phaseId, title, description, obligatedPartyId, dueDay, createdAt]) => ({ id, agreementId, phaseId, title, description, obligatedPartyId, dueDay, createdAt: date(createdAt) }) as Milestone,
+    ([id, phaseId, title, description, obligatedPartyId, dueDay, createdAt, kind, terms]) =>
+      ({ id, agreementId, phaseId, title, description, obligatedPartyId, dueDay, createdAt: date(createdAt), kind: kind as MilestoneKind, terms: terms as MilestoneTerms | null }) as Milestone,
   );
   const benchmarks = r.benchmarks.map(
     ([id, milestoneId, position, metric, comparator, threshold, description]) =>
       ({ id, milestoneId, position, metric: metric as BenchmarkMetric, comparator: comparator as Comparator, threshold, description }) as Benchmark,
   );
   const certifications = r.certifications.map(
-    ([id, milestoneId, verifier, verifierSubject, metAt, recordedAt, evidence, notes]) =>
-      ({ id, milestoneId, verifier, verifierSubject, metAt: date(metAt), recordedAt: date(recordedAt), evidence, notes }) as Certification,
+    ([id, milestoneId, verifier, verifierSubject, metAt, recordedAt, evidence, notes, kindEvidence]) =>
+      ({ id, milestoneId, verifier, verifierSubject, metAt: date(metAt), recordedAt: date(recordedAt), evidence, notes, kindEvidence: kindEvidence as KindEvidence | null }) as Certification,
   );
   const waivers = r.waivers.map(([id, milestoneId, reason, waivedBy, waivedAt]) => ({ id, milestoneId, reason, waivedBy, waivedAt: date(waivedAt) }) as Waiver);
   const clauses = r.clauses.map(

@@ -175,3 +175,9 @@ export function checkKindEvidence(
   inTime('input.record.enactedAt', r.enactedAt, 'enactedAt');
   return p.size === before ? r.enactedAt : null;
 }
+
+/** Every party that must issue a milestone: for a STATEMENT the obligated party and those it is synchronised with; else the obligated party. */
+export function issuersOf(m: { obligatedPartyId: string; terms: { statement?: StatementTerms } | { domesticStep?: DomesticStepTerms } | null }): string[] {
+  const statement = m.terms && 'statement' in m.terms ? m.terms.statement : undefined;
+  return statement ? [m.obligatedPartyId, ...statement.synchronisedWithPartyIds.filter((id) => id !== m.obligatedPartyId)] : [m.obligatedPartyId];
+}

@@ -37,4 +37,23 @@ export class Certification {
 
   @Column({ type: 'text', name: 'notes', nullable: true })
   notes: string | null;
+
+  /** A STATEMENT's issuances, or a DOMESTIC_STEP's official record; null for an OBLIGATION. */
+  @Column({ type: 'jsonb', name: 'kind_evidence', nullable: true })
+  kindEvidence: KindEvidence | null;
 }
+
+export interface StoredIssuance {
+  partyId: string;
+  issuedAt: string;
+  reference: string;
+  sha256: string | null;
+}
+
+export interface StoredRecord {
+  reference: string;
+  institution: string;
+  enactedAt: string;
+}
+
+export type KindEvidence = { issuances: StoredIssuance[] } | { record: StoredRecord };

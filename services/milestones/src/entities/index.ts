@@ -14,6 +14,7 @@ import { ConfidentialReport, ConfidentialReportMessage, ConfidentialReportReview
 import { RedressCase, RedressDelivery } from './redress.entity.js';
 
 export { Agreement, AgreementParty, Benchmark, Certification, Milestone, Party, Phase, Waiver, Dispute, DisputeRuling, DisputeTier, SnapBackClause, SnapBackLift, DataKey, ConfidentialReport, ConfidentialReportMessage, ConfidentialReportReview, RedressCase, RedressDelivery, PersonalDataAccess };
+export type { MilestoneTerms } from './milestone.entity.js';
 export * from './dispute.entity.js';
 export * from './snap-back.entity.js';
 export * from './benchmark.entity.js';

@@ -1,7 +1,11 @@
+import type { DomesticStepTerms, MilestoneKind, StatementTerms } from '../domain/communications.js';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
 import { Agreement } from './agreement.entity.js';
 import { Party } from './party.entity.js';
 import { Phase } from './phase.entity.js';
+
+/** The terms of a STATEMENT or a DOMESTIC_STEP; null for an OBLIGATION. */
+export type MilestoneTerms = { statement: StatementTerms } | { domesticStep: DomesticStepTerms };
 
 /** A milestone's status is never stored: it is derived from certifications, waivers and the clock. */
 @Entity({ name: 'milestone' })
@@ -41,6 +45,13 @@ export class Milestone {
 
   @Column({ type: 'integer', name: 'due_day' })
   dueDay: number;
+
+  /** OBLIGATION, or a STATEMENT or DOMESTIC_STEP with its terms (domain/communications.ts). */
+  @Column({ type: 'text', name: 'kind', default: 'OBLIGATION' })
+  kind: MilestoneKind;
+
+  @Column({ type: 'jsonb', name: 'terms', nullable: true })
+  terms: MilestoneTerms | null;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt: Date;

@@ -19,10 +19,14 @@ export type AddMilestoneInput = {
   agreementId: Scalars['ID']['input'];
   benchmarks?: InputMaybe<Array<BenchmarkInput>>;
   description?: InputMaybe<Scalars['String']['input']>;
+  domesticStep?: InputMaybe<DomesticStepTermsInput>;
   dueDay: Scalars['Int']['input'];
+  /** OBLIGATION when omitted. A STATEMENT needs `statement`, a DOMESTIC_STEP needs `domesticStep`. */
+  kind?: InputMaybe<MilestoneKind>;
   obligatedPartyId: Scalars['ID']['input'];
   /** The ordinal of the phase the milestone belongs to. */
   phaseOrdinal: Scalars['Int']['input'];
+  statement?: InputMaybe<StatementTermsInput>;
   title: Scalars['String']['input'];
 };
 
@@ -44,6 +48,12 @@ export type AddSnapBackClauseInput = {
  */
 export type Agreement = {
   __typename?: 'Agreement';
+  /**
+   * The calendar of synchronised statements and domestic steps the parties committed to (the milestones of
+   * kind STATEMENT and DOMESTIC_STEP), by due day: what each party must say or do at home, by when, and
+   * where it stands. Public, like every milestone.
+   */
+  communicationsCalendar: Array<Milestone>;
   createdAt: Scalars['DateTime']['output'];
   /**
    * Today's day number under the agreement (0 on the day of entry into force; negative before it).
@@ -92,7 +102,9 @@ export type Agreement = {
   redressCases: Array<RedressCase>;
   /**
    * Per party: milestones met, met late, missed and pending, with an implementation score. Figures other
-   * services hold per party (detainees, funds) are reached through `party`.
+   * services hold per party (detainees, funds) are reached through `party`. A STATEMENT counts for every
+   * party that must issue it (a joint communiqué is a joint obligation); every other milestone for its
+   * obligated party. `byKind` splits each party's figures by kind of milestone.
    */
   scorecard: Array<PartyScore>;
   /**
@@ -190,11 +202,15 @@ export type Certification = {
   __typename?: 'Certification';
   evidence: Array<Evidence>;
   id: Scalars['ID']['output'];
+  /** For a STATEMENT: each party's issuance, the evidence it was made and when. For partner agencies. */
+  issuances: Maybe<Array<StatementIssuance>>;
   /** Where this certification sits in the milestones evidence log, with its inclusion proof on request. */
   logEntry: Maybe<EvidenceLogEntry>;
   /** When the obligation was met, as found by the verifier. Decides MET or MET_LATE. */
   metAt: Scalars['DateTime']['output'];
   notes: Maybe<Scalars['String']['output']>;
+  /** For a DOMESTIC_STEP: the official record of the step. For partner agencies. */
+  record: Maybe<DomesticStepRecord>;
   /** When the certification was recorded. */
   recordedAt: Scalars['DateTime']['output'];
   /** The verifying agency. */
@@ -204,10 +220,23 @@ export type Certification = {
 export type CertifyMilestoneInput = {
   /** At least one piece of evidence. */
   evidence: Array<EvidenceInput>;
-  /** When the obligation was met; not in the future and not before entry into force. Now, when omitted. */
+  /**
+   * For a STATEMENT: one issuance per party that must issue it, all within its tolerance of each other.
+   * The milestone is met at the last of them, so metAt is left out.
+   */
+  issuances?: InputMaybe<Array<StatementIssuanceInput>>;
+  /**
+   * When the obligation was met; not in the future and not before entry into force. Now, when omitted. For a
+   * STATEMENT or a DOMESTIC_STEP it follows from the issuances or the record: leave it out.
+   */
   metAt?: InputMaybe<Scalars['DateTime']['input']>;
   milestoneId: Scalars['ID']['input'];
   notes?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * For a DOMESTIC_STEP: the official record of the step. The milestone is met when the step was
+   * enacted, so metAt is left out.
+   */
+  record?: InputMaybe<DomesticStepRecordInput>;
 };
 
 /** How a measured value is compared with a benchmark's threshold. */
@@ -489,6 +518,48 @@ export type DisputeTierInput = {
   rulingRole: RulingRole;
 };
 
+/** The form a DOMESTIC_STEP takes. */
+export type DomesticStepForm =
+  | 'BUDGET_ALLOCATED'
+  | 'DECREE_ISSUED'
+  | 'INSTITUTION_ESTABLISHED'
+  | 'LAW_PASSED'
+  | 'RATIFICATION'
+  | 'STAKEHOLDER_BRIEFING';
+
+/** The official record of a DOMESTIC_STEP, as certified. */
+export type DomesticStepRecord = {
+  __typename?: 'DomesticStepRecord';
+  enactedAt: Scalars['DateTime']['output'];
+  institution: Scalars['String']['output'];
+  /** The record's reference: a gazette number, a session's minutes, a registry entry. */
+  reference: Scalars['String']['output'];
+};
+
+/** The official record of a DOMESTIC_STEP. */
+export type DomesticStepRecordInput = {
+  /** Not in the future, not before entry into force. */
+  enactedAt: Scalars['DateTime']['input'];
+  institution: Scalars['String']['input'];
+  /** 1 to 2,000 characters. */
+  reference: Scalars['String']['input'];
+};
+
+/** What a DOMESTIC_STEP commits a party to. */
+export type DomesticStepTerms = {
+  __typename?: 'DomesticStepTerms';
+  form: DomesticStepForm;
+  /** The institution that takes the step, e.g. National Assembly of the Republic of Veltria. */
+  institution: Scalars['String']['output'];
+};
+
+/** The terms of a DOMESTIC_STEP milestone. */
+export type DomesticStepTermsInput = {
+  form: DomesticStepForm;
+  /** Who takes the step (1 to 300 characters). */
+  institution: Scalars['String']['input'];
+};
+
 /**
  * A reference to evidence a verifier relied on (a report, imagery, a signed list), with an optional
  * SHA-256 of its content so that parties can check it was not altered.
@@ -687,6 +758,18 @@ export type InclusionProof = {
   treeSize: Scalars['Int']['output'];
 };
 
+/** A party's figures for one kind of milestone (see PartyScore). */
+export type KindScore = {
+  __typename?: 'KindScore';
+  kind: MilestoneKind;
+  met: Scalars['Int']['output'];
+  metLate: Scalars['Int']['output'];
+  missed: Scalars['Int']['output'];
+  pending: Scalars['Int']['output'];
+  score: Maybe<Scalars['Float']['output']>;
+  waived: Scalars['Int']['output'];
+};
+
 export type LiftSnapBackInput = {
   agreementId: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
@@ -715,6 +798,8 @@ export type Milestone = {
   detaineesReleased: Maybe<Scalars['Int']['output']>;
   /** Disputes filed against this milestone. */
   disputes: Array<Dispute>;
+  /** For a DOMESTIC_STEP: its form and the institution that takes it. */
+  domesticStep: Maybe<DomesticStepTerms>;
   /** The instant the due day ends: the deadline. */
   dueAt: Scalars['DateTime']['output'];
   /** The day number by whose end the milestone is due. */
@@ -725,6 +810,12 @@ export type Milestone = {
    */
   escrowFundedRatio: Maybe<Scalars['Float']['output']>;
   id: Scalars['ID']['output'];
+  /**
+   * What kind of commitment it is: an OBLIGATION (the default), a synchronised STATEMENT, or a
+   * DOMESTIC_STEP a party takes at home. Each kind is certified by evidence of its own (see
+   * CertifyMilestoneInput) and counted in the scorecard like any milestone.
+   */
+  kind: MilestoneKind;
   /** The party that must deliver it. */
   obligatedParty: Party;
   phase: Phase;
@@ -733,6 +824,8 @@ export type Milestone = {
    * prisoners service is unavailable; the error then names it.
    */
   priorityDetaineesReleased: Maybe<Scalars['Int']['output']>;
+  /** For a STATEMENT: its form, who must issue it and how far apart their issuances may be. */
+  statement: Maybe<StatementTerms>;
   /** Derived from certifications, waivers and the clock; never set by hand. */
   status: MilestoneStatus;
   title: Scalars['String']['output'];
@@ -755,6 +848,21 @@ export type Milestone = {
    */
   windowStartsAt: Scalars['DateTime']['output'];
 };
+
+/** What kind of commitment a milestone is (DESIGN §13). */
+export type MilestoneKind =
+  /**
+   * A step a party takes through its own institutions (a law passed, a decree, a briefing): met when the
+   * official record of the step shows it enacted.
+   */
+  | 'DOMESTIC_STEP'
+  /** A measurable obligation of one party, certified by a verifier on evidence (the default). */
+  | 'OBLIGATION'
+  /**
+   * A statement the parties make in step: met when every party that must issue it has, each within the
+   * tolerance of the others, at the last of their issuances.
+   */
+  | 'STATEMENT';
 
 /** Where a milestone stands, derived from the facts on record and the clock: */
 export type MilestoneStatus =
@@ -1156,6 +1264,8 @@ export type PartyKind =
 /** One party's implementation record under an agreement. */
 export type PartyScore = {
   __typename?: 'PartyScore';
+  /** The same figures for each kind of milestone the party has (OBLIGATION, STATEMENT, DOMESTIC_STEP). */
+  byKind: Array<KindScore>;
   met: Scalars['Int']['output'];
   metLate: Scalars['Int']['output'];
   missed: Scalars['Int']['output'];
@@ -1451,6 +1561,59 @@ export type SnapBackTrigger =
    */
   | 'VIOLATIONS_THRESHOLD';
 
+/** The form a STATEMENT takes. */
+export type StatementForm =
+  | 'ADDRESS_TO_THE_NATION'
+  /** Issued jointly by two or more parties; needs at least one synchronised party. */
+  | 'JOINT_COMMUNIQUE'
+  /** An order or message to a party's own forces, made public. */
+  | 'MESSAGE_TO_FORCES'
+  | 'PRESS_CONFERENCE'
+  | 'PUBLIC_STATEMENT';
+
+/** One party's issuance of a STATEMENT, as certified. */
+export type StatementIssuance = {
+  __typename?: 'StatementIssuance';
+  issuedAt: Scalars['DateTime']['output'];
+  party: Party;
+  /** Where it was published: a URL, a broadcast's reference, a document number. */
+  reference: Scalars['String']['output'];
+  /** SHA-256 of the published text or recording, as 64 hexadecimal characters, when given. */
+  sha256: Maybe<Scalars['String']['output']>;
+};
+
+/** One party's issuance of a STATEMENT. */
+export type StatementIssuanceInput = {
+  /** Not in the future, not before entry into force. */
+  issuedAt: Scalars['DateTime']['input'];
+  partyId: Scalars['ID']['input'];
+  /** Where it was published (1 to 2,000 characters). */
+  reference: Scalars['String']['input'];
+  /** SHA-256 of the published text or recording, 64 hexadecimal characters. */
+  sha256?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What a STATEMENT commits the parties to. */
+export type StatementTerms = {
+  __typename?: 'StatementTerms';
+  form: StatementForm;
+  /** Every party that must issue it: the obligated party first, then those it is synchronised with. */
+  issuers: Array<Party>;
+  /** The parties that issue it with the obligated party (empty for a statement by one party). */
+  synchronisedWith: Array<Party>;
+  /** How far apart, in hours, the parties' issuances may be for the statement to count as synchronised. */
+  toleranceHours: Scalars['Int']['output'];
+};
+
+/** The terms of a STATEMENT milestone. */
+export type StatementTermsInput = {
+  form: StatementForm;
+  /** The other parties to the agreement that must issue it with the obligated party (at least one for a JOINT_COMMUNIQUE). */
+  synchronisedWithPartyIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** 0 to 168 hours; 24 when omitted. */
+  toleranceHours?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type SubmitConfidentialReportInput = {
   /** The agreement it concerns, if you know it (see agreements). */
   agreementId?: InputMaybe<Scalars['ID']['input']>;
@@ -1681,6 +1844,11 @@ export type ResolversTypes = {
   DisputeStatus: ResolverTypeWrapper<Partial<DisputeStatus>>;
   DisputeTier: ResolverTypeWrapper<Partial<DisputeTier>>;
   DisputeTierInput: ResolverTypeWrapper<Partial<DisputeTierInput>>;
+  DomesticStepForm: ResolverTypeWrapper<Partial<DomesticStepForm>>;
+  DomesticStepRecord: ResolverTypeWrapper<Partial<DomesticStepRecord>>;
+  DomesticStepRecordInput: ResolverTypeWrapper<Partial<DomesticStepRecordInput>>;
+  DomesticStepTerms: ResolverTypeWrapper<Partial<DomesticStepTerms>>;
+  DomesticStepTermsInput: ResolverTypeWrapper<Partial<DomesticStepTermsInput>>;
   Evidence: ResolverTypeWrapper<Partial<Evidence>>;
   EvidenceInput: ResolverTypeWrapper<Partial<EvidenceInput>>;
   EvidenceLog: ResolverTypeWrapper<Partial<EvidenceLog>>;
@@ -1688,8 +1856,10 @@ export type ResolversTypes = {
   EvidenceLogs: ResolverTypeWrapper<Partial<EvidenceLogs>>;
   FileDisputeInput: ResolverTypeWrapper<Partial<FileDisputeInput>>;
   InclusionProof: ResolverTypeWrapper<Partial<InclusionProof>>;
+  KindScore: ResolverTypeWrapper<Partial<KindScore>>;
   LiftSnapBackInput: ResolverTypeWrapper<Partial<LiftSnapBackInput>>;
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
+  MilestoneKind: ResolverTypeWrapper<Partial<MilestoneKind>>;
   MilestoneStatus: ResolverTypeWrapper<Partial<MilestoneStatus>>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OpenRedressCaseInput: ResolverTypeWrapper<Partial<OpenRedressCaseInput>>;
@@ -1715,6 +1885,11 @@ export type ResolversTypes = {
   SnapBackClause: ResolverTypeWrapper<Partial<SnapBackClause>>;
   SnapBackState: ResolverTypeWrapper<Partial<SnapBackState>>;
   SnapBackTrigger: ResolverTypeWrapper<Partial<SnapBackTrigger>>;
+  StatementForm: ResolverTypeWrapper<Partial<StatementForm>>;
+  StatementIssuance: ResolverTypeWrapper<Partial<StatementIssuance>>;
+  StatementIssuanceInput: ResolverTypeWrapper<Partial<StatementIssuanceInput>>;
+  StatementTerms: ResolverTypeWrapper<Partial<StatementTerms>>;
+  StatementTermsInput: ResolverTypeWrapper<Partial<StatementTermsInput>>;
   SubmitConfidentialReportInput: ResolverTypeWrapper<Partial<SubmitConfidentialReportInput>>;
   TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
   UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
@@ -1757,6 +1932,10 @@ export type ResolversParentTypes = {
   DisputeActivity: Partial<DisputeActivity>;
   DisputeTier: Partial<DisputeTier>;
   DisputeTierInput: Partial<DisputeTierInput>;
+  DomesticStepRecord: Partial<DomesticStepRecord>;
+  DomesticStepRecordInput: Partial<DomesticStepRecordInput>;
+  DomesticStepTerms: Partial<DomesticStepTerms>;
+  DomesticStepTermsInput: Partial<DomesticStepTermsInput>;
   Evidence: Partial<Evidence>;
   EvidenceInput: Partial<EvidenceInput>;
   EvidenceLog: Partial<EvidenceLog>;
@@ -1764,6 +1943,7 @@ export type ResolversParentTypes = {
   EvidenceLogs: Partial<EvidenceLogs | FederationReferenceTypes['EvidenceLogs']>;
   FileDisputeInput: Partial<FileDisputeInput>;
   InclusionProof: Partial<InclusionProof>;
+  KindScore: Partial<KindScore>;
   LiftSnapBackInput: Partial<LiftSnapBackInput>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Mutation: Record<PropertyKey, never>;
@@ -1784,6 +1964,10 @@ export type ResolversParentTypes = {
   Ruling: Partial<Ruling>;
   SnapBackClause: Partial<SnapBackClause>;
   SnapBackState: Partial<SnapBackState>;
+  StatementIssuance: Partial<StatementIssuance>;
+  StatementIssuanceInput: Partial<StatementIssuanceInput>;
+  StatementTerms: Partial<StatementTerms>;
+  StatementTermsInput: Partial<StatementTermsInput>;
   SubmitConfidentialReportInput: Partial<SubmitConfidentialReportInput>;
   TreeHead: Partial<TreeHead>;
   UnloggedFact: Partial<UnloggedFact>;
@@ -1800,6 +1984,7 @@ export type PersonalDirectiveResolver<Result, Parent, ContextType = unknown, Arg
 
 export type AgreementResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Agreement'] = ResolversParentTypes['Agreement'], FederationReferenceType extends FederationReferenceTypes['Agreement'] = FederationReferenceTypes['Agreement']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Agreement']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  communicationsCalendar?: Resolver<Array<ResolversTypes['Milestone']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currentDay?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currentPhase?: Resolver<Maybe<ResolversTypes['Phase']>, ParentType, ContextType>;
@@ -1847,9 +2032,11 @@ export type BenchmarkResultResolvers<ContextType = unknown, ParentType extends R
 export type CertificationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Certification'] = ResolversParentTypes['Certification']> = {
   evidence?: Resolver<Array<ResolversTypes['Evidence']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  issuances?: Resolver<Maybe<Array<ResolversTypes['StatementIssuance']>>, ParentType, ContextType>;
   logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   metAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   notes?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  record?: Resolver<Maybe<ResolversTypes['DomesticStepRecord']>, ParentType, ContextType>;
   recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   verifier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
@@ -1979,6 +2166,17 @@ export type DisputeTierResolvers<ContextType = unknown, ParentType extends Resol
   rulingRole?: Resolver<ResolversTypes['RulingRole'], ParentType, ContextType>;
 };
 
+export type DomesticStepRecordResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['DomesticStepRecord'] = ResolversParentTypes['DomesticStepRecord']> = {
+  enactedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  institution?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DomesticStepTermsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['DomesticStepTerms'] = ResolversParentTypes['DomesticStepTerms']> = {
+  form?: Resolver<ResolversTypes['DomesticStepForm'], ParentType, ContextType>;
+  institution?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type EvidenceResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Evidence'] = ResolversParentTypes['Evidence']> = {
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2026,6 +2224,16 @@ export type InclusionProofResolvers<ContextType = unknown, ParentType extends Re
   treeSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type KindScoreResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['KindScore'] = ResolversParentTypes['KindScore']> = {
+  kind?: Resolver<ResolversTypes['MilestoneKind'], ParentType, ContextType>;
+  met?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  metLate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  missed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  score?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  waived?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MilestoneResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Milestone'] = ResolversParentTypes['Milestone'], FederationReferenceType extends FederationReferenceTypes['Milestone'] = FederationReferenceTypes['Milestone']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Milestone']> | FederationReferenceType, FederationReferenceType, ContextType>;
   agreement?: Resolver<ResolversTypes['Agreement'], ParentType, ContextType>;
@@ -2034,11 +2242,14 @@ export type MilestoneResolvers<ContextType = unknown, ParentType extends Resolve
   compliance?: Resolver<Maybe<ResolversTypes['Compliance']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   disputes?: Resolver<Array<ResolversTypes['Dispute']>, ParentType, ContextType>;
+  domesticStep?: Resolver<Maybe<ResolversTypes['DomesticStepTerms']>, ParentType, ContextType>;
   dueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   dueDay?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['MilestoneKind'], ParentType, ContextType>;
   obligatedParty?: Resolver<ResolversTypes['Party'], ParentType, ContextType>;
   phase?: Resolver<ResolversTypes['Phase'], ParentType, ContextType>;
+  statement?: Resolver<Maybe<ResolversTypes['StatementTerms']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['MilestoneStatus'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   underSnapBack?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
@@ -2078,6 +2289,7 @@ export type PartyResolvers<ContextType = unknown, ParentType extends ResolversPa
 };
 
 export type PartyScoreResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PartyScore'] = ResolversParentTypes['PartyScore']> = {
+  byKind?: Resolver<Array<ResolversTypes['KindScore']>, ParentType, ContextType>;
   met?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   metLate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   missed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2163,6 +2375,20 @@ export type SnapBackStateResolvers<ContextType = unknown, ParentType extends Res
   triggeredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
+export type StatementIssuanceResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['StatementIssuance'] = ResolversParentTypes['StatementIssuance']> = {
+  issuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  party?: Resolver<ResolversTypes['Party'], ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type StatementTermsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['StatementTerms'] = ResolversParentTypes['StatementTerms']> = {
+  form?: Resolver<ResolversTypes['StatementForm'], ParentType, ContextType>;
+  issuers?: Resolver<Array<ResolversTypes['Party']>, ParentType, ContextType>;
+  synchronisedWith?: Resolver<Array<ResolversTypes['Party']>, ParentType, ContextType>;
+  toleranceHours?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type TreeHeadResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TreeHead'] = ResolversParentTypes['TreeHead']> = {
   cosignatures?: Resolver<Array<ResolversTypes['Cosignature']>, ParentType, ContextType>;
   keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2208,11 +2434,14 @@ export type Resolvers<ContextType = unknown> = {
   Dispute?: DisputeResolvers<ContextType>;
   DisputeActivity?: DisputeActivityResolvers<ContextType>;
   DisputeTier?: DisputeTierResolvers<ContextType>;
+  DomesticStepRecord?: DomesticStepRecordResolvers<ContextType>;
+  DomesticStepTerms?: DomesticStepTermsResolvers<ContextType>;
   Evidence?: EvidenceResolvers<ContextType>;
   EvidenceLog?: EvidenceLogResolvers<ContextType>;
   EvidenceLogEntry?: EvidenceLogEntryResolvers<ContextType>;
   EvidenceLogs?: EvidenceLogsResolvers<ContextType>;
   InclusionProof?: InclusionProofResolvers<ContextType>;
+  KindScore?: KindScoreResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -2225,6 +2454,8 @@ export type Resolvers<ContextType = unknown> = {
   Ruling?: RulingResolvers<ContextType>;
   SnapBackClause?: SnapBackClauseResolvers<ContextType>;
   SnapBackState?: SnapBackStateResolvers<ContextType>;
+  StatementIssuance?: StatementIssuanceResolvers<ContextType>;
+  StatementTerms?: StatementTermsResolvers<ContextType>;
   TreeHead?: TreeHeadResolvers<ContextType>;
   UnloggedFact?: UnloggedFactResolvers<ContextType>;
   Waiver?: WaiverResolvers<ContextType>;

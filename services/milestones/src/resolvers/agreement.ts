@@ -2,6 +2,7 @@ import { BadUserInputError, DAY_MS, isUuid } from '@treaty/service-kit';
 import type { Agreement as AgreementRow } from '../entities/index.js';
 import { dayNumber } from '../domain/calendar.js';
 import { score, tally } from '../domain/compliance.js';
+import { MILESTONE_KINDS, issuersOf } from '../domain/communications.js';
 import { disputeActivity } from '../domain/disputes.js';
 import type { Context } from '../context.js';
 import { statusOf } from './milestone.js';
@@ -71,9 +72,19 @@ export const Agreement = {
   async scorecard(a: AgreementRow, _: unknown, ctx: Context) {
     const [parties, milestones] = await Promise.all([ctx.loaders.partiesOfAgreement.load(a.id), ctx.loaders.milestonesOfAgreement.load(a.id)]);
     const statuses = await Promise.all(milestones.map((m) => statusOf(m, ctx)));
+    // A synchronised statement is every issuing party's obligation; any other milestone its obligated party's.
+    const issuers = milestones.map((m) => issuersOf(m));
     return parties.map(({ party }) => {
-      const t = tally(statuses.filter((_, i) => milestones[i]!.obligatedPartyId === party.id));
-      return { party, ...t, score: score(t) };
+      const mine = milestones.map((m, i) => ({ kind: m.kind, status: statuses[i]! })).filter((_, i) => issuers[i]!.includes(party.id));
+      const t = tally(mine.map((x) => x.status));
+      const byKind = MILESTONE_KINDS.filter((k) => mine.some((x) => x.kind === k)).map((kind) => {
+        const k = tally(mine.filter((x) => x.kind === kind).map((x) => x.status));
+        return { kind, ...k, score: score(k) };
+      });
+      return { party, ...t, score: score(t), byKind };
     });
+  },
+  async communicationsCalendar(a: AgreementRow, _: unknown, ctx: Context) {
+    return (await ctx.loaders.milestonesOfAgreement.load(a.id)).filter((m) => m.kind !== 'OBLIGATION');
   },
 };

@@ -4,6 +4,7 @@ import { endOfDay, startOfDay } from '../domain/calendar.js';
 import { milestoneStatus } from '../domain/status.js';
 import { evaluateBenchmark, verdict, type Metric } from '../domain/compliance.js';
 import { underSnapBackAt } from '../domain/snapback.js';
+import { issuersOf } from '../domain/communications.js';
 import { primeViolationTimes, snapBackOf } from './snap-back.js';
 import type { Context } from '../context.js';
 
@@ -36,6 +37,18 @@ export const Milestone = {
   },
   agreement(m: MilestoneRow, _: unknown, ctx: Context) {
     return ctx.loaders.agreement.load(m.agreementId);
+  },
+  kind(m: MilestoneRow) {
+    return m.kind ?? 'OBLIGATION';
+  },
+  async statement(m: MilestoneRow, _: unknown, ctx: Context) {
+    const terms = m.terms && 'statement' in m.terms ? m.terms.statement : null;
+    if (!terms) return null;
+    const parties = async (ids: string[]) => (await ctx.loaders.party.loadMany(ids)).filter((p): p is NonNullable<typeof p> & object => p !== null && !(p instanceof Error));
+    return { form: terms.form, toleranceHours: terms.toleranceHours, synchronisedWith: parties(terms.synchronisedWithPartyIds), issuers: parties(issuersOf(m)) };
+  },
+  domesticStep(m: MilestoneRow) {
+    return m.terms && 'domesticStep' in m.terms ? m.terms.domesticStep : null;
   },
   phase(m: MilestoneRow, _: unknown, ctx: Context) {
     return ctx.loaders.phase.load(m.phaseId);

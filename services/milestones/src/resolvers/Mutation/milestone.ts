@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { BadUserInputError, NotFoundError, Problems, actor, isUuid } from '@treaty/service-kit';
-import { Agreement, AgreementParty, Benchmark, Certification, Milestone, Party, Phase, Waiver } from '../../entities/index.js';
+import { Agreement, AgreementParty, Benchmark, Certification, Milestone, Party, Phase, Waiver, type KindEvidence } from '../../entities/index.js';
+import { checkKind, checkKindEvidence } from '../../domain/communications.js';
 import { checkBenchmarks, checkEvidence, checkMetAt, checkText } from '../../domain/rules.js';
 import type { MutationAddMilestoneArgs, MutationCertifyMilestoneArgs, MutationWaiveMilestoneArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
@@ -36,6 +37,33 @@ async function refuseIfSettled(m: EntityManager, milestone: Milestone, attempted
   }
 }
 
+/**
+ * When a milestone was met and the evidence of its kind to store: for an OBLIGATION the verifier's metAt
+ * (now when omitted); for a STATEMENT the last issuance of the set, for a DOMESTIC_STEP the enactment,
+ * checked against the milestone's terms (domain/communications.ts). Problems are added to `p`.
+ */
+async function evidenceOfKind(m: EntityManager, p: Problems, milestone: Milestone, input: MutationCertifyMilestoneArgs['input'], entryIntoForceAt: Date, now: Date) {
+  const terms = {
+    statement: milestone.terms && 'statement' in milestone.terms ? milestone.terms.statement : null,
+    domesticStep: milestone.terms && 'domesticStep' in milestone.terms ? milestone.terms.domesticStep : null,
+  };
+  const issuerIds = terms.statement ? [milestone.obligatedPartyId, ...terms.statement.synchronisedWithPartyIds] : [milestone.obligatedPartyId];
+  const found = await m.findBy(Party, { id: In(issuerIds) });
+  const issuers = issuerIds.map((id) => found.find((x) => x.id === id) ?? { id, name: id });
+  const issuances = input.issuances?.map((i) => ({ partyId: i.partyId, issuedAt: i.issuedAt, reference: i.reference, sha256: i.sha256 ?? null }));
+  const derived = checkKindEvidence(p, milestone.kind, terms, { issuances, record: input.record ?? null }, issuers, { entryIntoForceAt, now });
+  if (milestone.kind === 'OBLIGATION') return { metAt: input.metAt ?? now, kindEvidence: null };
+  if (input.metAt) {
+    p.add('input.metAt', `A ${milestone.kind} is met ${milestone.kind === 'STATEMENT' ? 'at the last issuance of the set' : 'when the step was enacted'}; leave metAt out.`);
+  }
+  const kindEvidence: KindEvidence | null = !derived
+    ? null
+    : milestone.kind === 'STATEMENT'
+      ? { issuances: issuances!.map((i) => ({ partyId: issuers.find((x) => x.id.toLowerCase() === i.partyId.toLowerCase())!.id, issuedAt: i.issuedAt.toISOString(), reference: i.reference.trim(), sha256: i.sha256?.toLowerCase() ?? null })) }
+      : { record: { reference: input.record!.reference.trim(), institution: input.record!.institution.trim(), enactedAt: input.record!.enactedAt.toISOString() } };
+  return { metAt: derived ?? now, kindEvidence };
+}
+
 export const milestoneMutations = {
   async addMilestone(_: unknown, { input }: MutationAddMilestoneArgs, ctx: Context) {
     const p = new Problems();
@@ -60,10 +88,11 @@ export const milestoneMutations = {
         );
       }
       const parties = await m.findBy(AgreementParty, { agreementId: agreement.id });
+      const names = await m.findBy(Party, { id: In(parties.map((ap) => ap.partyId)) });
       if (!parties.some((ap) => ap.partyId === input.obligatedPartyId)) {
-        const names = await m.findBy(Party, { id: In(parties.map((ap) => ap.partyId)) });
         p.add('input.obligatedPartyId', `The obligated party must be a party to "${agreement.title}": ${names.map((n) => `${n.name} (${n.id})`).join(', ')}.`);
       }
+      const kind = checkKind(p, input, input.obligatedPartyId, names);
       p.throwIfAny();
 
       const milestone = m.create(Milestone, {
@@ -74,6 +103,8 @@ export const milestoneMutations = {
         description: input.description?.trim() || null,
         obligatedPartyId: input.obligatedPartyId,
         dueDay: input.dueDay,
+        kind: kind.kind,
+        terms: kind.statement ? { statement: kind.statement } : kind.domesticStep ? { domesticStep: kind.domesticStep } : null,
       });
       await m.insert(Milestone, milestone);
       if (benchmarks.length) {
@@ -100,13 +131,13 @@ export const milestoneMutations = {
     if (input.notes) checkText(p, 'input.notes', input.notes, 'Notes', 5000);
     p.throwIfAny();
     const now = ctx.clock.now();
-    const metAt = input.metAt ?? now;
 
     return onceOnly(() => BadUserInputError.one('input.milestoneId', 'This milestone was certified by another request a moment ago; reload it to see the certification.'), () =>
       ctx.db.transaction(async (m) => {
         const milestone = await lockMilestone(m, input.milestoneId);
         await refuseIfSettled(m, milestone, 'certified');
         const agreement = await m.findOneByOrFail(Agreement, { id: milestone.agreementId });
+        const { metAt, kindEvidence } = await evidenceOfKind(m, p, milestone, input, agreement.entryIntoForceAt, now);
         checkMetAt(p, metAt, now, agreement.entryIntoForceAt);
         p.throwIfAny();
         const certification = m.create(Certification, {
@@ -118,6 +149,7 @@ export const milestoneMutations = {
           recordedAt: now,
           evidence: input.evidence.map((e) => ({ reference: e.reference.trim(), description: e.description?.trim() || null, sha256: e.sha256?.toLowerCase() ?? null })),
           notes: input.notes?.trim() || null,
+          kindEvidence,
         });
         await m.insert(Certification, certification);
         await ctx.evidence.append(m, { kind: 'certification', subject: certification.id, fact: certificationFact(certification), by: ctx.caller });
