@@ -346,7 +346,7 @@ describe('tampering, as a database administrator would, named by the offline ver
   });
 
   it('an edited entry no longer hashes to its leaf', async () => {
-    const [e] = await db('corridors').query(`SELECT leaf_index, entry FROM evidence_entry ORDER BY leaf_index LIMIT 1 OFFSET 1`);
+    const [e] = await db('corridors').query(`SELECT leaf_index, entry FROM evidence_entry WHERE kind = 'incident-verification' ORDER BY leaf_index LIMIT 1`);
     const edited = e.entry.replace('"state":"', '"state":"X');
     await asAdministrator('corridors', `UPDATE evidence_entry SET entry = $2 WHERE leaf_index = $1`, [e.leaf_index, edited]);
     try {
@@ -358,7 +358,7 @@ describe('tampering, as a database administrator would, named by the offline ver
   });
 
   it('an entry rewritten with its leaf hash too breaks the chain and every signed head after it', async () => {
-    const [e] = await db('corridors').query(`SELECT leaf_index, entry FROM evidence_entry ORDER BY leaf_index LIMIT 1 OFFSET 1`);
+    const [e] = await db('corridors').query(`SELECT leaf_index, entry FROM evidence_entry WHERE kind = 'incident-verification' ORDER BY leaf_index LIMIT 1`);
     const edited = e.entry.replace('"state":"', '"state":"X');
     const { createHash } = await import('node:crypto');
     const leaf = createHash('sha256').update(Buffer.concat([Buffer.from([0]), Buffer.from(edited)])).digest();
