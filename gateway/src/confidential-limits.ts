@@ -143,7 +143,9 @@ export function confidentialLimitsPlugin(counters: ChannelCounters): ApolloServe
           for (let i = 0; i < submits + receiptFields; i += 1) {
             const refused = counters.admit(contextValue.source, i < submits ? 'submit' : 'receipt');
             if (refused) {
-              throw new GraphQLError(refused.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfter, http: { status: 429, headers: new Map([['retry-after', String(refused.retryAfter)]]) } } });
+              // Apollo Server reads `http` (a status and a Map of headers) from an error thrown before execution.
+              const http = { status: 429, headers: new Map([['retry-after', String(refused.retryAfter)]]) } as unknown as Record<string, unknown>;
+              throw new GraphQLError(refused.message, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfter, http } });
             }
           }
         },

@@ -12,7 +12,7 @@ function isInternalKeys(s: string): boolean {
 }
 import { DEFAULT_LIMITS, type OperationLimits } from './limits.js';
 import { DEFAULT_CONFIDENTIAL_LIMITS, type ConfidentialLimits } from './confidential-limits.js';
-import { DEFAULT_ALERT_STREAM, type AlertStreamSettings } from './alert-stream.js';
+import { DEFAULT_ALERT_STREAM, type AlertStreamSettings } from './alerts-format.js';
 
 const port = portSetting(GATEWAY_DEFAULT_PORT);
 const limit = (example: number, max: number) =>
@@ -50,7 +50,7 @@ export interface GatewaySettings {
   responseCacheMaxBytes: number;
   /** The confidential channel's abuse limits (confidential-limits.ts): per source per hour, and for everyone per minute. */
   confidentialLimits: ConfidentialLimits;
-  /** The alert stream at GET /alerts (alert-stream.ts): how often outboxes are read, how many streams are served. */
+  /** The alert stream at GET /alerts (alerts.ts): how often outboxes are read, how many streams are served. */
   alertStream: AlertStreamSettings;
 }
 

@@ -41,7 +41,7 @@ import { AuthenticationError, type TokenVerifier } from './auth.js';
 import { DEFAULT_SETTINGS, type GatewaySettings } from './config.js';
 import type { GatewayContext } from './context.js';
 import { ChannelCounters, confidentialLimitsPlugin } from './confidential-limits.js';
-import { AlertHub, StreamRefusal, openAlertStream } from './alert-stream.js';
+import { AlertHub, StreamRefusal, openAlertStream } from './alerts.js';
 import { runOperation } from './reports/run.js';
 import { SUBGRAPHS } from './topology.js';
 import { SignedDataSource } from './data-source.js';
@@ -132,7 +132,7 @@ function strictScalars(schema: { getType(name: string): unknown }): void {
 export function buildGateway(opts: GatewayOptions): BuiltGateway {
   // @apollo/gateway reads this when constructed: this product handles personal data and never phones home.
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
-  const settings: GatewaySettings = { ...DEFAULT_SETTINGS, ...opts.settings, limits: { ...DEFAULT_SETTINGS.limits, ...opts.settings?.limits } };
+  const settings: GatewaySettings = { ...DEFAULT_SETTINGS, ...opts.settings, limits: { ...DEFAULT_SETTINGS.limits, ...opts.settings?.limits }, alertStream: { ...DEFAULT_SETTINGS.alertStream, ...opts.settings?.alertStream } };
   const logger = opts.logger ?? createLogger('gateway');
   const trustedOperationNames = new Set<string>();
   const metrics = createMetrics('gateway', { trustedOperations: trustedOperationNames });
@@ -276,8 +276,10 @@ export async function serveGateway(
       return;
     }
     if (url.pathname === '/alerts') {
-      scope.operation = 'alert stream';
-      if (req.method !== 'GET') return refuse(405, 'BAD_REQUEST', `${req.method} is not supported at /alerts; open the stream with GET and Accept: text/event-stream.`, { allow: 'GET' });
+      // Logged when the stream ends (its duration is the stream's life), but kept out of the latency histogram.
+      logWhenDone(res, scope, logger);
+      scope.operation = 'alerts';
+      if (req.method !== 'GET') return refuse(405, 'BAD_REQUEST', `${req.method} is not supported at /alerts; open the stream with GET (Accept: text/event-stream).`, { allow: 'GET' });
       let streamCaller: Caller;
       try {
         streamCaller = await opts.verifier.authenticate(req.headers.authorization);
@@ -287,7 +289,7 @@ export async function serveGateway(
       }
       scope.caller = { agency: streamCaller.agency, roles: streamCaller.roles, via: streamCaller.via };
       try {
-        await openAlertStream(alerts, req, res, url, streamCaller, settings.alertStream, base);
+        await openAlertStream(alerts, req, res, url, streamCaller, base);
       } catch (e) {
         if (!(e instanceof StreamRefusal)) throw e;
         if (!res.headersSent) return refuse(e.status, e.code, e.message, e.headers);
