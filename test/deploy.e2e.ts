@@ -616,7 +616,7 @@ describe('deploy/k8s', () => {
   });
 
   it("lets only the gateway and the code's sibling calls reach each subgraph, on its port, and nothing else", () => {
-    expect([...EDGES].sort()).toEqual(['corridors>milestones', 'guarantors>milestones', 'milestones>corridors', 'milestones>guarantors', 'prisoners>milestones']);
+    expect([...EDGES].sort()).toEqual(['corridors>milestones', 'guarantors>corridors', 'guarantors>milestones', 'guarantors>prisoners', 'milestones>corridors', 'milestones>guarantors', 'prisoners>milestones']);
     const policies = ofKind('NetworkPolicy');
     const selects = (pol: any, name: string) => pol.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === name;
     expect(policies.some((pol) => selects(pol, 'gateway') || Object.keys(pol.spec.podSelector).length === 0)).toBe(false);

@@ -15,9 +15,10 @@ const inputGuarantor = (_: unknown, args: Record<string, unknown>) => (args.inpu
 const balanceReaders = either(role('MEDIATOR', 'GUARANTOR'), ownParty((account) => (account as EscrowAccount).beneficiaryPartyId));
 
 /**
- * Who may do what in this service. Guarantors, commitments, tranches (amounts and status) and the funded
- * ratio are public; what an escrow account holds is for mediators, guarantors and its beneficiary; who
- * approved, released or penalised a tranche is for partner agencies. Rules that depend on a stored row
+ * Who may do what in this service. Guarantors, commitments, tranches (amounts, status, terms and projected
+ * payout), incentive escrows (units and steps) and the funded ratio are public; what an escrow account
+ * holds is for mediators, guarantors and its beneficiary; who approved, released or penalised a tranche,
+ * and who approved or recorded an incentive's movements, is for partner agencies. Rules that depend on a stored row
  * (the commitment's or tranche's guarantor) are checked in the mutation with the rules below.
  */
 export const rules: AccessRules = {
@@ -31,6 +32,13 @@ export const rules: AccessRules = {
   'Mutation.releaseTranche': role('GUARANTOR'),
   'Mutation.setPenaltySchedule': role('MEDIATOR'),
   'Mutation.applyPenalty': role('MEDIATOR'),
+  // Incentive escrows mirror tranches: made by a MEDIATOR or the granting guarantor, each step approved
+  // by a MEDIATOR and released by the granting guarantor (checked in the resolver), reverted under
+  // snap-back by a MEDIATOR (as a penalty is applied).
+  'Mutation.createIncentiveEscrow': either(role('MEDIATOR'), ownGuarantor(inputGuarantor)),
+  'Mutation.approveIncentiveStep': role('MEDIATOR'),
+  'Mutation.releaseIncentiveStep': role('GUARANTOR'),
+  'Mutation.revertIncentive': role('MEDIATOR'),
   'EscrowAccount.balance': balanceReaders,
   'EscrowAccount.deposited': balanceReaders,
   'EscrowAccount.released': balanceReaders,
@@ -41,6 +49,8 @@ export const rules: AccessRules = {
   'Tranche.approval': authenticated,
   'TrancheRelease.releasedBy': authenticated,
   'TranchePenalty.appliedBy': authenticated,
+  'IncentiveStep.approval': authenticated,
+  'IncentiveMovement.recordedBy': authenticated,
 };
 
 /** advanceCommitment, for a GUARANTOR: only its own guarantor's commitments (the parent is the commitment). */
@@ -48,6 +58,9 @@ export const commitmentOwner = either(role('MEDIATOR'), ownGuarantor((commitment
 
 /** releaseTranche: only the funding guarantor (the parent is the tranche). */
 export const fundingGuarantor = ownGuarantor((tranche) => (tranche as { guarantorId: string }).guarantorId);
+
+/** releaseIncentiveStep: only the granting guarantor (the parent is the incentive escrow). */
+export const grantingGuarantor = ownGuarantor((escrow) => (escrow as { guarantorId: string }).guarantorId);
 
 /**
  * What sibling services may ask when they call as themselves: milestones confirms that a guarantor who

@@ -1,11 +1,27 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { baseContext, preparedQuery, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { DomainError, ErrorCode, baseContext, preparedQuery, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import type { TotalsRow } from './domain/commitment.js';
 import type { HoldingFunds } from './domain/funding.js';
-import { Commitment, EscrowAccount, Guarantor, LedgerJournal, PenaltySchedule, Tranche, TrancheApproval, type LedgerAccountKind } from './entities/index.js';
+import {
+  Commitment,
+  EscrowAccount,
+  Guarantor,
+  IncentiveEscrow,
+  IncentiveJournal,
+  IncentiveMilestone,
+  IncentiveStepApproval,
+  LedgerJournal,
+  PenaltySchedule,
+  Tranche,
+  TrancheApproval,
+  TranchePerformanceRelease,
+  TranchePerformanceTerms,
+  type LedgerAccountKind,
+} from './entities/index.js';
+import type { PerformanceMetric } from './domain/performance.js';
 import { fundsOfHoldings } from './ledger.js';
-import { createPeers, type MilestoneFacts, type Peers } from './peers.js';
+import { createPeers, type MeasureRequest, type MilestoneFacts, type Peers } from './peers.js';
 
 export interface AgreementTotalsRow extends TotalsRow {
   agreementId: string;
@@ -24,6 +40,12 @@ export interface LedgerSum {
 export function createLoaders(db: DataSource, peers: Peers) {
   const ids = (keys: readonly string[]) => In(keys.filter(isUuid));
   const uuids = (keys: readonly string[]) => keys.filter(isUuid);
+  const milestone = new DataLoader<string, MilestoneFacts | null>(async (keys) => {
+    const valid = uuids(keys);
+    const found = await peers.milestones.milestones(valid);
+    const byId = new Map(found.filter((f): f is MilestoneFacts => f !== null).map((f) => [f.id, f]));
+    return keys.map((k) => byId.get(k) ?? null);
+  });
   return {
     guarantor: oneByKey((keys: readonly string[]) => db.getRepository(Guarantor).findBy({ id: ids(keys) }), (g) => g.id),
     commitmentsOfGuarantor: manyByKey(
@@ -110,13 +132,57 @@ export function createLoaders(db: DataSource, peers: Peers) {
       null as HoldingFunds | null,
     ),
     /** Milestone status and agreement, confirmed with the milestones service: one call per batch. */
-    milestone: new DataLoader<string, MilestoneFacts | null>(async (keys) => {
-      const valid = uuids(keys);
-      const found = await peers.milestones.milestones(valid);
-      const byId = new Map(found.filter((f): f is MilestoneFacts => f !== null).map((f) => [f.id, f]));
-      return keys.map((k) => byId.get(k) ?? null);
+    milestone,
+    /**
+     * A benchmark metric of a milestone measured now by the service that owns it (`measureKey`): one call
+     * to milestones for the milestones (through `milestone`) and at most one each to prisoners and corridors
+     * per batch. Used by `Tranche.projectedPayout`, which no query plan can feed: the measured value of a
+     * benchmark a tranche names is not a field of any entity the gateway passes here.
+     */
+    measurement: new DataLoader<string, number>(async (keys) => {
+      const parsed = keys.map((k) => k.split('|') as [string, PerformanceMetric]);
+      const milestones = await milestone.loadMany(parsed.map(([id]) => id));
+      const results: (number | Error)[] = [];
+      const known: { at: number; request: MeasureRequest }[] = [];
+      parsed.forEach(([id, metric], at) => {
+        const m = milestones[at];
+        if (m instanceof Error) results[at] = m;
+        else if (!m) results[at] = new DomainError(ErrorCode.NOT_FOUND, `The milestones service does not know milestone ${id}, so its benchmark cannot be measured.`);
+        else known.push({ at, request: { metric, milestone: m } });
+      });
+      const values = await peers.measures.measure(known.map((k) => k.request));
+      known.forEach((k, i) => (results[k.at] = values[i]!));
+      return results;
     }),
+    performanceTermsOfTranche: oneByKey((keys: readonly string[]) => db.getRepository(TranchePerformanceTerms).findBy({ trancheId: ids(keys) }), (t) => t.trancheId),
+    performanceReleaseOfTranche: oneByKey((keys: readonly string[]) => db.getRepository(TranchePerformanceRelease).findBy({ trancheId: ids(keys) }), (r) => r.trancheId),
+    incentiveEscrow: oneByKey((keys: readonly string[]) => db.getRepository(IncentiveEscrow).findBy({ id: ids(keys) }), (e) => e.id),
+    incentiveEscrowsOfAgreement: manyByKey(
+      (keys: readonly string[]) => db.getRepository(IncentiveEscrow).find({ where: { agreementId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (e) => e.agreementId,
+    ),
+    incentiveEscrowsOfGuarantor: manyByKey(
+      (keys: readonly string[]) => db.getRepository(IncentiveEscrow).find({ where: { guarantorId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (e) => e.guarantorId,
+    ),
+    milestonesOfIncentive: manyByKey(
+      (keys: readonly string[]) => db.getRepository(IncentiveMilestone).find({ where: { incentiveEscrowId: ids(keys) }, order: { ordinal: 'ASC' } }),
+      (m) => m.incentiveEscrowId,
+    ),
+    unitJournalsOfIncentive: manyByKey(
+      (keys: readonly string[]) => db.getRepository(IncentiveJournal).find({ where: { incentiveEscrowId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (j) => j.incentiveEscrowId,
+    ),
+    stepApprovalsOfIncentive: manyByKey(
+      (keys: readonly string[]) => db.getRepository(IncentiveStepApproval).find({ where: { incentiveEscrowId: ids(keys) }, order: { step: 'ASC' } }),
+      (a) => a.incentiveEscrowId,
+    ),
   };
+}
+
+/** The `measurement` loader's key: a milestone and a metric. */
+export function measureKey(milestoneId: string, metric: PerformanceMetric): string {
+  return `${milestoneId}|${metric}`;
 }
 
 function group<R, K, V>(rows: R[], keyOf: (r: R) => K, valueOf: (r: R) => V): Map<K, V[]> {

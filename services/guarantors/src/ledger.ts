@@ -3,8 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery, type Caller, type EvidenceLog } from '@treaty/service-kit';
 import { allotHolding, type HoldingFunds, type HoldingTranche } from './domain/funding.js';
 import { unbalancedReason } from './domain/ledger.js';
-import { EscrowAccount, LedgerAccount, LedgerEntry, LedgerJournal, type JournalKind, type LedgerAccountKind } from './entities/index.js';
-import { journalFact } from './evidence.js';
+import { EscrowAccount, IncentiveJournal, LedgerAccount, LedgerEntry, LedgerJournal, type IncentiveEscrow, type JournalKind, type LedgerAccountKind, type UnitJournalKind } from './entities/index.js';
+import { journalFact, unitJournalFact } from './evidence.js';
 
 /**
  * Writes to the escrow ledger, always inside the caller's transaction. Money moves only as a journal
@@ -44,8 +44,8 @@ export function holdingKey(escrowAccountId: string, guarantorId: string): string
 }
 
 /**
- * The balance and the tranches of each holding, in creation order with what was released and forfeited
- * of each, reserved as `allotHolding` says: one statement for any number of holdings. Mutations call it
+ * The balance and the tranches of each holding, in creation order with what was released, left unpaid,
+ * carried in and forfeited of each, reserved as `allotHolding` says: one statement for any number of holdings. Mutations call it
  * inside their transaction with the holding's ledger account locked, so the reservations they check
  * cannot change before their journal is written; reads call it through a per-request loader.
  */
@@ -55,7 +55,7 @@ export async function fundsOfHoldings(
 ): Promise<Map<string, HoldingFunds>> {
   const rows: {
     escrow_account_id: string; guarantor_id: string; balance: string;
-    id: string | null; milestone_id: string; currency: string; amount: string; forfeited: string; released: string | null;
+    id: string | null; milestone_id: string; currency: string; amount: string; forfeited: string; released: string | null; unpaid: string; carried_in: string;
   }[] = holdings.length === 0 ? [] : await preparedQuery(q, 
     `WITH h AS (
        SELECT DISTINCT escrow_account_id, guarantor_id FROM unnest($1::uuid[], $2::uuid[]) AS x(escrow_account_id, guarantor_id)
@@ -69,12 +69,20 @@ export async function fundsOfHoldings(
      )
      SELECT h.escrow_account_id, h.guarantor_id, coalesce(b.balance, 0)::text AS balance,
             t.id, t.milestone_id, t.currency, t.amount_minor::text AS amount,
-            coalesce(f.amount_minor, 0)::text AS forfeited, r.amount_minor::text AS released
+            coalesce(f.amount_minor, 0)::text AS forfeited,
+            (CASE WHEN p.tranche_id IS NOT NULL THEN p.paid_minor ELSE r.amount_minor END)::text AS released,
+            coalesce(p.unpaid_minor, 0)::text AS unpaid, coalesce(c.carried, 0)::text AS carried_in
        FROM h
        LEFT JOIN balances b ON b.escrow_account_id = h.escrow_account_id AND b.guarantor_id = h.guarantor_id
        LEFT JOIN tranche t ON t.escrow_account_id = h.escrow_account_id AND t.guarantor_id = h.guarantor_id
        LEFT JOIN ledger_journal r ON r.tranche_id = t.id AND r.kind = 'RELEASE'
        LEFT JOIN ledger_journal f ON f.tranche_id = t.id AND f.kind = 'FORFEIT'
+       -- A variable tranche's release (it may have paid nothing, and so have no journal), and what earlier
+       -- variable tranches carried to this one.
+       LEFT JOIN tranche_performance_release p ON p.tranche_id = t.id
+       LEFT JOIN LATERAL (
+         SELECT sum(x.unpaid_minor) AS carried FROM tranche_performance_release x WHERE x.carried_to_tranche_id = t.id
+       ) c ON true
       ORDER BY h.escrow_account_id, h.guarantor_id, t.sequence`,
     [holdings.map((h) => h.escrowAccountId), holdings.map((h) => h.guarantorId)],
   );
@@ -90,6 +98,8 @@ export async function fundsOfHoldings(
         amountMinor: BigInt(r.amount),
         forfeitedMinor: BigInt(r.forfeited),
         releasedMinor: r.released === null ? null : BigInt(r.released),
+        unpaidMinor: BigInt(r.unpaid),
+        carriedInMinor: BigInt(r.carried_in),
       });
     }
     grouped.set(key, g);
@@ -160,5 +170,41 @@ export async function postTransfer(m: EntityManager, draft: JournalDraft, from: 
     entries.map((e) => ({ id: randomUUID(), journalId: journal.id, accountId: e.accountId, currency: draft.escrow.currency, amountMinor: e.amountMinor })),
   );
   await draft.evidence.append(m, { kind: 'ledger-journal', subject: journal.id, fact: journalFact(journal, entries), by: draft.caller });
+  return journal;
+}
+
+export interface UnitJournalDraft {
+  kind: UnitJournalKind;
+  escrow: IncentiveEscrow;
+  units: number;
+  step?: number | null;
+  /** For a reversion: when the snap-back it follows was triggered; it counts from then on. */
+  triggerAt?: Date | null;
+  at: Date;
+  caller: Caller;
+  evidence: EvidenceLog;
+}
+
+/**
+ * Records `units` of an incentive escrow moving between its fixed accounts (GRANT: guarantor to escrow,
+ * RELEASE: escrow to beneficiary, REVERSION: beneficiary to guarantor) and appends it to the evidence log.
+ * A reversion is effective from its trigger, anything else from when it is recorded.
+ */
+export async function postUnits(m: EntityManager, d: UnitJournalDraft): Promise<IncentiveJournal> {
+  if (!Number.isInteger(d.units) || d.units <= 0) throw new Error(`refusing to write a unit journal of ${d.units} units`);
+  const journal = m.create(IncentiveJournal, {
+    id: randomUUID(),
+    incentiveEscrowId: d.escrow.id,
+    kind: d.kind,
+    units: d.units,
+    step: d.step ?? null,
+    triggerAt: d.triggerAt ?? null,
+    effectiveAt: d.kind === 'REVERSION' ? d.triggerAt! : d.at,
+    recordedAt: d.at,
+    recordedBy: d.caller.agency ?? d.caller.subject ?? null,
+    recordedBySubject: d.caller.subject,
+  });
+  await m.insert(IncentiveJournal, journal);
+  await d.evidence.append(m, { kind: 'incentive-journal', subject: journal.id, fact: unitJournalFact(journal), by: d.caller });
   return journal;
 }

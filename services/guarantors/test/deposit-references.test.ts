@@ -155,9 +155,9 @@ describe('a deposit reference is booked once per escrow account', () => {
     const r = await pending!;
     const held = (await account(id)).movements.find((m) => m.id === winner.id)!;
     expectReferenceTaken(r, { id: winner.id, amount: '900.00', recordedAt: held.recordedAt, reference: 'NRV-HELD-7' });
-    // Only the other writer's journal landed.
+    // Only the other writer's journal landed, with its evidence log entry; the loser wrote nothing.
     const counts = await h.counts();
-    expect(counts).toEqual({ ...before, ledger_journal: before.ledger_journal! + 1, ledger_entry: before.ledger_entry! + 2 });
+    expect(counts).toEqual({ ...before, ledger_journal: before.ledger_journal! + 1, ledger_entry: before.ledger_entry! + 2, evidence_entry: before.evidence_entry! + 1 });
     expect((await account(id)).balance.amount).toBe('902.00');
   });
 

@@ -122,7 +122,7 @@ describe('tranche status', () => {
 });
 
 describe('funding', () => {
-  const t = (id: string, amount: bigint, released = false) => ({ id, milestoneId: 'm', currency: 'USD', amountMinor: amount, forfeitedMinor: 0n, releasedMinor: released ? amount : null });
+  const t = (id: string, amount: bigint, released = false) => ({ id, milestoneId: 'm', currency: 'USD', amountMinor: amount, forfeitedMinor: 0n, releasedMinor: released ? amount : null, unpaidMinor: 0n, carriedInMinor: 0n });
   it('covers open tranches in creation order and counts released ones as funded', () => {
     const h = allotHolding(150n, [t('a', 100n), t('r', 500n, true), t('b', 100n), t('c', 100n)]);
     expect(['a', 'r', 'b', 'c'].map((id) => fundingLine('USD', h.tranches.get(id)!))).toEqual([
@@ -131,7 +131,7 @@ describe('funding', () => {
       { currency: 'USD', dueMinor: 100n, fundedMinor: 50n },
       { currency: 'USD', dueMinor: 100n, fundedMinor: 0n },
     ]);
-    expect(allotHolding(-5n, [t('a', 10n)]).tranches.get('a')).toEqual({ forfeited: 0n, released: 0n, held: 0n, unfunded: 10n });
+    expect(allotHolding(-5n, [t('a', 10n)]).tranches.get('a')).toEqual({ forfeited: 0n, released: 0n, unpaid: 0n, carriedIn: 0n, releasedAlready: false, held: 0n, unfunded: 10n });
   });
   it('is funded over owed per currency, the lowest across currencies, 0 when nothing is owed', () => {
     expect(fundedRatio([])).toBe(0);
@@ -239,15 +239,16 @@ describe('issue 14, item 2: a tranche status says what happened to its money', (
 });
 
 describe('issue 14, items 2 and 6: each tranche\'s funds, reserved in creation order', () => {
-  type T = { id: string; milestoneId: string; currency: string; amountMinor: bigint; forfeitedMinor: bigint; releasedMinor: bigint | null };
-  const t = (id: string, amount: bigint, more: Partial<T> = {}): T => ({ id, milestoneId: `m-${id}`, currency: 'USD', amountMinor: amount, forfeitedMinor: 0n, releasedMinor: null, ...more });
+  type T = { id: string; milestoneId: string; currency: string; amountMinor: bigint; forfeitedMinor: bigint; releasedMinor: bigint | null; unpaidMinor: bigint; carriedInMinor: bigint };
+  const t = (id: string, amount: bigint, more: Partial<T> = {}): T => ({ id, milestoneId: `m-${id}`, currency: 'USD', amountMinor: amount, forfeitedMinor: 0n, releasedMinor: null, unpaidMinor: 0n, carriedInMinor: 0n, ...more });
+  const none = { unpaid: 0n, carriedIn: 0n };
 
   it('splits every tranche into forfeited + released + held + unfunded = amount, and the holding into reserved + unreserved = balance', () => {
     const h = allotHolding(1_200n, [t('a', 1_000n), t('r', 300n, { forfeitedMinor: 100n, releasedMinor: 200n }), t('p', 200n, { forfeitedMinor: 50n }), t('b', 500n)]);
-    expect(h.tranches.get('a')).toEqual({ forfeited: 0n, released: 0n, held: 1_000n, unfunded: 0n });
-    expect(h.tranches.get('r')).toEqual({ forfeited: 100n, released: 200n, held: 0n, unfunded: 0n });
-    expect(h.tranches.get('p')).toEqual({ forfeited: 50n, released: 0n, held: 150n, unfunded: 0n });
-    expect(h.tranches.get('b')).toEqual({ forfeited: 0n, released: 0n, held: 50n, unfunded: 450n });
+    expect(h.tranches.get('a')).toEqual({ ...none, releasedAlready: false, forfeited: 0n, released: 0n, held: 1_000n, unfunded: 0n });
+    expect(h.tranches.get('r')).toEqual({ ...none, releasedAlready: true, forfeited: 100n, released: 200n, held: 0n, unfunded: 0n });
+    expect(h.tranches.get('p')).toEqual({ ...none, releasedAlready: false, forfeited: 50n, released: 0n, held: 150n, unfunded: 0n });
+    expect(h.tranches.get('b')).toEqual({ ...none, releasedAlready: false, forfeited: 0n, released: 0n, held: 50n, unfunded: 450n });
     expect({ reserved: h.reservedMinor, unreserved: h.unreservedMinor }).toEqual({ reserved: 1_200n, unreserved: 0n });
     expect(allotHolding(2_000n, [t('a', 500n)])).toMatchObject({ reservedMinor: 500n, unreservedMinor: 1_500n });
   });

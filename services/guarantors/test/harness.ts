@@ -2,6 +2,8 @@ import { expect } from 'vitest';
 import { silentLogger, type Caller } from '@treaty/service-kit';
 import { caller, codes, execute, startSubgraphs, type GraphQLResult, testEvidenceLog } from '@treaty/testing';
 import { milestones } from '@treaty/milestones';
+import { corridors } from '@treaty/corridors';
+import { prisoners } from '@treaty/prisoners';
 import { guarantors } from '../src/server.js';
 
 export const DAY0 = '2026-03-01T00:00:00.000Z';
@@ -10,16 +12,23 @@ export const mediator = caller('MEDIATOR', { agency: 'Office of the Envoy', subj
 export const monitor = caller('MONITOR', { agency: 'Joint Monitoring Cell' });
 
 /** Every table of this service, for proving a refused write left nothing behind. */
-export const TABLES = ['guarantor', 'commitment', 'escrow_account', 'ledger_account', 'ledger_journal', 'ledger_entry', 'tranche', 'tranche_approval', 'penalty_schedule'];
+export const TABLES = [
+  'guarantor', 'commitment', 'escrow_account', 'ledger_account', 'ledger_journal', 'ledger_entry', 'tranche', 'tranche_approval', 'penalty_schedule',
+  'tranche_performance_terms', 'tranche_performance_release', 'incentive_escrow', 'incentive_milestone', 'incentive_step_approval', 'incentive_journal',
+  // A refused write appends nothing to the evidence log and raises no alert either.
+  'evidence_entry', 'alert_outbox',
+];
 
 /**
  * Milestones and guarantors on real HTTP with fresh databases, wired as peers, sharing one fixed clock;
  * plus the same guarantors service built in-process on the same database, so that tests can count SQL
  * statements per request (`statements.measure`) and run operations without HTTP. The in-process build
  * calls milestones as guarantors itself, with guarantors' own key, exactly as the running service does.
+ * With `measuring`, the real prisoners and corridors services run too: they own the values a variable
+ * tranche is measured on, and guarantors asks them as itself.
  */
-export async function startGuarantors(now = DAY0) {
-  const subgraphs = await startSubgraphs([milestones, guarantors], { now });
+export async function startGuarantors(now = DAY0, opts: { measuring?: boolean } = {}) {
+  const subgraphs = await startSubgraphs(opts.measuring ? [milestones, prisoners, corridors, guarantors] : [milestones, guarantors], { now });
   const db = subgraphs.databases.guarantors!.db;
   const built = await guarantors.build({
     db,
@@ -32,12 +41,13 @@ export async function startGuarantors(now = DAY0) {
   const run = <T = any>(who: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> =>
     execute<T>(built.server, built.context(who), query, variables);
 
-  /** Sends an operation to the milestones subgraph (as the gateway would) and fails the test on any error. */
-  const milestonesOk = async (who: Caller, query: string, variables: Record<string, unknown> = {}) => {
-    const r = await subgraphs.call('milestones', who, query, variables);
+  /** Sends an operation to a sibling subgraph (as the gateway would) and fails the test on any error. */
+  const siblingOk = async (service: string, who: Caller, query: string, variables: Record<string, unknown> = {}) => {
+    const r = await subgraphs.call(service, who, query, variables);
     expect(r.body.errors).toBeUndefined();
     return r.body.data as any;
   };
+  const milestonesOk = (who: Caller, query: string, variables: Record<string, unknown> = {}) => siblingOk('milestones', who, query, variables);
 
   /** Runs a guarantors operation in-process and fails the test on any error. */
   const ok = async (who: Caller, query: string, variables?: Record<string, unknown>) => {
@@ -77,7 +87,24 @@ export async function startGuarantors(now = DAY0) {
     expect(overdrawn).toEqual([]);
   };
 
-  return { ...subgraphs, db, built, run, ok, milestonesOk, counts, expectRefused, expectLedgerReconciles };
+  /**
+   * The evidence log holds every fact this service keeps, each entry as the record stands now; returns
+   * how many entries there are of each kind.
+   */
+  const expectEverythingLogged = async () => {
+    const r = await run(mediator, `query ($r: [_Any!]!) { _entities(representations: $r) { ... on EvidenceLogs { guarantors { unloggedFacts { kind subject } entries(first: 1000) { kind currentFact entry } } } } }`, {
+      r: [{ __typename: 'EvidenceLogs', id: 'treaty' }],
+    });
+    expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+    const log = (r.data as any)._entities[0].guarantors;
+    expect(log.unloggedFacts).toEqual([]);
+    for (const e of log.entries) expect(JSON.parse(e.currentFact)).toEqual(JSON.parse(e.entry).fact);
+    const kinds: Record<string, number> = {};
+    for (const e of log.entries) kinds[e.kind] = (kinds[e.kind] ?? 0) + 1;
+    return kinds;
+  };
+
+  return { ...subgraphs, db, built, run, ok, milestonesOk, siblingOk, counts, expectRefused, expectLedgerReconciles, expectEverythingLogged };
 }
 
 export type Harness = Awaited<ReturnType<typeof startGuarantors>>;
@@ -140,11 +167,17 @@ export async function createAgreement(h: Harness) {
   return { id: a.id as string, title: a.title as string, government: a.parties[0].id as string, movement: a.parties[1].id as string };
 }
 
-export async function addMilestone(h: Harness, agreement: { id: string; government: string }, dueDay = 30, title = 'First release of detainees') {
+export async function addMilestone(h: Harness, agreement: { id: string; government: string }, dueDay = 30, title = 'First release of detainees', benchmarks?: Record<string, unknown>[]) {
   const data = await h.milestonesOk(mediator, ADD_MILESTONE, {
-    input: { agreementId: agreement.id, phaseOrdinal: dueDay <= 41 ? 1 : 2, title, obligatedPartyId: agreement.government, dueDay },
+    input: { agreementId: agreement.id, phaseOrdinal: dueDay <= 41 ? 1 : 2, title, obligatedPartyId: agreement.government, dueDay, ...(benchmarks ? { benchmarks } : {}) },
   });
   return data.addMilestone.id as string;
+}
+
+/** The ids of a milestone's benchmarks, in the order they were added, as milestones serves them. */
+export async function benchmarkIds(h: Harness, agreementId: string, milestoneId: string): Promise<string[]> {
+  const data = await h.milestonesOk(mediator, `query ($id: ID!) { agreement(id: $id) { milestones { id benchmarks { id } } } }`, { id: agreementId });
+  return data.agreement.milestones.find((m: any) => m.id === milestoneId).benchmarks.map((b: any) => b.id as string);
 }
 
 /** Certifies a milestone as met now (the shared clock decides MET or MET_LATE). */

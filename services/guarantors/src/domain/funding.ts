@@ -16,16 +16,29 @@ export interface HoldingTranche {
   amountMinor: bigint;
   /** The share forfeited under the penalty schedule; 0 when none. */
   forfeitedMinor: bigint;
-  /** What the release paid; null until released. */
+  /** What the release paid (for a variable tranche, possibly 0); null until released. */
   releasedMinor: bigint | null;
+  /** What a variable release did not pay (returned to the holding or carried on); 0 otherwise. */
+  unpaidMinor: bigint;
+  /** What earlier variable tranches carried to this one: it stands for its amount plus this. */
+  carriedInMinor: bigint;
 }
 
-/** Where one tranche's amount is, in minor units: forfeited + released + held + unfunded = its amount. */
+/**
+ * Where one tranche's money is, in minor units: forfeited + released + unpaid + held + unfunded = its
+ * amount + carriedIn.
+ */
 export interface TrancheFunds {
   /** Went back to the guarantor under the penalty schedule. */
   forfeited: bigint;
   /** Paid to the beneficiary. */
   released: bigint;
+  /** Not paid by a variable release: returned to the holding or carried to a later tranche. */
+  unpaid: bigint;
+  /** Carried to this tranche from earlier variable tranches' unpaid parts. */
+  carriedIn: bigint;
+  /** Settled by a release (whatever it paid): nothing more is reserved for it. */
+  releasedAlready: boolean;
   /** In escrow, reserved for this tranche. */
   held: bigint;
   /** Still owed by the tranche and not yet in escrow for it. */
@@ -43,9 +56,12 @@ export interface HoldingFunds {
   unreservedMinor: bigint;
 }
 
-/** What a tranche still stands for and may have reserved: its amount less any forfeited share, or nothing once released. */
+/**
+ * What a tranche still stands for and may have reserved: its amount and whatever was carried to it, less
+ * any forfeited share; nothing once released.
+ */
 export function openMinor(t: HoldingTranche): bigint {
-  return t.releasedMinor !== null ? 0n : t.amountMinor - t.forfeitedMinor;
+  return t.releasedMinor !== null ? 0n : t.amountMinor + t.carriedInMinor - t.forfeitedMinor;
 }
 
 /** Reserves a holding's balance for its tranches in creation order, and says where each tranche's amount is. */
@@ -58,7 +74,15 @@ export function allotHolding(balanceMinor: bigint, tranchesInOrder: HoldingTranc
     const held = open < left ? open : left;
     left -= held;
     reserved += held;
-    tranches.set(t.id, { forfeited: t.forfeitedMinor, released: t.releasedMinor ?? 0n, held, unfunded: open - held });
+    tranches.set(t.id, {
+      forfeited: t.forfeitedMinor,
+      released: t.releasedMinor ?? 0n,
+      unpaid: t.unpaidMinor,
+      carriedIn: t.carriedInMinor,
+      releasedAlready: t.releasedMinor !== null,
+      held,
+      unfunded: open - held,
+    });
   }
   return { balanceMinor, order: tranchesInOrder.map((t) => t.id), tranches, reservedMinor: reserved, unreservedMinor: left };
 }
@@ -109,13 +133,16 @@ export interface FundingLine {
 }
 
 /**
- * A tranche's line in its milestone's funded ratio: what it owes (its amount less any forfeited share)
- * and what covers it (what is held for it; for a released tranche, what was paid, in full).
+ * A tranche's line in its milestone's funded ratio: what it owes (its amount and anything carried to it,
+ * less any forfeited share) and what covers it (what is held for it). A released tranche counts as fully
+ * funded: escrow held all of it when it was released (what was paid and what a band left unpaid).
  */
 export function fundingLine(currency: string, funds: TrancheFunds): FundingLine {
-  return funds.released > 0n
-    ? { currency, dueMinor: funds.released, fundedMinor: funds.released }
-    : { currency, dueMinor: funds.held + funds.unfunded, fundedMinor: funds.held };
+  if (funds.releasedAlready) {
+    const settled = funds.released + funds.unpaid;
+    return { currency, dueMinor: settled, fundedMinor: settled };
+  }
+  return { currency, dueMinor: funds.held + funds.unfunded, fundedMinor: funds.held };
 }
 
 /**

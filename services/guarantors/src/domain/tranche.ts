@@ -22,7 +22,7 @@ export interface TrancheFacts {
   released: boolean;
   /** The share forfeited under the penalty schedule, in minor units (0 when no penalty was applied). */
   forfeitedMinor: bigint;
-  /** The tranche's amount less any share forfeited under the penalty schedule, in minor units. */
+  /** The tranche's amount and anything carried to it, less any share forfeited under the penalty schedule, in minor units. */
   remainingMinor: bigint;
   milestoneStatus: MilestoneStatus;
   /** A snap-back triggered before the milestone's deadline is in force (the milestones service says so). */
@@ -65,9 +65,12 @@ export function forfeitedShare(amountMinor: bigint, basisPoints: number): bigint
   return (amountMinor * BigInt(basisPoints)) / 10_000n;
 }
 
-/** What a tranche still owes: its amount less any share forfeited under the penalty schedule. */
-export function remainingMinor(amountMinor: bigint, forfeitedMinor: bigint | null | undefined): bigint {
-  return amountMinor - (forfeitedMinor ?? 0n);
+/**
+ * What a tranche still owes: its amount and anything earlier variable tranches carried to it, less any
+ * share forfeited under the penalty schedule.
+ */
+export function remainingMinor(amountMinor: bigint, forfeitedMinor: bigint | null | undefined, carriedInMinor = 0n): bigint {
+  return amountMinor + carriedInMinor - (forfeitedMinor ?? 0n);
 }
 
 /**

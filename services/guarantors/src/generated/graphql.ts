@@ -42,6 +42,11 @@ export type Agreement = {
   escrowAccounts: Maybe<Array<EscrowAccount>>;
   id: Scalars['ID']['output'];
   /**
+   * The incentive escrows held for the agreement's parties, oldest first. Null only when the guarantors
+   * service is unavailable; the error then names it.
+   */
+  incentiveEscrows: Maybe<Array<IncentiveEscrow>>;
+  /**
    * The penalty schedule for missed milestones, if set. Also null when the guarantors service is
    * unavailable; the error then names it.
    */
@@ -58,6 +63,13 @@ export type AgreementCommitmentsPageArgs = {
 
 export type ApplyPenaltyInput = {
   trancheId: Scalars['ID']['input'];
+};
+
+export type ApproveIncentiveStepInput = {
+  incentiveEscrowId: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** The step, 1 for the first. */
+  step: Scalars['Int']['input'];
 };
 
 export type ApproveTrancheReleaseInput = {
@@ -166,6 +178,29 @@ export type CountersignTreeHeadInput = {
   treeSize: Scalars['Int']['input'];
 };
 
+export type CreateIncentiveEscrowInput = {
+  agreementId: Scalars['ID']['input'];
+  /** A party to the agreement. */
+  beneficiaryPartyId: Scalars['ID']['input'];
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The granting guarantor (FUNDER role). */
+  guarantorId: Scalars['ID']['input'];
+  kind: IncentiveKind;
+  /**
+   * Milestones of the agreement, each once (1 to 100), enough for every step: the number of steps
+   * (10000 ÷ stepBasisPoints, rounded up) × milestonesPerStep.
+   */
+  milestoneIds: Array<Scalars['ID']['input']>;
+  /** How many more listed milestones each step needs met (at least 1). */
+  milestonesPerStep: Scalars['Int']['input'];
+  /** The share of the units each step releases, 1 to 10000 basis points (2500 for a quarter per step). */
+  stepBasisPoints: Scalars['Int']['input'];
+  /** Whole units to place in escrow, 1 to 1,000,000,000 (count a fractional quota in a smaller unit). */
+  totalUnits: Scalars['Int']['input'];
+  /** What a unit is, e.g. "fishing permits", at most 100 characters. */
+  unit: Scalars['String']['input'];
+};
+
 export type CreateTrancheInput = {
   /**
    * A positive decimal string, e.g. "500000.00", with no more decimals than the currency has, no spaces,
@@ -180,6 +215,11 @@ export type CreateTrancheInput = {
   guarantorId: Scalars['ID']['input'];
   /** A milestone of the escrow account's agreement. */
   milestoneId: Scalars['ID']['input'];
+  /**
+   * Makes the tranche variable: it pays by performance band at its release. Leave out for a tranche that
+   * pays all of what remains of it.
+   */
+  performance?: InputMaybe<TranchePerformanceInput>;
 };
 
 export type DepositToEscrowInput = {
@@ -432,7 +472,7 @@ export type EvidenceLogEntryInclusionProofArgs = {
  */
 export type EvidenceLogs = {
   __typename?: 'EvidenceLogs';
-  /** The guarantors service's log: tranche approvals, and every movement of money: deposits, releases and penalties (forfeits). */
+  /** The guarantors service's log: tranche approvals, every movement of money (deposits, releases and penalties' forfeits), variable tranches' payouts, and incentive steps' approvals and movements of units. */
   guarantors: Maybe<EvidenceLog>;
   /** Always treaty: there is one set of logs. */
   id: Scalars['ID']['output'];
@@ -457,6 +497,8 @@ export type Guarantor = {
   /** Its commitments, a page at a time, newest first; only those to one agreement when `agreementId` is given. */
   commitmentsPage: CommitmentPage;
   id: Scalars['ID']['output'];
+  /** The incentive escrows it grants, oldest first. */
+  incentiveEscrows: Array<IncentiveEscrow>;
   kind: GuarantorKind;
   name: Scalars['String']['output'];
   registeredAt: Scalars['DateTime']['output'];
@@ -521,6 +563,163 @@ export type GuarantorRole =
   | 'MONITOR'
   /** Gives security assurances. */
   | 'SECURITY_GUARANTOR';
+
+/**
+ * Non-monetary benefits (a trade quota, permits, access) that a guarantor holds in escrow for a
+ * beneficiary party, in units of their own, released in steps against cumulative progress: each step is
+ * `stepBasisPoints` of the units, earned by each further `milestonesPerStep` of the listed milestones
+ * certified MET or MET_LATE (a waiver earns nothing, as for tranches). Steps are rounded by cumulative floor:
+ * after step k the beneficiary has received floor(totalUnits × k × stepBasisPoints ÷ 10000) units (all of
+ * them after the last step), so each step is within one unit of its share and the steps add up to the
+ * total. A snap-back in force that was triggered before the last listed milestone fell due reaches the
+ * escrow: its unreleased steps are WITHHELD, and a mediator records the reversion of what the beneficiary
+ * holds (revertIncentive). Units are kept in a ledger of their own: `held` + `withBeneficiary` + `reverted` =
+ * `totalUnits`, each a sum of the movements. Readable by everyone; who approved and recorded is for partner
+ * agencies.
+ */
+export type IncentiveEscrow = {
+  __typename?: 'IncentiveEscrow';
+  /** Null only when the milestones service is unavailable; the error then names it. */
+  agreement: Maybe<Agreement>;
+  /** The party the benefit is for. Null only when the milestones service is unavailable. */
+  beneficiary: Maybe<Party>;
+  createdAt: Scalars['DateTime']['output'];
+  description: Maybe<Scalars['String']['output']>;
+  /** The granting guarantor: only it releases the steps. */
+  guarantor: Guarantor;
+  /** Units still in escrow: total less released. */
+  held: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  kind: IncentiveKind;
+  /** The listed milestones whose progress earns the steps, in the order given. */
+  milestones: Array<Milestone>;
+  /**
+   * How many of the listed milestones are certified MET or MET_LATE now, as the milestones service reports.
+   * Null when that service is unavailable (the error then names it).
+   */
+  milestonesMet: Maybe<Scalars['Int']['output']>;
+  /** How many more of the listed milestones each step needs met. */
+  milestonesPerStep: Scalars['Int']['output'];
+  /** The escrow's units ledger, oldest first: the grant, each step released, each reversion. */
+  movements: Array<IncentiveMovement>;
+  /** Units released to the beneficiary so far (including any reverted since). */
+  released: Scalars['Int']['output'];
+  /** Units taken back by reversions under snap-back. */
+  reverted: Scalars['Int']['output'];
+  /**
+   * The units a reversion would take back now: all of `withBeneficiary` while a snap-back reaches the
+   * escrow and its reversion is not yet recorded; 0 otherwise. Null when the milestones service is
+   * unavailable.
+   */
+  revertible: Maybe<Scalars['Int']['output']>;
+  /** The share of the units each step releases, in basis points (2500 is a quarter). */
+  stepBasisPoints: Scalars['Int']['output'];
+  /** The steps, first to last. */
+  steps: Array<IncentiveStep>;
+  /** Every unit placed in escrow. */
+  totalUnits: Scalars['Int']['output'];
+  /**
+   * Whether a snap-back in force, triggered before the last listed milestone fell due, reaches the escrow
+   * now. Null when the milestones service is unavailable.
+   */
+  underSnapBack: Maybe<Scalars['Boolean']['output']>;
+  /** What a unit is, e.g. "fishing permits" or "tonnes of quota". */
+  unit: Scalars['String']['output'];
+  /** Units the beneficiary holds now: released less reverted. */
+  withBeneficiary: Scalars['Int']['output'];
+};
+
+/** What kind of benefit an incentive escrow holds. */
+export type IncentiveKind =
+  /** Access, e.g. crossing slots or market days. */
+  | 'ACCESS'
+  /** Any other benefit in kind; say what in the description. */
+  | 'OTHER'
+  /** Permits, e.g. fishing or work permits. */
+  | 'PERMIT'
+  /** A quota of trade, e.g. tonnes of an export allowed. */
+  | 'TRADE_QUOTA';
+
+/** One movement of an incentive escrow's units. */
+export type IncentiveMovement = {
+  __typename?: 'IncentiveMovement';
+  /**
+   * From when it counts: when it was recorded, except a REVERSION, which counts from the moment the snap-back
+   * was triggered (`triggeredAt`).
+   */
+  effectiveAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  kind: IncentiveMovementKind;
+  /** Where this movement sits in the guarantors evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
+  recordedAt: Scalars['DateTime']['output'];
+  /** The agency that recorded it. Readable by partner agencies (any role). */
+  recordedBy: Maybe<Scalars['String']['output']>;
+  /** For RELEASE: the step released. */
+  step: Maybe<Scalars['Int']['output']>;
+  /** For REVERSION: when the snap-back it follows was triggered, as the milestones service reported it. */
+  triggeredAt: Maybe<Scalars['DateTime']['output']>;
+  units: Scalars['Int']['output'];
+};
+
+/** What a movement of an incentive escrow's units records. */
+export type IncentiveMovementKind =
+  /** The units placed in escrow by the granting guarantor when the escrow was made. */
+  | 'GRANT'
+  /** A step released to the beneficiary. */
+  | 'RELEASE'
+  /** Units taken back from the beneficiary under snap-back, counted from the trigger on. */
+  | 'REVERSION';
+
+/** One step of an incentive escrow. */
+export type IncentiveStep = {
+  __typename?: 'IncentiveStep';
+  /** The mediator's approval, if recorded. Readable by partner agencies (any role). */
+  approval: Maybe<IncentiveStepApproval>;
+  /** How many of the listed milestones must be met, in all, to earn it. */
+  milestonesNeeded: Scalars['Int']['output'];
+  /** The movement that released it, once it was. */
+  release: Maybe<IncentiveMovement>;
+  /** The reversion that took its units back, if one did. */
+  reversion: Maybe<IncentiveMovement>;
+  /** Null only when the milestones service is unavailable (the error then names it). */
+  status: Maybe<IncentiveStepStatus>;
+  /** 1 for the first step. */
+  step: Scalars['Int']['output'];
+  units: Scalars['Int']['output'];
+};
+
+/** A mediator's recorded approval of one step of an incentive escrow. */
+export type IncentiveStepApproval = {
+  __typename?: 'IncentiveStepApproval';
+  approvedAt: Scalars['DateTime']['output'];
+  approvedBy: Scalars['String']['output'];
+  /** Where this approval sits in the guarantors evidence log. */
+  logEntry: Maybe<EvidenceLogEntry>;
+  note: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * Where one step of an incentive escrow stands, derived from the releases and reversions on record, the
+ * listed milestones' status and any snap-back in force (never stored).
+ */
+export type IncentiveStepStatus =
+  /** Not enough of the listed milestones are met yet. */
+  | 'PENDING'
+  /**
+   * Enough listed milestones are certified MET or MET_LATE: the granting guarantor may release the step
+   * (after a mediator approves it, and after the steps before it).
+   */
+  | 'RELEASABLE'
+  /** Its units were released to the beneficiary. */
+  | 'RELEASED'
+  /** Its units were released, then taken back by a reversion under snap-back. */
+  | 'REVERTED'
+  /**
+   * Held back while a snap-back in force reaches the escrow (see IncentiveEscrow.underSnapBack); it can be
+   * released once a mediator lifts the snap-back.
+   */
+  | 'WITHHELD';
 
 /** RFC 9162 inclusion proof: hash the leaf up the path to get the root (verifyInclusion in @treaty/evidence). */
 export type InclusionProof = {
@@ -650,6 +849,12 @@ export type Mutation = {
    */
   applyPenalty: Tranche;
   /**
+   * Records a mediator's approval of one step of an incentive escrow (who and when): the first of the two
+   * people a step's release needs, as for a tranche. At most once per step; not after the step's release
+   * (ALREADY_RELEASED). Requires the MEDIATOR role.
+   */
+  approveIncentiveStep: IncentiveEscrow;
+  /**
    * Records a mediator's approval of a tranche's release (who and when): the first of the two people a
    * release needs. At most once per tranche; not after the release. Requires the MEDIATOR role.
    */
@@ -662,12 +867,28 @@ export type Mutation = {
    */
   countersignGuarantorsLog: TreeHead;
   /**
+   * Places non-monetary benefits (a trade quota, permits, access) in escrow for a beneficiary party of an
+   * agreement, in units of their own, to be released in steps as a listed set of the agreement's
+   * milestones is met: `stepBasisPoints` of the units for each further `milestonesPerStep` listed milestones
+   * certified MET or MET_LATE (see IncentiveEscrow). The party and the milestones are confirmed with the
+   * milestones service. The granting guarantor needs the FUNDER role (it covers benefits in kind as well as
+   * money). Requires the MEDIATOR role, or the GUARANTOR role for the granting guarantor. Every rule broken
+   * is refused with BAD_USER_INPUT (NOT_FOUND for an unknown agreement, milestone or guarantor) saying how
+   * to put it right, and nothing is written.
+   */
+  createIncentiveEscrow: IncentiveEscrow;
+  /**
    * Ties an amount in an escrow account to a milestone of the account's agreement (confirmed with the
    * milestones service), funded by a guarantor with the FUNDER role. A tranche may be created before it is
    * funded. The guarantor's funds in the account are reserved for its tranches in the order they were
    * created, so a new tranche draws only on what earlier tranches have not reserved
    * (`EscrowHolding.unreserved`) and on later deposits; `Tranche.held` and `Tranche.unfunded` show how much
    * of it escrow covers. Requires the MEDIATOR role, or the GUARANTOR role for the funding guarantor.
+   *
+   * With `performance`, the tranche is variable: at its release it pays by performance band against one
+   * benchmark of its milestone (see TranchePerformanceInput), and the part not paid is returned to the
+   * guarantor's holding or carried to a named later tranche. The benchmark is confirmed with the milestones
+   * service; a refusal (BAD_USER_INPUT) says which band, benchmark or carry is wrong and how to put it right.
    */
   createTranche: Tranche;
   /**
@@ -706,6 +927,17 @@ export type Mutation = {
    */
   registerGuarantor: Guarantor;
   /**
+   * Releases one step of an incentive escrow to the beneficiary: moves its units from escrow to the
+   * beneficiary in the escrow's units ledger. Mirrors releaseTranche: the GUARANTOR role for the granting
+   * guarantor (FORBIDDEN otherwise); not released yet (ALREADY_RELEASED); a mediator's approval of the step
+   * by another person (FORBIDDEN otherwise); the steps before it released (INVALID_TRANSITION); enough of the
+   * listed milestones certified MET or MET_LATE, as the milestones service reports them at the time of the
+   * call (MILESTONE_NOT_CERTIFIED, naming how many are and how many the step needs); no snap-back in force
+   * that reaches the escrow (BAD_USER_INPUT: the step is WITHHELD until a MEDIATOR lifts it). A step is
+   * released at most once, even under concurrent requests (ALREADY_RELEASED).
+   */
+  releaseIncentiveStep: IncentiveEscrow;
+  /**
    * Releases a tranche to the beneficiary: moves what remains of it (its amount less any forfeited share)
    * from the funding guarantor's escrow holding to the beneficiary, as a balanced journal. Requires:
    * the GUARANTOR role for the tranche's funding guarantor (FORBIDDEN otherwise); a mediator's recorded
@@ -716,8 +948,30 @@ export type Mutation = {
    * for the guarantor's tranches created earlier; when they do not cover it, it is refused with
    * BAD_USER_INPUT saying what the holding has, what earlier tranches keep, and how much to deposit. A
    * tranche is released at most once, even under concurrent requests (ALREADY_RELEASED).
+   *
+   * A variable tranche (`Tranche.performance`) is released under the same rules, and escrow must hold all
+   * of what remains of it; what it pays is decided at the release from the benchmark's measured value, as
+   * the service that owns it (prisoners or corridors) reports it then, never a value sent by the caller:
+   * the band the measured share of the threshold reaches pays its share of what remains, rounded down to a
+   * whole minor unit (`Tranche.projectedPayout` shows it beforehand). The part not paid, the fraction of a
+   * cent included, is returned to the guarantor's holding (no longer reserved, it funds the guarantor's other
+   * tranches) or carried to the later tranche the terms name, whose amount it joins (returned instead if
+   * that tranche was released or wholly forfeited meanwhile). Below every band the release pays nothing and
+   * settles the tranche all the same. `TrancheRelease.payout` records the band, the measured value and ratio,
+   * and where the rest went. A measuring service that is unavailable refuses the release with
+   * SERVICE_UNAVAILABLE, nothing written.
    */
   releaseTranche: Tranche;
+  /**
+   * Records the reversion a snap-back brings: every unit now with the beneficiary goes back to the granting
+   * guarantor, counted as reverted from the moment the snap-back was triggered (`IncentiveMovement.effectiveAt`),
+   * and the released steps read REVERTED. Needs a snap-back in force that reaches the escrow, as the
+   * milestones service reports it at the time of the call (BAD_USER_INPUT otherwise), and units with the
+   * beneficiary (BAD_USER_INPUT otherwise). Once per snap-back trigger, even under concurrent requests
+   * (INVALID_TRANSITION). Reverted units are not released again; steps not yet released stay in escrow and
+   * may be released once the snap-back is lifted. Requires the MEDIATOR role (as applyPenalty).
+   */
+  revertIncentive: IncentiveEscrow;
   /**
    * Sets an agreement's penalty schedule: the share of a tranche forfeited back to its guarantor when its
    * milestone is missed. It can be changed only until a penalty has been applied under the agreement.
@@ -764,6 +1018,20 @@ export type MutationApplyPenaltyArgs = {
  * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
  * time it is sent.
  */
+export type MutationApproveIncentiveStepArgs = {
+  input: ApproveIncentiveStepInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
 export type MutationApproveTrancheReleaseArgs = {
   input: ApproveTrancheReleaseInput;
 };
@@ -780,6 +1048,20 @@ export type MutationApproveTrancheReleaseArgs = {
  */
 export type MutationCountersignGuarantorsLogArgs = {
   input: CountersignTreeHeadInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationCreateIncentiveEscrowArgs = {
+  input: CreateIncentiveEscrowInput;
 };
 
 
@@ -862,8 +1144,36 @@ export type MutationRegisterGuarantorArgs = {
  * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
  * time it is sent.
  */
+export type MutationReleaseIncentiveStepArgs = {
+  input: ReleaseIncentiveStepInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
 export type MutationReleaseTrancheArgs = {
   input: ReleaseTrancheInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationRevertIncentiveArgs = {
+  input: RevertIncentiveInput;
 };
 
 
@@ -920,6 +1230,23 @@ export type PenaltySchedule = {
   setAt: Scalars['DateTime']['output'];
 };
 
+/**
+ * One performance band: from `fromBasisPoints` of the benchmark's threshold upwards (9000 is 90 %), the
+ * tranche pays `paysBasisPoints` of what remains of it (5000 is half).
+ */
+export type PerformanceBand = {
+  __typename?: 'PerformanceBand';
+  fromBasisPoints: Scalars['Int']['output'];
+  paysBasisPoints: Scalars['Int']['output'];
+};
+
+export type PerformanceBandInput = {
+  /** The band's lower bound: a share of the benchmark's threshold in basis points, 0 to 10000 (9000 is 90 %). */
+  fromBasisPoints: Scalars['Int']['input'];
+  /** The share of what remains of the tranche the band pays, 1 to 10000 basis points (5000 is half). */
+  paysBasisPoints: Scalars['Int']['input'];
+};
+
 export type PledgeInput = {
   agreementId: Scalars['ID']['input'];
   /**
@@ -949,6 +1276,11 @@ export type Query = {
   guarantors: Array<Guarantor>;
   /** The guarantors, a page at a time, by name. Readable by everyone. */
   guarantorsPage: GuarantorPage;
+  /**
+   * One incentive escrow by id, or null. What it holds and where its steps stand are readable by everyone,
+   * like tranches.
+   */
+  incentiveEscrow: Maybe<IncentiveEscrow>;
   /** One tranche by id, or null. Its amount and status are readable by everyone. */
   tranche: Maybe<Tranche>;
 };
@@ -970,6 +1302,11 @@ export type QueryGuarantorsPageArgs = {
 };
 
 
+export type QueryIncentiveEscrowArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryTrancheArgs = {
   id: Scalars['ID']['input'];
 };
@@ -981,8 +1318,18 @@ export type RegisterGuarantorInput = {
   roles: Array<GuarantorRole>;
 };
 
+export type ReleaseIncentiveStepInput = {
+  incentiveEscrowId: Scalars['ID']['input'];
+  /** The step, 1 for the first: the next one not yet released. */
+  step: Scalars['Int']['input'];
+};
+
 export type ReleaseTrancheInput = {
   trancheId: Scalars['ID']['input'];
+};
+
+export type RevertIncentiveInput = {
+  incentiveEscrowId: Scalars['ID']['input'];
 };
 
 export type SetPenaltyScheduleInput = {
@@ -1010,12 +1357,19 @@ export type SnapBackState = {
 export type Tranche = {
   __typename?: 'Tranche';
   /**
-   * The amount tied to the milestone when the tranche was created; it never changes. Where it is now:
-   * `forfeited` + `released` + `held` + `unfunded` = `amount`.
+   * The amount tied to the milestone when the tranche was created; it never changes. Where it is now, with
+   * anything carried to it from earlier variable tranches: `forfeited` + `released` + `unpaid` + `held` +
+   * `unfunded` = `amount` + `carriedIn`.
    */
   amount: Money;
   /** The mediator's approval of the release, if recorded. Readable by partner agencies (any role). */
   approval: Maybe<TrancheApproval>;
+  /**
+   * What earlier variable tranches of the same holding carried to this one (the parts their bands did not
+   * pay); it joins this tranche's amount and is released or forfeited with it. 0.00 when none. Readable by
+   * everyone.
+   */
+  carriedIn: Money;
   createdAt: Scalars['DateTime']['output'];
   description: Maybe<Scalars['String']['output']>;
   escrowAccount: EscrowAccount;
@@ -1042,8 +1396,21 @@ export type Tranche = {
   /** The penalty applied under the agreement's schedule, if any. */
   penalty: Maybe<TranchePenalty>;
   /**
-   * What a release would pay now (after a mediator's approval): all of `held` when the status is RELEASABLE
-   * and nothing is `unfunded`; 0.00 otherwise. Readable by everyone. Null exactly when `status` is null.
+   * A variable tranche's terms: the benchmark it is measured against, its bands, and where the unpaid part
+   * goes. Null for a tranche that pays all of what remains of it.
+   */
+  performance: Maybe<TranchePerformanceTerms>;
+  /**
+   * What a release would pay if made now, whatever the status (which says whether it may be made): for a
+   * variable tranche, from the benchmark's value measured now by the service that owns it and the band it
+   * reaches; for any other, all of what remains of it. Null once the tranche is released or wholly forfeited;
+   * also null when the measuring service is unavailable (the error then names it). Readable by everyone.
+   */
+  projectedPayout: Maybe<TranchePayout>;
+  /**
+   * What a release could pay now (after a mediator's approval): all of `held` when the status is RELEASABLE
+   * and nothing is `unfunded`; 0.00 otherwise. For a variable tranche this is the most it could pay: its
+   * band decides how much of it (`projectedPayout`). Readable by everyone. Null exactly when `status` is null.
    */
   releasable: Maybe<Money>;
   /** The release, once it happened. */
@@ -1062,6 +1429,11 @@ export type Tranche = {
    * released or wholly forfeited. Readable by everyone.
    */
   unfunded: Money;
+  /**
+   * For a released variable tranche: what its band did not pay, returned to the guarantor's holding or carried
+   * to a later tranche (`release.payout` says which). 0.00 otherwise. Readable by everyone.
+   */
+  unpaid: Money;
 };
 
 /** A mediator's recorded approval of a tranche's release. */
@@ -1073,6 +1445,49 @@ export type TrancheApproval = {
   /** Where this approval sits in the guarantors evidence log. */
   logEntry: Maybe<EvidenceLogEntry>;
   note: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * What a tranche pays: projected now (`Tranche.projectedPayout`) or as recorded at its release
+ * (`TrancheRelease.payout`). Rounding: the share paid is rounded down to a whole minor unit, and the
+ * fraction of a cent goes with the unpaid part, so `pays` + `unpaid` is exactly what remained.
+ */
+export type TranchePayout = {
+  __typename?: 'TranchePayout';
+  /**
+   * The lower bound of the band that applies, in basis points of the threshold; null below every band (and
+   * for a tranche that is not variable).
+   */
+  bandFromBasisPoints: Maybe<Scalars['Int']['output']>;
+  /** The tranche that receives (or received) it, for CARRY_TO_TRANCHE. */
+  carryTo: Maybe<Tranche>;
+  /** Where the recorded payout sits in the guarantors evidence log; null for a projection. */
+  logEntry: Maybe<EvidenceLogEntry>;
+  /**
+   * The benchmark's measured value, as its owning service reported it at `measuredAt`. Null for a tranche
+   * that is not variable.
+   */
+  measured: Maybe<Scalars['Float']['output']>;
+  /** When the value was measured: now for a projection, the release for a recorded payout. */
+  measuredAt: Scalars['DateTime']['output'];
+  /** What is (or was) paid: what remains × paysBasisPoints ÷ 10000, rounded down to a whole minor unit. */
+  pays: Money;
+  /**
+   * The share paid of what remains, in basis points: the band's, 0 below every band, 10000 for a tranche that
+   * is not variable.
+   */
+  paysBasisPoints: Scalars['Int']['output'];
+  /**
+   * measured ÷ threshold, rounded down to 1/10000 (0.8333 for 250 of 300). Null for a tranche that is not
+   * variable.
+   */
+  ratio: Maybe<Scalars['Float']['output']>;
+  /** Where the unpaid part goes (or went); null when nothing is unpaid. */
+  remainder: Maybe<UnpaidRemainder>;
+  /** The benchmark's threshold used; null for a tranche that is not variable. */
+  threshold: Maybe<Scalars['Float']['output']>;
+  /** What remains less what is paid. */
+  unpaid: Money;
 };
 
 /** A penalty applied to a tranche whose milestone was missed. */
@@ -1092,13 +1507,70 @@ export type TranchePenalty = {
   logEntry: Maybe<EvidenceLogEntry>;
 };
 
+/**
+ * The terms of a variable tranche, e.g. { benchmarkId: "…", bands: [{ fromBasisPoints: 9000, paysBasisPoints:
+ * 10000 }, { fromBasisPoints: 6000, paysBasisPoints: 5000 }], remainder: RETURN_TO_HOLDING }: all of it at or
+ * above 90 % of the threshold, half at or above 60 %, nothing below.
+ */
+export type TranchePerformanceInput = {
+  /**
+   * From one to ten bands, listed from the highest down, each starting lower and paying less than the one
+   * before it: bounds from 0 to 10000 basis points of the threshold, shares paid from 1 to 10000.
+   */
+  bands: Array<PerformanceBandInput>;
+  /**
+   * A benchmark of the tranche's milestone (Milestone.benchmarks { id }): an AT_LEAST benchmark with a
+   * threshold above 0 on DETAINEES_RELEASED, PRIORITY_DETAINEES_RELEASED, TRUCKS_DELIVERED or QUIET_HOURS
+   * (measured by the prisoners and corridors services; not ESCROW_FUNDED_RATIO: a tranche cannot pay by how
+   * well it is funded itself).
+   */
+  benchmarkId: Scalars['ID']['input'];
+  /**
+   * For CARRY_TO_TRANCHE (and only then): a tranche that already exists, of the same guarantor in the same
+   * escrow account, tied to a milestone due after this tranche's milestone, and not released or wholly
+   * forfeited. Create that later tranche first.
+   */
+  carryToTrancheId?: InputMaybe<Scalars['ID']['input']>;
+  remainder: UnpaidRemainder;
+};
+
+/**
+ * How a variable tranche pays (after the EU's variable tranches): by the share of one benchmark's threshold
+ * that the measured value reaches. The bands are listed from the highest down; the highest one the
+ * measured share reaches applies, and below every band nothing is paid.
+ */
+export type TranchePerformanceTerms = {
+  __typename?: 'TranchePerformanceTerms';
+  bands: Array<PerformanceBand>;
+  /** The benchmark of the tranche's milestone (Milestone.benchmarks) it is measured against. */
+  benchmarkId: Scalars['ID']['output'];
+  /** For CARRY_TO_TRANCHE: the later tranche that receives the part not paid. */
+  carryTo: Maybe<Tranche>;
+  /** Its metric, as the milestones service names it, e.g. TRUCKS_DELIVERED. */
+  metric: Scalars['String']['output'];
+  remainder: UnpaidRemainder;
+  /** Its threshold, as the milestones service reported it when the tranche was created. */
+  threshold: Scalars['Float']['output'];
+};
+
 /** The payment of a tranche to the beneficiary. */
 export type TrancheRelease = {
   __typename?: 'TrancheRelease';
-  /** What was paid: the tranche less any forfeited share. */
+  /**
+   * What was paid: the tranche less any forfeited share; for a variable tranche, what its band paid (see
+   * `payout`), possibly 0.00.
+   */
   amount: Money;
-  /** Where this release (its ledger journal) sits in the guarantors evidence log. */
+  /**
+   * Where this release (its ledger journal) sits in the guarantors evidence log; null for a variable release
+   * that paid nothing (no money moved; `payout.logEntry` records it).
+   */
   logEntry: Maybe<EvidenceLogEntry>;
+  /**
+   * For a variable tranche: the measured value, the band that applied, what was paid and where the rest
+   * went, as recorded at the release. Null for a tranche released in full.
+   */
+  payout: Maybe<TranchePayout>;
   releasedAt: Scalars['DateTime']['output'];
   /** The releasing agency. Readable by partner agencies (any role). */
   releasedBy: Maybe<Scalars['String']['output']>;
@@ -1139,7 +1611,11 @@ export type TrancheStatus =
    * (`releasable`: its amount less any forfeited share, once escrow holds all of it) after a mediator approves.
    */
   | 'RELEASABLE'
-  /** Paid out to the beneficiary: `released` says how much (the amount less any share forfeited before). */
+  /**
+   * Paid out to the beneficiary: `released` says how much (the amount less any share forfeited before; for
+   * a variable tranche, what its band paid, possibly 0.00 when the measured value fell below every band,
+   * with `unpaid` the rest).
+   */
   | 'RELEASED'
   /**
    * Held back while a snap-back triggered before the milestone fell due is in force (see
@@ -1174,6 +1650,19 @@ export type UnloggedFact = {
   kind: Scalars['String']['output'];
   subject: Scalars['String']['output'];
 };
+
+/** What the part of a variable tranche that its band does not pay becomes. */
+export type UnpaidRemainder =
+  /**
+   * It joins the amount of a named later tranche of the same guarantor in the same escrow account
+   * (`Tranche.carriedIn`), and is released, or forfeited, with that tranche.
+   */
+  | 'CARRY_TO_TRANCHE'
+  /**
+   * It stays in the funding guarantor's escrow holding, no longer reserved for this tranche: it funds the
+   * guarantor's other tranches in the account (`EscrowHolding.unreserved`) or may be drawn on for new ones.
+   */
+  | 'RETURN_TO_HOLDING';
 
 
 
@@ -1289,6 +1778,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
   Int: ResolverTypeWrapper<Partial<Scalars['Int']['output']>>;
   ApplyPenaltyInput: ResolverTypeWrapper<Partial<ApplyPenaltyInput>>;
+  ApproveIncentiveStepInput: ResolverTypeWrapper<Partial<ApproveIncentiveStepInput>>;
   ApproveTrancheReleaseInput: ResolverTypeWrapper<Partial<ApproveTrancheReleaseInput>>;
   Commitment: ResolverTypeWrapper<Partial<Commitment>>;
   CommitmentKind: ResolverTypeWrapper<Partial<CommitmentKind>>;
@@ -1298,6 +1788,7 @@ export type ResolversTypes = {
   ConsistencyProof: ResolverTypeWrapper<Partial<ConsistencyProof>>;
   Cosignature: ResolverTypeWrapper<Partial<Cosignature>>;
   CountersignTreeHeadInput: ResolverTypeWrapper<Partial<CountersignTreeHeadInput>>;
+  CreateIncentiveEscrowInput: ResolverTypeWrapper<Partial<CreateIncentiveEscrowInput>>;
   CreateTrancheInput: ResolverTypeWrapper<Partial<CreateTrancheInput>>;
   DateTime: ResolverTypeWrapper<Partial<Scalars['DateTime']['output']>>;
   DepositToEscrowInput: ResolverTypeWrapper<Partial<DepositToEscrowInput>>;
@@ -1311,6 +1802,14 @@ export type ResolversTypes = {
   GuarantorKind: ResolverTypeWrapper<Partial<GuarantorKind>>;
   GuarantorPage: ResolverTypeWrapper<Partial<GuarantorPage>>;
   GuarantorRole: ResolverTypeWrapper<Partial<GuarantorRole>>;
+  IncentiveEscrow: ResolverTypeWrapper<Partial<IncentiveEscrow>>;
+  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
+  IncentiveKind: ResolverTypeWrapper<Partial<IncentiveKind>>;
+  IncentiveMovement: ResolverTypeWrapper<Partial<IncentiveMovement>>;
+  IncentiveMovementKind: ResolverTypeWrapper<Partial<IncentiveMovementKind>>;
+  IncentiveStep: ResolverTypeWrapper<Partial<IncentiveStep>>;
+  IncentiveStepApproval: ResolverTypeWrapper<Partial<IncentiveStepApproval>>;
+  IncentiveStepStatus: ResolverTypeWrapper<Partial<IncentiveStepStatus>>;
   InclusionProof: ResolverTypeWrapper<Partial<InclusionProof>>;
   Milestone: ResolverTypeWrapper<Partial<Milestone>>;
   Float: ResolverTypeWrapper<Partial<Scalars['Float']['output']>>;
@@ -1320,22 +1819,29 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OpenEscrowAccountInput: ResolverTypeWrapper<Partial<OpenEscrowAccountInput>>;
   PageInfo: ResolverTypeWrapper<Partial<PageInfo>>;
-  Boolean: ResolverTypeWrapper<Partial<Scalars['Boolean']['output']>>;
   Party: ResolverTypeWrapper<Partial<Party>>;
   PenaltySchedule: ResolverTypeWrapper<Partial<PenaltySchedule>>;
+  PerformanceBand: ResolverTypeWrapper<Partial<PerformanceBand>>;
+  PerformanceBandInput: ResolverTypeWrapper<Partial<PerformanceBandInput>>;
   PledgeInput: ResolverTypeWrapper<Partial<PledgeInput>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterGuarantorInput: ResolverTypeWrapper<Partial<RegisterGuarantorInput>>;
+  ReleaseIncentiveStepInput: ResolverTypeWrapper<Partial<ReleaseIncentiveStepInput>>;
   ReleaseTrancheInput: ResolverTypeWrapper<Partial<ReleaseTrancheInput>>;
+  RevertIncentiveInput: ResolverTypeWrapper<Partial<RevertIncentiveInput>>;
   SetPenaltyScheduleInput: ResolverTypeWrapper<Partial<SetPenaltyScheduleInput>>;
   SnapBackState: ResolverTypeWrapper<Partial<SnapBackState>>;
   Tranche: ResolverTypeWrapper<Partial<Tranche>>;
   TrancheApproval: ResolverTypeWrapper<Partial<TrancheApproval>>;
+  TranchePayout: ResolverTypeWrapper<Partial<TranchePayout>>;
   TranchePenalty: ResolverTypeWrapper<Partial<TranchePenalty>>;
+  TranchePerformanceInput: ResolverTypeWrapper<Partial<TranchePerformanceInput>>;
+  TranchePerformanceTerms: ResolverTypeWrapper<Partial<TranchePerformanceTerms>>;
   TrancheRelease: ResolverTypeWrapper<Partial<TrancheRelease>>;
   TrancheStatus: ResolverTypeWrapper<Partial<TrancheStatus>>;
   TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
   UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
+  UnpaidRemainder: ResolverTypeWrapper<Partial<UnpaidRemainder>>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1346,6 +1852,7 @@ export type ResolversParentTypes = {
   String: Partial<Scalars['String']['output']>;
   Int: Partial<Scalars['Int']['output']>;
   ApplyPenaltyInput: Partial<ApplyPenaltyInput>;
+  ApproveIncentiveStepInput: Partial<ApproveIncentiveStepInput>;
   ApproveTrancheReleaseInput: Partial<ApproveTrancheReleaseInput>;
   Commitment: Partial<Commitment>;
   CommitmentPage: Partial<CommitmentPage>;
@@ -1353,6 +1860,7 @@ export type ResolversParentTypes = {
   ConsistencyProof: Partial<ConsistencyProof>;
   Cosignature: Partial<Cosignature>;
   CountersignTreeHeadInput: Partial<CountersignTreeHeadInput>;
+  CreateIncentiveEscrowInput: Partial<CreateIncentiveEscrowInput>;
   CreateTrancheInput: Partial<CreateTrancheInput>;
   DateTime: Partial<Scalars['DateTime']['output']>;
   DepositToEscrowInput: Partial<DepositToEscrowInput>;
@@ -1364,6 +1872,11 @@ export type ResolversParentTypes = {
   EvidenceLogs: Partial<EvidenceLogs | FederationReferenceTypes['EvidenceLogs']>;
   Guarantor: Partial<Guarantor | FederationReferenceTypes['Guarantor']>;
   GuarantorPage: Partial<GuarantorPage>;
+  IncentiveEscrow: Partial<IncentiveEscrow>;
+  Boolean: Partial<Scalars['Boolean']['output']>;
+  IncentiveMovement: Partial<IncentiveMovement>;
+  IncentiveStep: Partial<IncentiveStep>;
+  IncentiveStepApproval: Partial<IncentiveStepApproval>;
   InclusionProof: Partial<InclusionProof>;
   Milestone: Partial<Milestone | FederationReferenceTypes['Milestone']>;
   Float: Partial<Scalars['Float']['output']>;
@@ -1371,18 +1884,24 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   OpenEscrowAccountInput: Partial<OpenEscrowAccountInput>;
   PageInfo: Partial<PageInfo>;
-  Boolean: Partial<Scalars['Boolean']['output']>;
   Party: Partial<Party>;
   PenaltySchedule: Partial<PenaltySchedule>;
+  PerformanceBand: Partial<PerformanceBand>;
+  PerformanceBandInput: Partial<PerformanceBandInput>;
   PledgeInput: Partial<PledgeInput>;
   Query: Record<PropertyKey, never>;
   RegisterGuarantorInput: Partial<RegisterGuarantorInput>;
+  ReleaseIncentiveStepInput: Partial<ReleaseIncentiveStepInput>;
   ReleaseTrancheInput: Partial<ReleaseTrancheInput>;
+  RevertIncentiveInput: Partial<RevertIncentiveInput>;
   SetPenaltyScheduleInput: Partial<SetPenaltyScheduleInput>;
   SnapBackState: Partial<SnapBackState>;
   Tranche: Partial<Tranche>;
   TrancheApproval: Partial<TrancheApproval>;
+  TranchePayout: Partial<TranchePayout>;
   TranchePenalty: Partial<TranchePenalty>;
+  TranchePerformanceInput: Partial<TranchePerformanceInput>;
+  TranchePerformanceTerms: Partial<TranchePerformanceTerms>;
   TrancheRelease: Partial<TrancheRelease>;
   TreeHead: Partial<TreeHead>;
   UnloggedFact: Partial<UnloggedFact>;
@@ -1395,6 +1914,7 @@ export type AgreementResolvers<ContextType = unknown, ParentType extends Resolve
   commitmentsPage?: Resolver<Maybe<ResolversTypes['CommitmentPage']>, ParentType, ContextType, Partial<AgreementCommitmentsPageArgs>>;
   escrowAccounts?: Resolver<Maybe<Array<ResolversTypes['EscrowAccount']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  incentiveEscrows?: Resolver<Maybe<Array<ResolversTypes['IncentiveEscrow']>>, ParentType, ContextType>;
   penaltySchedule?: Resolver<Maybe<ResolversTypes['PenaltySchedule']>, ParentType, ContextType>;
 };
 
@@ -1517,6 +2037,7 @@ export type GuarantorResolvers<ContextType = unknown, ParentType extends Resolve
   commitments?: Resolver<Array<ResolversTypes['Commitment']>, ParentType, ContextType, Partial<GuarantorCommitmentsArgs>>;
   commitmentsPage?: Resolver<ResolversTypes['CommitmentPage'], ParentType, ContextType, Partial<GuarantorCommitmentsPageArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  incentiveEscrows?: Resolver<Array<ResolversTypes['IncentiveEscrow']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['GuarantorKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   registeredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1527,6 +2048,59 @@ export type GuarantorResolvers<ContextType = unknown, ParentType extends Resolve
 export type GuarantorPageResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['GuarantorPage'] = ResolversParentTypes['GuarantorPage']> = {
   nodes?: Resolver<Array<ResolversTypes['Guarantor']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type IncentiveEscrowResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['IncentiveEscrow'] = ResolversParentTypes['IncentiveEscrow']> = {
+  agreement?: Resolver<Maybe<ResolversTypes['Agreement']>, ParentType, ContextType>;
+  beneficiary?: Resolver<Maybe<ResolversTypes['Party']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  guarantor?: Resolver<ResolversTypes['Guarantor'], ParentType, ContextType>;
+  held?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['IncentiveKind'], ParentType, ContextType>;
+  milestones?: Resolver<Array<ResolversTypes['Milestone']>, ParentType, ContextType>;
+  milestonesMet?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  milestonesPerStep?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  movements?: Resolver<Array<ResolversTypes['IncentiveMovement']>, ParentType, ContextType>;
+  released?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reverted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revertible?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  stepBasisPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['IncentiveStep']>, ParentType, ContextType>;
+  totalUnits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  underSnapBack?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  withBeneficiary?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IncentiveMovementResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['IncentiveMovement'] = ResolversParentTypes['IncentiveMovement']> = {
+  effectiveAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['IncentiveMovementKind'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  step?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  triggeredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  units?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IncentiveStepResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['IncentiveStep'] = ResolversParentTypes['IncentiveStep']> = {
+  approval?: Resolver<Maybe<ResolversTypes['IncentiveStepApproval']>, ParentType, ContextType>;
+  milestonesNeeded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  release?: Resolver<Maybe<ResolversTypes['IncentiveMovement']>, ParentType, ContextType>;
+  reversion?: Resolver<Maybe<ResolversTypes['IncentiveMovement']>, ParentType, ContextType>;
+  status?: Resolver<Maybe<ResolversTypes['IncentiveStepStatus']>, ParentType, ContextType>;
+  step?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  units?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type IncentiveStepApprovalResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['IncentiveStepApproval'] = ResolversParentTypes['IncentiveStepApproval']> = {
+  approvedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  approvedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type InclusionProofResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['InclusionProof'] = ResolversParentTypes['InclusionProof']> = {
@@ -1553,14 +2127,18 @@ export type MoneyResolvers<ContextType = unknown, ParentType extends ResolversPa
 export type MutationResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   advanceCommitment?: Resolver<ResolversTypes['Commitment'], ParentType, ContextType, RequireFields<MutationAdvanceCommitmentArgs, 'input'>>;
   applyPenalty?: Resolver<ResolversTypes['Tranche'], ParentType, ContextType, RequireFields<MutationApplyPenaltyArgs, 'input'>>;
+  approveIncentiveStep?: Resolver<ResolversTypes['IncentiveEscrow'], ParentType, ContextType, RequireFields<MutationApproveIncentiveStepArgs, 'input'>>;
   approveTrancheRelease?: Resolver<ResolversTypes['Tranche'], ParentType, ContextType, RequireFields<MutationApproveTrancheReleaseArgs, 'input'>>;
   countersignGuarantorsLog?: Resolver<ResolversTypes['TreeHead'], ParentType, ContextType, RequireFields<MutationCountersignGuarantorsLogArgs, 'input'>>;
+  createIncentiveEscrow?: Resolver<ResolversTypes['IncentiveEscrow'], ParentType, ContextType, RequireFields<MutationCreateIncentiveEscrowArgs, 'input'>>;
   createTranche?: Resolver<ResolversTypes['Tranche'], ParentType, ContextType, RequireFields<MutationCreateTrancheArgs, 'input'>>;
   depositToEscrow?: Resolver<ResolversTypes['EscrowAccount'], ParentType, ContextType, RequireFields<MutationDepositToEscrowArgs, 'input'>>;
   openEscrowAccount?: Resolver<ResolversTypes['EscrowAccount'], ParentType, ContextType, RequireFields<MutationOpenEscrowAccountArgs, 'input'>>;
   pledge?: Resolver<ResolversTypes['Commitment'], ParentType, ContextType, RequireFields<MutationPledgeArgs, 'input'>>;
   registerGuarantor?: Resolver<ResolversTypes['Guarantor'], ParentType, ContextType, RequireFields<MutationRegisterGuarantorArgs, 'input'>>;
+  releaseIncentiveStep?: Resolver<ResolversTypes['IncentiveEscrow'], ParentType, ContextType, RequireFields<MutationReleaseIncentiveStepArgs, 'input'>>;
   releaseTranche?: Resolver<ResolversTypes['Tranche'], ParentType, ContextType, RequireFields<MutationReleaseTrancheArgs, 'input'>>;
+  revertIncentive?: Resolver<ResolversTypes['IncentiveEscrow'], ParentType, ContextType, RequireFields<MutationRevertIncentiveArgs, 'input'>>;
   setPenaltySchedule?: Resolver<ResolversTypes['PenaltySchedule'], ParentType, ContextType, RequireFields<MutationSetPenaltyScheduleArgs, 'input'>>;
 };
 
@@ -1580,17 +2158,24 @@ export type PenaltyScheduleResolvers<ContextType = unknown, ParentType extends R
   setAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
+export type PerformanceBandResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PerformanceBand'] = ResolversParentTypes['PerformanceBand']> = {
+  fromBasisPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  paysBasisPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   escrowAccount?: Resolver<Maybe<ResolversTypes['EscrowAccount']>, ParentType, ContextType, RequireFields<QueryEscrowAccountArgs, 'id'>>;
   guarantor?: Resolver<Maybe<ResolversTypes['Guarantor']>, ParentType, ContextType, RequireFields<QueryGuarantorArgs, 'id'>>;
   guarantors?: Resolver<Array<ResolversTypes['Guarantor']>, ParentType, ContextType>;
   guarantorsPage?: Resolver<ResolversTypes['GuarantorPage'], ParentType, ContextType, Partial<QueryGuarantorsPageArgs>>;
+  incentiveEscrow?: Resolver<Maybe<ResolversTypes['IncentiveEscrow']>, ParentType, ContextType, RequireFields<QueryIncentiveEscrowArgs, 'id'>>;
   tranche?: Resolver<Maybe<ResolversTypes['Tranche']>, ParentType, ContextType, RequireFields<QueryTrancheArgs, 'id'>>;
 };
 
 export type TrancheResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Tranche'] = ResolversParentTypes['Tranche']> = {
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   approval?: Resolver<Maybe<ResolversTypes['TrancheApproval']>, ParentType, ContextType>;
+  carriedIn?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   escrowAccount?: Resolver<ResolversTypes['EscrowAccount'], ParentType, ContextType>;
@@ -1600,11 +2185,14 @@ export type TrancheResolvers<ContextType = unknown, ParentType extends Resolvers
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   milestone?: Resolver<Maybe<ResolversTypes['Milestone']>, ParentType, ContextType>;
   penalty?: Resolver<Maybe<ResolversTypes['TranchePenalty']>, ParentType, ContextType>;
+  performance?: Resolver<Maybe<ResolversTypes['TranchePerformanceTerms']>, ParentType, ContextType>;
+  projectedPayout?: Resolver<Maybe<ResolversTypes['TranchePayout']>, ParentType, ContextType>;
   releasable?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   release?: Resolver<Maybe<ResolversTypes['TrancheRelease']>, ParentType, ContextType>;
   released?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   status?: Resolver<Maybe<ResolversTypes['TrancheStatus']>, ParentType, ContextType>;
   unfunded?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  unpaid?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
 export type TrancheApprovalResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TrancheApproval'] = ResolversParentTypes['TrancheApproval']> = {
@@ -1612,6 +2200,20 @@ export type TrancheApprovalResolvers<ContextType = unknown, ParentType extends R
   approvedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type TranchePayoutResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TranchePayout'] = ResolversParentTypes['TranchePayout']> = {
+  bandFromBasisPoints?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  carryTo?: Resolver<Maybe<ResolversTypes['Tranche']>, ParentType, ContextType>;
+  logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  measured?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  measuredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  pays?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  paysBasisPoints?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ratio?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  remainder?: Resolver<Maybe<ResolversTypes['UnpaidRemainder']>, ParentType, ContextType>;
+  threshold?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  unpaid?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
 export type TranchePenaltyResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TranchePenalty'] = ResolversParentTypes['TranchePenalty']> = {
@@ -1622,9 +2224,19 @@ export type TranchePenaltyResolvers<ContextType = unknown, ParentType extends Re
   logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
 };
 
+export type TranchePerformanceTermsResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TranchePerformanceTerms'] = ResolversParentTypes['TranchePerformanceTerms']> = {
+  bands?: Resolver<Array<ResolversTypes['PerformanceBand']>, ParentType, ContextType>;
+  benchmarkId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  carryTo?: Resolver<Maybe<ResolversTypes['Tranche']>, ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  remainder?: Resolver<ResolversTypes['UnpaidRemainder'], ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type TrancheReleaseResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['TrancheRelease'] = ResolversParentTypes['TrancheRelease']> = {
   amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   logEntry?: Resolver<Maybe<ResolversTypes['EvidenceLogEntry']>, ParentType, ContextType>;
+  payout?: Resolver<Maybe<ResolversTypes['TranchePayout']>, ParentType, ContextType>;
   releasedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   releasedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
@@ -1661,6 +2273,10 @@ export type Resolvers<ContextType = unknown> = {
   EvidenceLogs?: EvidenceLogsResolvers<ContextType>;
   Guarantor?: GuarantorResolvers<ContextType>;
   GuarantorPage?: GuarantorPageResolvers<ContextType>;
+  IncentiveEscrow?: IncentiveEscrowResolvers<ContextType>;
+  IncentiveMovement?: IncentiveMovementResolvers<ContextType>;
+  IncentiveStep?: IncentiveStepResolvers<ContextType>;
+  IncentiveStepApproval?: IncentiveStepApprovalResolvers<ContextType>;
   InclusionProof?: InclusionProofResolvers<ContextType>;
   Milestone?: MilestoneResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
@@ -1668,10 +2284,13 @@ export type Resolvers<ContextType = unknown> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Party?: PartyResolvers<ContextType>;
   PenaltySchedule?: PenaltyScheduleResolvers<ContextType>;
+  PerformanceBand?: PerformanceBandResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Tranche?: TrancheResolvers<ContextType>;
   TrancheApproval?: TrancheApprovalResolvers<ContextType>;
+  TranchePayout?: TranchePayoutResolvers<ContextType>;
   TranchePenalty?: TranchePenaltyResolvers<ContextType>;
+  TranchePerformanceTerms?: TranchePerformanceTermsResolvers<ContextType>;
   TrancheRelease?: TrancheReleaseResolvers<ContextType>;
   TreeHead?: TreeHeadResolvers<ContextType>;
   UnloggedFact?: UnloggedFactResolvers<ContextType>;

@@ -4,7 +4,7 @@ import { totalsByCurrency } from '../domain/commitment.js';
 import { money } from '../domain/money.js';
 import type { Context } from '../context.js';
 
-/** The milestones service owns agreements; this service adds the guarantees, escrow and penalties made for them. */
+/** The milestones service owns agreements; this service adds the guarantees, escrow, incentives and penalties made for them. */
 export const Agreement = {
   __resolveReference(reference: { id: string }) {
     return isUuid(reference.id) ? { id: reference.id } : null;
@@ -28,5 +28,8 @@ export const Agreement = {
   },
   penaltySchedule(a: { id: string }, _: unknown, ctx: Context) {
     return ctx.loaders.penaltySchedule.load(a.id);
+  },
+  incentiveEscrows(a: { id: string }, _: unknown, ctx: Context) {
+    return ctx.loaders.incentiveEscrowsOfAgreement.load(a.id);
   },
 };

@@ -31,4 +31,7 @@ export const Guarantor = {
   tranches(g: GuarantorRow, _: unknown, ctx: Context) {
     return ctx.loaders.tranchesOfGuarantor.load(g.id);
   },
+  incentiveEscrows(g: GuarantorRow, _: unknown, ctx: Context) {
+    return ctx.loaders.incentiveEscrowsOfGuarantor.load(g.id);
+  },
 };

@@ -7,6 +7,28 @@ import { Milestone } from './milestone.js';
 import { Mutation } from './Mutation/index.js';
 import { PenaltySchedule } from './penalty-schedule.js';
 import { Query } from './query.js';
-import { Tranche, TrancheApproval, TranchePenalty, TrancheRelease } from './tranche.js';
+import { Tranche, TrancheApproval, TranchePayout, TranchePenalty, TranchePerformanceTerms, TrancheRelease } from './tranche.js';
+import { IncentiveEscrow, IncentiveMovement, IncentiveStep, IncentiveStepApproval } from './incentive-escrow.js';
 
-export const resolvers = { Query, Mutation, Guarantor, Commitment, EscrowAccount, EscrowHolding, EscrowMovement, Tranche, TrancheApproval, TrancheRelease, TranchePenalty, PenaltySchedule, Agreement, Milestone };
+export const resolvers = {
+  Query,
+  Mutation,
+  Guarantor,
+  Commitment,
+  EscrowAccount,
+  EscrowHolding,
+  EscrowMovement,
+  Tranche,
+  TrancheApproval,
+  TrancheRelease,
+  TranchePenalty,
+  TranchePayout,
+  TranchePerformanceTerms,
+  PenaltySchedule,
+  IncentiveEscrow,
+  IncentiveStep,
+  IncentiveStepApproval,
+  IncentiveMovement,
+  Agreement,
+  Milestone,
+};

@@ -1,6 +1,6 @@
 import { isUuid, pageOf, type PageArgs } from '@treaty/service-kit';
 import { Guarantor } from '../entities/index.js';
-import type { QueryEscrowAccountArgs, QueryGuarantorArgs, QueryTrancheArgs } from '../generated/graphql.js';
+import type { QueryEscrowAccountArgs, QueryGuarantorArgs, QueryIncentiveEscrowArgs, QueryTrancheArgs } from '../generated/graphql.js';
 import type { Context } from '../context.js';
 
 export const Query = {
@@ -21,5 +21,8 @@ export const Query = {
   },
   tranche(_: unknown, { id }: QueryTrancheArgs, ctx: Context) {
     return isUuid(id) ? ctx.loaders.tranche.load(id) : null;
+  },
+  incentiveEscrow(_: unknown, { id }: QueryIncentiveEscrowArgs, ctx: Context) {
+    return isUuid(id) ? ctx.loaders.incentiveEscrow.load(id) : null;
   },
 };

@@ -4,6 +4,7 @@ import type { Context } from '../../context.js';
 import { commitmentMutations } from './commitment.js';
 import { escrowMutations } from './escrow.js';
 import { guarantorMutations } from './guarantor.js';
+import { incentiveMutations } from './incentive.js';
 import { penaltyMutations } from './penalty.js';
 import { trancheMutations } from './tranche.js';
 
@@ -14,6 +15,7 @@ export const Mutation = {
   ...escrowMutations,
   ...trancheMutations,
   ...penaltyMutations,
+  ...incentiveMutations,
   // Witnesses countersign this service's evidence log (the same resolver in every service).
   countersignGuarantorsLog: countersignTreeHead,
   // Every mutation of the SDL, each with the arguments codegen derived from it: a missing one, a

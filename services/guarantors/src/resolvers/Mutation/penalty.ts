@@ -8,7 +8,7 @@ import { fundsOfHoldings, holdingKey, ledgerAccount, postTransfer } from '../../
 import type { MutationApplyPenaltyArgs, MutationSetPenaltyScheduleArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import type { TrancheView } from '../shared.js';
-import { alreadyReleased, confirmAgreement, confirmMilestone, confirmedView, findTranche, insufficientFunds, onceOnly, settlementsOf, trimmed } from './shared.js';
+import { alreadyReleased, confirmAgreement, confirmMilestone, confirmedView, findTranche, insufficientFunds, onceOnly, settlementsOf, trimmed, type ReleaseRecord } from './shared.js';
 
 function penaltyAlreadyApplied(tranche: Tranche, penalty: LedgerJournal): DomainError {
   return new DomainError(
@@ -19,7 +19,7 @@ function penaltyAlreadyApplied(tranche: Tranche, penalty: LedgerJournal): Domain
 }
 
 /** Refuses a tranche already released, or already penalised: the penalty applies once, and never after a release. */
-function refuseSettled(tranche: Tranche, settled: { release?: LedgerJournal; penalty?: LedgerJournal }): void {
+function refuseSettled(tranche: Tranche, settled: { release?: ReleaseRecord; penalty?: LedgerJournal }): void {
   if (settled.release) throw alreadyReleased(tranche, settled.release);
   if (settled.penalty) throw penaltyAlreadyApplied(tranche, settled.penalty);
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { BadUserInputError, DomainError, ErrorCode, NotFoundError, isUuid, type Problems } from '@treaty/service-kit';
-import { EscrowAccount, Guarantor, LedgerJournal, Tranche } from '../../entities/index.js';
+import { EscrowAccount, Guarantor, IncentiveEscrow, LedgerJournal, Tranche, TranchePerformanceRelease } from '../../entities/index.js';
 import type { DrawShortfall } from '../../domain/funding.js';
 import { formatMinor } from '../../domain/money.js';
 import { roleProblem, type GuarantorRole } from '../../domain/rules.js';
@@ -41,10 +41,34 @@ export async function findTranche(m: EntityManager, id: string, lock = false): P
   return t;
 }
 
-/** A tranche's release and penalty journals, if any. */
-export async function settlementsOf(m: EntityManager, tranche: Tranche): Promise<{ release?: LedgerJournal; penalty?: LedgerJournal }> {
-  const journals = await m.findBy(LedgerJournal, { trancheId: tranche.id });
-  return { release: journals.find((j) => j.kind === 'RELEASE'), penalty: journals.find((j) => j.kind === 'FORFEIT') };
+/** Loads an incentive escrow, locked until the transaction ends when `lock`: its step releases and reversions run one at a time. */
+export async function findIncentiveEscrow(m: EntityManager, id: string, lock = false): Promise<IncentiveEscrow> {
+  let e: IncentiveEscrow | null = null;
+  if (isUuid(id)) {
+    const qb = m.getRepository(IncentiveEscrow).createQueryBuilder('e').where('e.id = :id', { id });
+    if (lock) qb.setLock('pessimistic_write');
+    e = await qb.getOne();
+  }
+  if (!e) throw new NotFoundError('incentive escrow', id, 'List them with { agreement(id: "…") { incentiveEscrows { id unit } } }.');
+  return e;
+}
+
+/** A tranche's release as refusals name it: a RELEASE journal, or a variable release (which may have paid nothing and have no journal). */
+export interface ReleaseRecord {
+  at: Date;
+  by: string | null;
+  paidMinor: bigint;
+  currency: string;
+}
+
+/** A tranche's release and penalty, if any. */
+export async function settlementsOf(m: EntityManager, tranche: Tranche): Promise<{ release?: ReleaseRecord; penalty?: LedgerJournal }> {
+  const [journals, variable] = await Promise.all([m.findBy(LedgerJournal, { trancheId: tranche.id }), m.findOneBy(TranchePerformanceRelease, { trancheId: tranche.id })]);
+  const journal = journals.find((j) => j.kind === 'RELEASE');
+  const release = variable
+    ? { at: variable.releasedAt, by: variable.releasedBy, paidMinor: variable.paidMinor, currency: variable.currency }
+    : journal && { at: journal.recordedAt, by: journal.recordedBy, paidMinor: journal.amountMinor, currency: journal.currency };
+  return { release, penalty: journals.find((j) => j.kind === 'FORFEIT') };
 }
 
 export function needsRole(p: Problems, path: string, g: Guarantor, role: GuarantorRole, what: string): void {
@@ -61,9 +85,17 @@ export async function confirmAgreement(ctx: Context, id: string): Promise<Agreem
 
 /** The milestone as the milestones service reports it now; NOT_FOUND when it does not know it. */
 export async function confirmMilestone(ctx: Context, id: string): Promise<MilestoneFacts> {
-  const [found] = isUuid(id) ? await ctx.peers.milestones.milestones([id]) : [null];
-  if (!found) throw new NotFoundError('milestone', id, 'List milestones with { agreements { milestones { id title } } }.');
-  return found;
+  return (await confirmMilestones(ctx, [id]))[0]!;
+}
+
+/** The milestones as the milestones service reports them now, in order, in one call; NOT_FOUND naming the first it does not know. */
+export async function confirmMilestones(ctx: Context, ids: readonly string[]): Promise<MilestoneFacts[]> {
+  const bad = ids.find((id) => !isUuid(id));
+  if (bad !== undefined) throw new NotFoundError('milestone', bad, 'List milestones with { agreements { milestones { id title } } }.');
+  const found = await ctx.peers.milestones.milestones(ids);
+  const missing = ids.findIndex((_, i) => !found[i]);
+  if (missing !== -1) throw new NotFoundError('milestone', ids[missing]!, 'List milestones with { agreements { milestones { id title } } }.');
+  return found as MilestoneFacts[];
 }
 
 /** The tranche with the milestone's status just confirmed, so that `Tranche.status` needs no further call. */
@@ -71,11 +103,11 @@ export function confirmedView(tranche: Tranche, milestone: MilestoneFacts): Tran
   return { ...tranche, milestoneStatus: milestone.status, milestoneUnderSnapBack: milestone.underSnapBack };
 }
 
-export function alreadyReleased(tranche: Tranche, release: LedgerJournal): DomainError {
+export function alreadyReleased(tranche: Tranche, release: ReleaseRecord): DomainError {
   return new DomainError(
     ErrorCode.ALREADY_RELEASED,
-    `Tranche ${tranche.id} was already released on ${release.recordedAt.toISOString()} by ${release.recordedBy ?? 'an unrecorded agency'} ` +
-      `(${formatMinor(release.amountMinor, release.currency)} ${release.currency}); a tranche is released once. Read it with { tranche(id: "${tranche.id}") { status release { amount { amount currency } releasedAt } } }.`,
+    `Tranche ${tranche.id} was already released on ${release.at.toISOString()} by ${release.by ?? 'an unrecorded agency'} ` +
+      `(${formatMinor(release.paidMinor, release.currency)} ${release.currency} paid); a tranche is released once. Read it with { tranche(id: "${tranche.id}") { status release { amount { amount currency } releasedAt } } }.`,
   );
 }
 
