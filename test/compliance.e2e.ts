@@ -58,8 +58,9 @@ describe('the full journey, then the headline compliance query', () => {
     ]);
     expect(aid.trucksDelivered).toBeGreaterThan(0);
     const card = Object.fromEntries(a.scorecard.map((s: any) => [s.party.name, s]));
-    expect(card['Northern Ridge Alliance']).toMatchObject({ met: 1, metLate: 0, missed: 0, pending: 2 });
-    expect(card['Republic of Veltria']).toMatchObject({ met: 0, pending: 2 });
+    // The joint communiqué of Day 14 (a STATEMENT both parties issued) counts as met for each of them.
+    expect(card['Northern Ridge Alliance']).toMatchObject({ met: 2, metLate: 0, missed: 0, pending: 2 });
+    expect(card['Republic of Veltria']).toMatchObject({ met: 1, pending: 3 });
   });
 
   it('tells the demo\'s telemetry story: every moving convoy tracked, one silence over Sorrel\'s 30 minutes', async () => {

@@ -107,7 +107,7 @@ export function streamFilters(params: URLSearchParams): StreamFilters {
 
 /**
  * Where a client asks to resume: the Last-Event-ID header (what EventSource sends when it reconnects),
- * else the `lastEventId` query parameter (for clients that cannot set headers); null to start from now.
+ * else the `lastEventId` query parameter (for clients that cannot set headers); null to start with the events that come next.
  */
 export function requestedCursor(header: string | string[] | undefined, params: URLSearchParams, services: number): Cursor | null {
   const sent = (Array.isArray(header) ? header[0] : header) ?? params.get('lastEventId') ?? '';
@@ -117,7 +117,7 @@ export function requestedCursor(header: string | string[] | undefined, params: U
     throw new StreamRefusal(
       400,
       'BAD_USER_INPUT',
-      `Last-Event-ID must be the id: of an event this stream sent: "v1." and ${services} whole numbers separated by dots, like ${CURSOR_EXAMPLE}. To start from now, leave it out.`,
+      `Last-Event-ID must be the id: of an event this stream sent: "v1." and ${services} whole numbers separated by dots, like ${CURSOR_EXAMPLE}. To start with the events that come next, leave it out.`,
     );
   }
   return cursor;

@@ -229,7 +229,7 @@ export class AlertHub {
       throw new StreamRefusal(
         503,
         'SERVICE_UNAVAILABLE',
-        `The alert stream cannot start from now: the ${missing.join(' and ')} service${missing.length > 1 ? 's do' : ' does'} not answer. Retry in a few seconds, or resume with the Last-Event-ID you have.`,
+        `The alert stream cannot start: the ${missing.join(' and ')} service${missing.length > 1 ? 's do' : ' does'} not answer. Retry in a few seconds, or resume with the Last-Event-ID you have.`,
         { 'retry-after': '5' },
       );
     }

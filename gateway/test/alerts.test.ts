@@ -63,7 +63,7 @@ describe('the cursor (id: and Last-Event-ID)', () => {
     expect(requestedCursor('  ', new URLSearchParams(), 4)).toBeNull();
     const r = refusalOf(() => requestedCursor('v1.1.2', new URLSearchParams(), 4));
     expect(r).toMatchObject({ status: 400, code: 'BAD_USER_INPUT' });
-    expect(r.message).toBe('Last-Event-ID must be the id: of an event this stream sent: "v1." and 4 whole numbers separated by dots, like v1.12.0.40.3. To start from now, leave it out.');
+    expect(r.message).toBe('Last-Event-ID must be the id: of an event this stream sent: "v1." and 4 whole numbers separated by dots, like v1.12.0.40.3. To start with the events that come next, leave it out.');
     expect(refusalOf(() => requestedCursor(undefined, new URLSearchParams('lastEventId=latest'), 4)).code).toBe('BAD_USER_INPUT');
   });
 });
