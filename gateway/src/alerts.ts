@@ -238,7 +238,7 @@ export class AlertHub {
 
   /**
    * Opens a stream whose preamble is written, at `cursor`: live at once on each service where the
-   * cursor is the hub's position (a stream from "now"), catching up from the outbox first on the others
+   * cursor is the hub's position (a stream that starts with the next events), catching up from the outbox first on the others
    * (a resumed stream). `ticket` becomes the stream's place.
    */
   add(o: { caller: Caller; agency: string; res: ServerResponse; cursor: Cursor; filters: StreamFilters; expiresAt: number | null; ticket: StreamTicket }): void {
