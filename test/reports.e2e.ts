@@ -69,7 +69,7 @@ describe('the public pages, without a token', () => {
     for (const p of personalNames) expect(r.text).not.toContain(p);
     // The tranche on the lists was released in the demo's own week, 25.
     const now = await get(`/public/agreements/${demo.agreementId}/bulletin/2026-W25`);
-    expect(now.text).toMatch(/250000\.00 USD for Exchange of complete detainee lists, released 2026-06-1\d/);
+    expect(now.text).toMatch(/250000\.00 USD for Exchange of complete detainee lists \(of 250000\.00 USD held\), released 2026-06-1\d/);
     expect(now.text).toContain('the week is not over');
     // Seven days in the week's deliveries, Monday to Sunday.
     expect(now.text).toContain('<td>2026-06-21</td>');

@@ -139,7 +139,7 @@ describe('HTML', () => {
       scorecard: agreement.scorecard,
       milestones: [
         { title: 'Due and missed', dueDay: 18, dueAt: '2026-06-09T00:00:00.000Z', status: 'MISSED', obligatedParty: { name: 'Republic of Veltria' }, certifications: [], waivers: [], tranches: [] },
-        { title: 'Certified this week', dueDay: 30, dueAt: '2026-06-21T00:00:00.000Z', status: 'MET', obligatedParty: { name: 'Republic of Veltria' }, certifications: [{ metAt: '2026-06-10T00:00:00.000Z', recordedAt: '2026-06-10T12:00:00.000Z', verifier: 'Joint Monitoring Cell' }], waivers: [], tranches: [{ status: 'RELEASED', amount: { amount: '250000.00', currency: 'USD' }, release: { releasedAt: '2026-06-11T09:00:00.000Z' } }] },
+        { title: 'Certified this week', dueDay: 30, dueAt: '2026-06-21T00:00:00.000Z', status: 'MET', obligatedParty: { name: 'Republic of Veltria' }, certifications: [{ metAt: '2026-06-10T00:00:00.000Z', recordedAt: '2026-06-10T12:00:00.000Z', verifier: 'Joint Monitoring Cell' }], waivers: [], tranches: [{ status: 'RELEASED', amount: { amount: '250000.00', currency: 'USD' }, release: { releasedAt: '2026-06-11T09:00:00.000Z', amount: { amount: '125000.00', currency: 'USD' } } }] },
       ],
       deliveriesByDay: [{ date: '2026-06-08', convoys: 1, trucks: 12, tonnes: 150 }],
       deliveries: { convoys: 1, trucks: 12, tonnes: 150 },
@@ -154,7 +154,8 @@ describe('HTML', () => {
     expect(out).toContain('Monday 2026-06-08 to Sunday 2026-06-14');
     expect(out).toContain('<strong>Missed</strong>: Due and missed (Republic of Veltria)');
     expect(out).toContain('<strong>Met</strong>: Certified this week (Republic of Veltria) on 2026-06-10, as certified by Joint Monitoring Cell on 2026-06-10.');
-    expect(out).toContain('250000.00 USD for Certified this week, released 2026-06-11 09:00 UTC.');
+    // What the release paid (a variable tranche may pay less than it holds), then what the tranche held.
+    expect(out).toContain('125000.00 USD for Certified this week (of 250000.00 USD held), released 2026-06-11 09:00 UTC.');
     expect(out).toContain('2 disputes filed, 1 moved up the dispute ladder when a deadline passed, 1 ruled on (1 confirming a breach).');
     expect(out).toContain('Snap-back in force');
     expect((out.match(/<svg class="chart"/g) ?? []).length).toBe(3);
