@@ -139,7 +139,7 @@ describe('HTML', () => {
       scorecard: agreement.scorecard,
       milestones: [
         { title: 'Due and missed', dueDay: 18, dueAt: '2026-06-09T00:00:00.000Z', status: 'MISSED', obligatedParty: { name: 'Republic of Veltria' }, certifications: [], waivers: [], tranches: [] },
-        { title: 'Certified this week', dueDay: 30, dueAt: '2026-06-21T00:00:00.000Z', status: 'MET', obligatedParty: { name: 'Republic of Veltria' }, certifications: [{ metAt: '2026-06-10T00:00:00.000Z', recordedAt: '2026-06-10T12:00:00.000Z', verifier: 'Joint Monitoring Cell' }], waivers: [], tranches: [{ status: 'RELEASED', amount: { amount: '250000.00', currency: 'USD' }, release: { releasedAt: '2026-06-11T09:00:00.000Z', amount: { amount: '125000.00', currency: 'USD' } } }] },
+        { title: 'Certified this week', dueDay: 30, dueAt: '2026-06-21T00:00:00.000Z', status: 'MET', obligatedParty: { name: 'Republic of Veltria' }, certifications: [{ metAt: '2026-06-10T00:00:00.000Z', recordedAt: '2026-06-10T12:00:00.000Z', verifier: 'Joint Monitoring Cell' }], waivers: [], tranches: [{ status: 'RELEASED', amount: { amount: '250000.00', currency: 'USD' }, released: { amount: '125000.00', currency: 'USD' }, release: { releasedAt: '2026-06-11T09:00:00.000Z' } }] },
       ],
       deliveriesByDay: [{ date: '2026-06-08', convoys: 1, trucks: 12, tonnes: 150 }],
       deliveries: { convoys: 1, trucks: 12, tonnes: 150 },

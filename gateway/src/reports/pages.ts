@@ -75,7 +75,7 @@ export interface BulletinData {
     obligatedParty: { name: string };
     certifications: Array<{ metAt: string; recordedAt: string; verifier: string }>;
     waivers: Array<{ waivedAt: string }>;
-    tranches: Array<{ status: string | null; amount: { amount: string; currency: string }; release: { releasedAt: string; amount: { amount: string; currency: string } } | null }> | null;
+    tranches: Array<{ status: string | null; amount: { amount: string; currency: string }; released: { amount: string; currency: string }; release: { releasedAt: string } | null }> | null;
   }>;
   deliveriesByDay: DeliveryDay[] | null;
   deliveries: { convoys: number; trucks: number; tonnes: number } | null;
@@ -224,7 +224,7 @@ ${met.length + missed.length + waived.length === 0 ? html`<li>Nothing was certif
 </ul>
 
 <h2>Released</h2>
-${released.length ? html`<ul class="plain">${released.map(({ m, t }) => html`<li>${t.release!.amount.amount} ${t.release!.amount.currency} for ${m.title} (of ${t.amount.amount} ${t.amount.currency} held), released ${when(t.release!.releasedAt)}.</li>`)}</ul>` : html`<p>No tranche was released this week.</p>`}
+${released.length ? html`<ul class="plain">${released.map(({ m, t }) => html`<li>${t.released.amount} ${t.released.currency} for ${m.title} (of ${t.amount.amount} ${t.amount.currency} held), released ${when(t.release!.releasedAt)}.</li>`)}</ul>` : html`<p>No tranche was released this week.</p>`}
 
 <h2>Delivered</h2>
 ${b.deliveriesByDay === null ? html`<p>Deliveries are not available right now.</p>` : raw(barChart({ title: 'Trucks delivered per day this week', unit: 'trucks', bars: deliveries.map((x) => ({ label: x.date.slice(5), value: x.trucks })) }))}
