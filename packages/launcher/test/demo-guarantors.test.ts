@@ -37,19 +37,28 @@ async function createAgreement() {
   return { id: a.id as string, government: a.parties[0].id as string, movement: a.parties[1].id as string };
 }
 
-async function addMilestone(agreement: { id: string; government: string }, dueDay: number, title: string) {
-  const input = { agreementId: agreement.id, phaseOrdinal: dueDay <= 41 ? 1 : 2, title, obligatedPartyId: agreement.government, dueDay };
+async function addMilestone(agreement: { id: string; government: string }, dueDay: number, title: string, benchmarks?: Record<string, unknown>[]) {
+  const input = { agreementId: agreement.id, phaseOrdinal: dueDay <= 41 ? 1 : 2, title, obligatedPartyId: agreement.government, dueDay, ...(benchmarks ? { benchmarks } : {}) };
   return (await ok('milestones', mediator, 'mutation ($input: AddMilestoneInput!) { addMilestone(input: $input) { id } }', { input })).addMilestone.id as string;
 }
+
+/** Where the gateway would send a demo operation: the agreement's milestones are read from milestones, the rest is guarantors'. */
+const serviceOf = (query: string) => (/^\s*query[^{]*\{\s*agreement\(/.test(query) ? 'milestones' : 'guarantors');
 
 /** The launcher's demo step, run against this service as the gateway would call it (every demo mutation is this service's). */
 beforeAll(async () => {
   s = await startSubgraphs([milestones, guarantors], { now: '2026-03-25T12:00:00Z' });
   const agreement = await createAgreement();
   const milestoneIds = {
+    lists: await addMilestone(agreement, 7, 'Exchange of complete detainee lists'),
     firstRelease: await addMilestone(agreement, 30, 'First release of priority detainees'),
+    aidCorridor: await addMilestone(agreement, 30, 'Sustained aid through the corridor', [{ metric: 'TRUCKS_DELIVERED', comparator: 'AT_LEAST', threshold: 120 }]),
     reopening: await addMilestone(agreement, 60, 'Reopening of the crossing'),
   };
+  // The lists certified on Day 6, so that the incentive's first step is earned, as in the whole demo.
+  await ok('milestones', caller('MONITOR', { agency: 'Joint Monitoring Cell' }), 'mutation ($input: CertifyMilestoneInput!) { certifyMilestone(input: $input) { id } }', {
+    input: { milestoneId: milestoneIds.lists, metAt: '2026-03-07T12:00:00Z', evidence: [{ reference: 'Intermediary receipt of lists' }] },
+  });
   const day0 = new Date('2026-03-01T00:00:00Z');
   ctx = {
     agreementId: agreement.id,
@@ -61,7 +70,7 @@ beforeAll(async () => {
     progress: () => {},
     as: (claims) => async (query, variables = {}) => {
       const who = caller(claims.roles, { agency: claims.agency, partyId: claims.partyId ?? null, guarantorId: claims.guarantorId ?? null, subject: `demo:${claims.agency}` });
-      return ok('guarantors', who, query, variables);
+      return ok(serviceOf(query), who, query, variables);
     },
   };
   await loadGuarantorsDemo(ctx);
@@ -98,11 +107,28 @@ describe('the demo scenario', () => {
     const account = await h.ok(mediator, `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { escrowAccounts { balance { amount } } penaltySchedule { forfeitBasisPoints } } } }`, {
       r: [{ __typename: 'Agreement', id: ctx.agreementId }],
     });
-    expect(account._entities[0]).toEqual({ escrowAccounts: [{ balance: { amount: '1750000.00' } }], penaltySchedule: { forfeitBasisPoints: 2500 } });
+    // 1,750,000.00 for the fixed tranches and 300,000.00 deposited for the variable one.
+    expect(account._entities[0]).toEqual({ escrowAccounts: [{ balance: { amount: '2050000.00' } }], penaltySchedule: { forfeitBasisPoints: 2500 } });
     // The ledger reconciles: every journal balances, no escrow holding is overdrawn.
     const [{ total }] = await h.db().query(`SELECT coalesce(sum(amount_minor), 0)::text AS total FROM ledger_entry`);
     expect(total).toBe('0');
     const overdrawn = await h.db().query(`SELECT a.id FROM ledger_account a JOIN ledger_entry e ON e.account_id = a.id WHERE a.kind = 'ESCROW' GROUP BY a.id HAVING sum(e.amount_minor) < 0`);
     expect(overdrawn).toEqual([]);
+  });
+
+  it('holds 400 fishing permits in escrow with the first quarter released, and a variable tranche carrying to the reopening', async () => {
+    const r = await h.ok(mediator, `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Agreement { incentiveEscrows { unit totalUnits held released steps { step units status } } } } }`, {
+      r: [{ __typename: 'Agreement', id: ctx.agreementId }],
+    });
+    const [permits] = r._entities[0].incentiveEscrows;
+    expect(permits).toMatchObject({ unit: 'fishing permits off the Sorrel coast', totalUnits: 400, held: 300, released: 100 });
+    expect(permits.steps.map((x: any) => [x.step, x.units, x.status])).toEqual([
+      [1, 100, 'RELEASED'],
+      [2, 100, 'PENDING'],
+      [3, 100, 'PENDING'],
+      [4, 100, 'PENDING'],
+    ]);
+    const [terms] = await h.db().query(`SELECT count(*)::int AS n FROM tranche_performance_terms`);
+    expect(terms.n).toBe(1);
   });
 });
