@@ -80,7 +80,8 @@ describe('the replicated stack', () => {
       expect(clients.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining([`test-${service}`, `test-${service}-replica-2`]));
     }
     const { body } = await f.call('milestones', monitor, ...reads.milestones, { replica: 1 });
-    expect(body.data.agreement.milestones).toHaveLength(5);
+    // Five obligations, the joint communiqué and the amnesty law (statements and domestic steps, issue 20).
+    expect(body.data.agreement.milestones).toHaveLength(7);
     // The services not replicated are reached directly, as before.
     expect(f.replicas.prisoners).toBeUndefined();
     expect(f.subgraphUrls.prisoners).toBe(f.running.prisoners!.url);
@@ -90,7 +91,7 @@ describe('the replicated stack', () => {
     const query = await HEADLINE;
     const expected = await single.request(query, { id: singleDemo.agreementId }, await single.token(MEDIATOR));
     expect(expected.body.errors).toBeUndefined();
-    expect(expected.body.data.agreement.milestones).toHaveLength(5);
+    expect(expected.body.data.agreement.milestones).toHaveLength(7);
     const token = await f.token(MEDIATOR);
     const milestonesBefore = [...f.replicas.milestones!.served];
     const { result: answers, served } = await perReplica('guarantors', () => Promise.all(Array.from({ length: 4 }, () => f.request(query, { id: demo.agreementId }, token))));
