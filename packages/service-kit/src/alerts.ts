@@ -186,6 +186,7 @@ export function startAlertWatcher(o: AlertWatcherOptions): () => Promise<void> {
   let running: Promise<void> | null = null;
   let stopped = false;
   let lastPurge = 0;
+  let failing: string | null = null;
   const tick = async () => {
     const now = o.clock.now();
     const due = await o.scan(now);
@@ -199,8 +200,14 @@ export function startAlertWatcher(o: AlertWatcherOptions): () => Promise<void> {
   const timer = setInterval(() => {
     if (running || stopped || !o.db.isInitialized) return;
     running = tick()
+      .then(() => {
+        if (failing !== null) o.logger.info('alert watcher works again', { service: o.name });
+        failing = null;
+      })
       .catch((e: Error) => {
-        if (!stopped) o.logger.warn('alert watcher tick failed; trying again at the next tick', { error: e.message });
+        // Logged when an outage starts (or its cause changes), not on every tick of it.
+        if (!stopped && failing !== e.message) o.logger.warn('alert watcher tick failed; trying again every tick', { service: o.name, error: e.message });
+        failing = e.message;
       })
       .finally(() => (running = null));
   }, o.tickMs ?? ALERT_TICK_MS);

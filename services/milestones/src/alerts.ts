@@ -164,6 +164,9 @@ async function snapBackEvents(db: DataSource, context: () => Context, now: Date)
  * snap-back events (logged, tried again next tick) but never the milestone and dispute ones.
  */
 export function milestonesAlertScan(db: DataSource, context: () => Context, logger: Logger, horizonMs = DISPUTE_HORIZON_MS): AlertScan {
+  // What each part last failed with: an outage is logged when it starts and when it ends, not every tick.
+  const failing: (string | null)[] = [null, null, null, null];
+  const PARTS = ['milestones', 'disputes', 'snap-back', 'redress'];
   return async (now) => {
     const since = new Date(now.getTime() - ALERT_LOOKBACK_MS);
     const parts = await Promise.allSettled([
@@ -173,10 +176,17 @@ export function milestonesAlertScan(db: DataSource, context: () => Context, logg
       redressAlerts(db, now, horizonMs),
     ]);
     const out: AlertInput[] = [];
-    for (const p of parts) {
-      if (p.status === 'fulfilled') out.push(...p.value);
-      else logger.warn('part of the alert scan failed; it is tried again at the next tick', { error: (p.reason as Error).message });
-    }
+    parts.forEach((p, i) => {
+      if (p.status === 'fulfilled') {
+        out.push(...p.value);
+        if (failing[i] !== null) logger.info('part of the alert scan works again', { part: PARTS[i] });
+        failing[i] = null;
+        return;
+      }
+      const error = (p.reason as Error).message;
+      if (failing[i] !== error) logger.warn('part of the alert scan failed; it is tried again every tick', { part: PARTS[i], error });
+      failing[i] = error;
+    });
     return out;
   };
 }
