@@ -146,5 +146,34 @@ describe('subgraphs answer only the gateway', () => {
       expect(replay.status).toBe(401);
       expect(((await replay.json()) as any).errors[0].message).toMatch(/already used/);
     });
+    it(`${s.name} accepts a credential sent many times at once exactly once, and many different ones at once each once`, async () => {
+      // Claims that arrive together are grouped into one statement (DatabaseNonceStore): the grouping must
+      // neither let a repeat through nor refuse a first use.
+      const caller = { subject: null, agency: 'x', roles: ['MEDIATOR' as const], partyId: null, guarantorId: null, via: null, purpose: null };
+      const signedBody = JSON.stringify({ query: '{ __typename }', variables: {} });
+      const send = (token: string) => fetch(f.subgraphUrls[s.name]!, { method: 'POST', headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token }, body: signedBody });
+      const token = signInternal(f.gatewaySigner, s.name, caller, signedBody);
+      // Hold the table, so that one claim is in flight (waiting on the lock) while the copies queue behind
+      // it; released, they go together in one statement: exactly the case the grouping must get right.
+      const runner = f.databases[s.name]!.db.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query('LOCK TABLE internal_credential_use IN EXCLUSIVE MODE');
+      const opener = send(signInternal(f.gatewaySigner, s.name, caller, signedBody));
+      await new Promise((r) => setTimeout(r, 150));
+      const copies = Promise.all(Array.from({ length: 12 }, () => send(token)));
+      await new Promise((r) => setTimeout(r, 150));
+      await runner.commitTransaction();
+      await runner.release();
+      const [first, same] = await Promise.all([opener, copies]);
+      expect(first.status).toBe(200);
+      expect(same.map((r) => r.status).sort()).toEqual([200, ...Array(11).fill(401)]);
+      for (const r of same.filter((r) => r.status === 401)) expect(((await r.json()) as any).errors[0].message).toMatch(/already used/);
+      const distinct = Array.from({ length: 30 }, () => signInternal(f.gatewaySigner, s.name, caller, signedBody));
+      const firsts = await Promise.all(distinct.map((t) => send(t)));
+      expect(firsts.map((r) => r.status)).toEqual(Array(30).fill(200));
+      const again = await Promise.all(distinct.map((t) => send(t)));
+      expect(again.map((r) => r.status)).toEqual(Array(30).fill(401));
+    });
   }
 });
