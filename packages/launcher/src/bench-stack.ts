@@ -5,6 +5,7 @@ import path from 'node:path';
 import { freePort } from '@treaty/local-postgres';
 import { ensureKeys, type LocalKeys } from './keys.js';
 import { LOCK_FILE } from './lock.js';
+import { profileArgs } from './processes.js';
 import { REPO_ROOT, dataDir } from './paths.js';
 import { allPids, cmdline, descendantsOf, environ, type Accounted } from './bench-procs.js';
 
@@ -125,7 +126,7 @@ export async function startGateway(name: string, file: string, env: Record<strin
   const childEnv: Record<string, string> = { ...env, PORT: String(port), GATEWAY_PORT: String(port), LOG_LEVEL: 'warn' };
   // Its /health, /ready and /metrics on its own port, not on the npm start gateway's ops port.
   delete childEnv.GATEWAY_OPS_PORT;
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, file)], { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...profileArgs(childEnv), path.join(REPO_ROOT, file)], { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}/graphql`;
   await waitForGraphQL(url, name, child);
   return { name, url, proc: { name, pid: child.pid! }, child };

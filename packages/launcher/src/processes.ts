@@ -23,9 +23,18 @@ function humanise(line: string): string {
   }
 }
 
+/**
+ * With TREATY_CPU_PROFILE_DIR set (npm run bench -- --profile DIR), every child writes a V8 CPU profile
+ * there when it exits, for Chrome DevTools or speedscope: how the next engineer finds where time goes.
+ */
+export function profileArgs(env: Record<string, string | undefined>): string[] {
+  const dir = env.TREATY_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export function supervise(name: string, file: string, env: Record<string, string | undefined>, echo: (line: string) => void): Supervised {
   // Its own process group: a terminal's Ctrl-C reaches only the launcher, which stops children in order.
-  const child = spawn(process.execPath, ['--import', WATCHDOG, file], {
+  const child = spawn(process.execPath, [...profileArgs(env), '--import', WATCHDOG, file], {
     env: { ...env, TREATY_LAUNCHER_PID: String(process.pid) } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
