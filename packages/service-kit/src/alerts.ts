@@ -182,15 +182,38 @@ export const ALERT_TICK_MS = 1_000;
  * failing tick is logged and tried again at the next. Returns a function that stops it (and waits for
  * a tick under way).
  */
+/**
+ * The keys a watcher knows to be in the outbox. A scan returns every event still due within its lookback
+ * (a milestone missed yesterday is "missed" on every tick for a week), so without this each tick would
+ * try to insert them all again, each an INSERT under the outbox's counter lock, only for the unique key
+ * to refuse it. Only keys the last scan returned are kept, so the set stays the size of one scan; a key
+ * that leaves and comes back is tried again, and the unique key still decides, across replicas too.
+ */
+export class RaisedKeys {
+  private known = new Set<string>();
+
+  /** The events of this scan not known to be in the outbox. */
+  fresh(due: readonly AlertInput[]): AlertInput[] {
+    return due.filter((e) => !this.known.has(e.key));
+  }
+
+  /** After every event of `due` is in the outbox (raised now or before): these are the keys known. */
+  settle(due: readonly AlertInput[]): void {
+    this.known = new Set(due.map((e) => e.key));
+  }
+}
+
 export function startAlertWatcher(o: AlertWatcherOptions): () => Promise<void> {
   let running: Promise<void> | null = null;
   let stopped = false;
   let lastPurge = 0;
   let failing: string | null = null;
+  const raised = new RaisedKeys();
   const tick = async () => {
     const now = o.clock.now();
     const due = await o.scan(now);
-    const added = await raiseAlerts(o.db, due);
+    const added = await raiseAlerts(o.db, raised.fresh(due));
+    raised.settle(due);
     if (added) o.logger.debug?.('alerts raised by the clock', { added });
     if (Date.now() - lastPurge > 60_000) {
       lastPurge = Date.now();
