@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '@treaty/testing';
 import { EVIDENCE_LOG_TABLES, EXACTLY_ONCE_TABLES } from '@treaty/service-kit';
 import { TABLES, entities, migrations } from './harness.js';
 import { PositionsPerConvoy1795240000000 } from '../src/migrations/1795240000000-PositionsPerConvoy.js';
+import { PositionsConvoyCheckedPerStatement1795300000000 } from '../src/migrations/1795300000000-PositionsConvoyCheckedPerStatement.js';
 
 /** The migration's constraints hold the rules even against writes that bypass the service. */
 let t: TestDatabase;
@@ -58,6 +59,97 @@ describe('constraints', () => {
     await t.db.query(point, [1, nextConvoyId, new Date(), 10]);
     await fails(point, [2, convoyId, new Date(), 91]);
     await fails(point, [3, convoyId, new Date(Date.now() + 10 * 60_000), 10]);
+  });
+
+  describe('a position belongs to a convoy on record (checked per statement, not per row)', () => {
+    const position = (device: string, convoy: string, sequence = 1) =>
+      t.db.query(`INSERT INTO convoy_position (device_id, sequence, convoy_id, device_time, received_at, latitude, longitude) VALUES ($1, $2, $3, now(), now(), 1, 1)`, [device, sequence, convoy]);
+    const positionsOf = async (device: string) => (await t.db.query(`SELECT count(*)::int AS n FROM convoy_position WHERE device_id = $1`, [device]))[0].n;
+    const newConvoy = async () => {
+      const id = randomUUID();
+      await t.db.query(`INSERT INTO convoy (id, corridor_id, agency, requested_by, requested_at, recorded_at) VALUES ($1, $2, 'A', 'A', now(), now())`, [id, corridorId]);
+      return id;
+    };
+    const ghost = randomUUID();
+
+    it('refuses a whole statement when one of its rows names a convoy not on record, and writes none of it', async () => {
+      const rows = `INSERT INTO convoy_position (device_id, sequence, convoy_id, device_time, received_at, latitude, longitude)
+        SELECT 'G', g, CASE WHEN g = 3 THEN $2::uuid ELSE $1::uuid END, now(), now(), 0, 0 FROM generate_series(1, 5) g`;
+      await expect(t.db.query(rows, [convoyId, ghost])).rejects.toMatchObject({ code: '23503', message: expect.stringContaining(`convoy ${ghost} does not exist`) });
+      expect(await positionsOf('G')).toBe(0);
+      await t.db.query(rows, [convoyId, convoyId]);
+      expect(await positionsOf('G')).toBe(5);
+    });
+
+    it('refuses moving a position to a convoy not on record', async () => {
+      await position('M', convoyId);
+      await expect(t.db.query(`UPDATE convoy_position SET convoy_id = $1 WHERE device_id = 'M'`, [ghost])).rejects.toMatchObject({ code: '23503' });
+      expect(await t.db.query(`SELECT convoy_id FROM convoy_position WHERE device_id = 'M'`)).toEqual([{ convoy_id: convoyId }]);
+    });
+
+    it("refuses changing a convoy's id while it has positions, and allows it without", async () => {
+      const id = await newConvoy();
+      await position('I', id);
+      await expect(t.db.query(`UPDATE convoy SET id = $1 WHERE id = $2`, [ghost, id])).rejects.toMatchObject({ code: '23503', message: expect.stringContaining(`convoy ${id} has positions`) });
+      const bare = await newConvoy();
+      const renamed = randomUUID();
+      await t.db.query(`UPDATE convoy SET id = $1 WHERE id = $2`, [renamed, bare]);
+      await t.db.query(`DELETE FROM convoy WHERE id = $1`, [renamed]);
+    });
+
+    it('deletes a convoy\'s positions, and their conflict log, with the convoy', async () => {
+      const id = await newConvoy();
+      await position('X', id, 1);
+      await position('X', id, 2);
+      await t.db.query(`INSERT INTO convoy_position_conflict (convoy_id, device_id, sequence, device_time, latitude, longitude, received_at, sent_by) VALUES ($1, 'X', 1, now(), 2, 2, now(), 'A')`, [id]);
+      await t.db.query(`DELETE FROM convoy WHERE id = $1`, [id]);
+      expect(await positionsOf('X')).toBe(0);
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM convoy_position_conflict WHERE convoy_id = $1`, [id])).toEqual([{ n: 0 }]);
+    });
+
+    /** Waits until some backend of this database is waiting for a lock. */
+    const someoneWaits = async () => {
+      for (let i = 0; i < 250; i++) {
+        const [w] = await t.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (w.n > 0) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error('no statement came to wait for the lock');
+    };
+
+    it('holds a convoy against deletion until a writer of its positions commits, then deletes them too', async () => {
+      const id = await newConvoy();
+      const writer = t.db.createQueryRunner();
+      await writer.connect();
+      try {
+        await writer.startTransaction();
+        await writer.query(`INSERT INTO convoy_position (device_id, sequence, convoy_id, device_time, received_at, latitude, longitude) VALUES ('W', 1, $1, now(), now(), 1, 1)`, [id]);
+        const deleting = t.db.query(`DELETE FROM convoy WHERE id = $1`, [id]);
+        await someoneWaits();
+        await writer.commitTransaction();
+        await deleting;
+      } finally {
+        await writer.release();
+      }
+      expect(await positionsOf('W')).toBe(0);
+    });
+
+    it('refuses positions for a convoy whose deletion commits while they are written', async () => {
+      const id = await newConvoy();
+      const deleter = t.db.createQueryRunner();
+      await deleter.connect();
+      try {
+        await deleter.startTransaction();
+        await deleter.query(`DELETE FROM convoy WHERE id = $1`, [id]);
+        const writing = position('D2', id).then(() => 'written', (e) => e);
+        await someoneWaits();
+        await deleter.commitTransaction();
+        expect(await writing).toMatchObject({ code: '23503', message: expect.stringContaining(`convoy ${id} does not exist`) });
+      } finally {
+        await deleter.release();
+      }
+      expect(await positionsOf('D2')).toBe(0);
+    });
   });
 
   it('logs a conflict only against a position on record, once per version sent', async () => {
@@ -162,6 +254,24 @@ describe('migration', () => {
       expect(await primaryKey(q)).toEqual(['PRIMARY KEY (device_id, sequence)']);
       await positionsPerConvoy.up(q);
       expect(await primaryKey(q)).toEqual(['PRIMARY KEY (convoy_id, device_id, sequence)']);
+    });
+  });
+
+  it('checks a position\'s convoy with statement triggers, not a per-row FOREIGN KEY, and goes back to the key on down', async () => {
+    const foreignKeys = async (q: { query(sql: string): Promise<any> }) =>
+      (await q.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'convoy_position'::regclass AND contype = 'f' ORDER BY 1`)).map((r: any) => r.def);
+    const triggers = async (q: { query(sql: string): Promise<any> }) =>
+      (await q.query(`SELECT tgname FROM pg_trigger WHERE tgrelid IN ('convoy_position'::regclass, 'convoy'::regclass) AND NOT tgisinternal ORDER BY 1`)).map((r: any) => r.tgname);
+    expect(await foreignKeys(t.db)).toEqual([]);
+    expect(await triggers(t.db)).toEqual(['convoy_delete_positions', 'convoy_id_kept', 'convoy_position_convoy_on_insert', 'convoy_position_convoy_on_update']);
+    const perStatement = new PositionsConvoyCheckedPerStatement1795300000000();
+    await rolledBack(async (q) => {
+      await perStatement.down(q);
+      expect(await foreignKeys(q)).toEqual(['FOREIGN KEY (convoy_id) REFERENCES convoy(id) ON DELETE CASCADE']);
+      expect(await triggers(q)).toEqual([]);
+      await perStatement.up(q);
+      expect(await foreignKeys(q)).toEqual([]);
+      expect(await triggers(q)).toHaveLength(4);
     });
   });
 

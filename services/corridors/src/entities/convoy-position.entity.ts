@@ -20,7 +20,8 @@ export class ConvoyPosition {
   @PrimaryColumn({ type: 'integer', name: 'sequence' })
   sequence: number;
 
-  @ManyToOne(() => Convoy, { onDelete: 'CASCADE' })
+  // Held by statement-level triggers, not a FOREIGN KEY (PositionsConvoyCheckedPerStatement1795300000000).
+  @ManyToOne(() => Convoy, { onDelete: 'CASCADE', createForeignKeyConstraints: false })
   @JoinColumn({ name: 'convoy_id' })
   convoy: Relation<Convoy>;
 
