@@ -15,7 +15,7 @@ export function resolverTypesConfig(schema: URL, output: URL): CodegenConfig {
           federation: true,
           useTypeImports: true,
           enumsAsTypes: true,
-          scalars: { DateTime: { input: 'Date', output: 'Date | string' }, ID: { input: 'string', output: 'string' } },
+          scalars: { DateTime: { input: 'Date', output: 'Date | string' }, ID: { input: 'string', output: 'string' }, PositionRows: { input: "import('@treaty/service-kit').PositionRow[]", output: 'never' } },
           defaultMapper: 'Partial<{T}>',
           contextType: 'unknown',
           avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },

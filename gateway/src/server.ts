@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { parse, type GraphQLError, type GraphQLScalarType } from 'graphql';
+import { parse, valueFromASTUntyped, type GraphQLError, type GraphQLScalarType } from 'graphql';
 import {
   ALERTS_ROUTE,
   PUBLIC_CALLER,
@@ -25,6 +25,7 @@ import {
   operationNameOf,
   opsRoutes,
   parseDateTime,
+  parsePositionRows,
   readBody,
   sendGraphQLError,
   serveOps,
@@ -112,7 +113,7 @@ const observePlugin: ApolloServerPlugin<GatewayContext> = {
 };
 
 /**
- * The supergraph declares `scalar DateTime` without behaviour, so the gateway would pass "yesterday" or
+ * The supergraph declares `scalar DateTime` (and `PositionRows`) without behaviour, so the gateway would pass "yesterday" or
  * 30 February on to a subgraph. Giving the gateway's schema the same strict parser means a malformed
  * DateTime, in a literal or a variable, is BAD_USER_INPUT before any subgraph is called. (The gateway
  * never serialises subgraph results through scalars, so only input is affected.)
@@ -126,6 +127,11 @@ function strictScalars(schema: { getType(name: string): unknown }): void {
     if (ast.kind !== 'StringValue') throw new Error('DateTime must be given as a string, like "2026-03-01T12:00:00Z".');
     return parseDateTime(ast.value);
   };
+  // A track's rows (corridors' compact positions) are checked here too, in the same single pass.
+  const rows = schema.getType('PositionRows') as Pick<GraphQLScalarType, 'parseValue' | 'parseLiteral'> | undefined;
+  if (!rows || typeof rows.parseValue !== 'function') throw new Error('The supergraph has no PositionRows scalar to make strict; recompose it.');
+  rows.parseValue = parsePositionRows;
+  rows.parseLiteral = (ast, variables) => parsePositionRows(valueFromASTUntyped(ast as never, variables));
 }
 
 /** Builds the gateway over a static supergraph; never listens. Telemetry to Apollo is always off. */

@@ -272,14 +272,18 @@ async function main(): Promise<void> {
       sizes = { p50Small: summarise(s).p50, p50Large: summarise(l).p50 };
     }
 
-    // GPS ingest through our gateway (services/corridors/src/bench-positions.ts).
-    let ingest: { pointsPerSecond: number; points: number } | null = null;
+    // GPS ingest through our gateway (services/corridors/src/bench-positions.ts), in both shapes the
+    // mutation takes: compact tracks of rows (the target is measured on these) and one object per point.
+    type Ingest = { pointsPerSecond: number; points: number; batchBytes: number };
+    const ingest: Partial<Record<'tracks' | 'points', Ingest>> = {};
     if (!args['skip-ingest']) {
-      log('GPS ingest through the gateway');
       try {
         const { ingestRate } = await import('@treaty/corridors/bench-positions');
-        const r = await ingestRate(off.url, (claims) => mintDevToken(stack.keys, claims as never), { points: 200_000 });
-        ingest = { pointsPerSecond: r.pointsPerSecond, points: r.points };
+        for (const form of ['tracks', 'points'] as const) {
+          log(`GPS ingest through the gateway, batches sent as ${form}`);
+          const r = await ingestRate(off.url, (claims) => mintDevToken(stack.keys, claims as never), { points: 200_000, form });
+          ingest[form] = { pointsPerSecond: r.pointsPerSecond, points: r.points, batchBytes: r.batchBytes };
+        }
       } catch (e) {
         log(`GPS ingest not measured: ${(e as Error).message}`);
       }
@@ -347,7 +351,11 @@ async function main(): Promise<void> {
       target('gateway RSS under the 50-connection load <= 250 MB', `${offAt(50).peakRssMb.toFixed(0)} MB (cache on: ${onAt(50).peakRssMb.toFixed(0)} MB; stock: ${stockAt(50).peakRssMb.toFixed(0)} MB)`, Math.max(offAt(50).peakRssMb, onAt(50).peakRssMb) <= 250);
     }
     if (sizes) target('300-milestone p50 within 2x of 10 milestones (1 connection)', `${ms(sizes.p50Large)} / ${ms(sizes.p50Small)} ms = ${ratio(sizes.p50Large, sizes.p50Small)}x`, sizes.p50Large <= 2 * sizes.p50Small);
-    if (ingest) target('GPS ingest through the gateway >= 100,000 points/s', `${Math.round(ingest.pointsPerSecond).toLocaleString('en')} points/s (ratio to target ${ratio(ingest.pointsPerSecond, 100_000)})`, ingest.pointsPerSecond >= 100_000);
+    if (ingest.tracks) {
+      const t = ingest.tracks;
+      const vs = ingest.points ? `; one object per point: ${Math.round(ingest.points.pointsPerSecond).toLocaleString('en')} points/s, ${Math.round(ingest.points.batchBytes / 5000)} bytes a point, tracks ${ratio(t.pointsPerSecond, ingest.points.pointsPerSecond)} of it` : '';
+      target('GPS ingest through the gateway >= 100,000 points/s', `${Math.round(t.pointsPerSecond).toLocaleString('en')} points/s as tracks, ${Math.round(t.batchBytes / 5000)} bytes a point (ratio to target ${ratio(t.pointsPerSecond, 100_000)})${vs}`, t.pointsPerSecond >= 100_000);
+    }
     out.push('', 'Targets (issue 16):', '');
     for (const [what, value, ok] of targets) out.push(`  ${ok ? 'met   ' : 'MISSED'}  ${pad(what, 88)} ${value}`);
     console.log(out.join('\n'));

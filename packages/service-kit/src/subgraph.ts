@@ -15,7 +15,7 @@ import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, runOnce
 import { systemClock, type Clock } from './clock.js';
 import { bodyHash } from './internal-auth.js';
 import { statements } from './database.js';
-import { DateTimeScalar } from './scalars.js';
+import { DateTimeScalar, PositionRowsScalar } from './scalars.js';
 import { SafeLiteralsRule, checkVariables } from './input-guards.js';
 import { createLogger, type Logger } from './log.js';
 import { MALFORMED_BODY_MESSAGE, MalformedBody, PayloadTooLarge, listen, readBody, sendGraphQLError, sendJson, writeGraphQLResponse, type Listening } from './http.js';
@@ -75,7 +75,9 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
   const servesEvidence = def.typeDefs.definitions.some((d) => d.kind === 'ObjectTypeDefinition' && d.name.value === 'EvidenceLog');
   const rules = { ...(servesEvidence ? evidenceRules(def.name) : {}), ...def.rules };
   checkRulesAgainstSchema(rules, def.typeDefs, grants);
+  // The kit's scalars: DateTime in every service, PositionRows where the schema declares it (corridors).
   const resolvers: Record<string, Record<string, unknown>> = { ...def.resolvers, DateTime: DateTimeScalar as never };
+  if (def.typeDefs.definitions.some((d) => d.kind === 'ScalarTypeDefinition' && d.name.value === PositionRowsScalar.name)) resolvers.PositionRows = PositionRowsScalar as never;
   for (const [type, fields] of Object.entries(servesEvidence ? evidenceResolvers(def.name) : {})) resolvers[type] = { ...fields, ...(resolvers[type] ?? {}) };
   const guarded = applyAccess(resolvers, rules, mutationNames(def.typeDefs), grants, personalFields(def.typeDefs));
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: guarded as never }]);

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
-import { parseDateTime } from '../src/scalars.js';
+import { MAX_POSITION_ROWS, PositionRowsScalar, parseDateTime, parsePositionRows } from '../src/scalars.js';
+import { parseValue } from 'graphql';
 
-/** The refusal parseDateTime throws for `value`, checked to be BAD_USER_INPUT. */
-function refusal(value: unknown): string {
+/** The refusal `parse` (parseDateTime unless given) throws for `value`, checked to be BAD_USER_INPUT. */
+function refusal(value: unknown, parse: (v: unknown) => unknown = parseDateTime): string {
   try {
-    parseDateTime(value);
+    parse(value);
   } catch (e) {
     expect(e).toBeInstanceOf(GraphQLError);
     expect((e as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
     return (e as GraphQLError).message;
   }
-  throw new Error(`parseDateTime accepted ${JSON.stringify(value)}`);
+  throw new Error(`${parse.name} accepted ${JSON.stringify(value)}`);
 }
 
 describe('parseDateTime', () => {
@@ -68,5 +69,55 @@ describe('parseDateTime', () => {
     expect(refusal(1767225600000)).toContain('got a number');
     expect(refusal(null)).toContain('got null');
     expect(refusal({})).toContain('got an object');
+  });
+});
+
+describe('parsePositionRows', () => {
+  const rowsRefusal = (value: unknown) => refusal(value, parsePositionRows);
+
+  it('reads rows [sequence, deviceTime, latitude, longitude] into points, device times as instants', () => {
+    expect(parsePositionRows([[0, '2026-03-20T09:00:00Z', 31.52, 34.45], [7, '2026-03-20T11:01:00+02:00', -90, 180]])).toEqual([
+      { sequence: 0, deviceTime: new Date('2026-03-20T09:00:00Z'), latitude: 31.52, longitude: 34.45 },
+      { sequence: 7, deviceTime: new Date('2026-03-20T09:01:00Z'), latitude: -90, longitude: 180 },
+    ]);
+    expect(parsePositionRows([])).toEqual([]);
+  });
+
+  it('leaves the rules of the domain to the service: a negative sequence or a latitude of 91 is read as sent', () => {
+    expect(parsePositionRows([[-1, '2026-03-20T09:00:00Z', 91, -200]])).toEqual([{ sequence: -1, deviceTime: new Date('2026-03-20T09:00:00Z'), latitude: 91, longitude: -200 }]);
+  });
+
+  it.each([
+    ['not a list', { rows: [] }, 'PositionRows must be a list of rows [sequence, deviceTime, latitude, longitude], like [[0, "2026-03-20T09:00:00Z", 31.52, 34.45]'],
+    ['a row that is not a list', [[0, '2026-03-20T09:00:00Z', 1, 1], 'x'], 'PositionRows row 1 must be [sequence, deviceTime, latitude, longitude]'],
+    ['a row of three', [[0, '2026-03-20T09:00:00Z', 1]], 'PositionRows row 0 must be [sequence, deviceTime, latitude, longitude], like [[0, "2026-03-20T09:00:00Z", 31.52, 34.45], [1, "2026-03-20T09:01:00Z", 31.53, 34.46]]; got a list of 3.'],
+    ['a row of five', [[0, '2026-03-20T09:00:00Z', 1, 1, 1]], 'got a list of 5'],
+    ['a sequence as text', [[0, '2026-03-20T09:00:00Z', 1, 1], ['1', '2026-03-20T09:00:00Z', 1, 1]], 'PositionRows row 1: the sequence (first) must be a whole number that fits a 32-bit Int; got a string.'],
+    ['a fractional sequence', [[1.5, '2026-03-20T09:00:00Z', 1, 1]], 'must be a whole number that fits a 32-bit Int; got 1.5.'],
+    ['a sequence beyond 32 bits', [[2 ** 31, '2026-03-20T09:00:00Z', 1, 1]], 'got 2147483648.'],
+    ['a day that does not exist', [[0, '2026-02-30T09:00:00Z', 1, 1]], 'PositionRows row 0: the device time (second): DateTime "2026-02-30T09:00:00Z" is not a real date and time'],
+    ['a time without a zone', [[0, '2026-03-20T09:00:00', 1, 1]], 'PositionRows row 0: the device time (second): DateTime must be an ISO 8601 date and time with a time zone'],
+    ['a time as a number', [[0, 1773997200000, 1, 1]], 'the device time (second): DateTime must be an ISO 8601 string with a time zone, like "2026-03-01T12:00:00Z"; got a number.'],
+    ['a latitude as text', [[0, '2026-03-20T09:00:00Z', '31.5', 1]], 'PositionRows row 0: the latitude (third) must be a number; got a string.'],
+    ['a missing longitude', [[0, '2026-03-20T09:00:00Z', 1, null]], 'PositionRows row 0: the longitude (fourth) must be a number; got null.'],
+    ['a longitude that is not finite', [[0, '2026-03-20T09:00:00Z', 1, Infinity]], 'the longitude (fourth) must be a number'],
+  ])('refuses %s, naming the row and what it should be', (_, value, message) => {
+    expect(rowsRefusal(value)).toContain(message);
+  });
+
+  it(`refuses more than ${MAX_POSITION_ROWS} rows before reading any`, () => {
+    const rows = Array.from({ length: MAX_POSITION_ROWS + 1 }, () => 'not even a row');
+    expect(rowsRefusal(rows)).toBe(`PositionRows holds at most ${MAX_POSITION_ROWS} rows; got ${MAX_POSITION_ROWS + 1}. Split the track over several batches.`);
+    expect(parsePositionRows(Array.from({ length: MAX_POSITION_ROWS }, (_, i) => [i, '2026-03-20T09:00:00Z', 1, 1]))).toHaveLength(MAX_POSITION_ROWS);
+  });
+
+  it('reads an inline literal, variables inside it included, and is never sent back', () => {
+    const ast = parseValue('[[0, "2026-03-20T09:00:00Z", 31, 34.5], [$seq, $time, -1.25, 2]]');
+    expect(PositionRowsScalar.parseLiteral(ast, { seq: 4, time: '2026-03-20T09:04:00Z' })).toEqual([
+      { sequence: 0, deviceTime: new Date('2026-03-20T09:00:00Z'), latitude: 31, longitude: 34.5 },
+      { sequence: 4, deviceTime: new Date('2026-03-20T09:04:00Z'), latitude: -1.25, longitude: 2 },
+    ]);
+    expect(() => PositionRowsScalar.parseLiteral(parseValue('[[0, "yesterday", 1, 1]]'), {})).toThrow(/PositionRows row 0: the device time/);
+    expect(() => PositionRowsScalar.serialize([])).toThrow('PositionRows is accepted as input only.');
   });
 });

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
  * caller's own convoys) and, without --convoy, MEDIATOR too, to register a corridor and request convoys
  * on the first agreement (or --agreement): `npm run token -- --agency "Bench Relief" --role AGENCY,MEDIATOR`.
  * Every option can also be given as an environment variable: BENCH_URL, BENCH_TOKEN, BENCH_AGREEMENT,
- * BENCH_CONVOY, BENCH_POINTS, BENCH_BATCH, BENCH_CONCURRENCY, BENCH_PIDS.
+ * BENCH_CONVOY, BENCH_POINTS, BENCH_BATCH, BENCH_CONCURRENCY, BENCH_FORM, BENCH_PIDS.
  *
  * The other benchmarks call `ingestRate` against a gateway they started.
  */
@@ -56,12 +56,19 @@ export interface BenchOptions {
   devicePrefix?: string;
   /** Send each batch with an Idempotency-Key (default true), as devices should. */
   idempotencyKeys?: boolean;
+  /** How a batch carries its points: as compact `tracks` (the default) or one by one as `points`. */
+  form?: PositionForm;
   /** Server processes whose CPU time (and peak memory) to report, by name; Linux only. */
   processes?: Record<string, number[]>;
   progress?: (msg: string) => void;
 }
 
+/** The two shapes of RecordConvoyPositionsInput: one object per point, or per device a track of rows. */
+export type PositionForm = 'tracks' | 'points';
+
 export interface BenchResult {
+  /** The shape the batches were sent in. */
+  form: PositionForm;
   points: number;
   seconds: number;
   pointsPerSecond: number;
@@ -182,7 +189,17 @@ const SPACING_MS = 1000;
  * time from `start`. Each batch thus continues every tracker's track where the one before left it, as
  * live trackers do, and no point repeats another.
  */
-function batchBody(convoyIds: readonly string[], devicePrefix: string, b: number, size: number, start: number): string {
+function batchBody(convoyIds: readonly string[], devicePrefix: string, b: number, size: number, start: number, form: PositionForm): string {
+  if (form === 'tracks') {
+    // The same points, grouped per tracker (one per convoy) as rows, in sequence order.
+    const tracks = convoyIds.map((convoyId, c) => ({ convoyId, deviceId: `${devicePrefix}-${c}`, rows: [] as unknown[][] }));
+    for (let k = 0; k < size; k++) {
+      const n = b * size + k;
+      const m = (n % 100_000) / 1_000_000;
+      tracks[n % convoyIds.length]!.rows.push([Math.floor(n / convoyIds.length), new Date(start + n * SPACING_MS).toISOString(), 31 + m, 34 + m]);
+    }
+    return JSON.stringify({ query: RECORD, operationName: 'RecordPositions', variables: { input: { tracks: tracks.filter((t) => t.rows.length > 0) } } });
+  }
   const points = new Array(size);
   for (let k = 0; k < size; k++) {
     const n = b * size + k;
@@ -215,6 +232,7 @@ export async function runPositionsBenchmark(opts: BenchOptions): Promise<BenchRe
   const totals = { points: 0, batches: 0, accepted: 0, new: 0, duplicates: 0, conflicts: 0, rejected: 0 };
   const times: number[] = [];
   const keyed = opts.idempotencyKeys ?? true;
+  const form = opts.form ?? 'tracks';
   let next = 0;
   const processes = opts.processes ?? {};
   const cpuBefore = cpuSnapshot(processes);
@@ -226,7 +244,7 @@ export async function runPositionsBenchmark(opts: BenchOptions): Promise<BenchRe
     while (more()) {
       const i = next++;
       const size = i === batches - 1 ? opts.points - i * opts.batchSize : opts.batchSize;
-      const body = batchBody(opts.convoyIds, prefix, i, size, start);
+      const body = batchBody(opts.convoyIds, prefix, i, size, start, form);
       if (i === 0) batchBytes = Buffer.byteLength(body);
       const t0 = performance.now();
       const r = await opts.send(body, keyed ? randomUUID() : undefined);
@@ -259,6 +277,7 @@ export async function runPositionsBenchmark(opts: BenchOptions): Promise<BenchRe
   const pointsPerSecond = Math.round(points / seconds);
   const { points: _p, batches: sent, ...counts } = totals;
   return {
+    form,
     points,
     seconds: Math.round(seconds * 100) / 100,
     pointsPerSecond,
@@ -328,6 +347,8 @@ export interface IngestOptions {
   warmupPoints?: number;
   /** Send each batch with its own Idempotency-Key (default true). */
   idempotencyKeys?: boolean;
+  /** Compact `tracks` (default) or one object per point (`points`). */
+  form?: PositionForm;
   /** Server processes whose CPU per point to report, by name (a PostgreSQL server counts with its backends). */
   processes?: Record<string, number[]>;
   progress?: (msg: string) => void;
@@ -365,7 +386,7 @@ export async function ingestRate(url: string, tokenOrMint: string | Mint, convoy
   const concurrency = opts.concurrency ?? 4;
   const warmup = opts.warmupPoints ?? batchSize * concurrency * 2;
   const run = `BENCH-${Date.now().toString(36)}`;
-  if (warmup > 0) await runPositionsBenchmark({ send, convoyIds, points: warmup, batchSize, concurrency, devicePrefix: `${run}-warm`, idempotencyKeys: opts.idempotencyKeys });
+  if (warmup > 0) await runPositionsBenchmark({ send, convoyIds, points: warmup, batchSize, concurrency, devicePrefix: `${run}-warm`, idempotencyKeys: opts.idempotencyKeys, form: opts.form });
   return runPositionsBenchmark({
     send,
     convoyIds,
@@ -375,6 +396,7 @@ export async function ingestRate(url: string, tokenOrMint: string | Mint, convoy
     concurrency,
     devicePrefix: run,
     idempotencyKeys: opts.idempotencyKeys,
+    form: opts.form,
     processes: opts.processes,
     progress: opts.progress,
   });
@@ -501,11 +523,12 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: env.BENCH_CONCURRENCY ?? '4' },
       pids: { type: 'string', default: env.BENCH_PIDS },
       'no-idempotency-keys': { type: 'boolean' },
+      form: { type: 'string', default: env.BENCH_FORM ?? 'tracks' },
       help: { type: 'boolean' },
     },
   });
   const usage =
-    'Usage: npm run bench:positions [-- --points 200000 --batch 5000 --concurrency 4 --no-idempotency-keys]\n' +
+    'Usage: npm run bench:positions [-- --points 200000 --batch 5000 --concurrency 4 --form tracks|points --no-idempotency-keys]\n' +
     '       (starts its own federation), or against a running gateway:\n' +
     '       npm run bench:positions -- --token <AGENCY[,MEDIATOR] token> [--url http://localhost:4000/graphql] [--agreement ID | --convoy ID[,ID]] [--pids <gateway pid>,<corridors pid>]';
   if (values.help) return console.log(usage);
@@ -513,6 +536,11 @@ async function main(): Promise<void> {
     console.error(`error: --token (or BENCH_TOKEN) is required with --url: a token with the AGENCY role, and MEDIATOR too unless --convoy is given.\n${usage}`);
     process.exit(2);
   }
+  if (values.form !== 'tracks' && values.form !== 'points') {
+    console.error(`error: --form must be tracks (compact rows per device, the default) or points (one object per point); got ${JSON.stringify(values.form)}.\n${usage}`);
+    process.exit(2);
+  }
+  const form: PositionForm = values.form;
   const numbers = { points: Number(values.points), batch: Number(values.batch), concurrency: Number(values.concurrency) };
   const bad = Object.entries(numbers).filter(([, n]) => !Number.isInteger(n) || n < 1);
   if (bad.length) {
@@ -543,6 +571,7 @@ async function main(): Promise<void> {
       batchSize: numbers.batch,
       concurrency: numbers.concurrency,
       idempotencyKeys: !values['no-idempotency-keys'],
+      form,
       processes,
       progress: (m) => console.log(m),
     });
@@ -551,7 +580,7 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${v ?? '?'}`)
       .join(', ');
     console.log(
-      `${r.pointsPerSecond} points/s through the gateway (${r.points} points in ${r.seconds} s, batches of ${r.batchSize} (${Math.round(r.batchBytes / 1024)} KiB), ` +
+      `${r.pointsPerSecond} points/s through the gateway (${r.points} points in ${r.seconds} s, batches of ${r.batchSize} as ${r.form} (${Math.round(r.batchBytes / 1024)} KiB), ` +
         `${r.concurrency} in flight${values['no-idempotency-keys'] ? '' : ', each with an Idempotency-Key'}): ${r.ratioToTarget}x the ${TARGET_POINTS_PER_SECOND} points/s target`,
     );
     console.log(`CPU per point, µs: ${cpu}`);

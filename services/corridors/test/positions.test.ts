@@ -114,7 +114,7 @@ describe('recordConvoyPositions', () => {
 
   it('refuses an empty or oversized batch, and callers without the AGENCY role', async () => {
     const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
-    await h.expectRefused(() => send([]), 'BAD_USER_INPUT', /1 to 5000 points; got 0/);
+    await h.expectRefused(() => send([]), 'BAD_USER_INPUT', /1 to 5000 points, in points and tracks together; got 0/);
     await h.expectRefused(() => send(track(c.id, 5001)), 'BAD_USER_INPUT', /got 5001/);
     await h.expectRefused(() => send(track(c.id, 3), monitor), 'FORBIDDEN', /needs the AGENCY role/);
   });
@@ -138,6 +138,102 @@ describe('recordConvoyPositions', () => {
     expect(await measure(moved(fewNew))).toMatchObject({ accepted: 10, new: 0, duplicates: 5, conflicts: 5, rejected: [{ index: 10, reasons: ['NOT_YOUR_CONVOY'] }] });
     expect(await measure(moved(manyNew))).toMatchObject({ accepted: 2000, new: 0, duplicates: 1000, conflicts: 1000 });
     expect(await stored(theirs.id)).toBe(0);
+  });
+});
+
+/** Points as the compact form sends them: one track per (convoy, device), rows in the order given. */
+function asTracks(points: ReturnType<typeof track>) {
+  const tracks: { convoyId: string; deviceId: string; rows: unknown[][] }[] = [];
+  for (const p of points) {
+    let t = tracks.at(-1);
+    if (!t || t.convoyId !== p.convoyId || t.deviceId !== p.deviceId) tracks.push((t = { convoyId: p.convoyId, deviceId: p.deviceId, rows: [] }));
+    t.rows.push([p.sequence, p.deviceTime, p.latitude, p.longitude]);
+  }
+  return tracks;
+}
+const sendInput = (input: Record<string, unknown>, who = relief) => h.run(who, RECORD_POSITIONS, { input });
+
+describe('recordConvoyPositions with tracks (the compact form)', () => {
+  it('stores rows as it stores points, numbering points first and then each track\'s rows', async () => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const points = track(c.id, 6);
+    const r = await sendInput({ points: points.slice(0, 2), tracks: asTracks(points.slice(2)) });
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.recordConvoyPositions).toEqual({ accepted: 6, new: 6, duplicates: 0, conflicts: 0, conflicting: [], rejected: [] });
+    const rows = await h.db.query('SELECT sequence, device_time, received_at, latitude, longitude FROM convoy_position WHERE device_id = $1 ORDER BY sequence', [points[0]!.deviceId]);
+    expect(rows.map((x: any) => [x.sequence, x.device_time.toISOString(), x.received_at.toISOString(), x.latitude, x.longitude])).toEqual(
+      points.map((p) => [p.sequence, new Date(p.deviceTime).toISOString(), NOW, p.latitude, p.longitude]),
+    );
+
+    // Resent as tracks only, one point moved: the others are duplicates, the moved one a conflict at its row's index.
+    const moved = points.map((p, i) => (i === 4 ? { ...p, latitude: p.latitude + 0.5 } : p));
+    const again = (await sendInput({ tracks: asTracks(moved) })).data!.recordConvoyPositions;
+    expect(again).toMatchObject({ accepted: 6, new: 0, duplicates: 5, conflicts: 1, rejected: [] });
+    expect(again.conflicting.map((x: any) => [x.index, x.sequence, x.differences, x.storedFromIndex])).toEqual([[4, 4, ['LATITUDE'], null]]);
+    expect(await stored(c.id)).toBe(6);
+  });
+
+  it('refuses bad points of a track one by one, with their index in the batch, and keeps the valid ones', async () => {
+    const mine = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const theirs = await h.convoyAt(corridor.id, 'IN_TRANSIT', medics);
+    const good = track(mine.id, 3);
+    const deviceId = good[0]!.deviceId;
+    const r = await sendInput({
+      points: [good[0]],
+      tracks: [
+        { convoyId: mine.id, deviceId, rows: [[1, good[1]!.deviceTime, 91, 34], [2, '2026-03-20T10:05:01Z', 31, 34], [3, good[2]!.deviceTime, 31, 34]] },
+        { convoyId: '00000000-0000-4000-8000-00000000dead', deviceId, rows: [[4, good[2]!.deviceTime, 31, 34]] },
+        { convoyId: theirs.id, deviceId, rows: [[5, good[2]!.deviceTime, 31, 34]] },
+        { convoyId: mine.id, deviceId: '', rows: [[-1, good[2]!.deviceTime, 31, 34]] },
+      ],
+    });
+    expect(r.errors).toBeUndefined();
+    const result = r.data!.recordConvoyPositions;
+    expect(result).toMatchObject({ accepted: 2, new: 2, duplicates: 0, conflicts: 0 });
+    expect(result.rejected.map((x: any) => [x.index, x.deviceId, x.sequence, x.reasons])).toEqual([
+      [1, deviceId, 1, ['COORDINATES_OUT_OF_RANGE']],
+      [2, deviceId, 2, ['DEVICE_TIME_IN_FUTURE']],
+      [4, deviceId, 4, ['UNKNOWN_CONVOY']],
+      [5, deviceId, 5, ['NOT_YOUR_CONVOY']],
+      [6, '', -1, ['INVALID_DEVICE_ID', 'INVALID_SEQUENCE']],
+    ]);
+    expect((await h.db.query('SELECT sequence FROM convoy_position WHERE device_id = $1 ORDER BY sequence', [deviceId])).map((x: any) => x.sequence)).toEqual([0, 3]);
+    expect(await stored(theirs.id)).toBe(0);
+  });
+
+  it.each([
+    ['rows that are not a list', 'not rows', /"input\.tracks\[1\]\.rows".*PositionRows must be a list of rows \[sequence, deviceTime, latitude, longitude\]/],
+    ['a row of three values', [[0, '2026-03-20T09:00:00Z', 31]], /PositionRows row 0 must be \[sequence, deviceTime, latitude, longitude\].*got a list of 3/],
+    ['a sequence as text', [[0, '2026-03-20T09:00:00Z', 31, 34], ['1', '2026-03-20T09:01:00Z', 31, 34]], /PositionRows row 1: the sequence \(first\) must be a whole number/],
+    ['30 February', [[0, '2026-02-30T09:00:00Z', 31, 34]], /PositionRows row 0: the device time \(second\): DateTime "2026-02-30T09:00:00Z" is not a real date and time/],
+    ['a latitude as text', [[0, '2026-03-20T09:00:00Z', '31', 34]], /PositionRows row 0: the latitude \(third\) must be a number; got a string/],
+    ['5,001 rows', Array.from({ length: 5001 }, (_, i) => [i, '2026-03-20T09:00:00Z', 31, 34]), /PositionRows holds at most 5000 rows; got 5001/],
+  ])('refuses a request whose track holds %s, names the row, and writes nothing, not even the good track', async (_, rows, message) => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const good = asTracks(track(c.id, 3));
+    await h.expectRefused(() => sendInput({ tracks: [...good, { convoyId: c.id, deviceId: 'BAD', rows }] }), 'BAD_USER_INPUT', message);
+    expect(await stored(c.id)).toBe(0);
+  });
+
+  it('counts points and rows together against the 5,000 a batch holds, and refuses an empty batch', async () => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const points = track(c.id, 5001);
+    await h.expectRefused(() => sendInput({ points: points.slice(0, 3000), tracks: asTracks(points.slice(3000)) }), 'BAD_USER_INPUT', /1 to 5000 points, in points and tracks together; got 5001\. Split larger uploads/);
+    await h.expectRefused(() => sendInput({ tracks: [...asTracks(points.slice(0, 2600)), ...asTracks(points.slice(2600))] }), 'BAD_USER_INPUT', /got 5001/);
+    await h.expectRefused(() => sendInput({}), 'BAD_USER_INPUT', /1 to 5000 points, in points and tracks together; got 0\. Send at least one point\./);
+    await h.expectRefused(() => sendInput({ tracks: [{ convoyId: c.id, deviceId: 'E', rows: [] }] }), 'BAD_USER_INPUT', /got 0/);
+    expect(await stored(c.id)).toBe(0);
+    expect((await sendInput({ points: points.slice(0, 2500), tracks: asTracks(points.slice(2500, 5000)) })).data!.recordConvoyPositions).toMatchObject({ accepted: 5000, new: 5000 });
+  });
+
+  it('takes rows written inline in the document, and stores a batch of tracks in the one statement', async () => {
+    const c = await h.convoyAt(corridor.id, 'IN_TRANSIT');
+    const inline = `mutation { recordConvoyPositions(input: { tracks: [{ convoyId: "${c.id}", deviceId: "INLINE", rows: [[0, "2026-03-20T09:00:00Z", 31.5, 34.25], [1, "2026-03-20T09:01:00Z", 31.5, 34.5]] }] }) { accepted new } }`;
+    expect((await h.run(relief, inline)).data!.recordConvoyPositions).toEqual({ accepted: 2, new: 2 });
+    const m = await statements.measure(() => h.local(relief, RECORD_POSITIONS, { input: { tracks: asTracks(track(c.id, 1000)) } }), true);
+    expect(m.result.errors).toBeUndefined();
+    expect(m.statements.map((sql) => (/^\s*WITH convoy_of AS/.test(sql) ? 'STORE' : sql))).toEqual(['START TRANSACTION', 'STORE', 'COMMIT']);
+    expect(await stored(c.id)).toBe(1002);
   });
 });
 

@@ -1,4 +1,4 @@
-import { isUuid } from '@treaty/service-kit';
+import { isUuid, type PositionRow } from '@treaty/service-kit';
 import { validLatitude, validLongitude } from './rules.js';
 
 export type PositionRejection =
@@ -20,6 +20,26 @@ export interface PointDraft {
   deviceTime: Date;
   latitude: number;
   longitude: number;
+}
+
+/** A device's points on one convoy in compact form (ConvoyTrackInput). */
+export interface TrackDraft {
+  convoyId: string;
+  deviceId: string;
+  rows: readonly PositionRow[];
+}
+
+/**
+ * The points of a batch in the order they are numbered: `points` first, then each track's rows in turn.
+ * A batch sent only as `points` is returned as it came.
+ */
+export function batchPoints(points: readonly PointDraft[] | null | undefined, tracks: readonly TrackDraft[] | null | undefined): readonly PointDraft[] {
+  if (!tracks?.length) return points ?? [];
+  const all: PointDraft[] = points ? points.slice() : [];
+  for (const t of tracks) {
+    for (const r of t.rows) all.push({ convoyId: t.convoyId, deviceId: t.deviceId, sequence: r.sequence, deviceTime: r.deviceTime, latitude: r.latitude, longitude: r.longitude });
+  }
+  return all;
 }
 
 export interface RejectedPoint {

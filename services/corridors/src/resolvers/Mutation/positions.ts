@@ -3,6 +3,7 @@ import { BadUserInputError, isUniqueViolation, isUuid, type Caller } from '@trea
 import {
   FUTURE_TOLERANCE_MS,
   MAX_POINTS_PER_BATCH,
+  batchPoints,
   classifyPoints,
   conflictMessage,
   differences,
@@ -283,10 +284,16 @@ export const positionMutations = {
    * refusals and their messages are worked out only for a batch that has any.
    */
   async recordConvoyPositions(_: unknown, { input }: MutationRecordConvoyPositionsArgs, ctx: Context) {
-    const points = input.points;
-    if (points.length === 0 || points.length > MAX_POINTS_PER_BATCH) {
-      throw BadUserInputError.one('input.points', `A batch holds 1 to ${MAX_POINTS_PER_BATCH} points; got ${points.length}. Split larger uploads into several batches.`);
+    // Counted before the tracks are spread into points, so an oversized batch costs no copying.
+    const sent = (input.points?.length ?? 0) + (input.tracks ?? []).reduce((n, t) => n + t.rows.length, 0);
+    if (sent === 0 || sent > MAX_POINTS_PER_BATCH) {
+      const field = input.tracks?.length ? (input.points?.length ? 'input' : 'input.tracks') : 'input.points';
+      throw BadUserInputError.one(
+        field,
+        `A batch holds 1 to ${MAX_POINTS_PER_BATCH} points, in points and tracks together; got ${sent}. ${sent === 0 ? 'Send at least one point.' : 'Split larger uploads into several batches.'}`,
+      );
     }
+    const points = batchPoints(input.points, input.tracks);
     const now = ctx.clock.now();
     const limit = now.getTime() + FUTURE_TOLERANCE_MS;
     // Every well-formed convoy id is looked up (a refused point still names an unknown convoy as such);
