@@ -22,7 +22,8 @@ export async function waitForGraphQL(url: string, what: string, child: ChildProc
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready.`);
     try {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
-      if (res.ok) return;
+      // Answered, or refused as a gateway in production mode refuses an anonymous ad-hoc document: up.
+      if (res.status < 500) return;
     } catch {
       // not yet
     }

@@ -72,6 +72,59 @@ describe('parseDateTime', () => {
   });
 });
 
+/** The parser as it was (a regular expression, then Date), which the one-pass reader must agree with. */
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
+function reference(value: string): number | 'malformed' | 'not real' | 'out of range' {
+  const m = ISO_8601.exec(value);
+  if (!m) return 'malformed';
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as number[];
+  const daysInMonth = month! >= 1 && month! <= 12 ? new Date(Date.UTC(year!, month!, 0)).getUTCDate() : 0;
+  const offsetOk = m[7] === 'Z' || (Number(m[8]) <= 23 && Number(m[9]) <= 59);
+  if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth || hour! > 23 || minute! > 59 || second! > 59 || !offsetOk) return 'not real';
+  if (year! < 1900 || year! > 2999) return 'out of range';
+  return new Date(value).getTime();
+}
+function outcome(value: string): number | 'malformed' | 'not real' | 'out of range' {
+  try {
+    return parseDateTime(value).getTime();
+  } catch (e) {
+    const m = (e as Error).message;
+    return m.includes('is not a real date') ? 'not real' : m.includes('out of range') ? 'out of range' : 'malformed';
+  }
+}
+
+describe('parseDateTime agrees with a regular expression and Date on every string', () => {
+  it('on 20,000 generated instants, well formed and broken by one character', () => {
+    // A small deterministic generator, so a failure is the same on every run.
+    let seed = 20261203;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const two = (n: number) => String(n).padStart(2, '0');
+    const pick = <T>(xs: readonly T[]) => xs[rnd(xs.length)]!;
+    const CHARS = '0123456789-:T.Z+z x\u0660\uff11';
+    const disagreements: string[] = [];
+    const seen = { accepted: 0, malformed: 0, 'not real': 0, 'out of range': 0 };
+    for (let i = 0; i < 20_000; i++) {
+      const year = pick([1899, 1900, 1999, 2000, 2024, 2026, 2100, 2999, 3000, 1000 + rnd(2500)]);
+      let text = `${String(year).padStart(4, '0')}-${two(rnd(14))}-${two(rnd(33))}T${two(rnd(26))}:${two(rnd(62))}`;
+      const seconds = rnd(3);
+      if (seconds > 0) text += `:${two(rnd(62))}`;
+      if (seconds === 2) text += `.${String(rnd(10 ** 9)).padStart(1 + rnd(10), '0')}`;
+      text += pick(['Z', 'Z', `+${two(rnd(26))}:${two(rnd(62))}`, `-${two(rnd(25))}:${two(rnd(61))}`, '', 'z', '+0530']);
+      if (rnd(3) === 0) {
+        const at = rnd(text.length + 1);
+        const op = rnd(3);
+        text = op === 0 ? text.slice(0, at) + pick([...CHARS]) + text.slice(at) : op === 1 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + pick([...CHARS]) + text.slice(at + 1);
+      }
+      const [want, got] = [reference(text), outcome(text)];
+      seen[typeof want === 'number' ? 'accepted' : want] += 1;
+      if (want !== got) disagreements.push(`${JSON.stringify(text)}: expected ${want}, got ${got}`);
+    }
+    expect(disagreements.slice(0, 10)).toEqual([]);
+    // Every outcome is exercised often, so agreement means something.
+    for (const n of Object.values(seen)) expect(n).toBeGreaterThan(500);
+  });
+});
+
 describe('parsePositionRows', () => {
   const rowsRefusal = (value: unknown) => refusal(value, parsePositionRows);
 
