@@ -275,6 +275,23 @@ describe('migration', () => {
     });
   });
 
+  it('compares device ids byte by byte, whatever the locale the database was created with', async () => {
+    const collations = await t.db.query(
+      `SELECT table_name, collation_name FROM information_schema.columns WHERE column_name = 'device_id' AND table_name IN ('convoy_position', 'convoy_position_conflict') ORDER BY 1`,
+    );
+    expect(collations).toEqual([
+      { table_name: 'convoy_position', collation_name: 'C' },
+      { table_name: 'convoy_position_conflict', collation_name: 'C' },
+    ]);
+    await rolledBack(async (q) => {
+      for (const [i, device] of ['a', 'B', 'é', 'Z', 'ab'].entries()) {
+        await q.query(`INSERT INTO convoy_position (device_id, sequence, convoy_id, device_time, received_at, latitude, longitude) VALUES ($1, $2, $3, now(), now(), 1, 1)`, [`ORDER-${device}`, i, convoyId]);
+      }
+      const order = await q.query(`SELECT device_id FROM convoy_position WHERE device_id LIKE 'ORDER-%' ORDER BY device_id`);
+      expect(order.map((r: any) => r.device_id)).toEqual(['ORDER-B', 'ORDER-Z', 'ORDER-a', 'ORDER-ab', 'ORDER-é']);
+    });
+  });
+
   it('drops everything on down and recreates it on up', async () => {
     // The positions above share a device and sequence across convoys, which the down migration refuses.
     await t.db.query('DELETE FROM convoy_position WHERE convoy_id = $1', [nextConvoyId]);

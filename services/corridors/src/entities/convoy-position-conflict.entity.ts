@@ -17,7 +17,7 @@ export class ConvoyPositionConflict {
   @Column({ type: 'uuid', name: 'convoy_id' })
   convoyId: string;
 
-  @Column({ type: 'text', name: 'device_id' })
+  @Column({ type: 'text', name: 'device_id', collation: 'C' })
   deviceId: string;
 
   @Column({ type: 'integer', name: 'sequence' })

@@ -14,7 +14,7 @@ export class ConvoyPosition {
   @PrimaryColumn({ type: 'uuid', name: 'convoy_id' })
   convoyId: string;
 
-  @PrimaryColumn({ type: 'text', name: 'device_id' })
+  @PrimaryColumn({ type: 'text', name: 'device_id', collation: 'C' })
   deviceId: string;
 
   @PrimaryColumn({ type: 'integer', name: 'sequence' })
