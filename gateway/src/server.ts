@@ -127,11 +127,13 @@ function strictScalars(schema: { getType(name: string): unknown }): void {
     if (ast.kind !== 'StringValue') throw new Error('DateTime must be given as a string, like "2026-03-01T12:00:00Z".');
     return parseDateTime(ast.value);
   };
-  // A track's rows (corridors' compact positions) are checked here too, in the same single pass.
+  // A track's rows (corridors' compact positions) are checked here too, in the same single pass; a
+  // supergraph without corridors has no such scalar, and nothing to check.
   const rows = schema.getType('PositionRows') as Pick<GraphQLScalarType, 'parseValue' | 'parseLiteral'> | undefined;
-  if (!rows || typeof rows.parseValue !== 'function') throw new Error('The supergraph has no PositionRows scalar to make strict; recompose it.');
-  rows.parseValue = parsePositionRows;
-  rows.parseLiteral = (ast, variables) => parsePositionRows(valueFromASTUntyped(ast as never, variables));
+  if (rows && typeof rows.parseValue === 'function') {
+    rows.parseValue = parsePositionRows;
+    rows.parseLiteral = (ast, variables) => parsePositionRows(valueFromASTUntyped(ast as never, variables));
+  }
 }
 
 /** Builds the gateway over a static supergraph; never listens. Telemetry to Apollo is always off. */

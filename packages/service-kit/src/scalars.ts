@@ -134,6 +134,7 @@ const INT32_MAX = 2 ** 31 - 1;
 /** What a refused value is, in a few words (never the value itself, which may be large). */
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing (a variable not given?)';
   if (Array.isArray(value)) return `a list of ${value.length}`;
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -171,6 +171,9 @@ describe('parsePositionRows', () => {
       { sequence: 4, deviceTime: new Date('2026-03-20T09:04:00Z'), latitude: -1.25, longitude: 2 },
     ]);
     expect(() => PositionRowsScalar.parseLiteral(parseValue('[[0, "yesterday", 1, 1]]'), {})).toThrow(/PositionRows row 0: the device time/);
+    expect(() => PositionRowsScalar.parseLiteral(parseValue('[[0, "2026-03-20T09:00:00Z", $lat, 1]]'), {})).toThrow(
+      'PositionRows row 0: the latitude (third) must be a number; got nothing (a variable not given?).',
+    );
     expect(() => PositionRowsScalar.serialize([])).toThrow('PositionRows is accepted as input only.');
   });
 });
