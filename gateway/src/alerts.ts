@@ -529,7 +529,11 @@ export async function openAlertStream(hub: AlertHub, req: IncomingMessage, res: 
     ticket.release();
   };
   res.once('close', hangUp);
+  // A client that hung up earlier (while its token was checked) fired 'close' before anyone listened:
+  // without this its place would be held until the next heartbeat found the stream dead.
+  if (res.destroyed || req.socket?.destroyed) hangUp();
   try {
+    if (gone) return;
     const start = resume ?? (await hub.currentHeads());
     if (gone) return;
     const exp = tokenExpiry(req.headers.authorization);

@@ -1,8 +1,12 @@
+import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ALERT_TYPES, ConfigError, type Role, type StoredAlert } from '@treaty/service-kit';
+import { ALERT_TYPES, ConfigError, silentLogger, type Caller, type Role, type StoredAlert } from '@treaty/service-kit';
 import {
+  AlertHub,
   DEFAULT_ALERT_STREAM,
+  openAlertStream,
   KEEP_ALIVE,
   StreamRefusal,
   alertPayload,
@@ -200,5 +204,36 @@ describe('settings', () => {
       ]),
     );
     expect(problems({ GATEWAY_ALERT_POLL_MS: '2000' })).toEqual([expect.stringMatching(/^GATEWAY_ALERT_POLL_MS: must be at most 1500 ms/)]);
+  });
+});
+
+describe('a client that hangs up before its stream opens', () => {
+  /** A request and response as Node hands them over once the client has gone: destroyed, 'close' already past. */
+  const gone = (cursor: string) => {
+    const res = Object.assign(new EventEmitter(), { destroyed: true, writableEnded: false, writableLength: 0, writeHead: () => res, write: () => true, end: () => undefined, destroy: () => undefined });
+    const req = { headers: { 'last-event-id': cursor }, socket: { destroyed: true } };
+    return { req, res };
+  };
+
+  it('holds no place afterwards, so the agency can open its streams at once', async () => {
+    const hub = new AlertHub({
+      sources: SUBGRAPHS.map((s) => ({ name: s.name, url: `http://127.0.0.1:9/${s.name}` })),
+      signer: null as never,
+      logger: silentLogger,
+      registry: new Registry(),
+      settings: { ...DEFAULT_ALERT_STREAM, maxStreamsPerAgency: 1 },
+      agreementParties: async () => new Map(),
+    });
+    const caller = { agency: 'Impatient Cell', roles: ['MONITOR'], subject: 'x' } as unknown as Caller;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const { req, res } = gone(formatCursor(SUBGRAPHS.map(() => 0)));
+        await openAlertStream(hub, req as never, res as never, new URL('http://gateway/alerts'), caller, {});
+        expect(hub.countFor('Impatient Cell')).toBe(0);
+        expect(hub.size).toBe(0);
+      }
+    } finally {
+      hub.closeAll();
+    }
   });
 });
