@@ -274,7 +274,8 @@ async function main(): Promise<void> {
 
     // GPS ingest through our gateway (services/corridors/src/bench-positions.ts), in both shapes the
     // mutation takes: compact tracks of rows (the target is measured on these) and one object per point.
-    type Ingest = { pointsPerSecond: number; points: number; batchBytes: number };
+    // bytesPerPoint: a full batch's body over the points in it (the bench sends full batches of batchSize).
+    type Ingest = { pointsPerSecond: number; bytesPerPoint: number };
     const ingest: Partial<Record<'tracks' | 'points', Ingest>> = {};
     if (!args['skip-ingest']) {
       try {
@@ -282,7 +283,7 @@ async function main(): Promise<void> {
         for (const form of ['tracks', 'points'] as const) {
           log(`GPS ingest through the gateway, batches sent as ${form}`);
           const r = await ingestRate(off.url, (claims) => mintDevToken(stack.keys, claims as never), { points: 200_000, form });
-          ingest[form] = { pointsPerSecond: r.pointsPerSecond, points: r.points, batchBytes: r.batchBytes };
+          ingest[form] = { pointsPerSecond: r.pointsPerSecond, bytesPerPoint: Math.round(r.batchBytes / r.batchSize) };
         }
       } catch (e) {
         log(`GPS ingest not measured: ${(e as Error).message}`);
@@ -353,8 +354,8 @@ async function main(): Promise<void> {
     if (sizes) target('300-milestone p50 within 2x of 10 milestones (1 connection)', `${ms(sizes.p50Large)} / ${ms(sizes.p50Small)} ms = ${ratio(sizes.p50Large, sizes.p50Small)}x`, sizes.p50Large <= 2 * sizes.p50Small);
     if (ingest.tracks) {
       const t = ingest.tracks;
-      const vs = ingest.points ? `; one object per point: ${Math.round(ingest.points.pointsPerSecond).toLocaleString('en')} points/s, ${Math.round(ingest.points.batchBytes / 5000)} bytes a point, tracks ${ratio(t.pointsPerSecond, ingest.points.pointsPerSecond)} of it` : '';
-      target('GPS ingest through the gateway >= 100,000 points/s', `${Math.round(t.pointsPerSecond).toLocaleString('en')} points/s as tracks, ${Math.round(t.batchBytes / 5000)} bytes a point (ratio to target ${ratio(t.pointsPerSecond, 100_000)})${vs}`, t.pointsPerSecond >= 100_000);
+      const vs = ingest.points ? `; one object per point: ${Math.round(ingest.points.pointsPerSecond).toLocaleString('en')} points/s, ${ingest.points.bytesPerPoint} bytes a point, tracks ${ratio(t.pointsPerSecond, ingest.points.pointsPerSecond)} of it` : '';
+      target('GPS ingest through the gateway >= 100,000 points/s', `${Math.round(t.pointsPerSecond).toLocaleString('en')} points/s as tracks, ${t.bytesPerPoint} bytes a point (ratio to target ${ratio(t.pointsPerSecond, 100_000)})${vs}`, t.pointsPerSecond >= 100_000);
     }
     out.push('', 'Targets (issue 16):', '');
     for (const [what, value, ok] of targets) out.push(`  ${ok ? 'met   ' : 'MISSED'}  ${pad(what, 88)} ${value}`);
