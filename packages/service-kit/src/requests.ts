@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ServerResponse } from 'node:http';
@@ -7,12 +6,13 @@ import type { Caller } from './caller.js';
 import { CLIENT_ERROR_CODES } from './errors.js';
 import type { Logger } from './log.js';
 import { currentTraceId } from './tracing.js';
+import { frames, withFrame } from './frame.js';
 
 /**
  * What one request is, as far as the operator's log line and metrics go. Created when a GraphQL request
  * arrives, filled in as it is understood (caller, operation, the codes of its errors) and written out
- * once, when the response has gone. AsyncLocalStorage carries it to resolvers, formatError and sibling
- * calls without threading it through every signature.
+ * once, when the response has gone. AsyncLocalStorage (frame.ts) carries it to resolvers, formatError and
+ * sibling calls without threading it through every signature.
  */
 export interface RequestScope {
   requestId: string;
@@ -30,15 +30,13 @@ export interface RequestScope {
   observePeer?: (peer: string, seconds: number, outcome: 'ok' | 'error' | 'timeout') => void;
 }
 
-const storage = new AsyncLocalStorage<RequestScope>();
-
 /** The request being handled, inside a server's request handler (and everything it awaits). */
 export function currentRequest(): RequestScope | undefined {
-  return storage.getStore();
+  return frames.getStore()?.request;
 }
 
 export function inRequest<T>(scope: RequestScope, fn: () => T): T {
-  return storage.run(scope, fn);
+  return withFrame({ request: scope }, fn);
 }
 
 /** What a client may send as X-Request-Id and have kept: a plain token, so it can go into logs as it is. */

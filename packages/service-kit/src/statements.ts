@@ -1,38 +1,38 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { DataSource, Logger, QueryRunner } from 'typeorm';
+import { frames, withFrame } from './frame.js';
 
 // Statement counting and timing, apart from database.ts so that what only watches statements (the
 // metrics) does not load TypeORM into a process that has no database (the gateway).
 
 /**
  * Counts the SQL statements issued inside one unit of work (an HTTP request, or a block in a test).
- * TypeORM reports every statement to its logger, and AsyncLocalStorage follows the request through
- * resolvers and DataLoader batches, so the count belongs to the request that caused it.
+ * TypeORM reports every statement to its logger, and AsyncLocalStorage (the request's frame, frame.ts)
+ * follows the request through resolvers and DataLoader batches, so the count belongs to the request that
+ * caused it.
  */
 export class StatementCounter {
-  private readonly storage = new AsyncLocalStorage<{ count: number; statements: string[] | null }>();
-
   record(sql: string): void {
-    const store = this.storage.getStore();
-    if (!store) return;
-    store.count += 1;
-    store.statements?.push(sql);
+    const tally = frames.getStore()?.tally;
+    if (!tally) return;
+    tally.count += 1;
+    tally.statements?.push(sql);
   }
 
   /** Runs `fn` and returns its result with the number of statements it issued. */
   async measure<T>(fn: () => Promise<T>, keepStatements = false): Promise<{ result: T; count: number; statements: string[] }> {
-    const store = { count: 0, statements: keepStatements ? ([] as string[]) : null };
-    const result = await this.storage.run(store, fn);
-    return { result, count: store.count, statements: store.statements ?? [] };
+    const tally = { count: 0, statements: keepStatements ? ([] as string[]) : null };
+    const result = await withFrame({ tally }, fn);
+    return { result, count: tally.count, statements: tally.statements ?? [] };
   }
 
+  /** Runs `fn` with a tally of its own (the request keeps its scope), so its statements count apart. */
   run<T>(fn: () => T): T {
-    return this.storage.run({ count: 0, statements: null }, fn);
+    return withFrame({ tally: { count: 0, statements: null } }, fn);
   }
 
   current(): number {
-    return this.storage.getStore()?.count ?? 0;
+    return frames.getStore()?.tally?.count ?? 0;
   }
 }
 
