@@ -115,7 +115,7 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     };
     const reads = options.context?.reads;
     if (!distinct || !reads || !request.query) return distinct ? distinct.spread(await send()) : send();
-    return distinct.spread(await reads.read(this.subgraph, request.query, request.variables, send, distinct.key));
+    return distinct.spread(await reads.read(this.subgraph, request.query, request.variables, send, () => distinct.key));
   }
 
   /** An HTTP error answer from the subgraph, as an error for the caller (never with its URL). */

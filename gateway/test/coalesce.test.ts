@@ -3,6 +3,7 @@ import { RequestReads, canonicalJson, covers, distinctRepresentations, shapeOf }
 
 const AGREEMENT = (fields: string) => `query Q__corridors__1($representations:[_Any!]!){_entities(representations:$representations){...on Agreement{${fields}}}}`;
 const reps = [{ __typename: 'Agreement', id: 'a1', entryIntoForceAt: '2026-03-01T00:00:00.000Z' }];
+const MILESTONE = (fields: string) => `query Q__corridors__2($representations:[_Any!]!){_entities(representations:$representations){...on Milestone{${fields}}}}`;
 
 /** A stand-in for the network: counts what was sent and answers with what it was asked. */
 function network() {
@@ -76,6 +77,21 @@ describe('RequestReads: one read per request', () => {
     expect(reads.coalesced).toBe(0);
   });
 
+  it('writes out the variables only to compare them with an earlier read that covers this one', async () => {
+    const reads = new RequestReads();
+    const net = network();
+    let computed = 0;
+    const key = (k: string) => () => (computed++, k);
+    await reads.read('corridors', AGREEMENT('quietHours'), { representations: reps }, net.send('1', reps), key('a'));
+    await reads.read('corridors', MILESTONE('trucksDelivered'), { representations: reps }, net.send('2', reps), key('b'));
+    await reads.read('prisoners', AGREEMENT('quietHours'), { representations: reps }, net.send('3', reps), key('c'));
+    expect(computed).toBe(0);
+    await reads.read('corridors', AGREEMENT('quietHours'), { representations: reps }, net.send('4', reps), key('a'));
+    expect(net.sent.map((s) => s.query)).toEqual(['1', '2', '3']);
+    // The repeat and the one earlier read it could share: each key once.
+    expect(computed).toBe(2);
+  });
+
   it('a new request starts empty', async () => {
     const net = network();
     await new RequestReads().read('corridors', AGREEMENT('quietHours'), { representations: reps }, net.send('1', reps));
@@ -100,6 +116,16 @@ describe('distinctRepresentations', () => {
     expect(answer.data._entities[2]).not.toBe(answer.data._entities[0]);
     expect(answer.data._entities[2]!.nested).not.toBe(answer.data._entities[0]!.nested);
     expect(answer.errors).toEqual([{ message: 'no such agreement', path: ['_entities', 1, 'quietHours'] }, { message: 'whole fetch' }]);
+  });
+
+  it('keeps apart representations of one entity that differ in another field, and folds equal ones without an id', () => {
+    const m1 = { __typename: 'Milestone', id: 'm1', trucksDelivered: 3 };
+    const d = distinctRepresentations({ representations: [m1, { ...m1, trucksDelivered: 4 }, { ...m1 }, { __typename: 'Milestone', id: 'm2', trucksDelivered: 3 }] });
+    expect(d.variables!.representations).toEqual([m1, { ...m1, trucksDelivered: 4 }, { __typename: 'Milestone', id: 'm2', trucksDelivered: 3 }]);
+    expect(d.spread({ data: { _entities: ['x', 'y', 'z'] } }).data._entities).toEqual(['x', 'y', 'x', 'z']);
+    const k = { __typename: 'Crossing', code: 'N-1' };
+    const n = distinctRepresentations({ representations: [k, { ...k }, { ...k, code: 'N-2' }, { __typename: 'Crossing', id: 7 }, { __typename: 'Crossing', id: 7 }] });
+    expect(n.variables!.representations).toEqual([k, { ...k, code: 'N-2' }, { __typename: 'Crossing', id: 7 }]);
   });
 
   it('spreads an error on a repeated representation to each entity it stands for', () => {

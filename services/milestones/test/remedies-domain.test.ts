@@ -27,6 +27,11 @@ describe('compliance verdict', () => {
     expect(evaluateBenchmark({ metric: 'QUIET_HOURS', comparator: 'AT_LEAST', threshold: 72 }, 71.9)).toMatchObject({ satisfied: false, source: 'corridors' });
     expect(evaluateBenchmark({ metric: 'DETAINEES_RELEASED', comparator: 'AT_MOST', threshold: 5 }, 5)).toMatchObject({ satisfied: true, source: 'prisoners' });
   });
+  it('answers exactly the fields of a BenchmarkResult, description included, and none of the stored row', () => {
+    const row = { id: 'b-1', milestoneId: 'm-1', metric: 'TRUCKS_DELIVERED' as const, comparator: 'AT_LEAST' as const, threshold: 50, description: 'Fifty trucks' };
+    expect(evaluateBenchmark(row, 51)).toStrictEqual({ metric: 'TRUCKS_DELIVERED', comparator: 'AT_LEAST', threshold: 50, description: 'Fifty trucks', measured: 51, satisfied: true, source: 'corridors' });
+    expect(evaluateBenchmark({ metric: 'QUIET_HOURS', comparator: 'AT_LEAST', threshold: 72 }, 10).description).toBeNull();
+  });
 });
 
 describe('compliance verdict without benchmarks, or on the due day', () => {

@@ -108,7 +108,7 @@ export const Milestone = {
       const value = measured[b.metric];
       // Only the gateway can supply the measured facts (@requires); a direct read has none.
       if (typeof value !== 'number') throw new Error(`compliance needs ${b.metric} from another service; query it through the gateway`);
-      return { ...evaluateBenchmark(b, value), description: b.description };
+      return evaluateBenchmark(b, value);
     });
     const derived = ctx.loaders.derived.get(m.id);
     const windowStart = derived?.windowStartsAt ?? startOfDay(agreement!.entryIntoForceAt, phase!.startDay);
