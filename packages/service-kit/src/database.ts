@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
-import { DataSource, type EntityManager, type MixedList, type EntitySchema, type MigrationInterface } from 'typeorm';
+import { DataSource, type EntityManager, type EntityMetadata, type EntityTarget, type MixedList, type EntitySchema, type MigrationInterface, type ObjectLiteral } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { CountingLogger } from './statements.js';
 
 export { StatementCounter, statements, statementsIssued, observeStatements } from './statements.js';
@@ -96,4 +97,68 @@ export async function preparedQuery<T = any>(db: DataSource | EntityManager, tex
   } finally {
     if (logger instanceof CountingLogger) logger.recordDirect(text, (performance.now() - started) / 1000, ok);
   }
+}
+
+/** One entity's statement for preparedFindIn, worked out once from its metadata. */
+interface FindPlan {
+  text: string;
+  columns: [string, ColumnMetadata][];
+}
+const findPlans = new WeakMap<EntityMetadata, Map<string, FindPlan>>();
+
+function findPlan(manager: EntityManager, metadata: EntityMetadata, property: string, order: Record<string, 'ASC' | 'DESC'>): FindPlan {
+  const cacheKey = `${property}|${Object.entries(order).map(([p, d]) => `${p} ${d}`).join(',')}`;
+  let plans = findPlans.get(metadata);
+  if (!plans) findPlans.set(metadata, (plans = new Map()));
+  const cached = plans.get(cacheKey);
+  if (cached) return cached;
+  const driver = manager.connection.driver;
+  const column = (p: string) => {
+    const c = metadata.findColumnWithPropertyPath(p);
+    if (!c || c.isVirtual) throw new Error(`preparedFindIn: ${metadata.name} has no stored column ${p}`);
+    return c;
+  };
+  const key = column(property);
+  // The columns TypeORM's find would select and hydrate (not virtual, not `select: false`).
+  const columns = metadata.columns.filter((c) => !c.isVirtual && c.isSelect).map((c): [string, ColumnMetadata] => [c.databaseName, c]);
+  const table = metadata.schema ? `${driver.escape(metadata.schema)}.${driver.escape(metadata.tableName)}` : driver.escape(metadata.tableName);
+  const orderBy = Object.entries(order).map(([p, d]) => `${driver.escape(column(p).databaseName)} ${d === 'DESC' ? 'DESC' : 'ASC'}`);
+  const text =
+    `SELECT ${columns.map(([name]) => driver.escape(name)).join(', ')} FROM ${table}` +
+    ` WHERE ${driver.escape(key.databaseName)} = ANY($1::${driver.normalizeType(key)}[])` +
+    (orderBy.length ? ` ORDER BY ${orderBy.join(', ')}` : '');
+  const plan = { text, columns };
+  plans.set(cacheKey, plan);
+  return plan;
+}
+
+/**
+ * The rows of `entity` whose `property` is one of `keys`, in `order`: what
+ * `getRepository(entity).find({ where: { [property]: In(keys) }, order })` answers, hydrated the same way
+ * (the entity's class, TypeORM's own conversion of each column and its transformers), but as one
+ * prepared statement with the keys as a single array parameter.
+ *
+ * For the loaders an `_entities` batch of hundreds of keys goes through. There TypeORM's query builder
+ * wrote one parameter per key and escaped the text key by key (about a tenth of the service's CPU at
+ * 300 keys), and PostgreSQL parsed and planned the statement anew for every count of keys. No keys, no
+ * statement. Only the entity's own columns are read: no relations are joined.
+ */
+export async function preparedFindIn<E extends ObjectLiteral>(
+  db: DataSource | EntityManager,
+  entity: EntityTarget<E>,
+  property: keyof E & string,
+  keys: readonly unknown[],
+  order: Partial<Record<keyof E & string, 'ASC' | 'DESC'>> = {},
+): Promise<E[]> {
+  if (keys.length === 0) return [];
+  const manager = db instanceof DataSource ? db.manager : (db as EntityManager);
+  const metadata = manager.connection.getMetadata(entity);
+  const { text, columns } = findPlan(manager, metadata, property, order as Record<string, 'ASC' | 'DESC'>);
+  const rows = await preparedQuery<Record<string, unknown>>(manager, text, [keys]);
+  const driver = manager.connection.driver;
+  return rows.map((row) => {
+    const e = metadata.create(undefined, { fromDeserializer: true }) as E;
+    for (const [name, column] of columns) column.setEntityValue(e, driver.prepareHydratedValue(row[name], column));
+    return e;
+  });
 }

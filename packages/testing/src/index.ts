@@ -46,3 +46,4 @@ export async function createTestDatabase(service: string, options: Pick<Database
 export * from './federation.js';
 export * from './replicas.js';
 export * from './codegen.js';
+export * from './prepared-find.js';

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { DomainError, ErrorCode, baseContext, preparedQuery, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { DomainError, ErrorCode, baseContext, preparedFindIn, preparedQuery, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import type { TotalsRow } from './domain/commitment.js';
 import type { HoldingFunds } from './domain/funding.js';
 import {
@@ -97,8 +97,9 @@ export function createLoaders(db: DataSource, peers: Peers) {
       (j) => j.escrowAccountId,
     ),
     tranche: oneByKey((keys: readonly string[]) => db.getRepository(Tranche).findBy({ id: ids(keys) }), (t) => t.id),
+    // On the headline path (both Milestone fetches of 300 milestones): prepared, one array parameter.
     tranchesOfMilestone: manyByKey(
-      (keys: readonly string[]) => db.getRepository(Tranche).find({ where: { milestoneId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (keys: readonly string[]) => preparedFindIn(db, Tranche, 'milestoneId', uuids(keys), { sequence: 'ASC' }),
       (t) => t.milestoneId,
     ),
     tranchesOfGuarantor: manyByKey(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { anonymous } from '@treaty/testing';
+import { anonymous, expectPreparedFindAsTypeOrm } from '@treaty/testing';
 import { statements } from '@treaty/service-kit';
 import {
   APPROVE,
@@ -197,5 +197,13 @@ describe('bounded work per request', () => {
     const after = await statements.measure(() => h.run(mediator, query, r));
     expect((after.result.data as any)._entities[0].escrowAccounts).toHaveLength(3);
     expect(after.count).toBe(before.count);
+  });
+});
+
+describe('prepared reads', () => {
+  it('hydrates every entity read by preparedFindIn exactly as TypeORM find does, tranches by milestone included', async () => {
+    const compared = await expectPreparedFindAsTypeOrm(h.db, [{ entity: 'Tranche', property: 'milestoneId', order: { sequence: 'ASC' } }]);
+    // Rows written by the tests above: tranches (bigint money through a transformer), their ledger and accounts.
+    expect(compared).toEqual(expect.arrayContaining(['Guarantor', 'EscrowAccount', 'Tranche', 'LedgerJournal', 'LedgerEntry', 'LedgerAccount']));
   });
 });

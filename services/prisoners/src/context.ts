@@ -1,5 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import { baseContext, preparedQuery, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { baseContext, isUuid, preparedFindIn, preparedQuery, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, RemainsIdentification, type DetaineeCategory } from './entities/index.js';
 import { PRIORITY_CATEGORIES } from './domain/priority.js';
 import { createPeers, type Peers } from './peers.js';
@@ -99,8 +99,9 @@ export function createLoaders(db: DataSource) {
       (keys: readonly string[]) => db.getRepository(ExchangeWave).find({ where: { agreementId: ids(keys) }, order: { sequence: 'ASC' } }),
       (w) => w.agreementId,
     ),
+    // On the headline path (every milestone of an agreement): prepared, one array parameter.
     wavesOfMilestone: manyByKey(
-      (keys: readonly string[]) => db.getRepository(ExchangeWave).find({ where: { milestoneId: ids(keys) }, order: { sequence: 'ASC' } }),
+      (keys: readonly string[]) => preparedFindIn(db, ExchangeWave, 'milestoneId', keys.filter(isUuid), { sequence: 'ASC' }),
       (w) => w.milestoneId,
     ),
     ratioTermsOfWave: manyByKey((keys: readonly string[]) => db.getRepository(RatioTerm).findBy({ waveId: ids(keys) }), (t) => t.waveId),

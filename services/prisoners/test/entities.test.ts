@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymous } from '@treaty/testing';
+import { anonymous, expectPreparedFindAsTypeOrm } from '@treaty/testing';
 import { silentLogger, statements, type Caller } from '@treaty/service-kit';
 import { openCipher } from '../src/crypto/keyring.js';
 import { sealPlaintext } from '../src/crypto/rewrite.js';
@@ -191,5 +191,13 @@ describe('bounded statements for lists', () => {
     const many = await measure(partyOf(big.w.mov), q, { a: big.w.agreementId });
     expect(many.data.detaineeLists[0].entries).toHaveLength(500);
     expect(many.count).toBe(few.count);
+  });
+});
+
+describe('prepared reads', () => {
+  it('hydrates every entity read by preparedFindIn exactly as TypeORM find does, exchange waves by milestone included', async () => {
+    const compared = await expectPreparedFindAsTypeOrm(h.db, [{ entity: 'ExchangeWave', property: 'milestoneId', order: { sequence: 'ASC' } }]);
+    // Rows written above: detainees (sealed personal columns), lists, waves and their manifests.
+    expect(compared).toEqual(expect.arrayContaining(['Detainee', 'DetaineeList', 'ExchangeWave', 'ManifestEntry']));
   });
 });
