@@ -119,13 +119,21 @@ function findPlan(manager: EntityManager, metadata: EntityMetadata, property: st
     return c;
   };
   const key = column(property);
+  // What a find would add that this statement does not: refuse rather than answer differently.
+  if (metadata.deleteDateColumn || metadata.discriminatorColumn || metadata.childEntityMetadatas.length) {
+    throw new Error(`preparedFindIn: ${metadata.name} has soft deletes or table inheritance, which a find would filter for; use the repository`);
+  }
+  const keyType = driver.normalizeType(key);
+  if (!['uuid', 'text', 'character varying', 'integer', 'bigint'].includes(keyType)) {
+    throw new Error(`preparedFindIn: ${metadata.name}.${property} is ${keyType}; only uuid, text and integer keys go as one array`);
+  }
   // The columns TypeORM's find would select and hydrate (not virtual, not `select: false`).
   const columns = metadata.columns.filter((c) => !c.isVirtual && c.isSelect).map((c): [string, ColumnMetadata] => [c.databaseName, c]);
   const table = metadata.schema ? `${driver.escape(metadata.schema)}.${driver.escape(metadata.tableName)}` : driver.escape(metadata.tableName);
   const orderBy = Object.entries(order).map(([p, d]) => `${driver.escape(column(p).databaseName)} ${d === 'DESC' ? 'DESC' : 'ASC'}`);
   const text =
     `SELECT ${columns.map(([name]) => driver.escape(name)).join(', ')} FROM ${table}` +
-    ` WHERE ${driver.escape(key.databaseName)} = ANY($1::${driver.normalizeType(key)}[])` +
+    ` WHERE ${driver.escape(key.databaseName)} = ANY($1::${keyType}[])` +
     (orderBy.length ? ` ORDER BY ${orderBy.join(', ')}` : '');
   const plan = { text, columns };
   plans.set(cacheKey, plan);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { anonymous, expectPreparedFindAsTypeOrm } from '@treaty/testing';
-import { statements } from '@treaty/service-kit';
+import { preparedFindIn, statements } from '@treaty/service-kit';
+import { Tranche } from '../src/entities/index.js';
 import {
   APPROVE,
   RELEASE,
@@ -205,5 +206,13 @@ describe('prepared reads', () => {
     const compared = await expectPreparedFindAsTypeOrm(h.db, [{ entity: 'Tranche', property: 'milestoneId', order: { sequence: 'ASC' } }]);
     // Rows written by the tests above: tranches (bigint money through a transformer), their ledger and accounts.
     expect(compared).toEqual(expect.arrayContaining(['Guarantor', 'EscrowAccount', 'Tranche', 'LedgerJournal', 'LedgerEntry', 'LedgerAccount']));
+  });
+  it('refuses a key it cannot send as one array, and a column the entity does not store, before any statement', async () => {
+    const { count } = await statements.measure(async () => {
+      await expect(preparedFindIn(h.db, Tranche, 'createdAt', [new Date()])).rejects.toThrow(/Tranche.createdAt is timestamp with time zone; only uuid, text and integer keys/);
+      await expect(preparedFindIn(h.db, Tranche, 'nothing' as never, ['x'])).rejects.toThrow(/Tranche has no stored column nothing/);
+    });
+    expect(count).toBe(0);
+    expect(await preparedFindIn(h.db, Tranche, 'milestoneId', [])).toEqual([]);
   });
 });
