@@ -2,10 +2,12 @@ import { createLogger, startTracing } from '@treaty/service-kit/edge';
 import { loadGatewayConfig } from './config.js';
 import { createTokenVerifier } from './auth.js';
 import { buildGateway, readSupergraph, serveGateway } from './server.js';
+import { tuneHeap } from './heap.js';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
 async function main(): Promise<void> {
+  const heapGrowingPercent = tuneHeap();
   const config = loadGatewayConfig(process.env);
   // Before the first connection is made; off unless OTEL_* configures it.
   const tracing = await startTracing('gateway', process.env);
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  logger.info('ready', { url: running.url, ...(running.opsPort !== undefined ? { opsPort: running.opsPort } : {}), tracing: tracing !== null, production: config.settings.production, limits: config.settings.limits });
+  logger.info('ready', { url: running.url, ...(running.opsPort !== undefined ? { opsPort: running.opsPort } : {}), tracing: tracing !== null, production: config.settings.production, limits: config.settings.limits, heapGrowingPercent });
 }
 
 main().catch((e) => {
