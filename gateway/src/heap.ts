@@ -6,11 +6,14 @@ import v8 from 'node:v8';
  * gateway is always fast to collect. Its live state is small, but 50 operations in flight keep their
  * fetch results long enough to be promoted, so the heap grew to about twice what it needed.
  *
- * Measured over the headline query at 50 connections, cache off, two 10-second runs each, several
- * times (a load script over `npm start`; `npm run bench` prints the same figure as "peak RSS"):
- * - peak RSS about 290-305 MB with V8's own factor, 186-188 MB at 100 %, 158-162 MB at 50 %;
- * - gateway CPU per request: no difference at 100 % that we could tell from noise (3.30 against
- *   3.34 ms); about 5 % more at 50 %.
+ * Measured over the headline query, cache off, three gateways side by side over one set of
+ * subgraphs (three 10-second runs at each of 1, 10 and 50 connections, interleaved):
+ * - this factor with 16 MB semi-spaces (GATEWAY_NODE_OPTIONS in packages/launcher/src/cli.ts): peak
+ *   RSS 200-212 MB; gateway CPU per request 3.83, 3.62 and 3.24 ms at 1, 10 and 50 connections;
+ * - V8's own factor with 4 MB semi-spaces (the settings before): 270-296 MB; 4.75, 3.88, 4.17 ms;
+ * - this factor with 4 MB semi-spaces: 174-188 MB; 4.51, 4.12, 3.94 ms (objects promoted early met
+ *   full collections more often).
+ * `npm run bench` prints the gateway's peak RSS and its CPU per request.
  *
  * V8 reads the flag at every full collection, so setting it once the process runs takes effect.
  */
