@@ -26,20 +26,25 @@ const tally = (names: string[]) => names.reduce<Record<string, number>>((t, n) =
  */
 function wire(fed: Federation) {
   let seen: string[] = [];
+  let operations: (string | null)[] = [];
   for (const [name, running] of Object.entries(fed.running)) {
     running.http.on('request', (req) => {
       const token = req.headers[INTERNAL_TOKEN_HEADER];
       // v1.<issuer>.<claims>.<mac> (packages/service-kit/internal-credentials.md): the issuer is in the clear.
-      const issuer = typeof token === 'string' ? token.split('.')[1] : undefined;
+      const [, issuer, claims] = typeof token === 'string' ? token.split('.') : [];
       seen.push(`${issuer ?? 'unsigned'} → ${name}`);
+      operations.push(claims ? (JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')).op ?? null) : null);
     });
   }
   return {
     async during(action: () => Promise<unknown>): Promise<Record<string, number>> {
       seen = [];
+      operations = [];
       await action();
       return tally(seen);
     },
+    /** The operation id (`op`) each request of the last `during` carried, null where it had none. */
+    operations: () => operations,
   };
 }
 
@@ -159,9 +164,38 @@ describe('bounded fan-out of the headline query', () => {
     expect(threeHundred.requests).toEqual(ten.requests);
     expect(threeHundred.statements).toEqual(ten.statements);
     for (const name of ['milestones', 'prisoners', 'corridors', 'guarantors']) expect(ten.statements[name]).toBeGreaterThan(0);
-    // Milestones' three visits: each one credential claim and one prepared statement for the agreement's
-    // facts (services/milestones/src/facts.ts), where they were 22 to 30 statements before.
-    expect(ten.statements.milestones).toBe(6);
+    // Milestones' three visits: each one credential claim, and one prepared statement for the agreement's
+    // facts (services/milestones/src/facts.ts) in the first, which the other two read from the
+    // operation's scope (kit operation-scope.ts). They were 22 to 30 statements before facts, 6 before scopes.
+    expect(ten.statements.milestones).toBe(4);
+  });
+
+  it('names each query operation with one id of its own in every fetch it makes, and a mutation with none', async () => {
+    const query = await HEADLINE;
+    const id = await agreementWith(3, 4);
+    const counter = wire(f);
+    const opsOf = async (action: () => Promise<unknown>) => {
+      await counter.during(action);
+      return counter.operations();
+    };
+    const first = await opsOf(async () => expect((await f.request(query, { id })).body.errors).toBeUndefined());
+    const second = await opsOf(async () => expect((await f.request(query, { id })).body.errors).toBeUndefined());
+    expect(first).toHaveLength(8);
+    expect(new Set(first).size).toBe(1);
+    expect(first[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(second).size).toBe(1);
+    expect(second[0]).not.toBe(first[0]);
+    // A mutation's fetches must see its writes: none of them is named, so nothing read before is reused.
+    const milestoneId = (await f.request('query ($id: ID!) { agreement(id: $id) { milestones { id } } }', { id })).body.data.agreement.milestones[0].id;
+    const mediator = await f.token({ roles: ['MEDIATOR'], agency: 'Fan-out Envoy' });
+    const mutated = await opsOf(async () => {
+      const r = await f.request('mutation ($id: ID!) { waiveMilestone(input: { milestoneId: $id, reason: "Fan-out test waiver" }) { status tranches { status } } }', { id: milestoneId }, mediator);
+      expect(r.body.errors).toBeUndefined();
+      expect(r.body.data.waiveMilestone.status).toBe('WAIVED');
+    });
+    // The mutation at milestones, then its tranches at guarantors (which @requires the new status).
+    expect(mutated.length).toBeGreaterThanOrEqual(2);
+    expect(mutated).toEqual(mutated.map(() => null));
   });
 
   it('counts the other read around the plan: corridors\' cargo rules require permittedCargo, whose snap-back check asks corridors', async () => {
@@ -174,5 +208,68 @@ describe('bounded fan-out of the headline query', () => {
     // chain of requirements the 2.14 planner cannot build, so permittedCargo is resolved in the first
     // fetch and its snap-back check makes the one direct call.
     expect(requests).toEqual({ 'gateway → milestones': 1, 'gateway → corridors': 1, 'milestones → corridors': 1 });
+  });
+});
+
+describe('what the fetches of one query operation share (kit operation-scope.ts)', () => {
+  const mediator = caller('MEDIATOR', { agency: 'Fan-out Envoy' });
+  const FACTS = 'query ($id: ID!) { agreement(id: $id) { title milestones { id title status } } }';
+  const RATIOS = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Milestone { id escrowFundedRatio } } }';
+  const statementsOf = async (service: string, action: () => Promise<unknown>) => {
+    const db = f.databases[service]!.db;
+    const before = statementsIssued(db);
+    await action();
+    return statementsIssued(db) - before;
+  };
+  const ok = async (p: Promise<{ body: { errors?: unknown; data?: any } }>) => {
+    const r = await p;
+    expect(r.body.errors, JSON.stringify(r.body.errors)).toBeUndefined();
+    return r.body.data;
+  };
+
+  it("reads an agreement's facts once for every visit of one operation, and again for another operation or none", async () => {
+    const id = await agreementWith(2, 5);
+    const op = crypto.randomUUID();
+    const call = (operation?: string) => ok(f.call('milestones', mediator, FACTS, { id }, { operation }));
+    // Each call: its credential claim; the first of an operation also the facts statement.
+    expect(await statementsOf('milestones', () => call(op))).toBe(2);
+    expect(await statementsOf('milestones', () => call(op))).toBe(1);
+    expect(await statementsOf('milestones', () => call(crypto.randomUUID()))).toBe(2);
+    expect(await statementsOf('milestones', () => call())).toBe(2);
+    expect(await statementsOf('milestones', () => call())).toBe(2);
+  });
+
+  it('never serves a mutation from what its operation read before, even when its credential names one', async () => {
+    const id = await agreementWith(2, 6);
+    const op = crypto.randomUUID();
+    const before = await ok(f.call('milestones', mediator, FACTS, { id }, { operation: op }));
+    const target = before.agreement.milestones[0];
+    expect(target.status).not.toBe('WAIVED');
+    const waived = await ok(
+      f.call(
+        'milestones',
+        mediator,
+        'mutation ($id: ID!) { waiveMilestone(input: { milestoneId: $id, reason: "Scope test waiver" }) { id status agreement { milestones { id status } } } }',
+        { id: target.id },
+        { operation: op },
+      ),
+    );
+    expect(waived.waiveMilestone.status).toBe('WAIVED');
+    // Read through the agreement's facts, which the operation's first call read before the waiver.
+    expect(waived.waiveMilestone.agreement.milestones.find((m: { id: string }) => m.id === target.id).status).toBe('WAIVED');
+    // The next operation reads what the mutation wrote.
+    const after = await ok(f.call('milestones', mediator, FACTS, { id }, { operation: crypto.randomUUID() }));
+    expect(after.agreement.milestones.find((m: { id: string }) => m.id === target.id).status).toBe('WAIVED');
+  });
+
+  it("reads the milestones' tranches and holdings at guarantors once per operation", async () => {
+    const id = await agreementWith(3, 7);
+    const ids = (await ok(f.call('milestones', mediator, FACTS, { id }))).agreement.milestones.map((m: { id: string }) => m.id);
+    const r = ids.map((mid: string) => ({ __typename: 'Milestone', id: mid }));
+    const op = crypto.randomUUID();
+    const first = await statementsOf('guarantors', () => ok(f.call('guarantors', mediator, RATIOS, { r }, { operation: op })));
+    expect(first).toBeGreaterThanOrEqual(2);
+    expect(await statementsOf('guarantors', () => ok(f.call('guarantors', mediator, RATIOS, { r }, { operation: op })))).toBe(1);
+    expect(await statementsOf('guarantors', () => ok(f.call('guarantors', mediator, RATIOS, { r })))).toBe(first);
   });
 });

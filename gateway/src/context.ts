@@ -19,6 +19,12 @@ export interface GatewayContext {
   /** The subgraph reads of this request so far, so that the same read is sent once (coalesce.ts). */
   reads: RequestReads;
   /**
+   * A random id for this request's operation, signed into the credential of each of its fetches when
+   * it is a query, so that a service may share what its fetches read (service-kit operation-scope.ts).
+   * Made here, once: data sources get a copy of the context.
+   */
+  operationId?: string;
+  /**
    * The connecting address, for the confidential channel's abuse limits only (confidential-limits.ts),
    * which keep it as an hourly-keyed HMAC in memory; never logged. Absent for the gateway's own operations.
    */

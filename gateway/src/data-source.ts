@@ -55,14 +55,15 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
    * covers connecting, waiting and reading the whole body, so a stopped process holds nothing for
    * longer. (With tracing on, the http instrumentation adds this hop's traceparent to the request.)
    */
-  private async post(request: GatewayGraphQLRequest, context: GatewayContext): Promise<GatewayGraphQLResponse> {
+  private async post(request: GatewayGraphQLRequest, context: GatewayContext, inQuery: boolean): Promise<GatewayGraphQLResponse> {
     const body = JSON.stringify({ query: request.query, operationName: request.operationName, variables: request.variables, extensions: request.extensions });
     // Only the fetch that runs the mutation carries the key; the entity fetches after it are reads.
     const idempotencyKey = context?.idempotencyKey && isMutationDocument(request.query) ? context.idempotencyKey : null;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
-      [INTERNAL_TOKEN_HEADER]: signInternal(this.signer, this.subgraph, context?.caller ?? PUBLIC_CALLER, body, { idempotencyKey }),
+      // The operation is named only on a query's fetches: a mutation's reads must see its writes.
+      [INTERNAL_TOKEN_HEADER]: signInternal(this.signer, this.subgraph, context?.caller ?? PUBLIC_CALLER, body, { idempotencyKey, operation: inQuery ? context?.operationId : null }),
     };
     if (context?.requestId) headers['x-request-id'] = context.requestId;
     const started = performance.now();
@@ -100,13 +101,14 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // path) once: both in coalesce.ts, for reads only. A mutation is sent as it is: it is never
     // coalesced, and serialising its variables for a key (a batch of 5,000 positions) was pure cost.
     const mutation = isMutationDocument(options.request.query);
+    const inQuery = !mutation && 'incomingRequestContext' in options && options.incomingRequestContext.operation?.operation === 'query';
     const distinct = mutation ? null : distinctRepresentations(options.request.variables);
     const request = distinct ? { ...options.request, variables: distinct.variables } : options.request;
     const send = async () => {
       try {
         // Only incoming operations reach here: the supergraph is static, so there are no health checks or schema loads.
         const context = options.context as GatewayContext;
-        const response = await this.post(request, context);
+        const response = await this.post(request, context, inQuery);
         const pathInIncomingRequest = 'pathInIncomingRequest' in options ? options.pathInIncomingRequest : undefined;
         return await this.didReceiveResponse({ response, request, context, pathInIncomingRequest });
       } catch (e) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -404,7 +405,7 @@ export async function serveGateway(
       url.searchParams.set('query', operation.query);
       url.searchParams.delete('extensions');
     }
-    const context: GatewayContext = { caller, requestId, idempotencyKey, outcome: { replayed: false, noStore: false }, reads: new RequestReads(), source: req.socket.remoteAddress ?? 'unknown' };
+    const context: GatewayContext = { caller, requestId, idempotencyKey, outcome: { replayed: false, noStore: false }, reads: new RequestReads(), operationId: randomUUID(), source: req.socket.remoteAddress ?? 'unknown' };
     const result = await built.server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body: req.method === 'POST' ? operation : undefined },
       context: async () => context,

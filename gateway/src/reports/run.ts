@@ -31,7 +31,7 @@ export function operation(file: string): Promise<string> {
 }
 
 export async function runOperation<T>(server: ApolloServer<GatewayContext>, file: string, variables: Record<string, unknown>, caller: Caller, requestId: string = randomUUID()): Promise<GraphAnswer<T>> {
-  const context: GatewayContext = { caller, requestId, idempotencyKey: null, outcome: { replayed: false, noStore: false }, reads: new RequestReads() };
+  const context: GatewayContext = { caller, requestId, idempotencyKey: null, outcome: { replayed: false, noStore: false }, reads: new RequestReads(), operationId: randomUUID() };
   const response = await server.executeOperation({ query: await operation(file), variables }, { contextValue: context });
   if (response.body.kind !== 'single') throw new Error(`${file} answered with an incremental result; the report operations never defer`);
   const { data, errors } = response.body.singleResult;

@@ -10,6 +10,7 @@ export * from './exactly-once.js';
 export * from './field-crypto.js';
 export * from './federation.js';
 export * from './internal-auth.js';
+export * from './operation-scope.js';
 export * from './loaders.js';
 export * from './log.js';
 export * from './scalars.js';

@@ -61,6 +61,7 @@ interface Claims {
   jti: string;
   bh: string;
   ik?: string;
+  op?: string;
   caller?: unknown;
 }
 
@@ -69,7 +70,15 @@ export interface VerifiedRequest {
   caller: Caller;
   /** The Idempotency-Key the gateway bound into the credential, if the client sent one. */
   idempotencyKey: string | null;
+  /**
+   * The gateway's id for the query operation this fetch is part of (operation-scope.ts), so that its
+   * fetches to this service may share what they read; null on a mutation and on a sibling's call.
+   */
+  operation: string | null;
 }
+
+/** An operation id as the gateway makes them (a UUID), or any 16-64 base64url characters. */
+const OPERATION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 export function bodyHash(body: string): string {
   // The one-shot hash is about twice as fast as createHash for the small bodies most hops carry.
@@ -102,7 +111,13 @@ function callerClaim(caller: Caller): string {
  * A fresh credential for one request to `audience`. `caller` is who the request is for and may only be
  * given by the gateway; a service calling a sibling passes null and acts as itself.
  */
-export function signInternal(signer: InternalSigner, audience: string, caller: Caller | null, body: string, opts: { idempotencyKey?: string | null; now?: number } = {}): string {
+export function signInternal(
+  signer: InternalSigner,
+  audience: string,
+  caller: Caller | null,
+  body: string,
+  opts: { idempotencyKey?: string | null; operation?: string | null; now?: number } = {},
+): string {
   const key = signer.keys.get(pairName(signer.issuer, audience));
   if (!key) throw new Error(`${signer.issuer} holds no internal key for calls to ${audience}; TREATY_INTERNAL_KEYS must include "${pairName(signer.issuer, audience)}".`);
   if (caller && signer.issuer !== GATEWAY_ISSUER) throw new Error(`Only the gateway may send a request on a caller's behalf; ${signer.issuer} acts as itself.`);
@@ -111,7 +126,11 @@ export function signInternal(signer: InternalSigner, audience: string, caller: C
   // are fixed names and values that need no escaping (numbers, a UUID, base64url, a checked key).
   const ik = opts.idempotencyKey ? `,"ik":${JSON.stringify(opts.idempotencyKey)}` : '';
   const who = caller ? `,"caller":${callerClaim(caller)}` : '';
-  const claims = `{"aud":${JSON.stringify(audience)},"iat":${iat},"exp":${iat + LIFETIME_MS},"jti":"${randomUUID()}","bh":"${bodyHash(body)}"${ik}${who}}`;
+  if (opts.operation && (signer.issuer !== GATEWAY_ISSUER || !OPERATION_ID.test(opts.operation))) {
+    throw new Error(`Only the gateway names an operation, as 16 to 64 base64url characters; ${signer.issuer} sent ${JSON.stringify(opts.operation)}.`);
+  }
+  const op = opts.operation ? `,"op":"${opts.operation}"` : '';
+  const claims = `{"aud":${JSON.stringify(audience)},"iat":${iat},"exp":${iat + LIFETIME_MS},"jti":"${randomUUID()}","bh":"${bodyHash(body)}"${ik}${op}${who}}`;
   const signed = `${CREDENTIAL_VERSION}.${signer.issuer}.${Buffer.from(claims).toString('base64url')}`;
   return `${signed}.${mac(key, signed).toString('base64url')}`;
 }
@@ -156,6 +175,9 @@ export async function verifyInternal(verifier: InternalVerifier, token: string |
   if (claims.bh !== bodyHash(body)) throw new InternalAuthError('internal credential does not match the request body');
   if (typeof claims.jti !== 'string' || claims.jti.length < 22 || claims.jti.length > 64) throw new InternalAuthError('malformed internal credential');
   if (claims.ik !== undefined && (typeof claims.ik !== 'string' || !isIdempotencyKey(claims.ik))) throw new InternalAuthError('malformed internal credential');
+  if (claims.op !== undefined && (typeof claims.op !== 'string' || !OPERATION_ID.test(claims.op))) throw new InternalAuthError('malformed internal credential');
+  // An operation is the gateway's: a sibling's call shares nothing with the request it serves.
+  if (claims.op !== undefined && issuer !== GATEWAY_ISSUER) throw new InternalAuthError(`internal credential refused: ${issuer} may not name an operation; a service calls its siblings as itself`);
 
   let caller: Caller;
   if (issuer === GATEWAY_ISSUER) {
@@ -170,7 +192,7 @@ export async function verifyInternal(verifier: InternalVerifier, token: string |
     caller = { ...PUBLIC_CALLER, via: issuer };
   }
   if (!(await verifier.nonces.claim(`${issuer}:${claims.jti}`, claims.exp + CLOCK_SKEW_MS))) throw new InternalAuthError('internal credential refused: already used');
-  return { caller, idempotencyKey: claims.ik ?? null };
+  return { caller, idempotencyKey: claims.ik ?? null, operation: claims.op ?? null };
 }
 
 /** What a gateway answers (400 BAD_USER_INPUT) for an Idempotency-Key that `isIdempotencyKey` refuses. */

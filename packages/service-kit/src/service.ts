@@ -35,8 +35,11 @@ export const ALERT_HORIZON_MS = 12 * 3_600_000;
 
 export interface BuiltService<C extends BaseContext> {
   server: ApolloServer<C>;
-  /** A request's context; with `db`, every read and write of the request goes through that data source. */
-  context(caller: Caller, requestId?: string, db?: DataSource): C;
+  /**
+   * A request's context; with `db`, every read and write of the request goes through that data source.
+   * `operation`: the gateway's id for the query operation the request is part of (operation-scope.ts).
+   */
+  context(caller: Caller, requestId?: string, db?: DataSource, operation?: string | null): C;
   /** Seals the first responses kept for Idempotency-Keys; given by a service whose answers can hold personal data. */
   responseSealer?: ResponseSealer;
   /** The clock-driven events of the service's alert outbox (alerts.ts): its watcher asks this each tick. */

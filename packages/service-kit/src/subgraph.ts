@@ -10,7 +10,7 @@ import { applyAccess, checkRulesAgainstSchema, personalFields, type AccessRules,
 import type { Caller } from './caller.js';
 import type { BaseContext } from './context.js';
 import { CLIENT_ERROR_CODES, ErrorCode } from './errors.js';
-import { INTERNAL_TOKEN_HEADER, InternalAuthError, REPLAYED_HEADER, verifyInternal, type InternalKeys, type VerifiedRequest } from './internal-auth.js';
+import { INTERNAL_TOKEN_HEADER, InternalAuthError, REPLAYED_HEADER, isMutationDocument, verifyInternal, type InternalKeys, type VerifiedRequest } from './internal-auth.js';
 import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, runOnce, type ResponseSealer } from './exactly-once.js';
 import { systemClock, type Clock } from './clock.js';
 import { bodyHash } from './internal-auth.js';
@@ -195,8 +195,12 @@ export interface ServeOptions<C extends BaseContext> {
   clock?: Clock;
   /** How long an Idempotency-Key and its response are kept (TREATY_IDEMPOTENCY_RETENTION_HOURS). */
   idempotencyRetentionMs?: number;
-  /** A request's context; `db` is given when the request must run inside a transaction of its own. */
-  context: (caller: Caller, requestId: string, db?: DataSource) => C;
+  /**
+   * A request's context; `db` is given when the request must run inside a transaction of its own.
+   * `operation` is the gateway's id for the query operation this fetch belongs
+   * to (operation-scope.ts), null on a mutation or a sibling's call.
+   */
+  context: (caller: Caller, requestId: string, db?: DataSource, operation?: string | null) => C;
   /** Seals stored first responses of keyed mutations (a service with personal data gives one). */
   responseSealer?: ResponseSealer;
   port: number;
@@ -364,10 +368,13 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
         scope.codes.push(String(unsafe.extensions?.code ?? 'BAD_USER_INPUT'));
         return sendJson(res, 400, { errors: [{ message: unsafe.message, extensions: unsafe.extensions }] });
       }
+      // A mutation shares nothing with the reads around it (operation-scope.ts). The gateway names only
+      // query operations, and its documents say what they are first; this holds it to that, cheaply.
+      const operation = verified.operation && !isMutationDocument(typeof parsedBody?.query === 'string' ? parsedBody.query : undefined) ? verified.operation : null;
       const execute = (db?: DataSource) =>
         opts.server.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method: 'POST', headers, search: url.search, body: parsedBody },
-          context: async () => opts.context(caller, requestId, db),
+          context: async () => opts.context(caller, requestId, db, operation),
         });
 
       const agency = caller.agency ?? caller.subject;

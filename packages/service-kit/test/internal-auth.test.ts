@@ -91,6 +91,22 @@ describe('internal credentials', () => {
     await expect(verifyInternal(verifier(), asGateway, 'b')).rejects.toThrow(/bad signature/);
   });
 
+  it("carry the gateway's operation id, and refuse one a sibling names, or one that is not an id", async () => {
+    const { gateway, corridors, verifier } = setup();
+    const op = '0b5e2a4c-1f3d-4e6a-9b8c-7d2e1f0a3b4c';
+    expect((await verifyInternal(verifier(), signInternal(gateway, 'milestones', mediator, 'b', { operation: op }), 'b')).operation).toBe(op);
+    expect((await verifyInternal(verifier(), signInternal(gateway, 'milestones', mediator, 'b'), 'b')).operation).toBeNull();
+    expect(() => signInternal(corridors, 'milestones', null, 'b', { operation: op })).toThrow(/Only the gateway names an operation/);
+    expect(() => signInternal(gateway, 'milestones', mediator, 'b', { operation: 'short' })).toThrow(/16 to 64 base64url/);
+    // A sibling that writes an operation into its own claims: it would share the gateway's reads.
+    const named = forge(signInternal(corridors, 'milestones', null, 'b'), corridors.keys.get('corridors>milestones')!, (c) => (c.op = op));
+    await expect(verifyInternal(verifier(), named, 'b')).rejects.toThrow(/corridors may not name an operation/);
+    for (const bad of [42, 'x'.repeat(65), 'has spaces in it!!', '']) {
+      const t = forge(signInternal(gateway, 'milestones', mediator, 'b'), gateway.keys.get('gateway>milestones')!, (c) => (c.op = bad));
+      await expect(verifyInternal(verifier(), t, 'b')).rejects.toThrow(/malformed internal credential/);
+    }
+  });
+
   it('give each process only the pairwise keys it takes part in, and round-trip through TREATY_INTERNAL_KEYS', () => {
     const { master } = setup();
     const gw = deriveInternalKeys(master, 'gateway', NAMES);

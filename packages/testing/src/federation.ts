@@ -133,20 +133,24 @@ export async function startSubgraphs(services: ServiceModule[], opts: { now?: st
   };
 
   /**
-   * Sends an operation to one subgraph with a gateway credential for `caller` (and an Idempotency-Key);
-   * `replica` picks one replica of a replicated service, bypassing its proxy.
+   * Sends an operation to one subgraph with a gateway credential for `caller` (and an Idempotency-Key,
+   * and the id of the gateway query operation it is part of, see kit operation-scope.ts); `replica`
+   * picks one replica of a replicated service, bypassing its proxy.
    */
   const call = async <T = any>(
     service: string,
     caller: Caller,
     query: string,
     variables: Record<string, unknown> = {},
-    opts: { idempotencyKey?: string; replica?: number } = {},
+    opts: { idempotencyKey?: string; replica?: number; operation?: string } = {},
   ) => {
     const body = JSON.stringify({ query, variables });
     const res = await fetch(target(service, opts.replica), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: signInternal(gatewaySigner, service, caller, body, { idempotencyKey: opts.idempotencyKey }) },
+      headers: {
+        'content-type': 'application/json',
+        [INTERNAL_TOKEN_HEADER]: signInternal(gatewaySigner, service, caller, body, { idempotencyKey: opts.idempotencyKey, operation: opts.operation }),
+      },
       body,
     });
     return { status: res.status, replayed: res.headers.get('idempotent-replayed') === 'true', body: (await res.json()) as GraphQLResult<T> };

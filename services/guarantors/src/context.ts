@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { DomainError, ErrorCode, baseContext, preparedFindIn, preparedQuery, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { DomainError, ErrorCode, baseContext, preparedFindIn, preparedQuery, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps, type OperationScope } from '@treaty/service-kit';
 import type { TotalsRow } from './domain/commitment.js';
 import type { HoldingFunds } from './domain/funding.js';
 import {
@@ -37,7 +37,12 @@ export interface LedgerSum {
  * Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch.
  * Keys that are not UUIDs never reach SQL.
  */
-export function createLoaders(db: DataSource, peers: Peers) {
+/**
+ * `scope`: a gateway query operation's store (kit operation-scope.ts). The headline query visits this
+ * service twice for the same milestones (escrowFundedRatio, then tranches with their status), and each
+ * visit read their tranches and holdings again; in one operation the second reads them from the first.
+ */
+export function createLoaders(db: DataSource, peers: Peers, scope: OperationScope | null = null) {
   const ids = (keys: readonly string[]) => In(keys.filter(isUuid));
   const uuids = (keys: readonly string[]) => keys.filter(isUuid);
   const milestone = new DataLoader<string, MilestoneFacts | null>(async (keys) => {
@@ -101,6 +106,7 @@ export function createLoaders(db: DataSource, peers: Peers) {
     tranchesOfMilestone: manyByKey(
       (keys: readonly string[]) => preparedFindIn(db, Tranche, 'milestoneId', uuids(keys), { sequence: 'ASC' }),
       (t) => t.milestoneId,
+      { scope, name: 'tranchesOfMilestone' },
     ),
     tranchesOfGuarantor: manyByKey(
       (keys: readonly string[]) => db.getRepository(Tranche).find({ where: { guarantorId: ids(keys) }, order: { sequence: 'ASC' } }),
@@ -131,6 +137,7 @@ export function createLoaders(db: DataSource, peers: Peers) {
             .map(([escrowAccountId, guarantorId]) => ({ escrowAccountId: escrowAccountId!, guarantorId: guarantorId! })),
         ),
       null as HoldingFunds | null,
+      { scope, name: 'fundsOfHolding' },
     ),
     /** Milestone status and agreement, confirmed with the milestones service: one call per batch. */
     milestone,
@@ -204,9 +211,10 @@ export interface Context extends BaseContext {
   peers: Peers;
 }
 
-export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
+/** `scope`: what the query operation this request belongs to has read here already (see createLoaders). */
+export function createContext(deps: ContextDeps, caller: Caller, requestId?: string, scope: OperationScope | null = null): Context {
   const peers = createPeers(deps.peers);
-  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db, peers), peers };
+  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db, peers, scope), peers };
 }
 
 export type { ContextDeps };

@@ -1,6 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import DataLoader from 'dataloader';
-import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type ContextDeps } from '@treaty/service-kit';
+import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type ContextDeps, type OperationScope } from '@treaty/service-kit';
 import {
   Agreement,
   AgreementParty,
@@ -29,7 +29,7 @@ import { endOfDay, startOfDay } from './domain/calendar.js';
 import { milestoneStatus, type MilestoneStatus } from './domain/status.js';
 
 /** Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch. */
-export function createLoaders(db: DataSource, peers: Peers, clock: Clock) {
+export function createLoaders(db: DataSource, peers: Peers, clock: Clock, scope: OperationScope | null = null) {
   const ids = (keys: readonly string[]) => In([...keys]);
   /**
    * An agreement's whole aggregate in one prepared statement (facts.ts), keyed "a:<agreement id>" or
@@ -37,17 +37,33 @@ export function createLoaders(db: DataSource, peers: Peers, clock: Clock) {
    * below that it answers, so the rest of the request reads them without a statement. Mutations read
    * what they check through their transaction's manager, not these loaders, so nothing primed before a
    * write is served after it.
+   *
+   * In a query operation the gateway names (`scope`, kit operation-scope.ts), the aggregate read by the
+   * operation's first visit here is kept for its later visits: the headline query visits three times
+   * and read it three times. The rows are the same; what is derived from them and the clock is derived
+   * again for each visit (prime).
    */
   const facts: DataLoader<string, AgreementFacts | null> = new DataLoader(async (keys) => {
-    const agreementIds = keys.filter((k) => k.startsWith('a:')).map((k) => k.slice(2));
-    const milestoneIds = keys.filter((k) => k.startsWith('m:')).map((k) => k.slice(2));
-    const found = await loadFacts(db, agreementIds, milestoneIds);
     const byKey = new Map<string, AgreementFacts>();
-    for (const f of found) {
-      byKey.set(`a:${f.agreement.id}`, f);
-      for (const m of f.milestones) byKey.set(`m:${m.id}`, f);
-      prime(loaders, f, clock.now());
+    const missing: string[] = [];
+    for (const k of keys) {
+      const kept = scope?.get<AgreementFacts>(`facts:${k}`);
+      if (kept) byKey.set(k, kept);
+      else missing.push(k);
     }
+    if (missing.length) {
+      const agreementIds = missing.filter((k) => k.startsWith('a:')).map((k) => k.slice(2));
+      const milestoneIds = missing.filter((k) => k.startsWith('m:')).map((k) => k.slice(2));
+      for (const f of await loadFacts(db, agreementIds, milestoneIds)) {
+        const factKeys = [`a:${f.agreement.id}`, ...f.milestones.map((m) => `m:${m.id}`)];
+        for (const k of factKeys) {
+          byKey.set(k, f);
+          scope?.set(`facts:${k}`, f);
+        }
+      }
+    }
+    const now = clock.now();
+    for (const f of new Set(byKey.values())) prime(loaders, f, now);
     return keys.map((k) => byKey.get(k) ?? null);
   });
   const loaders = {
@@ -220,11 +236,12 @@ export interface MilestonesContextDeps extends ContextDeps {
   crypto?: ReportCipher;
 }
 
-export function createContext(deps: MilestonesContextDeps, caller: Caller, requestId?: string): Context {
+/** `scope`: what the query operation this request belongs to has read here already (see createLoaders). */
+export function createContext(deps: MilestonesContextDeps, caller: Caller, requestId?: string, scope: OperationScope | null = null): Context {
   const peers = createPeers(deps.peers);
   return {
     ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence),
-    loaders: createLoaders(deps.db, peers, deps.clock),
+    loaders: createLoaders(deps.db, peers, deps.clock, scope),
     peers,
     snapBack: new Map(),
     crypto: deps.crypto ?? NO_CIPHER,
