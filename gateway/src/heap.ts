@@ -8,11 +8,11 @@ import v8 from 'node:v8';
  *
  * Measured over the headline query, cache off, three gateways side by side over one set of
  * subgraphs (three 10-second runs at each of 1, 10 and 50 connections, interleaved):
- * - this factor with 16 MB semi-spaces (GATEWAY_NODE_OPTIONS in packages/launcher/src/cli.ts): peak
- *   RSS 200-212 MB; gateway CPU per request 3.83, 3.62 and 3.24 ms at 1, 10 and 50 connections;
- * - V8's own factor with 4 MB semi-spaces (the settings before): 270-296 MB; 4.75, 3.88, 4.17 ms;
- * - this factor with 4 MB semi-spaces: 174-188 MB; 4.51, 4.12, 3.94 ms (objects promoted early met
- *   full collections more often).
+ * - V8's own factor with 4 MB semi-spaces (the settings before): peak RSS 270-296 MB; gateway CPU per
+ *   request 4.75, 3.88 and 4.17 ms at 1, 10 and 50 connections;
+ * - this factor with 4 MB semi-spaces (GATEWAY_NODE_OPTIONS in packages/launcher/src/cli.ts, which
+ *   says why 4): 174-188 MB; 4.51, 4.12 and 3.94 ms;
+ * - this factor with 16 MB semi-spaces: 200-212 MB; 3.83, 3.62 and 3.24 ms.
  * `npm run bench` prints the gateway's peak RSS and its CPU per request.
  *
  * V8 reads the flag at every full collection, so setting it once the process runs takes effect.

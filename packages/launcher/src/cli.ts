@@ -43,16 +43,18 @@ const fail = (msg: string): never => {
 
 /** What each process is given: the launcher's environment, its port, its keys, its database and its peers. */
 /**
- * The gateway's young generation: 16 MB semi-spaces, V8's own size on a 64-bit machine with room,
- * written out so that a small container does not shrink it. Paired with the heap growing factor the
- * gateway sets itself (gateway/src/heap.ts), which is what bounds its RSS: the operations in flight
- * then die young instead of being promoted. Side by side over one set of subgraphs (headline query,
- * cache off, three 10-second runs at each of 1, 10 and 50 connections, interleaved), gateway CPU per
- * request was 3.83, 3.62 and 3.24 ms with this against 4.51, 4.12 and 3.94 with 4 MB semi-spaces,
- * with peak RSS 212 against 188 MB. The same setting is in deploy/compose.yaml and
- * deploy/k8s/config.yaml. A NODE_OPTIONS of the user's own is kept.
+ * The gateway's young generation: 4 MB semi-spaces (V8's default grows to 16). Paired with the heap
+ * growing factor the gateway sets itself (gateway/src/heap.ts), which bounds its old generation.
+ * Side by side over one set of subgraphs, headline query, 50 connections, heap factor on:
+ * - dashboard cache on (the default): peak RSS 249 MB with 4 MB, 256 with 8, 275 with 16, and gateway
+ *   CPU per request 0.17, 0.19 and 0.19 ms;
+ * - cache off: 174-188 MB with 4 MB against 200-212 with 16, but gateway CPU per request 15-22 % higher
+ *   (3.94 against 3.24 ms at 50 connections). A deployment that turns the cache off and has memory to
+ *   spare may give 16 in its own NODE_OPTIONS.
+ * The same setting is in deploy/compose.yaml and deploy/k8s/config.yaml. A NODE_OPTIONS of the user's
+ * own is kept.
  */
-export const GATEWAY_NODE_OPTIONS = '--max-semi-space-size=16';
+export const GATEWAY_NODE_OPTIONS = '--max-semi-space-size=4';
 function gatewayNodeOptions(own: string | undefined): string {
   return own?.includes('--max-semi-space-size') ? own : [own, GATEWAY_NODE_OPTIONS].filter(Boolean).join(' ');
 }

@@ -197,8 +197,8 @@ export interface ServeOptions<C extends BaseContext> {
   idempotencyRetentionMs?: number;
   /**
    * A request's context; `db` is given when the request must run inside a transaction of its own.
-   * `operation` is the gateway's id for the query operation this fetch belongs
-   * to (operation-scope.ts), null on a mutation or a sibling's call.
+   * `operation` is the gateway's id for the query operation this fetch belongs to
+   * (operation-scope.ts), null on a mutation or a sibling's call.
    */
   context: (caller: Caller, requestId: string, db?: DataSource, operation?: string | null) => C;
   /** Seals stored first responses of keyed mutations (a service with personal data gives one). */
