@@ -36,8 +36,7 @@ export interface LedgerSum {
 /**
  * Per-request DataLoaders: every lookup a list or `_entities` fans out to is one statement per batch.
  * Keys that are not UUIDs never reach SQL.
- */
-/**
+ *
  * `scope`: a gateway query operation's store (kit operation-scope.ts). The headline query visits this
  * service twice for the same milestones (escrowFundedRatio, then tranches with their status), and each
  * visit read their tranches and holdings again; in one operation the second reads them from the first.
