@@ -23,7 +23,7 @@ export interface GatewayContext {
    * it is a query, so that a service may share what its fetches read (service-kit operation-scope.ts).
    * Made here, once: data sources get a copy of the context.
    */
-  operationId?: string;
+  operationId: string;
   /**
    * The connecting address, for the confidential channel's abuse limits only (confidential-limits.ts),
    * which keep it as an hourly-keyed HMAC in memory; never logged. Absent for the gateway's own operations.

@@ -41,7 +41,6 @@ const fail = (msg: string): never => {
   process.exit(1);
 };
 
-/** What each process is given: the launcher's environment, its port, its keys, its database and its peers. */
 /**
  * The gateway's young generation: 4 MB semi-spaces (V8's default grows to 16). Paired with the heap
  * growing factor the gateway sets itself (gateway/src/heap.ts), which bounds its old generation.
@@ -59,6 +58,7 @@ function gatewayNodeOptions(own: string | undefined): string {
   return own?.includes('--max-semi-space-size') ? own : [own, GATEWAY_NODE_OPTIONS].filter(Boolean).join(' ');
 }
 
+/** What each process is given: the launcher's environment, its port, its keys, its database and its peers. */
 function childSpecs(env: Record<string, string | undefined>, ports: PortSetting[], keys: LocalKeys, databaseUrls: Record<string, string>): ChildSpec[] {
   const portOf = (name: string) => ports.find((p) => p.name === name)!.port;
   const urls = Object.fromEntries(ports.map((p) => [p.name, `http://127.0.0.1:${p.port}/graphql`]));

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { describeDatabaseError, loadSubgraphConfig } from './config.js';
 import type { BaseContext } from './context.js';
+import type { OperationScope } from './operation-scope.js';
 import { createDataSource, migrate } from './database.js';
 import { parseInternalKeys, type InternalKeys } from './internal-auth.js';
 import { createLogger, type Logger } from './log.js';
@@ -37,9 +38,10 @@ export interface BuiltService<C extends BaseContext> {
   server: ApolloServer<C>;
   /**
    * A request's context; with `db`, every read and write of the request goes through that data source.
-   * `operation`: the gateway's id for the query operation the request is part of (operation-scope.ts).
+   * `scope`: what the gateway query operation the request is part of has read here already
+   * (operation-scope.ts); null outside one.
    */
-  context(caller: Caller, requestId?: string, db?: DataSource, operation?: string | null): C;
+  context(caller: Caller, requestId?: string, db?: DataSource, scope?: OperationScope | null): C;
   /** Seals the first responses kept for Idempotency-Keys; given by a service whose answers can hold personal data. */
   responseSealer?: ResponseSealer;
   /** The clock-driven events of the service's alert outbox (alerts.ts): its watcher asks this each tick. */

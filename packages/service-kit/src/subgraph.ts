@@ -14,6 +14,7 @@ import { INTERNAL_TOKEN_HEADER, InternalAuthError, REPLAYED_HEADER, isMutationDo
 import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, runOnce, type ResponseSealer } from './exactly-once.js';
 import { systemClock, type Clock } from './clock.js';
 import { bodyHash } from './internal-auth.js';
+import { OperationScopes, type OperationScope } from './operation-scope.js';
 import { statements } from './database.js';
 import { DateTimeScalar, PositionRowsScalar } from './scalars.js';
 import { SafeLiteralsRule, checkVariables } from './input-guards.js';
@@ -197,10 +198,10 @@ export interface ServeOptions<C extends BaseContext> {
   idempotencyRetentionMs?: number;
   /**
    * A request's context; `db` is given when the request must run inside a transaction of its own.
-   * `operation` is the gateway's id for the query operation this fetch belongs to
-   * (operation-scope.ts), null on a mutation or a sibling's call.
+   * `scope` is what the gateway query operation this fetch belongs to has read here already
+   * (operation-scope.ts); null on a mutation, a sibling's call, and inside a transaction.
    */
-  context: (caller: Caller, requestId: string, db?: DataSource, operation?: string | null) => C;
+  context: (caller: Caller, requestId: string, db?: DataSource, scope?: OperationScope | null) => C;
   /** Seals stored first responses of keyed mutations (a service with personal data gives one). */
   responseSealer?: ResponseSealer;
   port: number;
@@ -249,6 +250,8 @@ export interface RunningSubgraph {
  * Each GraphQL request writes one log line (requests.ts) under the request id the gateway sent.
  */
 export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>): Promise<RunningSubgraph> {
+  // What the fetches of one gateway query operation share in this process (operation-scope.ts).
+  const scopes = new OperationScopes();
   const logger = opts.logger ?? createLogger(opts.name);
   const clock = opts.clock ?? systemClock;
   const verifier = { audience: opts.name, keys: opts.keys, nonces: new DatabaseNonceStore(opts.db) };
@@ -374,7 +377,7 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
       const execute = (db?: DataSource) =>
         opts.server.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method: 'POST', headers, search: url.search, body: parsedBody },
-          context: async () => opts.context(caller, requestId, db, operation),
+          context: async () => opts.context(caller, requestId, db, db ? null : scopes.of(operation)),
         });
 
       const agency = caller.agency ?? caller.subject;

@@ -1,4 +1,4 @@
-import { buildSubgraphServer, OperationScopes, subgraphManifest, readSchema, type ServiceModule } from '@treaty/service-kit';
+import { buildSubgraphServer, subgraphManifest, readSchema, type ServiceModule } from '@treaty/service-kit';
 import { rules, siblings } from './access.js';
 import { createContext, type Context } from './context.js';
 import { entities } from './entities/index.js';
@@ -28,12 +28,9 @@ export const guarantors: ServiceModule<Context> = {
     const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
     // `peers` is kept by reference: a launcher may fill in sibling addresses after building.
     const peer = { signer, peers, timeoutMs };
-    const scopes = new OperationScopes();
     return {
       server,
-      // What the fetches of one gateway query operation share here (kit operation-scope.ts); never inside a transaction.
-      context: (caller, requestId, requestDb, operation) =>
-        createContext({ db: requestDb ?? db, clock, peers: peer, evidence }, caller, requestId, requestDb ? null : scopes.of(operation ?? null)),
+      context: (caller, requestId, requestDb, scope) => createContext({ db: requestDb ?? db, clock, peers: peer, evidence }, caller, requestId, scope ?? null),
       alertScan: guarantorsAlertScan,
     };
   },

@@ -1,4 +1,4 @@
-import { buildSubgraphServer, OperationScopes, subgraphManifest, readSchema, type Caller, type ServiceModule } from '@treaty/service-kit';
+import { buildSubgraphServer, subgraphManifest, readSchema, type Caller, type OperationScope, type ServiceModule } from '@treaty/service-kit';
 import type { DataSource } from 'typeorm';
 import { milestonesAlertScan, WATCHER_CALLER } from './alerts.js';
 import { rules, siblings } from './access.js';
@@ -28,10 +28,8 @@ export const milestones: ServiceModule<Context> = {
     const crypto = await openReportCipher(db, dataKeys);
     const typeDefs = await readSchema(new URL('./schema.graphql', import.meta.url));
     const server = buildSubgraphServer<Context>({ name: manifest.name, typeDefs, resolvers, rules, siblings, logger });
-    // What the fetches of one gateway query operation share here (kit operation-scope.ts); never inside a transaction.
-    const scopes = new OperationScopes();
-    const context = (caller: Caller, requestId?: string, requestDb?: DataSource, operation?: string | null) =>
-      createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence, crypto }, caller, requestId, requestDb ? null : scopes.of(operation ?? null));
+    const context = (caller: Caller, requestId?: string, requestDb?: DataSource, scope?: OperationScope | null) =>
+      createContext({ db: requestDb ?? db, clock, peers: { signer, peers, timeoutMs }, evidence, crypto }, caller, requestId, scope ?? null);
     // The watcher derives snap-back in a fresh context each tick, as the service itself (no partner's rights).
     // A keyed submit's stored answer holds its receipt: kept sealed, like the reports themselves.
     return { server, context, responseSealer: crypto.responseSealer(db), alertScan: milestonesAlertScan(db, () => context(WATCHER_CALLER), logger, alertHorizonMs) };
