@@ -254,7 +254,7 @@ async function main(): Promise<void> {
     }
 
     // 10 against 300 milestones, one connection, uncached, interleaved.
-    let sizes: { p50Small: number; p50Large: number } | null = null;
+    let sizes: { small: Summary; large: Summary } | null = null;
     if (!args['skip-sizes']) {
       log('creating agreements of 10 and 300 milestones');
       const small = await agreementWith(off.url, token, 10);
@@ -266,10 +266,10 @@ async function main(): Promise<void> {
       await run(off.url, headers, bodyOf(large), 1, []);
       for (let r = 0; r < ROUNDS; r++) {
         log(`sizes, round ${r + 1}/${ROUNDS}`);
-        s.push(await run(off.url, headers, bodyOf(small), 1, []));
-        l.push(await run(off.url, headers, bodyOf(large), 1, []));
+        s.push(await run(off.url, headers, bodyOf(small), 1, accounted));
+        l.push(await run(off.url, headers, bodyOf(large), 1, accounted));
       }
-      sizes = { p50Small: summarise(s).p50, p50Large: summarise(l).p50 };
+      sizes = { small: summarise(s), large: summarise(l) };
     }
 
     // GPS ingest through our gateway (services/corridors/src/bench-positions.ts), in both shapes the
@@ -351,7 +351,30 @@ async function main(): Promise<void> {
       target('gateway overhead at 1 connection <= 10% of end-to-end p50 (gateway CPU per request / p50)', `${((100 * gwCpu1) / offAt(1).p50).toFixed(1)} %`, gwCpu1 <= 0.1 * offAt(1).p50);
       target('gateway RSS under the 50-connection load <= 250 MB', `${offAt(50).peakRssMb.toFixed(0)} MB (cache on: ${onAt(50).peakRssMb.toFixed(0)} MB; stock: ${stockAt(50).peakRssMb.toFixed(0)} MB)`, Math.max(offAt(50).peakRssMb, onAt(50).peakRssMb) <= 250);
     }
-    if (sizes) target('300-milestone p50 within 2x of 10 milestones (1 connection)', `${ms(sizes.p50Large)} / ${ms(sizes.p50Small)} ms = ${ratio(sizes.p50Large, sizes.p50Small)}x`, sizes.p50Large <= 2 * sizes.p50Small);
+    if (sizes) {
+      // Where the extra cost of size goes: each process's CPU per request at both sizes.
+      const { small, large } = sizes;
+      const names = [...backends.map((p) => p.name), off.name];
+      out.push('', 'CPU milliseconds per request, per process, 10 against 300 milestones (1 connection, cache off):', '');
+      out.push(`${pad('', 16)}${names.map((n) => pad(n === off.name ? 'gateway' : n, 12)).join('')}whole stack`);
+      for (const [label, s] of [['10', small], ['300', large]] as const) {
+        const cells = names.map((n) => s.cpuPerRequest.get(n) ?? NaN);
+        out.push(`${pad(`${label} milestones`, 16)}${[...cells, cells.reduce((a, b) => a + b, 0)].map((v) => pad(ms(v), 12)).join('')}`);
+      }
+      const ratios = names.map((n) => ratio(large.cpuPerRequest.get(n)!, small.cpuPerRequest.get(n)!));
+      const whole = (s: Summary) => names.reduce((a, n) => a + (s.cpuPerRequest.get(n) ?? 0), 0);
+      out.push(`${pad('ratio', 16)}${[...ratios, ratio(whole(large), whole(small))].map((v) => pad(v, 12)).join('')}`);
+      // The gateway runs on one thread, so its own CPU is a floor under the 300-milestone latency.
+      const gw300 = large.cpuPerRequest.get(off.name)!;
+      out.push(
+        '',
+        `The gateway's own CPU for one 300-milestone answer is ${ms(gw300)} ms, ${ratio(gw300, small.p50)}x the whole 10-milestone p50 (${ms(small.p50)} ms).`,
+        gw300 > 2 * small.p50
+          ? 'Its one thread spends that on every answer, so the 2x size target cannot be met until the gateway does less per milestone.'
+          : 'That leaves room under the 2x size target for the subgraphs and PostgreSQL.',
+      );
+      target('300-milestone p50 within 2x of 10 milestones (1 connection)', `${ms(large.p50)} / ${ms(small.p50)} ms = ${ratio(large.p50, small.p50)}x`, large.p50 <= 2 * small.p50);
+    }
     if (ingest.tracks) {
       const t = ingest.tracks;
       const vs = ingest.points ? `; one object per point: ${Math.round(ingest.points.pointsPerSecond).toLocaleString('en')} points/s, ${ingest.points.bytesPerPoint} bytes a point, tracks ${ratio(t.pointsPerSecond, ingest.points.pointsPerSecond)} of it` : '';
