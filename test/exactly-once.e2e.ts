@@ -154,6 +154,49 @@ describe('Idempotency-Key on a mutation', () => {
     expect(b.body).toEqual(a.body);
     expect(await count('corridors', 'SELECT 1 FROM corridor WHERE name = $1', [input.input.name])).toBe(1);
   });
+
+  describe('a mutation of several steps', () => {
+    const VARS = '($i1: ReportIncidentInput!, $g: RegisterGuarantorInput!, $i2: ReportIncidentInput!)';
+    const INCIDENT = (v: string) => `reportIncident(input: $${v}) { id }`;
+    const GUARANTOR = 'registerGuarantor(input: $g) { id }';
+    const vars = async (tag: string) => {
+      const { agreements } = await ok(`{ agreements { id } }`, {}, mediator);
+      const incident = (n: number) => ({ agreementId: agreements[0].id, category: 'OTHER', occurredAt: '2026-04-30T08:00:00Z', latitude: 41.2, longitude: 22.7, placeDescription: 'Kessel ford', severity: 'MINOR', description: `${tag} incident ${n}` });
+      return { i1: incident(1), g: { name: `${tag} Guarantor`, kind: 'UN_BODY', roles: ['MONITOR'] }, i2: incident(2) };
+    };
+    const written = async (tag: string) => ({
+      incidents: await count('corridors', 'SELECT 1 FROM incident WHERE description LIKE $1', [`${tag}%`]),
+      guarantors: await count('guarantors', 'SELECT 1 FROM guarantor WHERE name = $1', [`${tag} Guarantor`]),
+    });
+
+    it('refuses, before anything runs, a keyed mutation that goes back to a service (corridors, guarantors, corridors)', async () => {
+      const tag = `Steps ${crypto.randomUUID()}`;
+      const document = `mutation ${VARS} { a: ${INCIDENT('i1')} b: ${GUARANTOR} c: ${INCIDENT('i2')} }`;
+      const r = await f.request(document, await vars(tag), mediator, { 'idempotency-key': `steps-${crypto.randomUUID()}` });
+      expect(r.status).toBe(400);
+      expect(r.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(r.body.errors?.[0]?.message).toContain('goes to the corridors service in two separate steps (corridors (a), then guarantors (b), then corridors (c))');
+      expect(r.body.errors?.[0]?.message).toContain('Nothing was run. Put the corridors fields next to each other');
+      expect(await written(tag)).toEqual({ incidents: 0, guarantors: 0 });
+      // Without a key there is nothing to keep consistent, and the same document runs as it always did.
+      const plain = await f.request(document, await vars(tag), mediator);
+      expect(plain.body.errors).toBeUndefined();
+      expect(await written(tag)).toEqual({ incidents: 2, guarantors: 1 });
+    });
+
+    it('runs a keyed mutation with one step per service once, and its retry replays every step', async () => {
+      const tag = `Steps ${crypto.randomUUID()}`;
+      const document = `mutation ${VARS} { a: ${INCIDENT('i1')} c: ${INCIDENT('i2')} b: ${GUARANTOR} }`;
+      const key = `steps-${crypto.randomUUID()}`;
+      const variables = await vars(tag);
+      const first = await f.request(document, variables, mediator, { 'idempotency-key': key });
+      expect(first.body.errors).toBeUndefined();
+      const retry = await f.request(document, variables, mediator, { 'idempotency-key': key });
+      expect(retry.body).toEqual(first.body);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(await written(tag)).toEqual({ incidents: 2, guarantors: 1 });
+    });
+  });
 });
 
 describe('internal credentials', () => {

@@ -210,5 +210,20 @@ describe('the credential plugin', () => {
     const reused = await post(hiveUrl, deposit, input('12.00'), { authorization: `Bearer ${funder}`, 'idempotency-key': key });
     expect(reused.body.errors?.map((e) => e.extensions?.code)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
     expect(await journals()).toBe(before + 1);
+
+    // A keyed document that comes back to guarantors (guarantors, corridors, guarantors) is refused by
+    // both gateways alike, before any subgraph is called: one key guards one step per service.
+    const steps = `mutation ($i: DepositToEscrowInput!, $j: DepositToEscrowInput!) { a: depositToEscrow(input: $i) { id } x: reportIncident(input: { agreementId: "${demo.agreementId}", category: OTHER, occurredAt: "2026-04-30T08:00:00Z", latitude: 41.2, longitude: 22.7, placeDescription: "Kessel ford", severity: MINOR, description: "steps" }) { id } c: depositToEscrow(input: $j) { id } }`;
+    const stepVars = { i: input('1.00').input, j: input('2.00').input };
+    sent.length = 0;
+    const refusedByHive = await post(hiveUrl, steps, stepVars, { authorization: `Bearer ${funder}`, 'idempotency-key': randomUUID() });
+    const refusedByOurs = await post(f.url, steps, stepVars, { authorization: `Bearer ${funder}`, 'idempotency-key': randomUUID() });
+    expect(sent).toHaveLength(0);
+    for (const r of [refusedByHive, refusedByOurs]) {
+      expect(r.status).toBe(400);
+      expect(r.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+      expect(r.body.errors?.[0]?.message).toContain('goes to the guarantors service in two separate steps (guarantors (a), then corridors (x), then guarantors (c))');
+    }
+    expect(await journals()).toBe(before + 1);
   });
 });

@@ -1,5 +1,6 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway';
-import { AuthenticationError, type TokenVerifier } from '@treaty/gateway';
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { AuthenticationError, keyedStepsRefusal, mutationOwners, mutationSteps, type TokenVerifier } from '@treaty/gateway';
 import { IDEMPOTENCY_KEY_MESSAGE, INTERNAL_TOKEN_HEADER, REPLAYED_HEADER, REQUEST_ID_PATTERN, isIdempotencyKey, isMutationDocument, signInternal, type Caller, type InternalSigner } from '@treaty/service-kit/edge';
 
 export interface TreatyCredentialsOptions {
@@ -9,6 +10,8 @@ export interface TreatyCredentialsOptions {
   signer: InternalSigner;
   /** Each subgraph's URL by name, as the gateway calls it; a fetch to any other URL is never signed. */
   subgraphUrls: Record<string, string>;
+  /** The supergraph SDL, for which service owns each root mutation field (one keyed step per service). */
+  supergraphSdl: string;
 }
 
 /** What the plugin learnt about one client request, kept beside it for the subgraph fetches it causes. */
@@ -56,6 +59,7 @@ function refusal(fetchAPI: { Response: typeof Response }, status: number, code: 
 export function useTreatyCredentials(opts: TreatyCredentialsOptions): GatewayPlugin {
   const subgraphByUrl = new Map(Object.entries(opts.subgraphUrls).map(([name, url]) => [new URL(url).href, name]));
   const stateByRequest = new WeakMap<Request, RequestState>();
+  const owners = mutationOwners(opts.supergraphSdl);
 
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
@@ -102,7 +106,20 @@ export function useTreatyCredentials(opts: TreatyCredentialsOptions): GatewayPlu
       };
     },
 
-    onExecute() {
+    onExecute({ args, setResultAndStopExecution }) {
+      // As our gateway (keyed-mutations.ts): a keyed mutation that would give one service two requests
+      // under one key is refused before any subgraph is called.
+      const request = (args.contextValue as { request?: Request } | undefined)?.request;
+      if (request && stateByRequest.get(request)?.idempotencyKey) {
+        const document = args.document as DocumentNode;
+        const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+        const operation = operations.find((o) => (args.operationName ? o.name?.value === args.operationName : true));
+        const refused = operation?.operation === 'mutation' ? keyedStepsRefusal(mutationSteps(operation, document, owners)) : null;
+        if (refused) {
+          setResultAndStopExecution({ data: null, errors: [refused] });
+          return;
+        }
+      }
       return {
         onExecuteDone({ result, setResult }) {
           // An error that nulls a non-nullable root field must leave `"data": null` (GraphQL spec, 7.1.2),
