@@ -51,6 +51,7 @@ import { RequestReads } from './coalesce.js';
 import { formatGatewayError } from './errors.js';
 import { armor, checkTokens } from './limits.js';
 import { keyedMutationsPlugin, mutationOwners } from './keyed-mutations.js';
+import { operationChoicePlugin } from './operation-choice.js';
 import { PLAYGROUND_CSP, playgroundAsset, playgroundHtml } from './playground.js';
 import { responseCachePlugins, type DashboardCache } from './response-cache.js';
 import { OPERATIONS_DIR, loadTrustedDocuments, type TrustedDocuments } from './trusted-documents.js';
@@ -171,7 +172,7 @@ export function buildGateway(opts: GatewayOptions): BuiltGateway {
     persistedQueries: false,
     validationRules: [SafeLiteralsRule, ...protection.validationRules],
     // Cache hints are not computed from the schema (it has none): response-cache.ts sets the policy and Cache-Control.
-    plugins: [...protection.plugins, confidentialLimitsPlugin(new ChannelCounters(settings.confidentialLimits)), keyedMutationsPlugin(mutationOwners(opts.supergraphSdl)), observePlugin, ...cache.plugins, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [operationChoicePlugin, ...protection.plugins, confidentialLimitsPlugin(new ChannelCounters(settings.confidentialLimits)), keyedMutationsPlugin(mutationOwners(opts.supergraphSdl)), observePlugin, ...cache.plugins, ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: formatGatewayError(logger),
   });
   return { server, gateway, settings, metrics, trustedOperationNames, subgraphUrls, responseCache: cache.cache, clock: opts.clock ?? { now: () => new Date() }, signer: opts.signer };

@@ -75,7 +75,7 @@ export async function handleReport(req: IncomingMessage, res: ServerResponse, pa
       problem(404, 'Not found', notFound(`There is no public page at ${pathname.slice(0, 120)}.`));
       return true;
     }
-    const id = decodeURIComponent(m[1]!);
+    const id = decodedSegment(m[1]!);
     if (!isUuid(id)) {
       problem(404, 'No such agreement', notFound(`"${String(id).slice(0, 60)}" is not an agreement id (ids look like 0a6f…-…).`));
       return true;
@@ -119,7 +119,7 @@ export async function handleReport(req: IncomingMessage, res: ServerResponse, pa
     problem(401, 'Unauthenticated', `${e.message} Send the same bearer token as for /graphql, or none for what the public may read.`);
     return true;
   }
-  const id = decodeURIComponent(m[1]!);
+  const id = decodedSegment(m[1]!);
   if (!isUuid(id)) {
     problem(404, 'No such agreement', `"${String(id).slice(0, 60)}" is not an agreement id; list agreements with { agreements { id title } }.`);
     return true;
@@ -270,4 +270,17 @@ async function exportFile(deps: ReportDeps, file: string, id: string, caller: Ca
   if (refused) return refused;
   if (!r.data?.agreement) return missing;
   return { type: 'application/xml; charset=utf-8', body: iatiActivities(r.data.agreement, now) };
+}
+
+/**
+ * A path segment as the caller meant it, or the segment as sent when its percent-encoding is broken
+ * (`%E0%A4%A`): that can never be an agreement id, so it is answered as one that does not exist, not as
+ * a failure of the gateway.
+ */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

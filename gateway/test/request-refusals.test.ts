@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBareGateway } from './bare-gateway.js';
+import type { RunningGateway } from '../src/index.js';
+
+/**
+ * Requests the caller got wrong, refused before anything is planned: each a 4xx that says what to change,
+ * never the 500 INTERNAL_SERVER_ERROR these once got (the gateway's executor threw without a status).
+ */
+let gateway: RunningGateway;
+let base: string;
+beforeAll(async () => ({ gateway, base } = await startBareGateway()));
+afterAll(() => gateway?.close());
+
+const post = async (body: Record<string, unknown>) => {
+  const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] } };
+};
+
+describe('which operation to run', () => {
+  it('asks for operationName when the document holds several operations', async () => {
+    const r = await post({ query: 'query Agreements { __typename } query Alerts { __typename }' });
+    expect(r.status).toBe(400);
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(r.body.errors?.[0]?.message).toBe('The document holds 2 operations ("Agreements", "Alerts"); say which to run with operationName, or send one operation per request.');
+  });
+
+  it('names the operations the document does hold when operationName matches none', async () => {
+    const r = await post({ query: 'query Agreements { __typename }', operationName: 'Agreement' });
+    expect(r.status).toBe(400);
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(r.body.errors?.[0]?.message).toBe('The document has no operation named "Agreement"; it holds "Agreements". Send operationName as one of these, or leave it out when the document holds one operation.');
+  });
+
+  it('echoes no more than a few names, each cut short', async () => {
+    const long = 'L'.repeat(500);
+    const query = Array.from({ length: 8 }, (_, i) => `query ${long}${i} { __typename }`).join(' ');
+    const r = await post({ query, operationName: 'X'.repeat(300) });
+    expect(r.status).toBe(400);
+    expect(r.body.errors?.[0]?.message.length).toBeLessThan(700);
+    expect(r.body.errors?.[0]?.message).toContain(', and 3 more');
+  });
+
+  it('points a subscription to the alert stream', async () => {
+    const r = await post({ query: 'subscription Live { __typename }' });
+    expect(r.status).toBe(400);
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
+    expect(r.body.errors?.[0]?.message).toContain('The gateway does not run subscriptions. For alerts as they happen, open GET /alerts');
+  });
+});
+
+describe('public pages and exports with a broken percent-encoding', () => {
+  for (const path of ['/public/agreements/%E0%A4%A', '/public/agreements/%C0%AF', '/public/agreements/%E0%A4%A/bulletin/2026-W25', '/exports/agreements/%ZZ/deliveries.csv']) {
+    it(`answers ${path} as an agreement that does not exist`, async () => {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain('is not an agreement id');
+    });
+  }
+});
