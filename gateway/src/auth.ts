@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, createRemoteJWKSet, importSPKI, jwtVerify, type JWTVerifyGetKey, type CryptoKey } from 'jose';
-import { PUBLIC_CALLER, ROLES, type Caller, type Role } from '@treaty/service-kit/edge';
+import { PUBLIC_CALLER, ROLES, isUuid, type Caller, type Role } from '@treaty/service-kit/edge';
 
 /** Only asymmetric algorithms with fixed curves: no `none`, no HMAC, so no RS/HS confusion. */
 export const ALLOWED_ALGORITHMS = ['EdDSA', 'ES256'];
@@ -48,7 +48,8 @@ export async function createTokenVerifier(opts: TokenVerifierOptions): Promise<T
   return {
     async authenticate(authorization, purpose) {
       if (authorization === undefined || authorization.trim() === '') return PUBLIC_CALLER;
-      const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(authorization.trim());
+      // The scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" are "Bearer".
+      const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i.exec(authorization.trim());
       if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>" with a signed JWT.');
       const token = match[1]!;
       const known = verified.get(token);
@@ -92,6 +93,11 @@ function describeJoseError(e: Error & { code?: string; claim?: string }): string
   }
 }
 
+/** The longest agency or subject name a token may carry. */
+const MAX_NAME_CLAIM = 200;
+/** C0 and C1 control characters (NUL among them) and unpaired UTF-16 surrogates: refused in a name claim. */
+const CONTROL_OR_SURROGATE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function callerFromClaims(claims: Record<string, unknown>, purpose?: string): Caller {
   const roles = claims.roles;
   if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => (ROLES as readonly string[]).includes(r as string))) {
@@ -99,14 +105,25 @@ function callerFromClaims(claims: Record<string, unknown>, purpose?: string): Ca
   }
   const agency = claims.agency;
   if (typeof agency !== 'string' || agency.trim() === '') throw new AuthenticationError('The token must carry "agency": the name of your agency.');
-  const partyId = typeof claims.party_id === 'string' ? claims.party_id : null;
+  // The agency and subject name whose keys, logs and access records these are: plain text of a bounded
+  // length, never cut (two agencies must not become one) and never a character a store cannot keep.
+  for (const [claim, value] of [['agency', agency], ['sub', claims.sub]] as const) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.length > MAX_NAME_CLAIM || CONTROL_OR_SURROGATE.test(value)) {
+      throw new AuthenticationError(`The token's "${claim}" claim must be text of at most ${MAX_NAME_CLAIM} characters without control characters; ask its issuer for a corrected token.`);
+    }
+  }
+  for (const claim of ['party_id', 'guarantor_id'] as const) {
+    if (claims[claim] !== undefined && !isUuid(claims[claim])) throw new AuthenticationError(`The token's "${claim}" claim must be the id (a UUID) of a ${claim === 'party_id' ? 'party' : 'guarantor'}; ask its issuer for a corrected token.`);
+  }
+  const partyId = (claims.party_id as string | undefined) ?? null;
   if ((roles as Role[]).includes('PARTY') && !partyId) throw new AuthenticationError('A token with the PARTY role must carry "party_id": the id of the party it acts for.');
   return {
-    subject: typeof claims.sub === 'string' ? claims.sub : null,
-    agency: agency.slice(0, 200),
+    subject: (claims.sub as string | undefined) ?? null,
+    agency,
     roles: [...new Set(roles as Role[])],
     partyId,
-    guarantorId: typeof claims.guarantor_id === 'string' ? claims.guarantor_id : null,
+    guarantorId: (claims.guarantor_id as string | undefined) ?? null,
     via: null,
     purpose: purpose ? purpose.slice(0, 200) : null,
   };

@@ -167,6 +167,27 @@ describe('gateway token verification', () => {
     expect(await expectRefused(`Bearer ${await sign({ roles: ['MONITOR'] })}`)).toMatch(/agency/);
     expect(await expectRefused(`Bearer ${await sign({ agency: 'X', roles: ['PARTY'] })}`)).toMatch(/party_id/);
   });
+
+  it('refuses name claims a store cannot keep or that would be cut, and ids that are not ids, before any subgraph', async () => {
+    const nameRule = 'claim must be text of at most 200 characters without control characters; ask its issuer for a corrected token.';
+    for (const agency of ['Nul\u0000Agency', 'Line\nbreak', 'Lone \ud800 surrogate', 'A'.repeat(201)]) {
+      expect(await expectRefused(`Bearer ${await sign({ agency, roles: ['MONITOR'] })}`)).toContain(`The token's "agency" ${nameRule}`);
+    }
+    // sign() sets its own subject, so this one is signed here.
+    const badSubject = await new SignJWT({ agency: 'X', roles: ['MONITOR'], sub: 'a\u0000b' }).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('10m').sign(issuerKey);
+    expect(await expectRefused(`Bearer ${badSubject}`)).toContain(`The token's "sub" ${nameRule}`);
+    expect(await expectRefused(`Bearer ${await sign({ agency: 'X', roles: ['PARTY'], party_id: 'not-a-uuid' })}`)).toMatch(/"party_id" claim must be the id \(a UUID\) of a party/);
+    expect(await expectRefused(`Bearer ${await sign({ agency: 'X', roles: ['GUARANTOR'], guarantor_id: 42 })}`)).toMatch(/"guarantor_id" claim must be the id \(a UUID\) of a guarantor/);
+    // Names with accents and scripts other than Latin are names, and 200 characters are allowed.
+    for (const agency of ['Comité de Suivi — Mission d’Observation', 'Служба наблюдения', 'A'.repeat(200)]) {
+      expect((await ask(`Bearer ${await sign({ agency, roles: ['MONITOR'] })}`)).status).toBe(200);
+    }
+  });
+
+  it('takes the Bearer scheme in any case (RFC 9110)', async () => {
+    const token = await sign();
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) expect((await ask(`${scheme} ${token}`)).status).toBe(200);
+  });
 });
 
 describe('TREATY_JWKS_FILE', () => {
