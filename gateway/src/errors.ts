@@ -45,6 +45,14 @@ export function formatGatewayError(logger: Logger) {
     const reported = (error as { originalError?: { extensions?: Record<string, unknown> } } | undefined)?.originalError?.extensions?.code;
     if (code === 'GRAPHQL_VALIDATION_FAILED' && (reported === 'OPERATION_TOO_COMPLEX' || reported === 'BAD_USER_INPUT')) code = reported;
     if ((code === 'GRAPHQL_VALIDATION_FAILED' || code === undefined || code === 'BAD_USER_INPUT') && VALUE_REFUSAL.test(formatted.message)) code = 'BAD_USER_INPUT';
+    if (code === 'GRAPHQL_VALIDATION_FAILED' && formatted.message === 'Validation aborted.') {
+      // graphql-js stops comparing fields that share a response name once a budget of pairs is spent
+      // (a selection of `id id id …` a thousand times), and says only this.
+      return {
+        message: 'The operation is too complex: it asks for fields of the same name so many times that checking they agree was stopped. Ask each field once per selection, or split the operation.',
+        extensions: { code: 'OPERATION_TOO_COMPLEX' },
+      };
+    }
     if (code && (CLIENT_ERROR_CODES.has(code) || REQUEST_CODES.has(code))) {
       return { message: scrub(formatted.message), ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: publicExtensions(ext, code) };
     }

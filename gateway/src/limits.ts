@@ -72,6 +72,9 @@ export function checkTokens(query: string, limit: number): GraphQLError | null {
   } catch (e) {
     // graphql-armor loads the CommonJS copy of graphql, so its GraphQLError is not this module's: test the message.
     if (e instanceof Error && /Token limit/.test(e.message)) return tooComplex(`${e.message.replace(/\.$/, '')}, in a document of ${query.length} characters`);
+    // Thousands of nested brackets exhaust the parser's stack before the token limit is reached; the real
+    // parse would fail the same way and answer with the engine's own words.
+    if (e instanceof RangeError) return tooComplex(`the document nests values or selections too deeply to be read (${query.length} characters)`);
     return null;
   }
 }

@@ -57,3 +57,20 @@ describe('public pages and exports with a broken percent-encoding', () => {
     });
   }
 });
+
+describe('documents too heavy to check', () => {
+  it('refuses a field asked a thousand times in one selection as too complex, saying what to change', async () => {
+    const r = await post({ query: `{ agreements { ${'id '.repeat(1000)}} }` });
+    expect(r.status).toBe(400);
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('OPERATION_TOO_COMPLEX');
+    expect(r.body.errors?.[0]?.message).toBe('The operation is too complex: it asks for fields of the same name so many times that checking they agree was stopped. Ask each field once per selection, or split the operation.');
+  });
+
+  it('refuses thousands of nested brackets as too complex, not with the engine\'s stack error', async () => {
+    const r = await post({ query: `query { agreements(x: ${'['.repeat(3000)}${']'.repeat(3000)}) { id } }` });
+    expect(r.status).toBe(400);
+    expect(r.body.errors?.[0]?.extensions?.code).toBe('OPERATION_TOO_COMPLEX');
+    expect(r.body.errors?.[0]?.message).toContain('the document nests values or selections too deeply to be read');
+    expect(JSON.stringify(r.body)).not.toContain('call stack');
+  });
+});
