@@ -347,6 +347,11 @@ export async function serveGateway(
         // A form or text/plain body is what a cross-site form post sends; GraphQL clients always send JSON.
         return refuse(415, 'BAD_REQUEST', 'Send the operation as JSON with the header Content-Type: application/json.');
       }
+      // The body is read as it arrives; a compressed one would only be reported as text that is not UTF-8.
+      const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+      if (encoding !== '' && encoding !== 'identity') {
+        return refuse(415, 'BAD_REQUEST', `The gateway does not accept compressed request bodies (Content-Encoding: ${encoding.slice(0, 40)}); send the JSON uncompressed, without that header.`);
+      }
       const declared = Number(req.headers['content-length']);
       let text: string;
       try {

@@ -74,3 +74,17 @@ describe('documents too heavy to check', () => {
     expect(JSON.stringify(r.body)).not.toContain('call stack');
   });
 });
+
+describe('request bodies', () => {
+  it('refuses a compressed body by naming its Content-Encoding, not as text that is not UTF-8', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"query":"{ __typename }"}') });
+    expect(res.status).toBe(415);
+    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    expect(body.errors[0]!.message).toBe('The gateway does not accept compressed request bodies (Content-Encoding: gzip); send the JSON uncompressed, without that header.');
+    // "identity" is no encoding at all.
+    const plain = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, body: '{"query":"{ __typename }"}' });
+    expect(plain.status).toBe(200);
+  });
+});

@@ -61,11 +61,18 @@ export class BadUserInputError extends DomainError {
   }
 }
 
+/** An English plural for a kind of record in a message: party → parties, escrow account → escrow accounts. */
+export function plural(kind: string): string {
+  if (/[^aeiou]y$/.test(kind)) return `${kind.slice(0, -1)}ies`;
+  if (/(s|x|ch|sh)$/.test(kind)) return `${kind}es`;
+  return `${kind}s`;
+}
+
 export class NotFoundError extends DomainError {
   constructor(kind: string, id: string, hint?: string) {
     super(
       ErrorCode.NOT_FOUND,
-      `No ${kind} has id "${id}". ${hint ?? `Check the id; list the ${kind}s you can see with a query first.`}`,
+      `No ${kind} has id "${id}". ${hint ?? `Check the id; list the ${plural(kind)} you can see with a query first.`}`,
       { kind, id },
     );
   }
