@@ -155,6 +155,31 @@ describe('Idempotency-Key on a mutation', () => {
     expect(await count('corridors', 'SELECT 1 FROM corridor WHERE name = $1', [input.input.name])).toBe(1);
   });
 
+  it('tells an anonymous caller that its key was not kept, and keeps a partner agency\'s', async () => {
+    const submit = `mutation ($input: SubmitConfidentialReportInput!) { submitConfidentialReport(input: $input) { receipt } }`;
+    const what = `Seen at the Kessel ford ${crypto.randomUUID()}`;
+    const reports = () => count('milestones', 'SELECT 1 FROM confidential_report');
+    const before = await reports();
+    const key = `anon-${crypto.randomUUID()}`;
+    const first = await f.request(submit, { input: { what } }, undefined, { 'idempotency-key': key });
+    expect(first.body.errors).toBeUndefined();
+    expect(first.body.extensions?.warnings).toEqual([{ code: 'IDEMPOTENCY_KEY_NOT_KEPT', message: expect.stringContaining('The Idempotency-Key was not kept: keys are kept per partner agency, and this request carried no token, so a retry will run the mutation again.') }]);
+    // As the warning says: the retry runs again, and nothing about the reporter was kept under the key.
+    const again = await f.request(submit, { input: { what } }, undefined, { 'idempotency-key': key });
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(await reports()).toBe(before + 2);
+    expect(await count('milestones', 'SELECT 1 FROM idempotency_key WHERE key = $1', [key])).toBe(0);
+
+    const partnerKey = `partner-${crypto.randomUUID()}`;
+    const partner = await f.request(submit, { input: { what } }, mediator, { 'idempotency-key': partnerKey });
+    expect(partner.body.errors).toBeUndefined();
+    expect(partner.body.extensions?.warnings).toBeUndefined();
+    const replay = await f.request(submit, { input: { what } }, mediator, { 'idempotency-key': partnerKey });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(partner.body);
+    expect(await reports()).toBe(before + 3);
+  });
+
   describe('a mutation of several steps', () => {
     const VARS = '($i1: ReportIncidentInput!, $g: RegisterGuarantorInput!, $i2: ReportIncidentInput!)';
     const INCIDENT = (v: string) => `reportIncident(input: $${v}) { id }`;

@@ -95,7 +95,23 @@ export function keyedStepsRefusal(steps: MutationStep[]): GraphQLError | null {
   );
 }
 
-/** Refuses, before any subgraph is called, a keyed mutation that would give one service two requests under one key. */
+/**
+ * What an anonymous caller's key gets instead of a stored answer: a warning in the response. Keys are kept
+ * per agency, and an anonymous caller has none; keeping its key would also keep a trace of, say, a
+ * confidential reporter. So the mutation runs as sent, unkeyed, and the answer says so, so that a client
+ * on a poor link knows a retry may run it again.
+ */
+export const ANONYMOUS_KEY_WARNING = {
+  code: 'IDEMPOTENCY_KEY_NOT_KEPT',
+  message:
+    'The Idempotency-Key was not kept: keys are kept per partner agency, and this request carried no token, so a retry will run the mutation again. ' +
+    'Before resending, check whether the first attempt arrived (a confidential report: follow it with its receipt); or send a partner token with the key.',
+} as const;
+
+/**
+ * Refuses, before any subgraph is called, a keyed mutation that would give one service two requests under
+ * one key; and tells an anonymous caller that its key was not kept.
+ */
 export function keyedMutationsPlugin(owners: Map<string, string>): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
@@ -104,6 +120,12 @@ export function keyedMutationsPlugin(owners: Map<string, string>): ApolloServerP
           if (!contextValue.idempotencyKey || operation?.operation !== 'mutation') return;
           const refusal = keyedStepsRefusal(mutationSteps(operation, document, owners));
           if (refusal) throw refusal;
+        },
+        async willSendResponse({ contextValue, operation, response }) {
+          const anonymous = contextValue.caller.agency === null && contextValue.caller.subject === null;
+          if (!contextValue.idempotencyKey || !anonymous || operation?.operation !== 'mutation' || response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          result.extensions = { ...result.extensions, warnings: [ANONYMOUS_KEY_WARNING] };
         },
       };
     },
