@@ -88,3 +88,18 @@ describe('request bodies', () => {
     expect(plain.status).toBe(200);
   });
 });
+
+describe('text no person types', () => {
+  it('refuses a control character in a variable or a literal before anything is planned, and passes tabs and line breaks', async () => {
+    const variable = await post({ query: 'query ($t: String) { __typename }', variables: { t: 'Title\u0001' } });
+    expect(variable.status).toBe(400);
+    expect(variable.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(variable.body.errors?.[0]?.message).toBe('Variable $t contains a control character (U+0001) at character 6; remove it (text may hold tabs and line breaks, but no other control characters).');
+    const literal = await post({ query: '{ agreement(id: "\\u0085") { id } }' });
+    expect(literal.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(literal.body.errors?.[0]?.message).toContain('contains a control character (U+0085) at character 1');
+    // Passed on to be planned (there is no subgraph behind this gateway, so the answer is SERVICE_UNAVAILABLE).
+    const plain = await post({ query: 'query ($t: ID!) { agreement(id: $t) { id } }', variables: { t: 'Line one\r\nLine two\tend' } });
+    expect(plain.body.errors?.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+  });
+});

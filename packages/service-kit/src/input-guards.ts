@@ -1,24 +1,38 @@
 import { GraphQLError, type ASTVisitor, type ValidationContext, type ValidationRule } from 'graphql';
 
 /**
- * Checks on raw input that no GraphQL type expresses: text PostgreSQL cannot store (NUL) or that is not
- * Unicode at all (an unpaired UTF-16 surrogate, which would be stored as U+FFFD), and numbers that are
- * not finite. Applied to variables and to literals in the document, at the gateway and again in every
+ * Checks on raw input that no GraphQL type expresses: text PostgreSQL cannot store (NUL), control
+ * characters no person types (everything below U+0020 but tab, line feed and carriage return, and
+ * U+007F-U+009F: a title of "\u0001\u0002" would otherwise pass as text and be shown on public pages),
+ * text that is not Unicode at all (an unpaired UTF-16 surrogate, which would be stored as U+FFFD), and
+ * numbers that are not finite. Applied to variables and to literals in the document, at the gateway and again in every
  * subgraph, so such a value is BAD_USER_INPUT before any resolver or SQL runs.
  */
 
-const UNSAFE_TEXT = /[\u0000]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** NUL or any surrogate at all: a plain character-class scan, so most text is passed without UNSAFE_TEXT. */
-const SUSPECT_TEXT = /[\u0000\uD800-\uDFFF]/;
+const UNSAFE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** A control character or any surrogate at all: a plain character-class scan, so most text is passed without UNSAFE_TEXT. */
+const SUSPECT_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF]/;
 
 /** Why `text` cannot be accepted, or null. */
 export function unsafeTextReason(text: string): string | null {
   const m = SUSPECT_TEXT.test(text) ? UNSAFE_TEXT.exec(text) : null;
   if (!m) return null;
   const at = `at character ${m.index + 1}`;
-  return m[0] === '\u0000'
-    ? `contains a NUL character (U+0000) ${at}; remove it`
-    : `contains an unpaired UTF-16 surrogate (U+${m[0].charCodeAt(0).toString(16).toUpperCase()}) ${at}, which is not valid Unicode; send the text as UTF-8`;
+  const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  if (m[0] === '\u0000') return `contains a NUL character (U+0000) ${at}; remove it`;
+  if (m[0].charCodeAt(0) < 0xd800) return `contains a control character (${code}) ${at}; remove it (text may hold tabs and line breaks, but no other control characters)`;
+  return `contains an unpaired UTF-16 surrogate (${code}) ${at}, which is not valid Unicode; send the text as UTF-8`;
+}
+
+/** Only white space, control and format characters (zero-width spaces, a byte-order mark): nothing a reader would see. */
+const INVISIBLE = /^[\s\p{Cc}\p{Cf}]*$/u;
+
+/**
+ * Whether text is missing or shows nothing: a title of zero-width spaces is as empty as one of spaces.
+ * (Typed so that `false` narrows the value to a string; a `true` may still be "   ".)
+ */
+export function isBlank(value: string | null | undefined): value is null | undefined | '' {
+  return value === null || value === undefined || INVISIBLE.test(value);
 }
 
 function badInput(message: string, path?: string): GraphQLError {

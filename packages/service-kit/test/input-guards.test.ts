@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkVariables, unsafeTextReason } from '../src/input-guards.js';
+import { checkVariables, isBlank, unsafeTextReason } from '../src/input-guards.js';
 
 /** `leaf` inside `levels` nested lists. */
 const nested = (levels: number, leaf: unknown): unknown => (levels === 0 ? leaf : [nested(levels - 1, leaf)]);
@@ -45,5 +45,20 @@ describe('unsafeTextReason', () => {
     expect(unsafeTextReason('😀 \ud83d\ude00')).toBeNull();
     expect(unsafeTextReason('ab\ud83d')).toMatch(/\(U\+D83D\) at character 3/);
     expect(unsafeTextReason('\u0000')).toMatch(/NUL character \(U\+0000\) at character 1/);
+  });
+
+  it('refuses control characters but tab, line feed and carriage return', () => {
+    expect(unsafeTextReason('Line one\r\nLine two\tend')).toBeNull();
+    expect(unsafeTextReason('ab\u0001')).toBe('contains a control character (U+0001) at character 3; remove it (text may hold tabs and line breaks, but no other control characters)');
+    for (const c of ['\u0008', '\u000b', '\u001f', '\u007f', '\u0085', '\u009f']) expect(unsafeTextReason(`x${c}`), JSON.stringify(c)).toMatch(/control character/);
+    // Letters past U+009F are text, whatever the script.
+    expect(unsafeTextReason('\u00a0Comité Служба 観察')).toBeNull();
+  });
+});
+
+describe('isBlank', () => {
+  it('takes text that shows nothing as blank: spaces, zero-width spaces, a byte-order mark, control characters', () => {
+    for (const v of [null, undefined, '', '   ', '\u200b\ufeff', '\u200c\u200d\t', '\u0001\u0002', '\n\u00a0']) expect(isBlank(v), JSON.stringify(v)).toBe(true);
+    for (const v of ['a', ' Veltria ', '\u200bx', '—', '観']) expect(isBlank(v), JSON.stringify(v)).toBe(false);
   });
 });

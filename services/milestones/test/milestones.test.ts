@@ -62,6 +62,12 @@ describe('createAgreement', () => {
     await expectRefused(() => h.run(mediator, CREATE_AGREEMENT, { input: agreementInput({ title: '   ' }) }), 'BAD_USER_INPUT', /Title is empty/);
   });
 
+  it('refuses a title that shows nothing (zero-width spaces, a byte-order mark) or holds control characters, and writes nothing', async () => {
+    await expectRefused(() => h.run(mediator, CREATE_AGREEMENT, { input: agreementInput({ title: '\u200b\ufeff\u200c' }) }), 'BAD_USER_INPUT', /Title is empty/);
+    // Over HTTP the kit's input guard refuses control characters before this (input-guards.test.ts); the rule holds without it.
+    await expectRefused(() => h.run(mediator, CREATE_AGREEMENT, { input: agreementInput({ title: '\u0001\u0002' }) }), 'BAD_USER_INPUT', /Title is empty/);
+  });
+
   it('refuses overlapping phases and writes nothing', async () => {
     const phases = [
       { ordinal: 1, name: 'Phase 1', startDay: 0, endDay: 42, permittedCargo: ['HUMANITARIAN_AID'] },

@@ -1,4 +1,4 @@
-import { DAY_MS, Problems } from '@treaty/service-kit';
+import { DAY_MS, Problems, isBlank } from '@treaty/service-kit';
 import {
   CARGO_CLASSES,
   type CargoClass,
@@ -22,7 +22,7 @@ export const MAX_CLOSURE_DAYS = 90;
 export const MAX_INSPECTION_DAYS = 7;
 
 export function checkText(p: Problems, path: string, value: string | null | undefined, what: string, max = MAX_NAME): void {
-  if (value === null || value === undefined || value.trim().length === 0) {
+  if (isBlank(value)) {
     p.add(path, `${what} is empty; write a short, plain description.`);
   } else if (value.length > max) {
     p.add(path, `${what} is ${value.length} characters long; shorten it to at most ${max}.`);
@@ -90,7 +90,7 @@ export function checkClosure(p: Problems, c: ClosureDraft): void {
   } else if (c.endsAt.getTime() - c.startsAt.getTime() > MAX_CLOSURE_DAYS * DAY_MS) {
     p.add('input.endsAt', `A closure may last at most ${MAX_CLOSURE_DAYS} days; record a longer one as successive closures, reviewed as they run.`);
   }
-  if (c.cause === 'OTHER' && !c.note?.trim()) p.add('input.note', 'A closure with cause OTHER needs a note saying what the cause was.');
+  if (c.cause === 'OTHER' && isBlank(c.note)) p.add('input.note', 'A closure with cause OTHER needs a note saying what the cause was.');
   checkOptionalText(p, 'input.note', c.note, 'Note');
 }
 

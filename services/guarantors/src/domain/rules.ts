@@ -1,4 +1,4 @@
-import type { Problems } from '@treaty/service-kit';
+import { isBlank, type Problems } from '@treaty/service-kit';
 import type { CommitmentKind } from './commitment.js';
 import { checkCurrency, parseAmount } from './money.js';
 
@@ -13,7 +13,7 @@ export const COMMITMENT_KINDS = ['SECURITY_ASSURANCE', 'FUNDING_PLEDGE'] as cons
 const MAX_NAME = 300;
 
 export function checkText(p: Problems, path: string, value: string | null | undefined, what: string, max = MAX_NAME): void {
-  if (value === null || value === undefined || value.trim().length === 0) {
+  if (isBlank(value)) {
     p.add(path, `${what} is empty; give a short, descriptive ${what.toLowerCase()}.`);
   } else if (value.length > max) {
     p.add(path, `${what} is ${value.length} characters long; shorten it to at most ${max}.`);

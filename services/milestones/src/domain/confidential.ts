@@ -1,4 +1,4 @@
-import { isUuid, type AlertInput, type Problems } from '@treaty/service-kit';
+import { isBlank, isUuid, type AlertInput, type Problems } from '@treaty/service-kit';
 import type { ReportState } from '../entities/index.js';
 
 /**
@@ -37,7 +37,7 @@ export const NO_REPORT_FOR_RECEIPT =
 
 /** A free-text field: required ones must say something; every one within its limit. */
 function checkReportText(p: Problems, path: string, value: string | null | undefined, label: string, max: number, required: boolean): void {
-  if (value == null || value.trim() === '') {
+  if (isBlank(value)) {
     if (required) p.add(path, `${label} is empty; say in your own words what happened.`);
     return;
   }
@@ -70,12 +70,12 @@ export function checkSubmission(p: Problems, input: SubmissionDraft, now: Date):
 
 /** A message added to a thread, by the reporter or a handler. */
 export function checkMessage(p: Problems, path: string, text: string): void {
-  if (text.trim() === '') p.add(path, 'text is empty; write what you want to add.');
+  if (isBlank(text)) p.add(path, 'text is empty; write what you want to add.');
   else if (text.length > REPORT_LIMITS.message) p.add(path, `text is ${text.length} characters long; at most ${REPORT_LIMITS.message} are accepted in one message. Send it in parts.`);
 }
 
 /** Optional text: trimmed, and null when blank. */
-export const optionalText = (value: string | null | undefined): string | null => (value == null || value.trim() === '' ? null : value.trim());
+export const optionalText = (value: string | null | undefined): string | null => (isBlank(value) ? null : value!.trim());
 
 /** Where a handler may move a report from each state. CLOSED is final. */
 const NEXT: Record<ReportState, readonly ReportState[]> = {

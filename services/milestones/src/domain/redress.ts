@@ -1,4 +1,4 @@
-import { HOUR_MS, isUuid, type AlertInput, type Problems, type Role } from '@treaty/service-kit';
+import { HOUR_MS, isBlank, isUuid, type AlertInput, type Problems, type Role } from '@treaty/service-kit';
 import type { RedressBasis } from '../entities/index.js';
 
 /**
@@ -37,7 +37,7 @@ export interface RedressDraft {
 export const REMEDY_MAX = 2000;
 
 export function checkRedressCase(p: Problems, input: RedressDraft, now: Date): void {
-  if (input.remedy.trim() === '') p.add('input.remedy', 'remedy is empty; say what is owed, e.g. "Compensation to the three households of Orchard road for the damage of 14 May".');
+  if (isBlank(input.remedy)) p.add('input.remedy', 'remedy is empty; say what is owed, e.g. "Compensation to the three households of Orchard road for the damage of 14 May".');
   else if (input.remedy.length > REMEDY_MAX) p.add('input.remedy', `remedy is ${input.remedy.length} characters long; shorten it to at most ${REMEDY_MAX} (refer to an annex for the detail).`);
   if (input.basis === 'INCIDENT') {
     if (!input.incidentId) p.add('input.incidentId', 'A case on basis INCIDENT names the verified incident: give incidentId (from the corridors service).');
@@ -69,7 +69,7 @@ export function checkDelivery(p: Problems, input: DeliveryDraft, now: Date, open
   if (input.evidence.length === 0) p.add('input.evidence', 'Recording a delivery needs at least one piece of evidence, e.g. { reference: "Payment receipt JMC-RED-004" }.');
   if (input.evidence.length > EVIDENCE_MAX) p.add('input.evidence', `${input.evidence.length} pieces of evidence; give at most ${EVIDENCE_MAX} (bundle the rest in one referenced file).`);
   input.evidence.slice(0, EVIDENCE_MAX).forEach((e, i) => {
-    if (e.reference.trim() === '') p.add(`input.evidence[${i}].reference`, 'reference is empty; name the document, e.g. "Payment receipt JMC-RED-004".');
+    if (isBlank(e.reference)) p.add(`input.evidence[${i}].reference`, 'reference is empty; name the document, e.g. "Payment receipt JMC-RED-004".');
     else if (e.reference.length > 2000) p.add(`input.evidence[${i}].reference`, `reference is ${e.reference.length} characters long; shorten it to at most 2000.`);
     if (e.description && e.description.length > 2000) p.add(`input.evidence[${i}].description`, `description is ${e.description.length} characters long; shorten it to at most 2000.`);
     if (e.sha256 && !SHA256.test(e.sha256)) p.add(`input.evidence[${i}].sha256`, 'sha256 must be 64 hexadecimal characters (the SHA-256 of the evidence file).');

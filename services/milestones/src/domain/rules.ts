@@ -1,4 +1,4 @@
-import { DAY_MS, Problems } from '@treaty/service-kit';
+import { DAY_MS, Problems, isBlank } from '@treaty/service-kit';
 import { BENCHMARK_METRICS, CARGO_CLASSES, COMPARATORS, PARTY_KINDS } from '../entities/index.js';
 
 /** Pure validation of mutation inputs: each function adds every problem it finds, none throws. */
@@ -6,7 +6,7 @@ import { BENCHMARK_METRICS, CARGO_CLASSES, COMPARATORS, PARTY_KINDS } from '../e
 const MAX_TITLE = 300;
 
 export function checkText(p: Problems, path: string, value: string | null | undefined, what: string, max = MAX_TITLE): void {
-  if (value === null || value === undefined || value.trim().length === 0) {
+  if (isBlank(value)) {
     p.add(path, `${what} is empty; give a short, descriptive ${what.toLowerCase()}.`);
   } else if (value.length > max) {
     p.add(path, `${what} is ${value.length} characters long; shorten it to at most ${max}.`);

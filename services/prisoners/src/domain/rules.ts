@@ -1,11 +1,11 @@
-import { Problems } from '@treaty/service-kit';
+import { Problems, isBlank } from '@treaty/service-kit';
 import type { ContestReason, DetaineeCategory, InterviewOutcome, RatioCounterpart } from '../entities/index.js';
 import type { Deadlines, ListEntryStatus } from './lists.js';
 
 /** Pure validation of mutation inputs: each function adds every problem it finds, none throws. */
 
 export function checkText(p: Problems, path: string, value: string | null | undefined, what: string, max = 300): void {
-  if (value === null || value === undefined || value.trim().length === 0) {
+  if (isBlank(value)) {
     p.add(path, `${what} is empty; give a short, descriptive ${what.toLowerCase()}.`);
   } else if (value.length > max) {
     p.add(path, `${what} is ${value.length} characters long; shorten it to at most ${max}.`);
@@ -82,7 +82,7 @@ export function checkDetainee(p: Problems, d: DetaineeDraft, now: Date): void {
   if (d.holdingPartyId === d.affiliatedPartyId) {
     p.add('input.affiliatedPartyId', 'The holding party and the party the detainee belongs to are the same; an exchange returns a detainee to the other side.');
   }
-  if (d.category === 'MEDICAL' && !d.medicalNotes?.trim()) {
+  if (d.category === 'MEDICAL' && isBlank(d.medicalNotes)) {
     p.add('input.medicalNotes', 'A MEDICAL case needs medicalNotes describing the condition, so the intermediary can plan the transfer.');
   }
   checkOptionalText(p, 'input.medicalNotes', d.medicalNotes, 'medicalNotes', 5000);
@@ -143,7 +143,7 @@ export function checkPast(p: Problems, path: string, at: Date, now: Date, what: 
 }
 
 export function checkContest(p: Problems, reason: ContestReason, note: string | null | undefined): void {
-  if (reason === 'OTHER' && !note?.trim()) p.add('input.note', 'A contest for reason OTHER needs a note that says what is wrong with the entry.');
+  if (reason === 'OTHER' && isBlank(note)) p.add('input.note', 'A contest for reason OTHER needs a note that says what is wrong with the entry.');
   checkOptionalText(p, 'input.note', note, 'note', 2000);
 }
 
