@@ -28,8 +28,14 @@ export function parseDateTime(value: unknown): Date {
   if (year < 1900 || year > 2999) throw bad(`DateTime ${shown(value)} is out of range; use a year between 1900 and 2999.`);
   // Fractions beyond milliseconds are cut, not rounded, as Date itself reads them.
   const offset = t.offsetSign * (t.offsetHours * 60 + t.offsetMinutes) * 60_000;
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, t.millis) - offset);
+  const instant = new Date(Date.UTC(year, month - 1, day, hour, minute, second, t.millis) - offset);
+  // The range holds for the instant, which is stored in UTC: 2999-12-31T23:59:59-14:00 is in the year 3000.
+  if (instant.getTime() < MIN_INSTANT || instant.getTime() > MAX_INSTANT) throw bad(`DateTime ${shown(value)} is out of range; use a year between 1900 and 2999, counted in UTC.`);
+  return instant;
 }
+
+const MIN_INSTANT = Date.UTC(1900, 0, 1);
+const MAX_INSTANT = Date.UTC(3000, 0, 1) - 1;
 
 interface Instant {
   year: number;

@@ -54,6 +54,10 @@ describe('parseDateTime', () => {
   it('refuses years outside 1900-2999 and says which years it takes', () => {
     expect(refusal('1899-12-31T23:59:59Z')).toBe('DateTime "1899-12-31T23:59:59Z" is out of range; use a year between 1900 and 2999.');
     expect(refusal('3000-01-01T00:00:00Z')).toContain('use a year between 1900 and 2999');
+    // The instant is what is kept, in UTC: these are in 3000 and in 1899 there.
+    expect(refusal('2999-12-31T23:59:59-14:00')).toBe('DateTime "2999-12-31T23:59:59-14:00" is out of range; use a year between 1900 and 2999, counted in UTC.');
+    expect(refusal('1900-01-01T00:00:00+01:00')).toContain('counted in UTC');
+    expect(parseDateTime('2999-12-31T23:59:59+14:00').toISOString()).toBe('2999-12-31T09:59:59.000Z');
   });
 
   it('refuses a date without a time or a time zone, quoting at most 40 characters of it', () => {
