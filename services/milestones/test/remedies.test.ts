@@ -85,6 +85,16 @@ describe('disputes', () => {
     );
     const own = await h.run(caller('PARTY', { partyId: a.parties[1].id }), FILE, { input: { agreementId: a.id, milestoneId: m.id, allegation: 'Not delivered' } });
     expect(own.errors).toBeUndefined();
+    // Against the other side, yes; against itself, no (a confirmed ruling could snap back its own relief).
+    const against = await h.run(caller('PARTY', { partyId: a.parties[1].id }), FILE, { input: { agreementId: a.id, milestoneId: m.id, allegation: 'Not delivered', accusedPartyId: a.parties[0].id } });
+    expect(against.errors).toBeUndefined();
+    await expectRefused(
+      () => h.run(caller('PARTY', { partyId: a.parties[1].id }), FILE, { input: { agreementId: a.id, milestoneId: m.id, allegation: 'x', accusedPartyId: a.parties[1].id } }),
+      'BAD_USER_INPUT',
+      /input\.accusedPartyId: A party files a dispute against another party, not its own; to put a breach by your own side on record, report it as an incident/,
+    );
+    // A monitor may name either side.
+    expect((await h.run(monitor, FILE, { input: { agreementId: a.id, milestoneId: m.id, allegation: 'x', accusedPartyId: a.parties[1].id } })).errors).toBeUndefined();
   });
 
   it('starts the clocks when the complaint was lodged, within a week, never in the future', async () => {

@@ -932,7 +932,8 @@ export type Mutation = {
   /**
    * Files an alleged breach against a milestone or an incident. It goes before the first tier of the
    * agreement's dispute ladder at once; each tier has a clock, and a tier whose clock runs out hands the
-   * dispute to the next by itself. Requires the MEDIATOR or MONITOR role, or PARTY (filing for its own party).
+   * dispute to the next by itself. Requires the MEDIATOR or MONITOR role, or PARTY (filing for its own party,
+   * against another: a party cannot accuse itself).
    */
   fileDispute: Dispute;
   /**

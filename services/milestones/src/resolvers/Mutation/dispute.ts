@@ -26,6 +26,12 @@ export const disputeMutations = {
         if (milestone.agreementId !== agreement.id) p.add('input.milestoneId', `Milestone "${milestone.title}" belongs to another agreement.`);
       }
       if (input.accusedPartyId && !parties.includes(input.accusedPartyId)) p.add('input.accusedPartyId', `The accused party must be a party to "${agreement.title}".`);
+      // A party's dispute is its complaint against the other side; a confirmed ruling on it can trigger a
+      // snap-back, so a party cannot set that off against itself. Its own breach is reported as an incident.
+      const filingAsParty = hasRole(ctx.caller, 'PARTY') && !hasRole(ctx.caller, 'MEDIATOR', 'MONITOR');
+      if (filingAsParty && input.accusedPartyId && input.accusedPartyId === ctx.caller.partyId) {
+        p.add('input.accusedPartyId', 'A party files a dispute against another party, not its own; to put a breach by your own side on record, report it as an incident (reportIncident), or ask the mediator or a monitor to file the dispute.');
+      }
       if (input.incidentId) {
         // Incidents belong to the corridors service: confirm the report exists and concerns this agreement.
         const incident = await ctx.peers.corridors.incident(input.incidentId);
