@@ -33,16 +33,50 @@ export function encodeCursor(key: SortKey): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-/** What each part of a list's sort key is, so a cursor from another list (or made up) is refused here. */
-export type KeyShape = readonly ('number' | 'string' | 'uuid')[];
+/**
+ * What a part of a list's sort key is, as the column it stands for holds it, so that a cursor from
+ * another list, damaged or made up, is refused here and never reaches SQL:
+ * - `int4`: a whole number PostgreSQL's integer holds (-2147483648 to 2147483647);
+ * - `text`: a string PostgreSQL's text holds (no NUL, no lone surrogate);
+ * - `uuid`: a uuid in its 8-4-4-4-12 hex form;
+ * - `epochMs`, `epochUs`: an instant in whole milliseconds (a Date's getTime) or microseconds (the
+ *   database's own precision) since 1970;
+ * - `isoTime`: an instant as Date.toISOString writes it.
+ * An instant is one of years 1 to 275760: what a Date holds and what PostgreSQL's timestamptz reads
+ * from it in any time zone the process runs in.
+ */
+export type KeyPartKind = 'int4' | 'text' | 'uuid' | 'epochMs' | 'epochUs' | 'isoTime';
+export type KeyShape = readonly KeyPartKind[];
+/** The sort key a cursor of shape S holds: a number or a string per part. */
+export type KeyOf<S extends KeyShape> = { -readonly [I in keyof S]: S[I] extends 'int4' | 'epochMs' | 'epochUs' ? number : string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const fits = (k: KeyPart, shape: KeyShape[number]) => (shape === 'number' ? typeof k === 'number' : typeof k === 'string' && (shape === 'string' || UUID.test(k)));
+const ISO_TIME = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const NOT_IN_TEXT = /[\u0000\p{Cs}]/u;
+const TIME_MIN_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const TIME_MAX_MS = 8.64e15;
+const whole = (k: unknown, min: number, max: number): k is number => typeof k === 'number' && Number.isInteger(k) && k >= min && k <= max;
+
+const PART_FITS: Record<KeyPartKind, (k: unknown) => boolean> = {
+  int4: (k) => whole(k, -2147483648, 2147483647),
+  text: (k) => typeof k === 'string' && !NOT_IN_TEXT.test(k),
+  uuid: (k) => typeof k === 'string' && UUID.test(k),
+  epochMs: (k) => whole(k, TIME_MIN_MS, TIME_MAX_MS),
+  epochUs: (k) => whole(k, TIME_MIN_MS * 1000, TIME_MAX_MS * 1000),
+  isoTime: (k) => {
+    if (typeof k !== 'string' || !ISO_TIME.test(k)) return false;
+    const ms = Date.parse(k);
+    return whole(ms, TIME_MIN_MS, TIME_MAX_MS) && new Date(ms).toISOString() === k;
+  },
+};
 
 /**
- * The sort key a cursor holds, or a refusal: a cursor is only ever one this list gave out. `shape`
- * gives its length, and with part types also what each part must be.
+ * The sort key a cursor holds, or a refusal: a cursor is only ever one this list gave out. A list read
+ * in SQL gives the kind of each part (`shape`), so that every part is checked against its column before
+ * any statement runs; a list paged in memory (pageOf) gives only the length.
  */
+export function decodeCursor<const S extends KeyShape>(after: string, shape: S): KeyOf<S>;
+export function decodeCursor(after: string, length: number): SortKey;
 export function decodeCursor(after: string, shape: number | KeyShape): SortKey {
   const length = typeof shape === 'number' ? shape : shape.length;
   const refuse = () => BadUserInputError.one('after', 'is not a cursor of this list; pass the pageInfo.endCursor of the page before, or omit it for the first page.');
@@ -54,7 +88,7 @@ export function decodeCursor(after: string, shape: number | KeyShape): SortKey {
     throw refuse();
   }
   if (!Array.isArray(key) || key.length !== length || !key.every((k) => typeof k === 'string' || (typeof k === 'number' && Number.isFinite(k)))) throw refuse();
-  if (typeof shape !== 'number' && !key.every((k, i) => fits(k as KeyPart, shape[i]!))) throw refuse();
+  if (typeof shape !== 'number' && !key.every((k, i) => PART_FITS[shape[i]!](k))) throw refuse();
   return key as SortKey;
 }
 

@@ -46,7 +46,7 @@ export const Convoy = {
   /** Keyset pages in SQL: a convoy may have hundreds of thousands of positions. */
   async positionsPage(c: ConvoyRow, args: PageArgs, ctx: Context) {
     const size = pageSize(args.first);
-    const after = args.after == null ? null : decodeCursor(args.after, ['number', 'string', 'number']);
+    const after = args.after == null ? null : decodeCursor(args.after, ['epochMs', 'text', 'int4']);
     const rows = await ctx.loaders.positionsPage(JSON.stringify([size, ...(after ?? [])])).load(c.id);
     const nodes = rows.slice(0, size);
     const last = nodes.at(-1);

@@ -27,8 +27,7 @@ export const remedyQueries = {
       );
     }
     if (args.after) {
-      const [at, id] = decodeCursor(args.after, ['string', 'uuid']) as [string, string];
-      if (Number.isNaN(Date.parse(at))) throw BadUserInputError.one('after', 'is not a cursor of this list; pass the pageInfo.endCursor of the page before, or omit it for the first page.');
+      const [at, id] = decodeCursor(args.after, ['isoTime', 'uuid']);
       qb.andWhere('(r.submitted_at, r.id) < (:at, :id)', { at: new Date(at), id });
     }
     const rows = await qb.getMany();

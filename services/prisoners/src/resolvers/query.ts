@@ -94,7 +94,7 @@ export const Query = {
    */
   async detaineesPage(_: unknown, args: QueryDetaineesPageArgs, ctx: Context) {
     const size = pageSize(args.first);
-    const after = args.after == null ? null : decodeCursor(args.after, ['number', 'number', 'uuid']);
+    const after = args.after == null ? null : decodeCursor(args.after, ['int4', 'epochUs', 'uuid']);
     const empty = { nodes: [], pageInfo: { endCursor: args.after ?? null, hasNextPage: false } };
     const q = detaineesQuery(args, ctx);
     if (!q) return empty;
@@ -127,7 +127,7 @@ export const Query = {
   /** Keyset pages in SQL, newest first; the cursor holds the entry's time in microseconds and its id. */
   async personalDataAccessLogPage(_: unknown, args: QueryPersonalDataAccessLogPageArgs, ctx: Context) {
     const size = pageSize(args.first);
-    const after = args.after == null ? null : decodeCursor(args.after, ['number', 'uuid']);
+    const after = args.after == null ? null : decodeCursor(args.after, ['epochUs', 'uuid']);
     if (args.recordId != null && !isUuid(args.recordId)) {
       throw BadUserInputError.one('recordId', `recordId "${args.recordId}" is not an id; give a detainee's or manifest entry's id, or omit it for every record.`);
     }
