@@ -198,6 +198,28 @@ describe('bounded fan-out of the headline query', () => {
     expect(mutated).toEqual(mutated.map(() => null));
   });
 
+  it('never answers a read after a write in a mutation from the same read before it (gateway coalescing is for queries)', async () => {
+    const id = await agreementWith(2, 11);
+    const milestoneId = (await f.request('query ($id: ID!) { agreement(id: $id) { milestones { id status } } }', { id })).body.data.agreement.milestones[0].id;
+    const mediator = await f.token({ roles: ['MEDIATOR'], agency: 'Fan-out Envoy' });
+    const corridor = (name: string) => ({ agreementId: id, name, kind: 'LAND_CROSSING', latitude: 41.2, longitude: 20.7 });
+    // corridors, milestones, corridors: the same read of the agreement's milestones after the first and the last step.
+    const r = await f.request(
+      `mutation ($c1: CreateCorridorInput!, $m: ID!, $c2: CreateCorridorInput!) {
+        a: createCorridor(input: $c1) { agreement { milestones { id status } } }
+        w: waiveMilestone(input: { milestoneId: $m, reason: "Read-after-write test" }) { status }
+        c: createCorridor(input: $c2) { agreement { milestones { id status } } }
+      }`,
+      { c1: corridor(`Before ${crypto.randomUUID()}`), m: milestoneId, c2: corridor(`After ${crypto.randomUUID()}`) },
+      mediator,
+    );
+    expect(r.body.errors, JSON.stringify(r.body.errors)).toBeUndefined();
+    const statusIn = (field: 'a' | 'c') => r.body.data[field].agreement.milestones.find((m: { id: string }) => m.id === milestoneId).status;
+    expect(statusIn('a')).not.toBe('WAIVED');
+    expect(r.body.data.w.status).toBe('WAIVED');
+    expect(statusIn('c')).toBe('WAIVED');
+  });
+
   it('counts the other read around the plan: corridors\' cargo rules require permittedCargo, whose snap-back check asks corridors', async () => {
     const id = await agreementWith(3, 3);
     const requests = await wire(f).during(async () => {

@@ -97,8 +97,8 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    // Each distinct representation once, and the same read twice in one request (the planner plans by
-    // path) once: both in coalesce.ts, for reads only. A mutation is sent as it is: it is never
+    // Each distinct representation once, and the same read twice in one query operation (the planner
+    // plans by path) once: both in coalesce.ts, for reads only. A mutation is sent as it is: it is never
     // coalesced, and serialising its variables for a key (a batch of 5,000 positions) was pure cost.
     const mutation = isMutationDocument(options.request.query);
     const inQuery = !mutation && 'incomingRequestContext' in options && options.incomingRequestContext.operation?.operation === 'query';
@@ -115,7 +115,10 @@ export class SignedDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         throw this.translate(e, options.context?.requestId);
       }
     };
-    const reads = options.context?.reads;
+    // One fetch's answer stands in for a later one only within a query: in a mutation a later step may
+    // have changed what an earlier read saw (corridors, milestones, corridors: the second read of the
+    // agreement's milestones must show the waiver between them).
+    const reads = inQuery ? options.context?.reads : undefined;
     if (!distinct || !reads || !request.query) return distinct ? distinct.spread(await send()) : send();
     return distinct.spread(await reads.read(this.subgraph, request.query, request.variables, send, () => distinct.key));
   }
