@@ -6,6 +6,7 @@ import { PersonalReads } from './access-log.js';
 import type { PeerDeps } from './peer.js';
 import type DataLoader from 'dataloader';
 import type { EvidenceLog, LogEntryRef } from './evidence-log.js';
+import type { OperationScope } from './operation-scope.js';
 
 /** What a request's context is built from, in every service: its database, its clock and its routes to siblings. */
 export interface ContextDeps {
@@ -27,10 +28,34 @@ export interface BaseContext {
   evidence: EvidenceLog;
   /** A fact's newest log entry by "kind\u0000subject", batched (logEntryField). */
   logEntries: DataLoader<string, LogEntryRef | null>;
+  /**
+   * The request's cached reads (its service's `loaders`, memos) made again, empty and outside any
+   * operation scope; set by `withReads`, used by `forgetReads`.
+   */
+  freshReads?: () => object;
 }
 
 export function baseContext(db: DataSource, clock: Clock, caller: Caller, requestId: string = randomUUID(), evidence: EvidenceLog): BaseContext {
   return { caller, clock, db, requestId, personalReads: new PersonalReads(), evidence, logEntries: evidence.entryLoader(db) };
+}
+
+/**
+ * Gives a request context the reads it caches (`loaders`, memos), made by `make`: now, with the query
+ * operation's `scope`, and again, empty and outside any scope, by each `forgetReads`.
+ */
+export function withReads<C extends BaseContext, R extends object>(ctx: C, make: (scope: OperationScope | null) => R, scope: OperationScope | null = null): C & R {
+  return Object.assign(ctx, make(scope), { freshReads: () => make(null) });
+}
+
+/**
+ * Forgets every read `ctx` has cached, so that the next read sees every write before it. The kit calls
+ * it around each root mutation field (subgraph.ts): graphql-js runs a document's mutations one after
+ * another, and each answer must show its own write and those before it. The fresh reads go onto `ctx`
+ * itself, the object resolvers are given: Apollo Server hands them a shallow copy of the context.
+ */
+export function forgetReads(ctx: BaseContext): void {
+  ctx.logEntries.clearAll();
+  if (ctx.freshReads) Object.assign(ctx, ctx.freshReads());
 }
 
 /** The arguments a generated resolver type (graphql-codegen `Resolver<...>`) passes. */

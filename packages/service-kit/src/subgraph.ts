@@ -8,7 +8,7 @@ import { GraphQLError, parse, type DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { applyAccess, checkRulesAgainstSchema, personalFields, type AccessRules, type SiblingGrants } from './access.js';
 import type { Caller } from './caller.js';
-import type { BaseContext } from './context.js';
+import { forgetReads, type BaseContext } from './context.js';
 import { CLIENT_ERROR_CODES, ErrorCode } from './errors.js';
 import { INTERNAL_TOKEN_HEADER, InternalAuthError, REPLAYED_HEADER, isMutationDocument, verifyInternal, type InternalKeys, type VerifiedRequest } from './internal-auth.js';
 import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, runOnce, type ResponseSealer } from './exactly-once.js';
@@ -64,9 +64,41 @@ export function mutationNames(typeDefs: DocumentNode): string[] {
 }
 
 /**
+ * graphql-js runs a document's root mutation fields one after another, each with its selection, and
+ * each answer must show its own write and every earlier one. So the request's cached reads are
+ * forgotten (context.ts, forgetReads) as each root mutation field starts, dropping what the previous
+ * one's selection read, and again once its resolver has written, dropping what it read to check
+ * first. Its selection's reads are then cached, and batched, as in any query.
+ */
+function forgettingReads(resolvers: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const mutation = resolvers.Mutation;
+  if (!mutation) return resolvers;
+  type Resolve = (parent: unknown, args: unknown, ctx: BaseContext, info: unknown) => unknown;
+  const wrapped: Record<string, unknown> = {};
+  for (const [field, r] of Object.entries(mutation)) {
+    const resolve = (typeof r === 'function' ? r : (r as { resolve?: Resolve }).resolve) as Resolve | undefined;
+    if (!resolve) {
+      wrapped[field] = r;
+      continue;
+    }
+    const fresh: Resolve = async (parent, args, ctx, info) => {
+      forgetReads(ctx);
+      try {
+        return await resolve(parent, args, ctx, info);
+      } finally {
+        forgetReads(ctx);
+      }
+    };
+    wrapped[field] = typeof r === 'function' ? fresh : { ...(r as object), resolve: fresh };
+  }
+  return { ...resolvers, Mutation: wrapped };
+}
+
+/**
  * Builds (never starts listening) the subgraph's ApolloServer: access rules applied to every resolver,
- * client errors passed through with their codes, anything else logged and masked, and reads of
- * personal data written to the access log before the response leaves.
+ * client errors passed through with their codes, anything else logged and masked, reads of personal
+ * data written to the access log before the response leaves, and each root mutation field answered
+ * with fresh reads (forgettingReads).
  */
 export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefinition): ApolloServer<C> {
   const logger = def.logger ?? createLogger(def.name);
@@ -80,7 +112,7 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
   const resolvers: Record<string, Record<string, unknown>> = { ...def.resolvers, DateTime: DateTimeScalar as never };
   if (def.typeDefs.definitions.some((d) => d.kind === 'ScalarTypeDefinition' && d.name.value === PositionRowsScalar.name)) resolvers.PositionRows = PositionRowsScalar as never;
   for (const [type, fields] of Object.entries(servesEvidence ? evidenceResolvers(def.name) : {})) resolvers[type] = { ...fields, ...(resolvers[type] ?? {}) };
-  const guarded = applyAccess(resolvers, rules, mutationNames(def.typeDefs), grants, personalFields(def.typeDefs));
+  const guarded = forgettingReads(applyAccess(resolvers, rules, mutationNames(def.typeDefs), grants, personalFields(def.typeDefs)));
   const schema = buildSubgraphSchema([{ typeDefs: def.typeDefs, resolvers: guarded as never }]);
 
   const accessLogPlugin: ApolloServerPlugin<C> = {

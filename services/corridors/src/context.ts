@@ -1,5 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import { baseContext, preparedQuery, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { baseContext, preparedQuery, manyByKey, oneByKey, valueByKey, withReads, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import {
   Convoy,
   ConvoyCargoLine,
@@ -512,7 +512,7 @@ export interface Context extends BaseContext {
 }
 
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string): Context {
-  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db), peers: createPeers(deps.peers) };
+  return withReads({ ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), peers: createPeers(deps.peers) }, () => ({ loaders: createLoaders(deps.db) }));
 }
 
 export type { ContextDeps };

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
-import { DomainError, ErrorCode, baseContext, preparedFindIn, preparedQuery, isUuid, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps, type OperationScope } from '@treaty/service-kit';
+import { DomainError, ErrorCode, baseContext, preparedFindIn, preparedQuery, isUuid, manyByKey, oneByKey, valueByKey, withReads, type BaseContext, type Caller, type ContextDeps, type OperationScope } from '@treaty/service-kit';
 import type { TotalsRow } from './domain/commitment.js';
 import type { HoldingFunds } from './domain/funding.js';
 import {
@@ -213,7 +213,7 @@ export interface Context extends BaseContext {
 /** `scope`: what the query operation this request belongs to has read here already (see createLoaders). */
 export function createContext(deps: ContextDeps, caller: Caller, requestId?: string, scope: OperationScope | null = null): Context {
   const peers = createPeers(deps.peers);
-  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db, peers, scope), peers };
+  return withReads({ ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), peers }, (scope) => ({ loaders: createLoaders(deps.db, peers, scope) }), scope);
 }
 
 export type { ContextDeps };

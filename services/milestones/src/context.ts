@@ -1,6 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import DataLoader from 'dataloader';
-import { baseContext, manyByKey, oneByKey, type BaseContext, type Caller, type Clock, type ContextDeps, type OperationScope } from '@treaty/service-kit';
+import { baseContext, manyByKey, oneByKey, withReads, type BaseContext, type Caller, type Clock, type ContextDeps, type OperationScope } from '@treaty/service-kit';
 import {
   Agreement,
   AgreementParty,
@@ -225,7 +225,7 @@ export interface Context extends BaseContext {
   loaders: Loaders;
   /** The typed clients of the sibling services, called as this service itself. */
   peers: Peers;
-  /** Snap-back state per agreement, computed once per request (many fields depend on it). */
+  /** Snap-back state per agreement, computed once per request and again after each write (many fields depend on it). */
   snapBack: Map<string, Promise<SnapBackState & { liftedAt: Date | null; liftReason: string | null }>>;
   /** Seals and opens what confidential reports say (src/crypto.ts). */
   crypto: ReportCipher;
@@ -239,13 +239,11 @@ export interface MilestonesContextDeps extends ContextDeps {
 /** `scope`: what the query operation this request belongs to has read here already (see createLoaders). */
 export function createContext(deps: MilestonesContextDeps, caller: Caller, requestId?: string, scope: OperationScope | null = null): Context {
   const peers = createPeers(deps.peers);
-  return {
-    ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence),
-    loaders: createLoaders(deps.db, peers, deps.clock, scope),
-    peers,
-    snapBack: new Map(),
-    crypto: deps.crypto ?? NO_CIPHER,
-  };
+  return withReads(
+    { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), peers, crypto: deps.crypto ?? NO_CIPHER },
+    (scope) => ({ loaders: createLoaders(deps.db, peers, deps.clock, scope), snapBack: new Map() as Context['snapBack'] }),
+    scope,
+  );
 }
 
 export type { ContextDeps };

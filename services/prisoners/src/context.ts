@@ -1,5 +1,5 @@
 import { In, type DataSource } from 'typeorm';
-import { baseContext, isUuid, preparedFindIn, preparedQuery, manyByKey, oneByKey, valueByKey, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
+import { baseContext, isUuid, preparedFindIn, preparedQuery, manyByKey, oneByKey, valueByKey, withReads, type BaseContext, type Caller, type ContextDeps } from '@treaty/service-kit';
 import { Detainee, DetaineeList, ExchangeWave, ListDeadline, ListEntry, ManifestEntry, ProofOfLife, RatioTerm, RemainsIdentification, type DetaineeCategory } from './entities/index.js';
 import { PRIORITY_CATEGORIES } from './domain/priority.js';
 import { createPeers, type Peers } from './peers.js';
@@ -194,7 +194,7 @@ export interface PrisonersContextDeps extends ContextDeps {
 }
 
 export function createContext(deps: PrisonersContextDeps, caller: Caller, requestId?: string): Context {
-  return { ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), loaders: createLoaders(deps.db), peers: createPeers(deps.peers), crypto: deps.crypto };
+  return withReads({ ...baseContext(deps.db, deps.clock, caller, requestId, deps.evidence), peers: createPeers(deps.peers), crypto: deps.crypto }, () => ({ loaders: createLoaders(deps.db) }));
 }
 
 export type { ContextDeps };
