@@ -4,6 +4,8 @@ import type { BaseContext } from '@treaty/service-kit';
 export interface GraphQLResult<T = Record<string, unknown>> {
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  /** The response's own extensions, e.g. the gateway's `warnings`. */
+  extensions?: Record<string, any>;
 }
 
 /** Runs one operation against a built (not listening) subgraph server with the given context. */
