@@ -51,13 +51,6 @@ async function appendMessage(m: EntityManager, ctx: Context, report: Confidentia
   });
 }
 
-/** Forget what this request loaded about a report before writing to it. */
-function forget(ctx: Context, reportId: string): void {
-  ctx.loaders.report.clear(reportId);
-  ctx.loaders.messagesOfReport.clear(reportId);
-  ctx.loaders.reviewsOfReport.clear(reportId);
-}
-
 export const confidentialReportMutations = {
   async submitConfidentialReport(_: unknown, { input }: MutationSubmitConfidentialReportArgs, ctx: Context) {
     const now = ctx.clock.now();
@@ -94,7 +87,6 @@ export const confidentialReportMutations = {
     return ctx.db.transaction(async (m) => {
       const report = await reportByReceipt(m, receipt, true);
       await appendMessage(m, ctx, report, 'REPORTER', text);
-      forget(ctx, report.id);
       return report;
     });
   },
@@ -106,7 +98,6 @@ export const confidentialReportMutations = {
     return ctx.db.transaction(async (m) => {
       const report = await lockReport(m, input.reportId);
       await appendMessage(m, ctx, report, 'HANDLER', input.text);
-      forget(ctx, report.id);
       return report;
     });
   },
@@ -160,7 +151,6 @@ export const confidentialReportMutations = {
         reviewedBy: actor(ctx.caller),
         reviewedAt: ctx.clock.now(),
       });
-      forget(ctx, report.id);
       return report;
     });
   },

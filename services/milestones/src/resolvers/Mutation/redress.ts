@@ -89,7 +89,6 @@ export const redressMutations = {
         await m.insert(RedressDelivery, delivery);
         await ctx.evidence.append(m, { kind: 'redress-delivered', subject: redress.id, fact: redressDeliveredFact(delivery), by: ctx.caller });
         await raiseAlert(m, redressDeliveredAlert(redress, delivery));
-        ctx.loaders.deliveryOfCase.clear(redress.id);
         return redress;
       }),
     );

@@ -55,8 +55,6 @@ export const snapBackMutations = {
       await ctx.evidence.append(m, { kind: 'snap-back-lift', subject: lift.id, fact: snapBackLiftFact(lift), by: ctx.caller });
       await raiseAlert(m, snapBackLifted(lift));
     });
-    ctx.snapBack.delete(agreement.id);
-    ctx.loaders.liftsOfAgreement.clear(agreement.id);
     return agreement;
   },
 };
