@@ -1,5 +1,5 @@
 import type { GatewayPlugin } from '@graphql-hive/gateway';
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, type DocumentNode } from 'graphql';
 import { AuthenticationError, keyedStepsRefusal, mutationOwners, mutationSteps, type TokenVerifier } from '@treaty/gateway';
 import { IDEMPOTENCY_KEY_MESSAGE, INTERNAL_TOKEN_HEADER, REPLAYED_HEADER, REQUEST_ID_PATTERN, isIdempotencyKey, isMutationDocument, signInternal, type Caller, type InternalSigner } from '@treaty/service-kit/edge';
 
@@ -112,8 +112,7 @@ export function useTreatyCredentials(opts: TreatyCredentialsOptions): GatewayPlu
       const request = (args.contextValue as { request?: Request } | undefined)?.request;
       if (request && stateByRequest.get(request)?.idempotencyKey) {
         const document = args.document as DocumentNode;
-        const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-        const operation = operations.find((o) => (args.operationName ? o.name?.value === args.operationName : true));
+        const operation = getOperationAST(document, args.operationName);
         const refused = operation?.operation === 'mutation' ? keyedStepsRefusal(mutationSteps(operation, document, owners)) : null;
         if (refused) {
           setResultAndStopExecution({ data: null, errors: [refused] });

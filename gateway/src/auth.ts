@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createLocalJWKSet, createRemoteJWKSet, importSPKI, jwtVerify, type JWTVerifyGetKey, type CryptoKey } from 'jose';
-import { PUBLIC_CALLER, ROLES, isUuid, type Caller, type Role } from '@treaty/service-kit/edge';
+import { PUBLIC_CALLER, ROLES, isUuid, unsafeTextReason, type Caller, type Role } from '@treaty/service-kit/edge';
 
 /** Only asymmetric algorithms with fixed curves: no `none`, no HMAC, so no RS/HS confusion. */
 export const ALLOWED_ALGORITHMS = ['EdDSA', 'ES256'];
@@ -95,8 +95,8 @@ function describeJoseError(e: Error & { code?: string; claim?: string }): string
 
 /** The longest agency or subject name a token may carry. */
 const MAX_NAME_CLAIM = 200;
-/** C0 and C1 control characters (NUL among them) and unpaired UTF-16 surrogates: refused in a name claim. */
-const CONTROL_OR_SURROGATE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A name is one line: the kit's input guard (unsafeTextReason) allows the tab and line breaks of free text; a name claim does not. */
+const LINE_BREAK_OR_TAB = /[\t\n\r]/;
 
 function callerFromClaims(claims: Record<string, unknown>, purpose?: string): Caller {
   const roles = claims.roles;
@@ -109,7 +109,7 @@ function callerFromClaims(claims: Record<string, unknown>, purpose?: string): Ca
   // length, never cut (two agencies must not become one) and never a character a store cannot keep.
   for (const [claim, value] of [['agency', agency], ['sub', claims.sub]] as const) {
     if (value === undefined) continue;
-    if (typeof value !== 'string' || value.length > MAX_NAME_CLAIM || CONTROL_OR_SURROGATE.test(value)) {
+    if (typeof value !== 'string' || value.length > MAX_NAME_CLAIM || unsafeTextReason(value) !== null || LINE_BREAK_OR_TAB.test(value)) {
       throw new AuthenticationError(`The token's "${claim}" claim must be text of at most ${MAX_NAME_CLAIM} characters without control characters; ask its issuer for a corrected token.`);
     }
   }

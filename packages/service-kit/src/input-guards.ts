@@ -5,8 +5,8 @@ import { GraphQLError, type ASTVisitor, type ValidationContext, type ValidationR
  * characters no person types (everything below U+0020 but tab, line feed and carriage return, and
  * U+007F-U+009F: a title of "\u0001\u0002" would otherwise pass as text and be shown on public pages),
  * text that is not Unicode at all (an unpaired UTF-16 surrogate, which would be stored as U+FFFD), and
- * numbers that are not finite. Applied to variables and to literals in the document, at the gateway and again in every
- * subgraph, so such a value is BAD_USER_INPUT before any resolver or SQL runs.
+ * numbers that are not finite. Applied to variables and to literals in the document, at the gateway and
+ * again in every subgraph, so such a value is BAD_USER_INPUT before any resolver or SQL runs.
  */
 
 const UNSAFE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
