@@ -96,6 +96,24 @@ interface Entry {
   answer: Promise<Answer>;
 }
 
+/**
+ * A deep copy of parsed JSON (objects, arrays, strings, numbers, booleans, null), for an answer that
+ * more than one entity or fetch takes. structuredClone did the same at ten times the cost: 5.5 µs
+ * against 0.5 µs for an agreement's answer, which a 300-milestone query copies 600 times.
+ */
+export function copyJson<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyJson) as T;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    const v = copyJson((value as Record<string, unknown>)[k]);
+    // A key "__proto__" (JSON.parse makes it an own property) must stay data, not become the prototype.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out as T;
+}
+
 /** `f` computed at most once, and only if asked. */
 function once(f: () => string): () => string {
   let value: string | undefined;
@@ -125,7 +143,7 @@ export class RequestReads {
     const earlier = entries.find((e) => covers(e.shape, shape) && e.variables() === vars());
     if (earlier) {
       this.coalesced += 1;
-      return earlier.answer.then((r) => ({ ...r, data: structuredClone(r.data), errors: structuredClone(r.errors) }) as T);
+      return earlier.answer.then((r) => ({ ...r, data: copyJson(r.data), errors: copyJson(r.errors) }) as T);
     }
     const answer = send();
     entries.push({ variables: vars, shape, answer });
@@ -221,7 +239,7 @@ export function distinctRepresentations(variables: Record<string, unknown> | und
       const data = {
         ...a.data,
         // Each entity gets its own copy: the gateway merges later answers into each one separately.
-        _entities: slots.map((j) => (used.has(j) ? structuredClone(entities[j]) : (used.add(j), entities[j]))),
+        _entities: slots.map((j) => (used.has(j) ? copyJson(entities[j]) : (used.add(j), entities[j]))),
       };
       const errors = a.errors?.flatMap((e) => {
         const [head, at, ...rest] = e.path ?? [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestReads, canonicalJson, covers, distinctRepresentations, shapeOf } from '../src/coalesce.js';
+import { RequestReads, canonicalJson, copyJson, covers, distinctRepresentations, shapeOf } from '../src/coalesce.js';
 
 const AGREEMENT = (fields: string) => `query Q__corridors__1($representations:[_Any!]!){_entities(representations:$representations){...on Agreement{${fields}}}}`;
 const reps = [{ __typename: 'Agreement', id: 'a1', entryIntoForceAt: '2026-03-01T00:00:00.000Z' }];
@@ -150,5 +150,34 @@ describe('distinctRepresentations', () => {
     const d = distinctRepresentations({ representations: [a, a] });
     const odd = { data: { _entities: [1, 2, 3] } };
     expect(d.spread(odd)).toBe(odd);
+  });
+});
+
+describe('copyJson: the copy each taker of a shared answer gets', () => {
+  it('is equal and shares no object or array with the original', () => {
+    const original = JSON.parse('{"a":[{"b":1},null,"s",true],"c":{"d":{"e":[1.5]}},"f":null}');
+    const copy = copyJson(original);
+    expect(copy).toEqual(original);
+    expect(copy).not.toBe(original);
+    expect(copy.a).not.toBe(original.a);
+    expect(copy.a[0]).not.toBe(original.a[0]);
+    expect(copy.c.d.e).not.toBe(original.c.d.e);
+    copy.c.d.e.push(2);
+    expect(original.c.d.e).toEqual([1.5]);
+  });
+
+  it('keeps a "__proto__" key of parsed JSON as data, never as the prototype', () => {
+    const original = JSON.parse('{"__proto__":{"polluted":true},"x":1}');
+    const copy = copyJson(original);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect((copy as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(Object.keys(copy)).toEqual(['__proto__', 'x']);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(original));
+  });
+
+  it('returns scalars and undefined as they are', () => {
+    expect(copyJson(undefined)).toBeUndefined();
+    expect(copyJson(null)).toBeNull();
+    expect(copyJson('x')).toBe('x');
   });
 });
