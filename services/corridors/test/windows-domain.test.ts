@@ -324,6 +324,9 @@ describe('checking a window to create', () => {
 
   it('takes 3 to 200 distinct vertices, a closing one not counted', () => {
     expect(check(draft({}, { polygon: ring([0, 0], [0, 1], [0, 0]) }))[0]![1]).toMatch(/^A polygon needs at least 3 distinct vertices; got 2 \(a last vertex equal to the first only closes the ring/);
+    // Repeats are one vertex: three times the same point is a polygon of one.
+    expect(check(draft({}, { polygon: [pt(1, 1), pt(1, 1), pt(1, 1)] }))[0]![1]).toMatch(/^A polygon needs at least 3 distinct vertices; got 1 /);
+    expect(check(draft({}, { polygon: [pt(0, 0), pt(0, 1), pt(0, 0), pt(0, 1)] }))[0]![1]).toMatch(/; got 2 /);
     const many = Array.from({ length: 201 }, (_, k) => pt(0.4 * Math.sin((2 * Math.PI * k) / 201), 0.4 * Math.cos((2 * Math.PI * k) / 201)));
     expect(check(draft({}, { polygon: many }))).toEqual([['input.area.polygon', 'A polygon has at most 200 vertices; got 201. Simplify the outline: a localised area needs no more.']]);
     expect(check(draft({}, { polygon: many.slice(0, 200) }))).toEqual([]);

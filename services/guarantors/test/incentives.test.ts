@@ -132,6 +132,10 @@ describe('createIncentiveEscrow', () => {
       /4 steps of 2 milestone\(s\) each need 8 listed milestones, but 4 are listed/,
     );
     await h.expectRefused(() => h.run(mediator, CREATE, { input: { ...s.input, totalUnits: 3 } }), 'BAD_USER_INPUT', /leave step 1 with no unit at all; hold at least 4 units/);
+    // A unit of invisible characters (zero-width space, word joiner, soft hyphen) names nothing either.
+    for (const unit of ['\u200b', '\u2060\ufeff', '\u00ad']) {
+      await h.expectRefused(() => h.run(mediator, CREATE, { input: { ...s.input, unit } }), 'BAD_USER_INPUT', /^input.unit: Name the unit the benefit is counted in/);
+    }
     await h.expectRefused(() => h.run(mediator, CREATE, { input: { ...s.input, milestoneIds: [s.listed[0], s.listed[0], s.listed[1], s.listed[2]] } }), 'BAD_USER_INPUT', /A milestone is listed twice/);
   });
 

@@ -195,8 +195,9 @@ function checkPolygon(p: Problems, given: readonly Point[]): WindowArea | null {
   if (!given.every(onTheMap)) return null;
   const at = 'input.area.polygon';
   const vertices = openRing(given);
-  if (vertices.length < MIN_VERTICES) {
-    p.add(at, `A polygon needs at least ${MIN_VERTICES} distinct vertices; got ${vertices.length} (a last vertex equal to the first only closes the ring and is not counted).`);
+  const distinct = new Set(vertices.map((v) => `${v.latitude},${v.longitude}`)).size;
+  if (distinct < MIN_VERTICES) {
+    p.add(at, `A polygon needs at least ${MIN_VERTICES} distinct vertices; got ${distinct} (a last vertex equal to the first only closes the ring and is not counted).`);
     return null;
   }
   if (vertices.length > MAX_VERTICES) {

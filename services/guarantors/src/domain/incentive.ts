@@ -1,4 +1,4 @@
-import { snapBackReaches, type Problems } from '@treaty/service-kit';
+import { isBlank, snapBackReaches, type Problems } from '@treaty/service-kit';
 import { isCertified, type MilestoneStatus } from './tranche.js';
 
 /**
@@ -63,7 +63,8 @@ export interface IncentiveDraft {
 export function checkIncentive(p: Problems, d: IncentiveDraft): void {
   if (!(INCENTIVE_KINDS as readonly string[]).includes(d.kind)) p.add('input.kind', `Unknown kind ${d.kind}; use ${INCENTIVE_KINDS.join(', ')}.`);
   const unit = d.unit.trim();
-  if (unit.length === 0 || unit.length > 100) p.add('input.unit', 'Name the unit the benefit is counted in, in at most 100 characters, e.g. "fishing permits" or "tonnes of quota".');
+  // isBlank: a unit of zero-width or other invisible characters names nothing, like an empty one.
+  if (isBlank(unit) || unit.length > 100) p.add('input.unit', 'Name the unit the benefit is counted in, in at most 100 characters, e.g. "fishing permits" or "tonnes of quota".');
   const unitsOk = Number.isInteger(d.totalUnits) && d.totalUnits >= 1 && d.totalUnits <= MAX_UNITS;
   if (!unitsOk) {
     p.add('input.totalUnits', `${d.totalUnits} is not a number of units to hold; give a whole number from 1 to ${MAX_UNITS.toLocaleString('en-US')} (count a quota in a smaller unit, e.g. kilograms, if it is fractional).`);
