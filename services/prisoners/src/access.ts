@@ -30,6 +30,7 @@ export const rules: AccessRules = {
   'Mutation.addToManifest': role('MEDIATOR'),
   'Mutation.removeFromManifest': role('MEDIATOR'),
   'Mutation.sealManifest': role('MEDIATOR'),
+  'Mutation.withdrawExchangeWave': role('MEDIATOR'),
   'Mutation.recordProofOfLife': role('INTERMEDIARY'),
   'Mutation.confirmHandover': role('INTERMEDIARY'),
   // The intermediary identifies remains and confirms their handover, as it sees the living and hands them over.
@@ -53,6 +54,7 @@ export const rules: AccessRules = {
   'Agreement.listSchedule': authenticated,
   'ExchangeWave.manifest': authenticated,
   'ExchangeWave.sequencingException': authenticated,
+  'ExchangeWave.withdrawalReason': authenticated,
 };
 
 /**

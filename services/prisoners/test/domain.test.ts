@@ -108,13 +108,15 @@ describe('list entries and the timetable', () => {
 
 describe('waves', () => {
   const now = t('2026-03-20T00:00:00Z');
-  it('derives PLANNED, SEALED, IN_PROGRESS and COMPLETED', () => {
+  it('derives PLANNED, SEALED, IN_PROGRESS, COMPLETED and WITHDRAWN', () => {
     const f = { sealedAt: null, scheduledAt: t('2026-03-25T00:00:00Z'), entries: 3, decided: 0, now };
     expect(waveStatus(f)).toBe('PLANNED');
     expect(waveStatus({ ...f, sealedAt: now })).toBe('SEALED');
     expect(waveStatus({ ...f, sealedAt: now, decided: 1 })).toBe('IN_PROGRESS');
     expect(waveStatus({ ...f, sealedAt: now, now: t('2026-03-25T00:00:00Z') })).toBe('IN_PROGRESS');
     expect(waveStatus({ ...f, sealedAt: now, decided: 3 })).toBe('COMPLETED');
+    // Withdrawn, whatever the clock says: it will not take place.
+    expect(waveStatus({ ...f, withdrawnAt: now, entries: 0, now: t('2026-03-26T00:00:00Z') })).toBe('WITHDRAWN');
   });
 
   it('asks the other side for the ratio per base-party detainee, by category', () => {

@@ -259,6 +259,70 @@ describe('sealManifest', () => {
   });
 });
 
+describe('withdrawExchangeWave', () => {
+  const WITHDRAW = `mutation ($input: WithdrawExchangeWaveInput!) { withdrawExchangeWave(input: $input) { id status manifestSize withdrawnAt withdrawalReason } }`;
+  const withdraw = (waveId: string, reason = 'The holding party no longer has these detainees in its custody.', who = mediator) =>
+    h.run(who, WITHDRAW, { input: { waveId, reason } });
+  const WITHDRAWAL = `query ($id: ID!) { exchangeWave(id: $id) { status manifestSize withdrawnAt withdrawalReason } }`;
+
+  it('withdraws a PLANNED wave that held later ones back: its manifest empties, later waves seal without it, its people may go elsewhere', async () => {
+    const w = await agreedWorld();
+    const [a] = await h.agreed(w, w.gov, 'OTHER');
+    const [b] = await h.agreed(w, w.gov, 'OTHER');
+    const first = await h.plan(w, { sequence: 1 });
+    const second = await h.plan(w, { sequence: 2, scheduledAt: at(26) });
+    await add(first.id, [a!]);
+    await add(second.id, [b!]);
+    await h.expectRefused(() => seal(second.id), 'BAD_USER_INPUT', /seal wave 1 .* before wave 2, or withdraw a wave that will not take place \(withdrawExchangeWave\)/);
+
+    const r = await withdraw(first.id);
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.withdrawExchangeWave).toEqual({
+      id: first.id, status: 'WITHDRAWN', manifestSize: 0, withdrawnAt: NOW, withdrawalReason: 'The holding party no longer has these detainees in its custody.',
+    });
+    // The reason is for partner agencies; the public sees that it was withdrawn, and when.
+    const seen = await h.run(anonymous, WITHDRAWAL, { id: first.id });
+    expect(seen.data!.exchangeWave).toEqual({ status: 'WITHDRAWN', manifestSize: 0, withdrawnAt: NOW, withdrawalReason: null });
+    expect(codes(seen)).toEqual(['FORBIDDEN']);
+
+    const sealed = await seal(second.id);
+    expect(sealed.errors).toBeUndefined();
+    expect(sealed.data!.sealManifest).toMatchObject({ status: 'SEALED' });
+    // The detainee of the withdrawn wave is on no open manifest any more.
+    const third = await h.plan(w, { sequence: 3, scheduledAt: at(27) });
+    expect((await add(third.id, [a!])).data!.addToManifest).toMatchObject({ manifestSize: 1 });
+  });
+
+  it('refuses a sealed or withdrawn wave, a reason that shows nothing, other roles and an unknown wave, and writes nothing', async () => {
+    const w = await agreedWorld();
+    const [a] = await h.agreed(w, w.gov, 'OTHER');
+    const [b] = await h.agreed(w, w.gov, 'OTHER');
+    const sealed = await h.plan(w, { sequence: 1 });
+    await add(sealed.id, [a!]);
+    await seal(sealed.id);
+    const planned = await h.plan(w, { sequence: 2, scheduledAt: at(26) });
+    await add(planned.id, [b!]);
+    const unchanged = async () => expect((await h.run(mediator, WITHDRAWAL, { id: planned.id })).data!.exchangeWave).toEqual({ status: 'PLANNED', manifestSize: 1, withdrawnAt: null, withdrawalReason: null });
+
+    await h.expectRefused(() => withdraw(sealed.id), 'INVALID_TRANSITION', /^Wave 1 was sealed at .*it cannot be withdrawn/);
+    await h.expectRefused(() => withdraw(planned.id, ' \u200b '), 'BAD_USER_INPUT', /^input.reason: Reason is empty/);
+    await h.expectRefused(() => withdraw(planned.id, undefined, intermediary), 'FORBIDDEN', /needs the MEDIATOR role/);
+    await h.expectRefused(() => withdraw('00000000-0000-4000-8000-000000000555'), 'NOT_FOUND');
+    await unchanged();
+
+    expect((await withdraw(planned.id)).errors).toBeUndefined();
+    await h.expectRefused(() => withdraw(planned.id), 'INVALID_TRANSITION', /^Wave 2 was withdrawn at .* and cannot be withdrawn\. Plan a new wave/);
+    await h.expectRefused(() => add(planned.id, [b!]), 'INVALID_TRANSITION', /was withdrawn at .* and cannot take more detainees/);
+    await h.expectRefused(() => seal(planned.id), 'INVALID_TRANSITION', /was withdrawn at .* and cannot be sealed/);
+    // Its number stays taken.
+    await h.expectRefused(
+      () => h.run(mediator, PLAN_WAVE, { input: { agreementId: w.agreementId, milestoneId: w.milestoneIds[0], sequence: 2, scheduledAt: at(27) } }),
+      'BAD_USER_INPUT',
+      /Sequence 2 is already wave/,
+    );
+  });
+});
+
 describe('proof of life and handovers', () => {
   it('records a proof of life, by the INTERMEDIARY only, never in the future', async () => {
     const w = await agreedWorld();

@@ -1,10 +1,12 @@
 import type { DetaineeCategory, RatioCounterpart } from '../entities/index.js';
 import { isLiving, isRemains } from './priority.js';
 
-export type WaveStatus = 'PLANNED' | 'SEALED' | 'IN_PROGRESS' | 'COMPLETED';
+export type WaveStatus = 'PLANNED' | 'SEALED' | 'IN_PROGRESS' | 'COMPLETED' | 'WITHDRAWN';
 
 export interface WaveFacts {
   sealedAt: Date | null;
+  /** When the mediator withdrew the wave (only ever while unsealed), or null. */
+  withdrawnAt?: Date | null;
   scheduledAt: Date;
   /** Entries on the manifest (living detainees and remains), and how many have a recorded handover outcome. */
   entries: number;
@@ -13,11 +15,13 @@ export interface WaveFacts {
 }
 
 /**
- * A wave's status, from its facts and the clock: PLANNED until sealed; COMPLETED once every manifest
- * entry has a handover outcome (released, declined, or remains repatriated); IN_PROGRESS once the first
- * outcome is recorded or the scheduled time has come; SEALED before that.
+ * A wave's status, from its facts and the clock: WITHDRAWN once the mediator withdrew it; PLANNED until
+ * sealed; COMPLETED once every manifest entry has a handover outcome (released, declined, or remains
+ * repatriated); IN_PROGRESS once the first outcome is recorded or the scheduled time has come; SEALED
+ * before that.
  */
 export function waveStatus(f: WaveFacts): WaveStatus {
+  if (f.withdrawnAt) return 'WITHDRAWN';
   if (!f.sealedAt) return 'PLANNED';
   if (f.entries > 0 && f.decided === f.entries) return 'COMPLETED';
   if (f.decided > 0 || f.now.getTime() >= f.scheduledAt.getTime()) return 'IN_PROGRESS';

@@ -2,7 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * One exchange: its place in the agreement's sequence, its schedule, the agreed ratio and, once sealed,
- * a fixed manifest. Its status (PLANNED, SEALED, IN_PROGRESS, COMPLETED) is derived, never stored.
+ * a fixed manifest, or the mediator's withdrawal of it while PLANNED. Its status (PLANNED, SEALED,
+ * IN_PROGRESS, COMPLETED, WITHDRAWN) is derived, never stored.
  */
 @Entity({ name: 'exchange_wave' })
 @Index('exchange_wave_agreement_sequence_key', ['agreementId', 'sequence'], { unique: true })
@@ -48,4 +49,14 @@ export class ExchangeWave {
 
   @Column({ type: 'text', name: 'sealed_by', nullable: true })
   sealedBy: string | null;
+
+  /** Set when the mediator withdrew the wave while PLANNED; then it is never sealed. */
+  @Column({ type: 'timestamptz', name: 'withdrawn_at', nullable: true })
+  withdrawnAt: Date | null;
+
+  @Column({ type: 'text', name: 'withdrawn_by', nullable: true })
+  withdrawnBy: string | null;
+
+  @Column({ type: 'text', name: 'withdrawal_reason', nullable: true })
+  withdrawalReason: string | null;
 }

@@ -571,6 +571,10 @@ export type ExchangeWave = {
   sequencingException: Maybe<SequencingException>;
   /** Derived; never set by hand. */
   status: ExchangeWaveStatus;
+  /** Why the mediator withdrew the wave, or null unless WITHDRAWN. Needs a partner agency's token. */
+  withdrawalReason: Maybe<Scalars['String']['output']>;
+  /** When the mediator withdrew the wave, or null unless WITHDRAWN. */
+  withdrawnAt: Maybe<Scalars['DateTime']['output']>;
 };
 
 /** Where an exchange wave stands, derived from its manifest, the handovers and the clock: */
@@ -582,7 +586,12 @@ export type ExchangeWaveStatus =
   /** Being prepared: the manifest can still change. */
   | 'PLANNED'
   /** Manifest fixed; the scheduled time has not come and no handover is recorded. */
-  | 'SEALED';
+  | 'SEALED'
+  /**
+   * Withdrawn by the mediator while PLANNED (withdrawExchangeWave): it carries no one, is never sealed,
+   * and later waves are sealed without it. Its sequence number stays taken.
+   */
+  | 'WITHDRAWN';
 
 /** The intermediary's record of a handover (or of a refusal to return). */
 export type Handover = {
@@ -900,7 +909,7 @@ export type Mutation = {
   /**
    * Fixes a PLANNED wave's manifest so handovers can begin. Waves are sealed in sequence order. Refused
    * with LIST_ENTRY_CONTESTED, SEQUENCING_VIOLATION or RATIO_VIOLATION when the manifest breaks a rule at
-   * this moment, and BAD_USER_INPUT when it is empty or an earlier wave is not sealed.
+   * this moment, and BAD_USER_INPUT when it is empty or an earlier wave is neither sealed nor withdrawn.
    * Requires the MEDIATOR role.
    */
   sealManifest: ExchangeWave;
@@ -918,6 +927,13 @@ export type Mutation = {
    * deadline is accepted and shown as late. Requires the PARTY role for the submitting party, or MEDIATOR.
    */
   submitDetaineeList: DetaineeList;
+  /**
+   * Withdraws a PLANNED wave that will not take place (planned by mistake, or its people are no longer
+   * available), with the reason: its manifest is emptied, its status becomes WITHDRAWN, and later waves are
+   * sealed without it. Refused with INVALID_TRANSITION for a sealed or already withdrawn wave, and
+   * BAD_USER_INPUT without a reason. Requires the MEDIATOR role.
+   */
+  withdrawExchangeWave: ExchangeWave;
 };
 
 
@@ -1142,6 +1158,20 @@ export type MutationSetListDeadlinesArgs = {
  */
 export type MutationSubmitDetaineeListArgs = {
   input: SubmitDetaineeListInput;
+};
+
+
+/**
+ * Every mutation accepts an Idempotency-Key request header: 1 to 255 visible ASCII characters, a fresh
+ * UUID per request being the usual choice. A retry with the same key and the same request within the
+ * retention (48 hours by default, never less than 24) gets the first response, marked with the response
+ * header Idempotent-Replayed: true, and writes nothing again, even when the two arrive at once. The same
+ * key with a different request is refused with IDEMPOTENCY_KEY_REUSED. Keys are kept per agency. A
+ * request that was refused and changed nothing keeps no key. Without the header a mutation runs each
+ * time it is sent.
+ */
+export type MutationWithdrawExchangeWaveArgs = {
+  input: WithdrawExchangeWaveInput;
 };
 
 /** Where a page of a list ends: pass endCursor as `after` to get the next page, while hasNextPage is true. */
@@ -1583,6 +1613,14 @@ export type UnloggedFact = {
   subject: Scalars['String']['output'];
 };
 
+/** The withdrawal of a PLANNED wave. */
+export type WithdrawExchangeWaveInput = {
+  /** Why it will not take place, for the record (at most 2,000 characters). */
+  reason: Scalars['String']['input'];
+  /** The PLANNED wave to withdraw. */
+  waveId: Scalars['ID']['input'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1764,6 +1802,7 @@ export type ResolversTypes = {
   SubmitDetaineeListInput: ResolverTypeWrapper<Partial<SubmitDetaineeListInput>>;
   TreeHead: ResolverTypeWrapper<Partial<TreeHead>>;
   UnloggedFact: ResolverTypeWrapper<Partial<UnloggedFact>>;
+  WithdrawExchangeWaveInput: ResolverTypeWrapper<Partial<WithdrawExchangeWaveInput>>;
   String: ResolverTypeWrapper<Partial<Scalars['String']['output']>>;
 };
 
@@ -1827,6 +1866,7 @@ export type ResolversParentTypes = {
   SubmitDetaineeListInput: Partial<SubmitDetaineeListInput>;
   TreeHead: Partial<TreeHead>;
   UnloggedFact: Partial<UnloggedFact>;
+  WithdrawExchangeWaveInput: Partial<WithdrawExchangeWaveInput>;
   String: Partial<Scalars['String']['output']>;
 };
 
@@ -1991,6 +2031,8 @@ export type ExchangeWaveResolvers<ContextType = unknown, ParentType extends Reso
   sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sequencingException?: Resolver<Maybe<ResolversTypes['SequencingException']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ExchangeWaveStatus'], ParentType, ContextType>;
+  withdrawalReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withdrawnAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type HandoverResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['Handover'] = ResolversParentTypes['Handover']> = {
@@ -2069,6 +2111,7 @@ export type MutationResolvers<ContextType = unknown, ParentType extends Resolver
   sealManifest?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationSealManifestArgs, 'input'>>;
   setListDeadlines?: Resolver<ResolversTypes['DetaineeListSchedule'], ParentType, ContextType, RequireFields<MutationSetListDeadlinesArgs, 'input'>>;
   submitDetaineeList?: Resolver<ResolversTypes['DetaineeList'], ParentType, ContextType, RequireFields<MutationSubmitDetaineeListArgs, 'input'>>;
+  withdrawExchangeWave?: Resolver<ResolversTypes['ExchangeWave'], ParentType, ContextType, RequireFields<MutationWithdrawExchangeWaveArgs, 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = unknown, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {

@@ -4,13 +4,14 @@ import { CreatePrisonersSchema1795231000000 } from './1795231000000-CreatePrison
 import { EncryptPersonalData1795260000000 } from './1795260000000-EncryptPersonalData.js';
 import { PersonalDataRetention1795261000000 } from './1795261000000-PersonalDataRetention.js';
 import { RepatriationOfRemains1795291000000 } from './1795291000000-RepatriationOfRemains.js';
+import { WithdrawnWaves1795300000000 } from './1795300000000-WithdrawnWaves.js';
 
 /**
  * In the order they apply: the kit's personal-data access log, this service's tables, the kit's store of
  * used credentials and Idempotency-Keys, then encryption at rest and retention of personal data, the
  * evidence log (with the access log tied to it), the entries of facts recorded before the log existed
  * (only the kinds whose tables existed then: on a fresh database this runs before the later tables are
- * made), the alert outbox, and the repatriation of remains.
+ * made), the alert outbox, the repatriation of remains, and withdrawn waves.
  */
 export const migrations = [
   PersonalDataAccessLog1795200000000,
@@ -23,4 +24,5 @@ export const migrations = [
   logFactsRecordedBefore({ name: 'prisoners', evidenceFacts: factsBeforeTheLog }),
   AlertOutbox1795280000000,
   RepatriationOfRemains1795291000000,
+  WithdrawnWaves1795300000000,
 ];

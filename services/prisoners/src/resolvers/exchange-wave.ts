@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 
 export async function statusOf(w: WaveRow, ctx: Context) {
   const counts = await ctx.loaders.waveCounts.load(w.id);
-  return waveStatus({ sealedAt: w.sealedAt, scheduledAt: w.scheduledAt, entries: counts.entries, decided: counts.decided, now: ctx.clock.now() });
+  return waveStatus({ sealedAt: w.sealedAt, withdrawnAt: w.withdrawnAt, scheduledAt: w.scheduledAt, entries: counts.entries, decided: counts.decided, now: ctx.clock.now() });
 }
 
 export const ExchangeWave = {

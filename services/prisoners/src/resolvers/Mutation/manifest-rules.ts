@@ -110,6 +110,13 @@ export async function refuseReleasedOrOpen(m: EntityManager, wave: ExchangeWave,
 
 /** INVALID_TRANSITION for a sealed wave: its manifest is fixed. */
 export function refuseUnlessPlanned(wave: ExchangeWave, action: string): void {
+  if (wave.withdrawnAt) {
+    throw new DomainError(
+      ErrorCode.INVALID_TRANSITION,
+      `Wave ${wave.sequence} was withdrawn at ${wave.withdrawnAt.toISOString()} by ${wave.withdrawnBy} and cannot ${action}. Plan a new wave (numbered after the sealed ones) instead.`,
+      { waveId: wave.id },
+    );
+  }
   if (wave.sealedAt) {
     throw new DomainError(
       ErrorCode.INVALID_TRANSITION,

@@ -5,7 +5,7 @@ import { Detainee, ExchangeWave, ManifestEntry, RatioTerm } from '../../entities
 import { isLiving } from '../../domain/priority.js';
 import { checkRatio } from '../../domain/waves.js';
 import { checkInForce, checkPartyTo, checkText, checkWavePlan, checkWaveSequence, defaultCounterpart } from '../../domain/rules.js';
-import type { MutationPlanExchangeWaveArgs, MutationRecordSequencingExceptionArgs, MutationSealManifestArgs } from '../../generated/graphql.js';
+import type { MutationPlanExchangeWaveArgs, MutationRecordSequencingExceptionArgs, MutationSealManifestArgs, MutationWithdrawExchangeWaveArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
 import { agreementOrFail, held, lockAgreementWaves, lockWave } from './shared.js';
 import { listStatuses, refuseRemainsWithoutTerm, refuseSequencing, refuseUnlessAgreed, refuseUnlessPlanned, refuseUnmetRatio } from './manifest-rules.js';
@@ -86,14 +86,20 @@ export const waveMutations = {
       if (wave.sealedAt) {
         throw new DomainError(ErrorCode.INVALID_TRANSITION, `Wave ${wave.sequence} was already sealed at ${wave.sealedAt.toISOString()} by ${wave.sealedBy}.`, { waveId: wave.id });
       }
+      refuseUnlessPlanned(wave, 'be sealed');
       const earlier = await m
         .getRepository(ExchangeWave)
         .createQueryBuilder('w')
-        .where('w.agreement_id = :a AND w.sequence < :s AND w.sealed_at IS NULL', { a: wave.agreementId, s: wave.sequence })
+        // A withdrawn wave never takes place, so it holds no later wave back.
+        .where('w.agreement_id = :a AND w.sequence < :s AND w.sealed_at IS NULL AND w.withdrawn_at IS NULL', { a: wave.agreementId, s: wave.sequence })
         .orderBy('w.sequence', 'ASC')
         .getMany();
       if (earlier.length) {
-        throw BadUserInputError.one('input.waveId', `Waves are sealed in order: seal wave ${earlier.map((w) => `${w.sequence} (${w.id})`).join(', ')} before wave ${wave.sequence}.`);
+        throw BadUserInputError.one(
+          'input.waveId',
+          `Waves are sealed in order: seal wave ${earlier.map((w) => `${w.sequence} (${w.id})`).join(', ')} before wave ${wave.sequence}, ` +
+            'or withdraw a wave that will not take place (withdrawExchangeWave).',
+        );
       }
       const entries = await m.findBy(ManifestEntry, { waveId: wave.id });
       if (entries.length === 0) throw BadUserInputError.one('input.waveId', `Wave ${wave.sequence} has an empty manifest; add detainees with addToManifest before sealing it.`);
@@ -105,6 +111,25 @@ export const waveMutations = {
       refuseRemainsWithoutTerm(wave, ratio, detainees, 'be sealed');
       refuseUnmetRatio(wave, checkRatio(detainees, ratio), detainees);
       Object.assign(wave, { sealedAt: now, sealedBy: actor(ctx.caller) });
+      await m.save(ExchangeWave, wave);
+      return wave;
+    });
+  },
+
+  /**
+   * A PLANNED wave that will not take place: its manifest is emptied (its detainees may go on another
+   * wave) and it stops holding later waves back. No handover can rest on it, since only a sealed wave
+   * has handovers, so nothing that changes anyone's freedom is undone.
+   */
+  async withdrawExchangeWave(_: unknown, { input }: MutationWithdrawExchangeWaveArgs, ctx: Context) {
+    const p = new Problems();
+    checkText(p, 'input.reason', input.reason, 'Reason', 2000);
+    p.throwIfAny();
+    return ctx.db.transaction(async (m) => {
+      const wave = await lockWave(m, input.waveId);
+      refuseUnlessPlanned(wave, 'be withdrawn');
+      await m.delete(ManifestEntry, { waveId: wave.id });
+      Object.assign(wave, { withdrawnAt: ctx.clock.now(), withdrawnBy: actor(ctx.caller), withdrawalReason: input.reason.trim() });
       await m.save(ExchangeWave, wave);
       return wave;
     });
