@@ -1,7 +1,8 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import type { Clock } from './clock.js';
-import type { NonceStore } from './internal-auth.js';
+import { bodyHash, type NonceStore } from './internal-auth.js';
+import type { Caller } from './caller.js';
 import { preparedQuery } from './database.js';
 
 /**
@@ -141,6 +142,17 @@ export interface KeyedRequest {
   agency: string;
   key: string;
   requestHash: string;
+}
+
+/**
+ * What a kept response may be replayed for: the same body from the same caller, with the same roles,
+ * party, guarantor and purpose. Keys are kept per agency (DESIGN §9), but a response shows what its
+ * caller may see: a MEDIATOR's registerDetainee answer holds a name a MONITOR of the same agency may not
+ * read, and a purpose decides which personal fields were released and logged. Another caller (or the
+ * same one with another purpose) who sends the same key and body gets IDEMPOTENCY_KEY_REUSED instead.
+ */
+export function replayHash(body: string, caller: Caller): string {
+  return bodyHash(JSON.stringify([body, caller.subject, [...caller.roles].sort(), caller.partyId, caller.guarantorId, caller.via, caller.purpose]));
 }
 
 export type OnceOutcome =

@@ -11,9 +11,8 @@ import type { Caller } from './caller.js';
 import { forgetReads, type BaseContext } from './context.js';
 import { CLIENT_ERROR_CODES, ErrorCode } from './errors.js';
 import { INTERNAL_TOKEN_HEADER, InternalAuthError, REPLAYED_HEADER, isMutationDocument, verifyInternal, type InternalKeys, type VerifiedRequest } from './internal-auth.js';
-import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, runOnce, type ResponseSealer } from './exactly-once.js';
+import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, replayHash, runOnce, type ResponseSealer } from './exactly-once.js';
 import { systemClock, type Clock } from './clock.js';
-import { bodyHash } from './internal-auth.js';
 import { OperationScopes, type OperationScope } from './operation-scope.js';
 import { statements } from './database.js';
 import { DateTimeScalar, PositionRowsScalar } from './scalars.js';
@@ -414,7 +413,7 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
 
       const agency = caller.agency ?? caller.subject;
       if (!idempotencyKey || !agency || !isMutation(parsedBody?.query)) return writeGraphQLResponse(res, await execute());
-      const outcome = await runOnce(opts.db, clock, { agency, key: idempotencyKey, requestHash: bodyHash(body) }, execute, opts.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS, opts.responseSealer);
+      const outcome = await runOnce(opts.db, clock, { agency, key: idempotencyKey, requestHash: replayHash(body, caller) }, execute, opts.idempotencyRetentionMs ?? IDEMPOTENCY_RETENTION_MS, opts.responseSealer);
       if (outcome.kind === 'executed') return writeGraphQLResponse(res, outcome.result);
       if (outcome.kind === 'replayed') {
         logger.info('idempotent retry answered with the first response', { requestId });
@@ -429,8 +428,9 @@ export async function serveSubgraph<C extends BaseContext>(opts: ServeOptions<C>
         errors: [
           {
             message:
-              `The Idempotency-Key "${idempotencyKey}" was first used at ${outcome.firstUsedAt.toISOString()} for a different request (another mutation or other values). ` +
-              'A key names one request: resend that request unchanged to get its result, or send this one with a new key.',
+              `The Idempotency-Key "${idempotencyKey}" was first used at ${outcome.firstUsedAt.toISOString()} for a different request (another mutation or other values), ` +
+              'or by another caller of your agency, or with other roles or another X-Purpose. ' +
+              'A key names one request from one caller: resend that request unchanged, with the same token and purpose, to get its result, or send this one with a new key.',
             extensions: { code: ErrorCode.IDEMPOTENCY_KEY_REUSED },
           },
         ],

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes } from '@treaty/testing';
 import { intermediary, startPrisoners, type Harness, type World } from './harness.js';
 
 /**
@@ -34,5 +35,39 @@ describe('the stored response of a keyed mutation that returns personal data', (
     expect(retry.body).toEqual(first.body);
     const [n] = await h.db.query(`SELECT count(*)::int AS n FROM detainee WHERE agreement_id = $1`, [w.agreementId]);
     expect(n.n).toBe(1);
+  });
+
+  it('is replayed only to the caller it was made for: another subject, role or purpose of the same agency gets IDEMPOTENCY_KEY_REUSED and no personal data', async () => {
+    const name = `Marek Tollundsen-${randomUUID().slice(0, 4)}`;
+    const key = `register-${randomUUID()}`;
+    const query = `mutation ($input: RegisterDetaineeInput!) { registerDetainee(input: $input) { id name dateOfBirth medicalNotes } }`;
+    const input = { agreementId: w.agreementId, name, dateOfBirth: '1984-09-02', holdingPartyId: w.gov, affiliatedPartyId: w.mov, category: 'MEDICAL', medicalNotes: 'Insulin twice daily' };
+    const first = await h.call('prisoners', intermediary, query, { input }, { idempotencyKey: key });
+    expect(first.body.errors, JSON.stringify(first.body.errors)).toBeUndefined();
+    expect(first.body.data.registerDetainee.name).toBe(name);
+    const registered = async () => (await h.db.query(`SELECT count(*)::int AS n FROM detainee WHERE agreement_id = $1`, [w.agreementId]))[0].n;
+    const before = await registered();
+
+    // Same agency, same key, same body: a monitor, a colleague, a party token, the same person for another purpose.
+    const others = [
+      { ...intermediary, roles: ['MONITOR'] as const },
+      { ...intermediary, subject: 'colleague@intermediary.example' },
+      { ...intermediary, roles: ['PARTY'] as const, partyId: w.gov },
+      { ...intermediary, purpose: 'audit' },
+    ];
+    for (const caller of others) {
+      const r = await h.call('prisoners', caller as typeof intermediary, query, { input }, { idempotencyKey: key });
+      expect(r.replayed).toBeFalsy();
+      expect(codes(r.body)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+      expect(r.body.errors[0].message).toMatch(/or by another caller of your agency, or with other roles or another X-Purpose/);
+      expect(JSON.stringify(r.body)).not.toContain('Tollundsen');
+      expect(JSON.stringify(r.body)).not.toContain('Insulin');
+    }
+    expect(await registered()).toBe(before);
+
+    // The caller it was made for still gets it.
+    const retry = await h.call('prisoners', intermediary, query, { input }, { idempotencyKey: key });
+    expect(retry.replayed).toBe(true);
+    expect(retry.body).toEqual(first.body);
   });
 });
