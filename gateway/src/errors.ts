@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLFormattedError } from 'graphql';
-import { CLIENT_ERROR_CODES, currentRequest, type Logger } from '@treaty/service-kit/edge';
+import { CLIENT_ERROR_CODES, currentRequest, withoutEchoedValue, type Logger } from '@treaty/service-kit/edge';
 
 /** Codes graphql-js and Apollo Server give to malformed requests and documents; safe to show as they are. */
 const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
@@ -54,7 +54,8 @@ export function formatGatewayError(logger: Logger) {
       };
     }
     if (code && (CLIENT_ERROR_CODES.has(code) || REQUEST_CODES.has(code))) {
-      return { message: scrub(formatted.message), ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: publicExtensions(ext, code) };
+      // withoutEchoedValue: a refused variable is named, never repeated (it may hold a detainee's name).
+      return { message: scrub(withoutEchoedValue(formatted.message)), ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: publicExtensions(ext, code) };
     }
     const maskedBySubgraph = typeof ext?.serviceName === 'string' && typeof ext.reference === 'string';
     const wordedByDataSource = typeof ext?.service === 'string' && ext.serviceName === undefined;

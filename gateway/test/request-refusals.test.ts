@@ -103,3 +103,19 @@ describe('text no person types', () => {
     expect(plain.body.errors?.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
   });
 });
+
+describe('a refused variable', () => {
+  it('is named with its path and reason, never repeated: no name or medical note comes back in the error', async () => {
+    const query = 'mutation ($input: RegisterDetaineeInput!) { registerDetainee(input: $input) { id } }';
+    const person = { agreementId: '00000000-0000-4000-8000-000000000001', name: 'Orlan Veskimagi', dateOfBirth: '1979-02-11', holdingPartyId: '00000000-0000-4000-8000-000000000002', affiliatedPartyId: '00000000-0000-4000-8000-000000000003', medicalNotes: 'Insulin twice daily' };
+    const missing = await post({ query, variables: { input: person } });
+    expect(missing.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(missing.body.errors?.[0]?.message).toBe('Variable "$input" got an invalid value; Field "category" of required type "DetaineeCategory!" was not provided.');
+    const extra = await post({ query, variables: { input: { ...person, category: 'MEDICAL', notes: 'x' } } });
+    expect(extra.body.errors?.[0]?.message).toMatch(/^Variable "\$input" got an invalid value; Field "notes" is not defined by type "RegisterDetaineeInput"/);
+    for (const r of [missing, extra]) {
+      expect(JSON.stringify(r.body)).not.toContain('Veskimagi');
+      expect(JSON.stringify(r.body)).not.toContain('Insulin');
+    }
+  });
+});

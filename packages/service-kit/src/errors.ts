@@ -139,3 +139,43 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
 }
+
+/**
+ * graphql-js's refusal of a variable without the value it refused. It writes the whole value into the
+ * message (`Variable "$input" got invalid value { name: "…", dateOfBirth: "…", medicalNotes: "…" };
+ * Field "category" … was not provided.`), so one missing field of registerDetainee put a person's name,
+ * birth date and medical notes into an error, which clients, proxies and their logs keep. This keeps
+ * the variable, the path and the reason, and drops the value (also where the reason repeats it).
+ * Messages of any other form are returned as they are.
+ */
+export function withoutEchoedValue(message: string): string {
+  const head = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" got invalid value /.exec(message);
+  if (!head) return message;
+  const rest = message.slice(head[0].length);
+  // graphql-js prints the value with its inspect(): strings as JSON, objects and lists in brackets. Its
+  // end is the first ` at "` or `; ` outside a string and outside brackets.
+  let depth = 0;
+  let inString = false;
+  let end = -1;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (depth <= 0 && (rest.startsWith(' at "', i) || rest.startsWith('; ', i))) {
+      end = i;
+      break;
+    }
+  }
+  const variable = `Variable "$${head[1]}" got an invalid value`;
+  if (end < 0) return `${variable}; check it against the operation's variable types.`;
+  const value = rest.slice(0, end);
+  let tail = rest.slice(end);
+  // The reason may repeat the value: `String cannot represent a non string value: 5`, `Value "Z" does not exist in "C" enum`.
+  if (value && tail.endsWith(`: ${value}`)) tail = `${tail.slice(0, -(value.length + 2))}.`;
+  if (value) tail = tail.split(`Value ${value} does not exist`).join('The value does not exist');
+  return `${variable}${tail}`;
+}

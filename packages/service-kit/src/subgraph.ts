@@ -9,7 +9,7 @@ import type { DataSource } from 'typeorm';
 import { applyAccess, checkRulesAgainstSchema, personalFields, type AccessRules, type SiblingGrants } from './access.js';
 import type { Caller } from './caller.js';
 import { forgetReads, type BaseContext } from './context.js';
-import { CLIENT_ERROR_CODES, ErrorCode } from './errors.js';
+import { CLIENT_ERROR_CODES, ErrorCode, withoutEchoedValue } from './errors.js';
 import { INTERNAL_TOKEN_HEADER, InternalAuthError, REPLAYED_HEADER, isMutationDocument, verifyInternal, type InternalKeys, type VerifiedRequest } from './internal-auth.js';
 import { DatabaseNonceStore, IDEMPOTENCY_RETENTION_MS, purgeExactlyOnce, replayHash, runOnce, type ResponseSealer } from './exactly-once.js';
 import { systemClock, type Clock } from './clock.js';
@@ -200,7 +200,7 @@ export function buildSubgraphServer<C extends BaseContext>(def: SubgraphDefiniti
       const code = formatted.extensions?.code as string | undefined;
       const original = unwrapResolverError(error);
       if (code && (CLIENT_ERROR_CODES.has(code) || REQUEST_ERROR_CODES.has(code))) {
-        return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { ...formatted.extensions, code } };
+        return { message: withoutEchoedValue(formatted.message), locations: formatted.locations, path: formatted.path, extensions: { ...formatted.extensions, code } };
       }
       if (original instanceof GraphQLError && original.extensions?.code && CLIENT_ERROR_CODES.has(original.extensions.code as string)) {
         return formatted;
