@@ -6,7 +6,9 @@ import type { Detainee } from './entities/index.js';
  * mediator only. The kit adds the purpose check and the access log to every @personal field, and stops
  * the service if one of them has no rule here.
  */
-const personal = role('INTERMEDIARY', 'MEDIATOR');
+/** The roles that may read names, dates of birth and medical notes (with a purpose). */
+export const PERSONAL_DATA_ROLES = ['INTERMEDIARY', 'MEDIATOR'] as const;
+const personal = role(...PERSONAL_DATA_ROLES);
 
 type Input = { input: Record<string, unknown> };
 const inputField = (name: string) => (_: unknown, args: Record<string, unknown>) => (args as Input).input?.[name] as string | undefined;

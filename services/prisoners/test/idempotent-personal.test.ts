@@ -59,7 +59,7 @@ describe('the stored response of a keyed mutation that returns personal data', (
       const r = await h.call('prisoners', caller as typeof intermediary, query, { input }, { idempotencyKey: key });
       expect(r.replayed).toBeFalsy();
       expect(codes(r.body)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
-      expect(r.body.errors[0].message).toMatch(/or by another caller of your agency, or with other roles or another X-Purpose/);
+      expect(r.body.errors![0]!.message).toMatch(/or by another caller of your agency, or with other roles or another X-Purpose/);
       expect(JSON.stringify(r.body)).not.toContain('Tollundsen');
       expect(JSON.stringify(r.body)).not.toContain('Insulin');
     }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { IsNull, type EntityManager } from 'typeorm';
-import { BadUserInputError, Problems, actor } from '@treaty/service-kit';
+import { BadUserInputError, Problems, actor, hasRole } from '@treaty/service-kit';
 import { Detainee, ManifestEntry, ProofOfLife } from '../../entities/index.js';
-import { visibleTo } from '../../access.js';
+import { PERSONAL_DATA_ROLES, visibleTo } from '../../access.js';
 import { checkDetainee, checkPartyTo, checkPast, checkText, wrongKindFor } from '../../domain/rules.js';
 import type { MutationRecordProofOfLifeArgs, MutationRegisterDetaineeArgs } from '../../generated/graphql.js';
 import type { Context } from '../../context.js';
@@ -17,9 +17,12 @@ export async function refuseSecondRegistration(m: EntityManager, ctx: Context, a
   // Two registrations of one person at the same moment meet here: the second waits, then finds the first.
   await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('prisoners.person:' || $1, 0))`, [personIndex]);
   const twins = await m.findBy(Detainee, { agreementId, personIndex, personalDataPurgedAt: IsNull() });
-  // A PARTY is not told of a record it may not see (that would reveal whom another party holds); the
-  // mediator sees both records, and the lists' DUPLICATE contest settles them.
-  const twin = twins.find((t) => visibleTo(ctx.caller, t));
+  // Only a caller who may read the record's personal data is told of it. A PARTY may not: naming the
+  // record would tell it that record's name and date of birth (the ones it just typed), and refusing
+  // without naming it would still say whether that person is registered. Its registration goes ahead;
+  // the mediator sees both records, and the lists' DUPLICATE contest settles them.
+  const mayRead = hasRole(ctx.caller, ...PERSONAL_DATA_ROLES);
+  const twin = mayRead ? twins.find((t) => visibleTo(ctx.caller, t)) : undefined;
   if (twin?.category === 'REMAINS') {
     throw BadUserInputError.one(
       'input.name',
