@@ -11,12 +11,18 @@ export interface Supervised {
   recent: string[];
 }
 
-function humanise(line: string): string {
+/**
+ * A log line as a person reads it: `msg key=value …`. A string value is shown bare only when it is one
+ * plain word; anything else (a space, `=`, a quote, a control character) is quoted as JSON, so a value
+ * from a caller (an agency name in a token) cannot pose as more fields: `agency=Evil outcome=ok`.
+ */
+export function humanise(line: string): string {
   try {
     const j = JSON.parse(line) as Record<string, unknown>;
     if (typeof j.msg !== 'string') return line;
     const { t: _t, level, service: _s, msg, ...rest } = j;
-    const extra = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+    const shown = (v: unknown) => (typeof v === 'string' && /^[^\s="'\\\p{Cc}\p{Cf}]+$/u.test(v) ? v : JSON.stringify(v));
+    const extra = Object.entries(rest).map(([k, v]) => `${k}=${shown(v)}`).join(' ');
     return `${level === 'info' ? '' : `${String(level).toUpperCase()} `}${msg}${extra ? ` ${extra}` : ''}`;
   } catch {
     return line;

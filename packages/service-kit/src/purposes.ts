@@ -31,7 +31,7 @@ export class PurposeRequiredError extends DomainError {
     const sent = given ? `this request's X-Purpose is "${given.slice(0, 60)}", which is not one of them` : 'this request sent no X-Purpose header';
     super(
       ErrorCode.PURPOSE_REQUIRED,
-      `${coordinate} is personal data and is read only for a stated purpose: send the header X-Purpose with one of ${describePurposes(allowed)}; ${sent}. Nothing personal was returned.`,
+      `${coordinate} is personal data and is read only for a stated purpose: send the header X-Purpose with one of ${describePurposes(allowed)}; ${sent}. ${coordinate} was left out of this answer (null); fields read with a purpose that allows them were returned.`,
       { coordinate, purposes: [...allowed] },
     );
   }
