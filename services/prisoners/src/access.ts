@@ -4,9 +4,8 @@ import type { Detainee } from './entities/index.js';
 /**
  * Personal data (the fields schema.graphql marks @personal): readable by the intermediary and the
  * mediator only. The kit adds the purpose check and the access log to every @personal field, and stops
- * the service if one of them has no rule here.
+ * the service if one of them has no rule here. registerDetainee's duplicate check tells only these roles.
  */
-/** The roles that may read names, dates of birth and medical notes (with a purpose). */
 export const PERSONAL_DATA_ROLES = ['INTERMEDIARY', 'MEDIATOR'] as const;
 const personal = role(...PERSONAL_DATA_ROLES);
 

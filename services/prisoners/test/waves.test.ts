@@ -482,7 +482,13 @@ describe('access to wave mutations', () => {
       await h.expectRefused(() => h.run(who, REMOVE, { input: { waveId: p.id, detaineeIds: [a] } }), 'FORBIDDEN', /removeFromManifest needs the MEDIATOR role/);
       await h.expectRefused(() => h.run(who, SEAL, { input: { waveId: p.id } }), 'FORBIDDEN', /sealManifest needs the MEDIATOR role/);
       await h.expectRefused(() => h.run(who, EXCEPTION, { input: { waveId: p.id, reason: 'because' } }), 'FORBIDDEN', /needs the MEDIATOR role/);
+      await h.expectRefused(
+        () => h.run(who, `mutation ($input: WithdrawExchangeWaveInput!) { withdrawExchangeWave(input: $input) { id } }`, { input: { waveId: p.id, reason: 'because' } }),
+        'FORBIDDEN',
+        /withdrawExchangeWave needs the MEDIATOR role/,
+      );
     }
+    expect((await wave(p.id)).status).toBe('PLANNED');
   });
 });
 
